@@ -1,0 +1,106 @@
+// scalebench k6 scenario: OpenAI-compatible /v1/chat/completions with stream: true.
+//
+// The load shape (executors, stages, durations) comes from the options file scalebench
+// passes with --config; this script only makes requests. Its settings come from the JSON
+// file named by SCALEBENCH_WORKLOAD:
+//   { url, model, prompt: {mean, stdev, min, max}, output: {...}, seed, timeoutMs,
+//     maxRequests, points, summary }
+// Per request it records TTFT (first non-empty content chunk), inter-token latency,
+// TPOT, E2E, prompt and output tokens and errors, as k6 metrics and, when `points` is
+// set, as one JSON line per request (the raw points scalebench analyses).
+import llm from 'k6/x/llmstream';
+import exec from 'k6/execution';
+import { sleep } from 'k6';
+import { Counter, Rate, Trend } from 'k6/metrics';
+
+const cfg = JSON.parse(open(__ENV.SCALEBENCH_WORKLOAD));
+const points = cfg.points ? llm.open(cfg.points) : null;
+
+const ttft = new Trend('llm_ttft', true);
+const itl = new Trend('llm_itl', true);
+const tpot = new Trend('llm_tpot', true);
+const e2e = new Trend('llm_e2e', true);
+const promptTokens = new Counter('llm_prompt_tokens');
+const outputTokens = new Counter('llm_output_tokens');
+const requests = new Counter('llm_requests');
+const errors = new Rate('llm_errors');
+
+// A small deterministic generator per VU (mulberry32), seeded from the run's seed.
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+let random = null;
+
+// Normal draw (Box-Muller), rounded and clamped to [min, max].
+function draw(d) {
+  const u = Math.max(random(), 1e-12);
+  const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+  return Math.min(d.max, Math.max(d.min, Math.round(d.mean + z * d.stdev)));
+}
+
+const WORDS = ['the', 'model', 'serves', 'a', 'request', 'with', 'tokens', 'from', 'cache', 'and', 'queue', 'batch'];
+function prompt(n) {
+  const out = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = WORDS[Math.floor(random() * WORDS.length)];
+  return out.join(' ');
+}
+
+export default function () {
+  if (random === null) random = rng(cfg.seed * 7919 + exec.vu.idInTest);
+  if (cfg.maxRequests && exec.scenario.iterationInTest >= cfg.maxRequests) {
+    sleep(1); // the request budget is spent: idle until the executor ends
+    return;
+  }
+  const promptLen = draw(cfg.prompt);
+  const outputLen = draw(cfg.output);
+  const body = JSON.stringify({
+    model: cfg.model,
+    stream: true,
+    stream_options: { include_usage: true },
+    max_tokens: outputLen,
+    ignore_eos: true,
+    messages: [{ role: 'user', content: prompt(promptLen) }],
+  });
+  const r = llm.chat(cfg.url, body, { timeoutMs: cfg.timeoutMs });
+
+  requests.add(1);
+  errors.add(!r.ok);
+  if (r.ok) {
+    ttft.add(r.ttft_ms);
+    e2e.add(r.e2e_ms);
+    if (r.tpot_ms !== null) tpot.add(r.tpot_ms);
+    for (const gap of r.itl_ms) itl.add(gap);
+    if (r.prompt_tokens !== null) promptTokens.add(r.prompt_tokens);
+    if (r.completion_tokens !== null) outputTokens.add(r.completion_tokens);
+  }
+  if (points) {
+    points.write({
+      t: r.t_start_ms,
+      vu: exec.vu.idInTest,
+      ok: r.ok,
+      status: r.status,
+      error: r.error || undefined,
+      ttft_ms: r.ttft_ms,
+      tpot_ms: r.tpot_ms,
+      e2e_ms: r.e2e_ms,
+      itl_ms: r.itl_ms,
+      prompt_tokens: r.prompt_tokens,
+      output_tokens: r.completion_tokens,
+      target_prompt: promptLen,
+      target_output: outputLen,
+    });
+  }
+}
+
+export function handleSummary(data) {
+  const out = { stdout: '' };
+  if (cfg.summary) out[cfg.summary] = JSON.stringify(data, null, 1);
+  return out;
+}

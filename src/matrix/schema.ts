@@ -1,0 +1,178 @@
+import { z } from 'zod';
+import { parseDuration } from '../util/duration.js';
+import { profileNames } from '../load/profiles.js';
+
+/**
+ * The matrix as people write it (MatrixInput): one zod schema, the single
+ * source of the TypeScript type and of matrices/schema.json. Everything
+ * optional here gets its default in defaults.ts, applied by resolve.ts.
+ * Unknown fields are errors everywhere (strict objects).
+ */
+
+const name = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'expected a name of lower-case letters, digits, ".", "_" or "-" (at most 63)');
+
+/** A duration with its unit: "500ms", "30s", "5m", "1h", "1m30s". */
+export const duration = z
+  .string()
+  .refine((s) => parseDuration(s) !== undefined, 'expected a duration with a unit, such as "500ms", "30s" or "5m"')
+  .meta({ description: 'A duration with its unit, e.g. "500ms", "30s", "5m".', examples: ['30s', '500ms'] });
+
+const positiveDuration = duration.refine((s) => (parseDuration(s) ?? 0) > 0, 'expected a duration greater than zero');
+
+const int = (min: number) => z.number().int().min(min);
+
+const slo = z
+  .strictObject({
+    ttft_p95: positiveDuration.optional(),
+    tpot_p95: positiveDuration.optional(),
+    e2e_p95: positiveDuration.optional(),
+  })
+  .meta({ description: 'Service-level objectives on client-side p95 latencies; any subset.' });
+
+const tokenDist = z.strictObject({
+  mean: z.number().positive(),
+  stdev: z.number().nonnegative().optional(),
+  min: int(1).optional(),
+  max: int(1).optional(),
+});
+
+const workload = z.strictObject({
+  profile: z.enum(profileNames).meta({ description: 'A named workload profile (prompt → output token shape).' }),
+  prompt_tokens: tokenDist.optional(),
+  output_tokens: tokenDist.optional(),
+  seed: z.number().int().optional(),
+});
+
+const simulator = z
+  .strictObject({
+    ttft: duration.optional(),
+    ttft_stdev: duration.optional(),
+    itl: duration.optional(),
+    itl_stdev: duration.optional(),
+    time_factor_under_load: z.number().min(1).optional(),
+    startup: duration.optional(),
+    failure_rate: z.number().min(0).max(100).optional(),
+    max_waiting: int(1).optional(),
+    command: z.array(z.string()).min(1).optional(),
+  })
+  .meta({ description: 'Local target only: overrides for the simulated replicas. By default their latencies come from the roofline model of the GPU and model.' });
+
+const deployment = z.strictObject({
+  name,
+  model: z.string().min(1),
+  recipe: z.string().min(1).optional(),
+  gpu: z.strictObject({ type: z.string().min(1), count: int(1).optional() }),
+  vllm: z
+    .strictObject({
+      max_num_seqs: int(1).optional(),
+      max_model_len: int(16).optional(),
+      max_num_batched_tokens: int(1).optional(),
+      gpu_memory_utilization: z.number().gt(0).lte(1).optional(),
+      enable_prefix_caching: z.boolean().optional(),
+      extra_args: z.array(z.string()).optional(),
+    })
+    .optional(),
+  replicas: z.strictObject({ start: int(0).optional(), min: int(0).optional(), max: int(1).optional() }).optional(),
+  cpu_request: z.string().regex(/^\d+(\.\d+)?m?$/, 'expected a CPU quantity such as "500m" or "2"').optional(),
+  simulator: simulator.optional(),
+});
+
+const behaviorPolicy = z.strictObject({ type: z.enum(['Pods', 'Percent']), value: int(1), period: positiveDuration });
+const behaviorRules = z.strictObject({
+  stabilization_window: duration.optional(),
+  select_policy: z.enum(['Max', 'Min', 'Disabled']).optional(),
+  policies: z.array(behaviorPolicy).min(1).optional(),
+});
+const behavior = z.strictObject({ scale_up: behaviorRules.optional(), scale_down: behaviorRules.optional() });
+
+const hpaCommon = { name, sync_period: positiveDuration.optional(), tolerance: z.number().min(0).max(1).optional(), behavior: behavior.optional() };
+
+const autoscaler = z.discriminatedUnion('kind', [
+  z.strictObject({ name, kind: z.literal('fixed') }),
+  z.strictObject({ ...hpaCommon, kind: z.literal('hpa-cpu'), target_utilization: int(1).max(1000) }),
+  z.strictObject({
+    ...hpaCommon,
+    kind: z.literal('hpa-custom'),
+    metric: z.string().min(1).meta({ description: 'Series name, e.g. vllm:num_requests_waiting (served per pod as vllm_num_requests_waiting).' }),
+    target: z.number().positive().meta({ description: 'Per-pod AverageValue target.' }),
+    query: z.string().min(1).optional().meta({ description: 'A prometheus-adapter metricsQuery template overriding the default sum by pod.' }),
+  }),
+  z.strictObject({
+    ...hpaCommon,
+    kind: z.literal('keda'),
+    query: z.string().min(1),
+    threshold: z.number().positive(),
+    activation_threshold: z.number().min(0).optional(),
+    polling_interval: positiveDuration.optional(),
+    cooldown_period: duration.optional(),
+    min_replicas: int(0).optional(),
+    idle_replicas: int(0).optional(),
+    fallback: z.strictObject({ failure_threshold: int(1), replicas: int(1) }).optional(),
+  }),
+]);
+
+const shapeCommon = {
+  users: z.array(int(1)).min(1).optional(),
+  duration: positiveDuration,
+  warmup: duration.optional(),
+  settle: z.union([duration, z.literal('until-idle')]).optional(),
+  max_requests: int(1).optional(),
+};
+
+const load = z.discriminatedUnion('shape', [
+  z.strictObject({ ...shapeCommon, shape: z.literal('constant') }),
+  z.strictObject({
+    ...shapeCommon,
+    shape: z.literal('step'),
+    low: z.number().gt(0).lt(1).optional().meta({ description: 'Users before and after the step, as a fraction of the level. @default 0.25' }),
+  }),
+  z.strictObject({
+    ...shapeCommon,
+    shape: z.literal('spike'),
+    low: z.number().gt(0).lt(1).optional(),
+    spike: positiveDuration.optional(),
+  }),
+  z.strictObject({ ...shapeCommon, shape: z.literal('ramp') }),
+  z.strictObject({
+    ...shapeCommon,
+    shape: z.literal('arrival-rate'),
+    rates: z.array(z.number().positive()).min(1).meta({ description: 'Requests per second, one load level each.' }),
+    max_vus: int(1).optional(),
+  }),
+]);
+
+export const matrixSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    name,
+    description: z.string().optional(),
+    target: z
+      .discriminatedUnion('kind', [
+        z.strictObject({ kind: z.literal('local'), scrape_interval: positiveDuration.optional() }),
+        z.strictObject({
+          kind: z.literal('kubernetes'),
+          context: z.string().min(1).optional(),
+          namespace: z.string().min(1),
+          url: z.url().optional(),
+          prometheus_url: z.url().optional(),
+        }),
+      ])
+      .optional(),
+    slo: slo.optional(),
+    workload: workload.optional(),
+    deployments: z.array(deployment).min(1),
+    autoscalers: z.array(autoscaler).min(1).optional(),
+    load,
+    repeats: int(1).max(100).optional(),
+    sample_interval: positiveDuration.optional(),
+    time_scale: z.number().gt(0).lte(1).optional().meta({ description: 'Shortens every period and window by this factor (CI). @default 1' }),
+  })
+  .meta({ title: 'scalebench matrix', description: 'Deployments × autoscalers × load levels × repeats.' });
+
+export type MatrixInput = z.infer<typeof matrixSchema>;
+export type DeploymentInput = z.infer<typeof deployment>;
+export type AutoscalerInput = z.infer<typeof autoscaler>;
+export type LoadInput = z.infer<typeof load>;
+export type BehaviorInput = z.infer<typeof behavior>;
