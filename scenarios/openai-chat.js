@@ -83,6 +83,7 @@ export default function () {
   if (points) {
     points.write({
       t: r.t_start_ms,
+      phase: exec.scenario.name,
       vu: exec.vu.idInTest,
       ok: r.ok,
       status: r.status,

@@ -33,10 +33,14 @@ export const defaults = {
   },
   load: {
     warmupMs: 0,
+    /** What happens after the main phase when the matrix gives no settle. */
+    settle: 'until-idle' as const,
     /** Settle "until-idle" waits at most this long for running and waiting requests to reach 0. */
     settleTimeoutMs: 120_000,
     stepLow: 0.25,
     spikeFraction: 0.2,
+    /** arrival-rate: k6 maxVUs, the most requests in flight at once. */
+    maxVus: 1000,
   },
   repeats: 1,
   sampleIntervalMs: 5000,

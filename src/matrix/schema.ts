@@ -13,10 +13,11 @@ const name = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'expected a name of lower-case letters, digits, ".", "_" or "-" (at most 63)');
 
-/** A duration with its unit: "500ms", "30s", "5m", "1h", "1m30s". */
+const expectedDuration = 'expected a duration with a unit, such as "500ms", "30s" or "5m"';
+/** A duration with its unit: "500ms", "30s", "5m", "1h", "1m30s". A bare number is an error, with the same message. */
 export const duration = z
-  .string()
-  .refine((s) => parseDuration(s) !== undefined, 'expected a duration with a unit, such as "500ms", "30s" or "5m"')
+  .string({ error: expectedDuration })
+  .refine((s) => parseDuration(s) !== undefined, expectedDuration)
   .meta({ description: 'A duration with its unit, e.g. "500ms", "30s", "5m".', examples: ['30s', '500ms'] });
 
 const positiveDuration = duration.refine((s) => (parseDuration(s) ?? 0) > 0, 'expected a duration greater than zero');

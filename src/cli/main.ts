@@ -1,0 +1,37 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { ExitCode, UserError } from '../util/errors.js';
+import { projectRoot } from '../util/tools.js';
+import { registerPlan } from './plan.js';
+import { registerRun } from './run.js';
+
+const { version } = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string };
+
+const program = new Command('scalebench')
+  .description('Load tests and autoscaling benchmarks for LLM inference (vLLM, KServe)')
+  .version(version, '-V, --version')
+  .showHelpAfterError('(run `scalebench --help` for usage)')
+  .exitOverride();
+
+for (const register of [registerPlan, registerRun]) register(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  process.exitCode = handleError(err);
+}
+
+/** The one top-level handler: expected errors print without a stack; unexpected ones keep it. */
+function handleError(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // --help and --version end here too, with exit code 0.
+    return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  }
+  if (err instanceof UserError) {
+    process.stderr.write(`scalebench: ${err.message}\n`);
+    return err.exitCode;
+  }
+  process.stderr.write(`scalebench: unexpected error (please report it):\n${err instanceof Error ? err.stack : String(err)}\n`);
+  return ExitCode.runFailed;
+}

@@ -1,0 +1,120 @@
+import { closeSync, existsSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startProc } from '../util/proc.js';
+import { projectRoot } from '../util/tools.js';
+import { k6Args, k6Options, k6WallMs, scenarioWorkload } from './k6-options.js';
+import type { Cell, ResolvedWorkload } from '../matrix/types.js';
+
+/** k6's documented exit codes that are results, not crashes, or that name a cause. */
+export const k6ExitCodes: Record<number, string> = {
+  0: 'ok',
+  99: 'thresholds failed',
+  104: 'invalid configuration',
+  105: 'aborted by signal or timeout',
+  107: 'script exception',
+  108: 'script aborted',
+};
+
+export interface K6Result {
+  exitCode: number | null;
+  /** Why k6 failed, when it did; undefined when the run counts. */
+  failure?: string;
+  files: K6Files;
+}
+
+export interface K6Files {
+  options: string;
+  workload: string;
+  points: string;
+  summary: string;
+  log: string;
+}
+
+export function k6Files(cellDir: string): K6Files {
+  return {
+    options: join(cellDir, 'k6-options.json'),
+    workload: join(cellDir, 'k6-workload.json'),
+    points: join(cellDir, 'points.jsonl'),
+    summary: join(cellDir, 'k6-summary.json'),
+    log: join(cellDir, 'k6.log'),
+  };
+}
+
+/** Counts requests and errors in points.jsonl as it grows, reading only what is new. */
+export class PointsTail {
+  requests = 0;
+  errors = 0;
+  private offset = 0;
+  private partial = '';
+  constructor(private readonly path: string) {}
+
+  poll(): void {
+    if (!existsSync(this.path)) return;
+    const size = statSync(this.path).size;
+    if (size <= this.offset) return;
+    const fd = openSync(this.path, 'r');
+    try {
+      const buf = Buffer.alloc(size - this.offset);
+      readSync(fd, buf, 0, buf.length, this.offset);
+      this.offset = size;
+      const text = this.partial + buf.toString('utf8');
+      const lines = text.split('\n');
+      this.partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line.includes('"phase":"main"')) continue;
+        this.requests++;
+        if (line.includes('"ok":false')) this.errors++;
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+export interface RunK6Options {
+  k6: string;
+  cell: Cell;
+  workload: ResolvedWorkload;
+  endpoint: string;
+  model: string;
+  cellDir: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs k6 for one cell and waits for it. Aborting the signal stops k6 (its
+ * summary and the points so far are kept). A run past its maximum wall time is
+ * killed: every load loop stops by itself.
+ */
+export async function runK6(o: RunK6Options): Promise<K6Result> {
+  const files = k6Files(o.cellDir);
+  writeFileSync(files.options, `${JSON.stringify(k6Options(o.cell), null, 2)}\n`);
+  const wl = scenarioWorkload(o.cell, o.workload, o.endpoint, o.model, { points: files.points, summary: files.summary });
+  writeFileSync(files.workload, `${JSON.stringify(wl, null, 2)}\n`);
+  const proc = await startProc({
+    name: 'k6',
+    command: o.k6,
+    args: k6Args({ options: files.options, script: join(projectRoot, 'scenarios', 'openai-chat.js') }),
+    logFile: files.log,
+    env: {
+      ...process.env,
+      SCALEBENCH_WORKLOAD: files.workload,
+      K6_NO_USAGE_REPORT: 'true',
+      K6_AUTO_EXTENSION_RESOLUTION: 'false',
+    },
+  });
+  const onAbort = (): void => void proc.stop(10_000);
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(() => void proc.stop(5000), k6WallMs(o.cell.load).max);
+  try {
+    const exit = await proc.exited;
+    const code = exit.code;
+    if (o.signal?.aborted) return { exitCode: code, failure: 'interrupted', files };
+    if (code === 0 || code === 99) return { exitCode: code, files };
+    const why = code !== null ? (k6ExitCodes[code] ?? `exit code ${code}`) : `killed by ${exit.signal}`;
+    return { exitCode: code, failure: `k6 failed: ${why} (see ${files.log})`, files };
+  } finally {
+    clearTimeout(timer);
+    o.signal?.removeEventListener('abort', onAbort);
+  }
+}

@@ -1,0 +1,150 @@
+import type { ProfileName, TokenDistribution } from '../load/profiles.js';
+
+/**
+ * The resolved matrix: every default applied (defaults.ts), every duration in
+ * milliseconds, the time scale already applied to periods and durations.
+ * Only these types travel past src/matrix.
+ */
+export interface ResolvedMatrix {
+  name: string;
+  description?: string;
+  /** sha256 of the canonical JSON of this object (without hash and source). */
+  hash: string;
+  /** Where it was read from, for messages and run.json. */
+  source: string;
+  target: ResolvedTarget;
+  slo: ResolvedSlo;
+  workload: ResolvedWorkload;
+  deployments: ResolvedDeployment[];
+  autoscalers: ResolvedAutoscaler[];
+  load: ResolvedLoad;
+  repeats: number;
+  sampleIntervalMs: number;
+  /** 1 = real time; 0.1 = every period and duration ten times shorter. */
+  timeScale: number;
+}
+
+export type ResolvedTarget =
+  | { kind: 'local'; scrapeIntervalMs: number }
+  | { kind: 'kubernetes'; context?: string; namespace: string; url?: string; prometheusUrl?: string };
+
+/** Client-side p95 objectives in ms; an absent one is not checked. */
+export interface ResolvedSlo {
+  ttftP95Ms?: number;
+  tpotP95Ms?: number;
+  e2eP95Ms?: number;
+}
+
+export interface ResolvedWorkload {
+  profile: ProfileName;
+  prompt: TokenDistribution;
+  output: TokenDistribution;
+  seed: number;
+}
+
+export interface ResolvedSimulator {
+  /** Explicit latencies override the roofline-derived ones. */
+  ttftMs?: number;
+  ttftStdevMs: number;
+  itlMs?: number;
+  itlStdevMs: number;
+  timeFactorUnderLoad?: number;
+  /** Model-load time before the replica reports ready (time-scaled). */
+  startupMs: number;
+  failureRate: number;
+  maxWaiting?: number;
+  /** Replaces the simulator: argv of any OpenAI-compatible server ({port} and {model} substituted). */
+  command?: string[];
+}
+
+export interface ResolvedDeployment {
+  name: string;
+  model: string;
+  recipe?: string;
+  gpu: { type: string; count: number };
+  vllm: {
+    maxNumSeqs: number;
+    maxModelLen: number;
+    maxNumBatchedTokens?: number;
+    gpuMemoryUtilization: number;
+    enablePrefixCaching: boolean;
+    extraArgs: string[];
+  };
+  replicas: { start: number; min: number; max: number };
+  cpuRequestMillis: number;
+  simulator: ResolvedSimulator;
+}
+
+export interface ResolvedPolicy {
+  type: 'Pods' | 'Percent';
+  value: number;
+  periodMs: number;
+}
+export interface ResolvedScalingRules {
+  stabilizationWindowMs?: number;
+  selectPolicy?: 'Max' | 'Min' | 'Disabled';
+  policies?: ResolvedPolicy[];
+}
+/** HPA spec.behavior; absent means the legacy (behavior == nil) path. */
+export interface ResolvedBehavior {
+  scaleUp?: ResolvedScalingRules;
+  scaleDown?: ResolvedScalingRules;
+}
+
+interface HpaCommon {
+  name: string;
+  syncPeriodMs: number;
+  tolerance: number;
+  behavior?: ResolvedBehavior;
+}
+
+export type ResolvedAutoscaler =
+  | { kind: 'fixed'; name: string }
+  | (HpaCommon & { kind: 'hpa-cpu'; targetUtilization: number })
+  | (HpaCommon & { kind: 'hpa-custom'; metric: string; target: number; query?: string })
+  | (HpaCommon & {
+      kind: 'keda';
+      query: string;
+      threshold: number;
+      activationThreshold: number;
+      pollingIntervalMs: number;
+      cooldownPeriodMs: number;
+      minReplicas: number;
+      idleReplicas?: number;
+      fallback?: { failureThreshold: number; replicas: number };
+    });
+export type AutoscalerKind = ResolvedAutoscaler['kind'];
+
+export type ResolvedSettle = { kind: 'fixed'; ms: number } | { kind: 'until-idle'; timeoutMs: number };
+
+interface LoadCommon {
+  /** One cell per level: users, or requests/s for arrival-rate. */
+  levels: number[];
+  durationMs: number;
+  warmupMs: number;
+  settle: ResolvedSettle;
+  /** Request budget per cell; loops stop sending past it. */
+  maxRequests?: number;
+}
+
+export type ResolvedLoad =
+  | (LoadCommon & { shape: 'constant' })
+  | (LoadCommon & { shape: 'step'; low: number })
+  | (LoadCommon & { shape: 'spike'; low: number; spikeMs: number })
+  | (LoadCommon & { shape: 'ramp' })
+  | (LoadCommon & { shape: 'arrival-rate'; maxVus: number });
+export type LoadShape = ResolvedLoad['shape'];
+
+/** One unit of work: a deployment × autoscaler × load level × repeat. */
+export interface Cell {
+  /** Stable id derived from the cell's resolved content (not from formatting). */
+  id: string;
+  index: number;
+  deployment: ResolvedDeployment;
+  autoscaler: ResolvedAutoscaler;
+  load: ResolvedLoad;
+  /** Users (or requests/s for arrival-rate) at this cell's level. */
+  level: number;
+  /** 1-based. */
+  repeat: number;
+}

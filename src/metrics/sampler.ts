@@ -1,0 +1,154 @@
+import type { ReplicaCounts } from '../targets/target.js';
+import { sleep } from '../util/ports.js';
+import { PromClient, PromError } from './prom.js';
+import { sampleQueries } from './promql.js';
+import { JsonlWriter } from '../results/files.js';
+import { round } from '../analysis/stats.js';
+
+/** One observation at one instant, one line of samples.jsonl. */
+export interface Sample {
+  /** ms since the epoch. */
+  t: number;
+  /** Seconds since the cell's load started (negative before). */
+  elapsed_s: number;
+  phase: string;
+  /** Offered load at this instant: users, or requests/s for arrival-rate. */
+  offered: number;
+  replicas: ReplicaCounts;
+  in_flight?: number;
+  /** Client side so far (main phase). */
+  requests: number;
+  errors: number;
+  /** Server side, from Prometheus; null where the query had no value (an idle quantile is NaN). */
+  server?: Record<string, number | null>;
+  /** Values of the autoscaler's metrics as it last saw them. */
+  autoscaler?: Record<string, number | null>;
+  /** Set when Prometheus could not be read for this sample. */
+  gap?: string;
+}
+
+/** What the sampler reads besides Prometheus, at each tick. */
+export interface SampleSource {
+  phase(): string;
+  loadStartMs(): number;
+  offered(elapsedMs: number): number;
+  replicas(): ReplicaCounts;
+  inFlight(): number | undefined;
+  progress(): { requests: number; errors: number };
+  autoscaler?(): Record<string, number | null> | undefined;
+}
+
+export interface SamplerOptions {
+  prom: PromClient;
+  selector: string;
+  /** Range used by rate() and quantiles. */
+  window: string;
+  intervalMs: number;
+  out: string;
+  source: SampleSource;
+  /** Called once, the first time Prometheus fails. */
+  warn: (message: string) => void;
+}
+
+const RETRY_DELAYS_MS = [100, 250, 500, 1000];
+
+/** Polls Prometheus and the target every interval and appends samples as it goes. */
+export class Sampler {
+  private stopped = false;
+  private loop?: Promise<void>;
+  private warned = false;
+  private readonly out: JsonlWriter;
+  readonly samples: Sample[] = [];
+  gaps = 0;
+
+  constructor(private readonly o: SamplerOptions) {
+    this.out = new JsonlWriter(o.out);
+  }
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  private async run(): Promise<void> {
+    let next = Date.now();
+    while (!this.stopped) {
+      await this.tick();
+      next += this.o.intervalMs;
+      const wait = next - Date.now();
+      if (wait > 0) await this.sleepUnlessStopped(wait);
+      else next = Date.now();
+    }
+  }
+
+  private async sleepUnlessStopped(ms: number): Promise<void> {
+    const end = Date.now() + ms;
+    while (!this.stopped && Date.now() < end) await sleep(Math.min(100, end - Date.now()));
+  }
+
+  /** Takes one sample now. */
+  async tick(): Promise<Sample> {
+    const t = Date.now();
+    const s = this.o.source;
+    const elapsed = t - s.loadStartMs();
+    const sample: Sample = {
+      t,
+      elapsed_s: round(elapsed / 1000, 2),
+      phase: s.phase(),
+      offered: s.offered(elapsed),
+      replicas: s.replicas(),
+      ...progressOf(s),
+    };
+    const inFlight = s.inFlight();
+    if (inFlight !== undefined) sample.in_flight = inFlight;
+    const as = s.autoscaler?.();
+    if (as) sample.autoscaler = as;
+    try {
+      sample.server = await this.queryAll(t);
+    } catch (err) {
+      sample.gap = (err as Error).message;
+      this.gaps++;
+      if (!this.warned) {
+        this.warned = true;
+        this.o.warn(`sampler: ${sample.gap}; samples will mark the gap and sampling goes on`);
+      }
+    }
+    this.samples.push(sample);
+    this.out.write(sample);
+    return sample;
+  }
+
+  private async queryAll(t: number): Promise<Record<string, number | null>> {
+    const queries = Object.entries(sampleQueries(this.o.selector, this.o.window));
+    let lastErr: unknown;
+    const deadline = t + this.o.intervalMs * 0.8;
+    for (let attempt = 0; attempt <= RETRY_DELAYS_MS.length; attempt++) {
+      try {
+        const values = await Promise.all(queries.map(([, q]) => this.o.prom.query(q, t)));
+        const out: Record<string, number | null> = {};
+        queries.forEach(([name], i) => {
+          const v = values[i]?.[0]?.value;
+          const scale = name.endsWith('_ms') ? 1000 : 1;
+          out[name] = v === undefined || !Number.isFinite(v) ? null : round(v * scale, 4);
+        });
+        return out;
+      } catch (err) {
+        lastErr = err;
+        if (err instanceof PromError && err.kind === 'query') throw err; // a bad query will not mend
+        const delay = RETRY_DELAYS_MS[attempt];
+        if (delay === undefined || Date.now() + delay > deadline || this.stopped) break;
+        await sleep(delay);
+      }
+    }
+    throw lastErr instanceof Error ? lastErr : new Error(String(lastErr));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.loop;
+  }
+}
+
+function progressOf(s: SampleSource): { requests: number; errors: number } {
+  const p = s.progress();
+  return { requests: p.requests, errors: p.errors };
+}

@@ -1,0 +1,182 @@
+import { join } from 'node:path';
+import { summarizePoints, type ClientSummary, type RawPoint } from '../analysis/cell-summary.js';
+import { round } from '../analysis/stats.js';
+import { k6WallMs, offeredAt } from '../load/k6-options.js';
+import { PointsTail, runK6 } from '../load/k6-process.js';
+import type { Cell, ResolvedMatrix } from '../matrix/types.js';
+import { PromClient } from '../metrics/prom.js';
+import { gaugeSum } from '../metrics/promql.js';
+import { Sampler, type Sample } from '../metrics/sampler.js';
+import { JsonlWriter, readJsonl, writeJsonAtomic } from '../results/files.js';
+import type { Target } from '../targets/target.js';
+import { sleep } from '../util/ports.js';
+import type { Progress } from './progress.js';
+
+/** Extra time allowed for replicas to pass their health check after their start-up time. */
+const READY_ALLOWANCE_MS = 60_000;
+
+/** result.json of a cell: written once, when the cell has ended. */
+export interface CellResult {
+  id: string;
+  status: 'done' | 'failed';
+  reason?: string;
+  loadStart: number;
+  loadEnd: number;
+  k6ExitCode: number | null;
+  client: ClientSummary;
+  replicas: { max: number; mean: number; final: number };
+  samples: number;
+  sampleGaps: number;
+}
+
+/** Thrown when the run was interrupted during this cell. */
+export class CellInterrupted extends Error {
+  constructor(readonly cellId: string) {
+    super(`cell ${cellId} interrupted`);
+  }
+}
+
+export interface RunCellOptions {
+  cell: Cell;
+  total: number;
+  matrix: ResolvedMatrix;
+  target: Target;
+  k6: string;
+  dir: string;
+  progress: Progress;
+  signal: AbortSignal;
+}
+
+/** Runs one cell: deploy, wait ready, k6 with the sampler alongside, settle, teardown, summarise. */
+export async function runCell(o: RunCellOptions): Promise<CellResult> {
+  const { cell, matrix, target, dir, signal } = o;
+  const events = new JsonlWriter(join(dir, 'events.jsonl'));
+  const event = (e: object): void => events.write({ t: Date.now(), ...e });
+  writeJsonAtomic(join(dir, 'cell.json'), cell);
+
+  let phase = 'deploy';
+  let loadStart = Number.POSITIVE_INFINITY;
+  const tail = new PointsTail(join(dir, 'points.jsonl'));
+  const started = Date.now();
+  const expectedMs = k6WallMs(cell.load).expected;
+  const show = (): void =>
+    o.progress.update({
+      index: cell.index + 1,
+      total: o.total,
+      id: cell.id,
+      phase,
+      elapsedMs: Number.isFinite(loadStart) ? Date.now() - loadStart : Date.now() - started,
+      expectedMs: Number.isFinite(loadStart) ? expectedMs : 0,
+      requests: tail.requests,
+      errors: tail.errors,
+      replicas: target.counts(),
+    });
+  const ticker = setInterval(() => {
+    tail.poll();
+    show();
+  }, 1000);
+
+  const scrapeMs = matrix.target.kind === 'local' ? matrix.target.scrapeIntervalMs : 15_000;
+  const makeSampler = (): Sampler => new Sampler({
+    prom: new PromClient(target.prometheusUrl, Math.max(1000, matrix.sampleIntervalMs)),
+    selector: target.selector(),
+    window: `${Math.max(5 * scrapeMs, matrix.sampleIntervalMs)}ms`,
+    intervalMs: matrix.sampleIntervalMs,
+    out: join(dir, 'samples.jsonl'),
+    warn: (m) => o.progress.note(`warning: ${m}`),
+    source: {
+      phase: () => phase,
+      loadStartMs: () => (Number.isFinite(loadStart) ? loadStart : Date.now()),
+      offered: (elapsed) => (Number.isFinite(loadStart) ? offeredAt(cell, elapsed) : 0),
+      replicas: () => target.counts(),
+      inFlight: () => target.inFlight(),
+      progress: () => ({ requests: tail.requests, errors: tail.errors }),
+    },
+  });
+  let sampler: Sampler | undefined;
+
+  let k6ExitCode: number | null = null;
+  let failure: string | undefined;
+  try {
+    await target.deploy({ cell, workload: matrix.workload, dir, onEvent: event });
+    // The sampler selects this cell's pods, so it is made once they exist.
+    sampler = makeSampler();
+    phase = 'starting';
+    show();
+    await target.waitReady(cell.deployment.simulator.startupMs + READY_ALLOWANCE_MS, signal);
+    const k6Run = runK6({ k6: o.k6, cell, workload: matrix.workload, endpoint: target.endpoint(), model: target.model(), cellDir: dir, signal });
+    loadStart = Date.now();
+    phase = cell.load.warmupMs > 0 ? 'warmup' : 'load';
+    sampler.start();
+    const warmTimer = setTimeout(() => (phase = 'load'), cell.load.warmupMs);
+    const k6 = await k6Run;
+    clearTimeout(warmTimer);
+    k6ExitCode = k6.exitCode;
+    if (signal.aborted) throw new CellInterrupted(cell.id);
+    failure = k6.failure;
+    phase = 'settle';
+    await settle(o);
+  } catch (err) {
+    if (signal.aborted) throw new CellInterrupted(cell.id);
+    failure = (err as Error).message;
+  } finally {
+    clearInterval(ticker);
+    await sampler?.stop();
+    await target.teardown();
+  }
+
+  tail.poll();
+  const points = readJsonl<RawPoint>(join(dir, 'points.jsonl'));
+  const client = summarizePoints(points, matrix.slo, cell.load.durationMs);
+  const replicas = replicaStats(sampler?.samples ?? []);
+  const result: CellResult = {
+    id: cell.id,
+    status: failure ? 'failed' : 'done',
+    ...(failure ? { reason: failure } : {}),
+    loadStart: Number.isFinite(loadStart) ? loadStart : started,
+    loadEnd: Date.now(),
+    k6ExitCode,
+    client,
+    replicas,
+    samples: sampler?.samples.length ?? 0,
+    sampleGaps: sampler?.gaps ?? 0,
+  };
+  writeJsonAtomic(join(dir, 'result.json'), result);
+  return result;
+}
+
+/** After the load: wait for the fixed settle time, or until nothing is in flight (bounded). */
+async function settle(o: RunCellOptions): Promise<void> {
+  const s = o.cell.load.settle;
+  if (s.kind === 'fixed') {
+    await sleep(s.ms, o.signal);
+    return;
+  }
+  const deadline = Date.now() + s.timeoutMs;
+  const prom = new PromClient(o.target.prometheusUrl, 2000);
+  const sel = o.target.selector();
+  while (Date.now() < deadline) {
+    const inFlight = o.target.inFlight() ?? 0;
+    let busy = 0;
+    try {
+      busy =
+        ((await prom.scalar(gaugeSum('vllm:num_requests_running', sel))) ?? 0) +
+        ((await prom.scalar(gaugeSum('vllm:num_requests_waiting', sel))) ?? 0);
+    } catch {
+      busy = 0; // Prometheus down: the router's count alone decides
+    }
+    if (inFlight === 0 && busy === 0) return;
+    await sleep(250, o.signal);
+  }
+}
+
+function replicaStats(samples: readonly Sample[]): CellResult['replicas'] {
+  if (samples.length === 0) return { max: 0, mean: 0, final: 0 };
+  let max = 0;
+  let sum = 0;
+  for (const s of samples) {
+    max = Math.max(max, s.replicas.ready);
+    sum += s.replicas.ready;
+  }
+  return { max, mean: round(sum / samples.length, 2), final: samples[samples.length - 1]!.replicas.ready };
+}

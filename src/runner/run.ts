@@ -1,0 +1,141 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cpus, hostname, totalmem } from 'node:os';
+import { join } from 'node:path';
+import type { Cell, ResolvedMatrix } from '../matrix/types.js';
+import { readJson } from '../results/files.js';
+import { cellEntries, isFinished, RunDir, type RunRecord } from '../results/run-dir.js';
+import { LocalTarget } from '../targets/local/local-target.js';
+import type { Target } from '../targets/target.js';
+import { formatDuration } from '../util/duration.js';
+import { UserError } from '../util/errors.js';
+import { setProcessJournal } from '../util/proc.js';
+import { findTool, projectRoot, toolVersion } from '../util/tools.js';
+import { CellInterrupted, runCell, type CellResult } from './cell.js';
+import type { Progress } from './progress.js';
+
+export interface RunOutcome {
+  dir: RunDir;
+  interrupted: boolean;
+  failed: number;
+  done: number;
+}
+
+/** The binaries a local run needs, found up front so a missing one stops the run before anything starts. */
+export function localTools(): { k6: string; sim: string; prometheus: string } {
+  return { k6: findTool('k6'), sim: findTool('sim'), prometheus: findTool('prometheus') };
+}
+
+function gitRevision(): string | undefined {
+  try {
+    const rev = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: projectRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: projectRoot, encoding: 'utf8' }).trim();
+    return dirty ? `${rev}-dirty` : rev;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A run id: the matrix name and the start time, e.g. smoke-20261123-071500. */
+export function newRunId(matrix: ResolvedMatrix, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${matrix.name}-${stamp}`;
+}
+
+export function newRunRecord(id: string, matrix: ResolvedMatrix, cells: readonly Cell[], tools: ReturnType<typeof localTools>): RunRecord {
+  const now = new Date().toISOString();
+  const git = gitRevision();
+  return {
+    id,
+    status: 'running',
+    createdAt: now,
+    startedAt: now,
+    matrix,
+    matrixHash: matrix.hash,
+    tools: {
+      k6: toolVersion(tools.k6, ['version']),
+      prometheus: toolVersion(tools.prometheus),
+      simulator: tools.sim,
+    },
+    ...(git ? { git } : {}),
+    host: { hostname: hostname(), platform: process.platform, cpus: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
+    cells: cellEntries(cells),
+  };
+}
+
+export interface ExecuteOptions {
+  dir: RunDir;
+  cells: readonly Cell[];
+  tools: ReturnType<typeof localTools>;
+  progress: Progress;
+  signal: AbortSignal;
+}
+
+/** Runs every unfinished cell in order; a failing cell is recorded and the run goes on. */
+export async function executeRun(o: ExecuteOptions): Promise<RunOutcome> {
+  const { dir, cells, progress, signal } = o;
+  const matrix = dir.record.matrix;
+  if (matrix.target.kind !== 'local') {
+    throw new UserError(`${matrix.source}: target.kind "kubernetes" is not available in this version: use target.kind "local"`);
+  }
+  setProcessJournal(join(dir.root, 'processes.jsonl'));
+  dir.record.status = 'running';
+  dir.save();
+  const todo = cells.filter((c) => !isFinished(dir.entry(c.id)));
+  let target: Target | undefined;
+  let interrupted = false;
+  try {
+    if (todo.length > 0) {
+      target = await LocalTarget.open({
+        simBinary: o.tools.sim,
+        prometheusBinary: o.tools.prometheus,
+        scrapeIntervalMs: matrix.target.scrapeIntervalMs,
+        logDir: join(dir.root, 'logs'),
+      });
+    }
+    for (const cell of todo) {
+      if (signal.aborted) {
+        interrupted = true;
+        break;
+      }
+      const entry = dir.entry(cell.id);
+      dir.update(cell.id, { status: 'running', startedAt: new Date().toISOString(), attempts: entry.attempts + 1 });
+      const cellDir = dir.freshCellDir(cell.id);
+      try {
+        const result = await runCell({ cell, total: cells.length, matrix, target: target!, k6: o.tools.k6, dir: cellDir, progress, signal });
+        dir.update(cell.id, { status: result.status, endedAt: new Date().toISOString(), ...(result.reason ? { reason: result.reason } : {}) });
+        progress.cellDone(cellLine(cell, cells.length, result));
+      } catch (err) {
+        if (!(err instanceof CellInterrupted)) throw err;
+        dir.update(cell.id, { status: 'interrupted', endedAt: new Date().toISOString(), reason: 'interrupted' });
+        interrupted = true;
+        break;
+      }
+    }
+  } finally {
+    await target?.close();
+    setProcessJournal(undefined);
+  }
+  const failed = dir.record.cells.filter((c) => c.status === 'failed').length;
+  const done = dir.record.cells.filter((c) => c.status === 'done').length;
+  dir.setStatus(interrupted ? 'interrupted' : failed > 0 ? 'failed' : 'done');
+  return { dir, interrupted, failed, done };
+}
+
+function cellLine(cell: Cell, total: number, r: CellResult): string {
+  const took = formatDuration(r.loadEnd - r.loadStart);
+  const head = `cell ${cell.index + 1}/${total} ${cell.id}`;
+  if (r.status === 'failed') return `${head} FAILED after ${took}: ${r.reason}`;
+  const c = r.client;
+  const ttft = c.ttftMs.p95 !== undefined ? `${c.ttftMs.p95} ms` : 'n/a';
+  const tpot = c.tpotMs.p95 !== undefined ? `${c.tpotMs.p95} ms` : 'n/a';
+  return `${head} done in ${took}: ${c.requests} requests, ${c.errors} errors, p95 TTFT ${ttft}, p95 TPOT ${tpot}, replicas max ${r.replicas.max}`;
+}
+
+/** Cell results of a run directory, in cell order (cells without a result are left out). */
+export function readResults(dir: RunDir): CellResult[] {
+  return dir.record.cells
+    .map((c) => join(dir.cellDir(c.id), 'result.json'))
+    .filter((f) => existsSync(f))
+    .map((f) => readJson(f) as CellResult);
+}

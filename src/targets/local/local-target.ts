@@ -1,0 +1,226 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ResolvedDeployment, ResolvedWorkload } from '../../matrix/types.js';
+import { UserError } from '../../util/errors.js';
+import { freePort, sleep } from '../../util/ports.js';
+import type { DeployOptions, ReplicaCounts, ReplicaEvent, Target } from '../target.js';
+import { LocalPrometheus } from './prometheus.js';
+import { Replica } from './replica.js';
+import { Router } from './router.js';
+import { customArgs, simArgs } from './sim-args.js';
+
+/** The namespace label local replicas carry, as pods in a cluster would. */
+export const LOCAL_NAMESPACE = 'scalebench';
+
+export interface LocalTargetOptions {
+  simBinary: string;
+  prometheusBinary: string;
+  scrapeIntervalMs: number;
+  /** Where prometheus.log and router logs go. */
+  logDir: string;
+  /** How long a drained replica may finish its streams. @default 30000 ms */
+  drainGraceMs?: number;
+}
+
+interface CellState {
+  deployment: ResolvedDeployment;
+  workload: ResolvedWorkload;
+  podPrefix: string;
+  logDir: string;
+  onEvent: (e: ReplicaEvent) => void;
+  seq: number;
+}
+
+/**
+ * The embedded target: replicas are real processes on loopback ports behind
+ * a router, scraped by a real Prometheus through file-based discovery.
+ */
+export class LocalTarget implements Target {
+  readonly kind = 'local' as const;
+  private replicas: Replica[] = [];
+  private desired = 0;
+  private cell?: CellState;
+  private reconciling: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  private constructor(
+    private readonly opts: LocalTargetOptions,
+    private readonly prom: LocalPrometheus,
+    private readonly router: Router,
+  ) {}
+
+  static async open(opts: LocalTargetOptions): Promise<LocalTarget> {
+    mkdirSync(opts.logDir, { recursive: true });
+    const prom = await LocalPrometheus.start(opts.prometheusBinary, opts.scrapeIntervalMs, join(opts.logDir, 'prometheus.log'));
+    let target: LocalTarget | undefined;
+    const router = new Router(() => target?.replicas ?? []);
+    try {
+      await router.listen(0);
+    } catch (err) {
+      await prom.stop();
+      throw err;
+    }
+    target = new LocalTarget(opts, prom, router);
+    return target;
+  }
+
+  get prometheusUrl(): string {
+    return this.prom.url;
+  }
+
+  get routerStats(): Router['stats'] {
+    return this.router.stats;
+  }
+
+  selector(): string {
+    const prefix = this.cell?.podPrefix ?? 'none';
+    return `namespace="${LOCAL_NAMESPACE}",pod=~"${prefix}-.*"`;
+  }
+
+  endpoint(): string {
+    return `http://127.0.0.1:${this.router.port}`;
+  }
+
+  model(): string {
+    return this.cell?.deployment.model ?? '';
+  }
+
+  /** The live replicas (not gone), for the autoscalers and tests. */
+  pods(): readonly Replica[] {
+    return this.replicas;
+  }
+
+  counts(): ReplicaCounts {
+    const live = this.replicas.filter((r) => r.phase === 'starting' || r.phase === 'ready');
+    return { desired: this.desired, current: live.length, ready: live.filter((r) => r.phase === 'ready').length };
+  }
+
+  inFlight(): number {
+    return this.replicas.reduce((n, r) => n + r.inFlight, 0);
+  }
+
+  async deploy({ cell, workload, dir, onEvent }: DeployOptions): Promise<void> {
+    if (this.cell) throw new Error('local target: deploy called while a cell is deployed');
+    const tag = createHash('sha256').update(cell.id).digest('hex').slice(0, 5);
+    const logDir = join(dir, 'replicas');
+    mkdirSync(logDir, { recursive: true });
+    this.cell = { deployment: cell.deployment, workload, podPrefix: `${cell.deployment.name}-${tag}`, logDir, onEvent, seq: 0 };
+    this.desired = cell.deployment.replicas.start;
+    await this.reconcile();
+  }
+
+  scale(desired: number, reason: string): void {
+    if (!this.cell || desired === this.desired) return;
+    this.cell.onEvent({ kind: 'scale', from: this.desired, to: desired, reason });
+    this.desired = desired;
+    void this.reconcile();
+  }
+
+  async waitReady(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.counts().ready < this.desired) {
+      signal?.throwIfAborted();
+      if (Date.now() > deadline) {
+        const c = this.counts();
+        throw new UserError(
+          `local target: ${c.ready} of ${this.desired} replicas ready after ${Math.round(timeoutMs / 1000)}s (see ${this.cell?.logDir})`,
+          3,
+        );
+      }
+      await sleep(50, signal);
+    }
+  }
+
+  /** Brings the number of live replicas to `desired`; serialised so calls never interleave. */
+  private reconcile(): Promise<void> {
+    this.reconciling = this.reconciling.then(() => this.reconcileOnce()).catch((err: unknown) => {
+      this.cell?.onEvent({ kind: 'scale', from: this.desired, to: this.desired, reason: `reconcile failed: ${(err as Error).message}` });
+    });
+    return this.reconciling;
+  }
+
+  private async reconcileOnce(): Promise<void> {
+    const cell = this.cell;
+    if (!cell || this.closed) return;
+    const live = (): Replica[] => this.replicas.filter((r) => r.phase === 'starting' || r.phase === 'ready');
+    while (live().length < this.desired) await this.startReplica(cell);
+    const extra = live().length - this.desired;
+    if (extra > 0) {
+      // As a ReplicaSet does: not-ready pods go first, then the newest.
+      const victims = live()
+        .sort((a, b) => Number(a.phase === 'ready') - Number(b.phase === 'ready') || b.startedAt - a.startedAt)
+        .slice(0, extra);
+      for (const v of victims) {
+        cell.onEvent({ kind: 'replica-draining', pod: v.name });
+        void v.drain(this.opts.drainGraceMs ?? 30_000);
+      }
+    }
+  }
+
+  private async startReplica(cell: CellState): Promise<void> {
+    const port = await freePort();
+    const name = `${cell.podPrefix}-${cell.seq++}`;
+    const d = cell.deployment;
+    const command = d.simulator.command;
+    const replica = await Replica.start(
+      {
+        name,
+        command: command ? command[0]! : this.opts.simBinary,
+        args: command ? customArgs(command.slice(1), port, d.model) : simArgs(d, cell.workload, port, cell.seq),
+        port,
+        readyPath: command ? '/health' : '/health/ready',
+        logDir: cell.logDir,
+      },
+      (r) => this.onGone(r),
+    );
+    this.replicas.push(replica);
+    cell.onEvent({ kind: 'replica-started', pod: name, pid: replica.pid });
+    void replica.whenReady().then(() => {
+      if (this.cell === cell) cell.onEvent({ kind: 'replica-ready', pod: name, startupMs: (replica.readyAt ?? 0) - replica.startedAt });
+    });
+    this.publishTargets();
+  }
+
+  private onGone(r: Replica): void {
+    this.replicas = this.replicas.filter((x) => x !== r);
+    this.publishTargets();
+    const cell = this.cell;
+    if (!cell || this.closed) return;
+    if (r.crashed) {
+      cell.onEvent({ kind: 'replica-crashed', pod: r.name, replacing: true });
+      void this.reconcile(); // as a ReplicaSet would: replace it
+    } else {
+      cell.onEvent({ kind: 'replica-stopped', pod: r.name });
+    }
+  }
+
+  private publishTargets(): void {
+    if (this.closed) return;
+    const cell = this.cell;
+    this.prom.setTargets(
+      this.replicas
+        .filter((r) => r.phase !== 'gone')
+        .map((r) => ({
+          address: r.address,
+          labels: { namespace: LOCAL_NAMESPACE, pod: r.name, deployment: cell?.deployment.name ?? '' },
+        })),
+    );
+  }
+
+  async teardown(): Promise<void> {
+    this.desired = 0; // no replacements from here on
+    await this.reconciling;
+    await Promise.all(this.replicas.map((r) => r.kill()));
+    this.replicas = [];
+    this.cell = undefined;
+    this.publishTargets();
+  }
+
+  async close(): Promise<void> {
+    await this.teardown();
+    this.closed = true;
+    await this.router.close();
+    await this.prom.stop();
+  }
+}

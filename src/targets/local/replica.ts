@@ -1,0 +1,132 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startProc, type Proc } from '../../util/proc.js';
+import { sleep } from '../../util/ports.js';
+
+/** starting (model load) → ready (health check passed) → draining → gone. */
+export type ReplicaPhase = 'starting' | 'ready' | 'draining' | 'gone';
+
+export interface ReplicaSpec {
+  /** Pod name, unique within the run. */
+  name: string;
+  command: string;
+  args: string[];
+  port: number;
+  /** Path polled for readiness; 200 means ready. */
+  readyPath: string;
+  logDir: string;
+}
+
+const READY_POLL_MS = 100;
+const CLK_TCK = 100; // Linux USER_HZ: /proc/<pid>/stat times are in 1/100 s
+
+/** One serving process on a loopback port, with its lifecycle. */
+export class Replica {
+  phase: ReplicaPhase = 'starting';
+  /** Requests the router has in flight to this replica. */
+  inFlight = 0;
+  readonly startedAt = Date.now();
+  readyAt?: number;
+  /** Set when the process exited without being asked to. */
+  crashed = false;
+  private stopping = false;
+  private readyWaiters: Array<() => void> = [];
+
+  private constructor(
+    readonly spec: ReplicaSpec,
+    private readonly proc: Proc,
+    private readonly onGone: (r: Replica) => void,
+  ) {
+    void proc.exited.then(() => {
+      if (!this.stopping) this.crashed = true;
+      this.phase = 'gone';
+      this.onGone(this);
+    });
+    void this.pollReady();
+  }
+
+  static async start(spec: ReplicaSpec, onGone: (r: Replica) => void): Promise<Replica> {
+    const proc = await startProc({
+      name: `replica ${spec.name}`,
+      command: spec.command,
+      args: spec.args,
+      logFile: join(spec.logDir, `${spec.name}.log`),
+    });
+    return new Replica(spec, proc, onGone);
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+  get pid(): number {
+    return this.proc.pid;
+  }
+  get url(): string {
+    return `http://127.0.0.1:${this.spec.port}`;
+  }
+  get port(): number {
+    return this.spec.port;
+  }
+  /** The router sends new requests only to ready replicas. */
+  get routable(): boolean {
+    return this.phase === 'ready';
+  }
+  get address(): string {
+    return `127.0.0.1:${this.spec.port}`;
+  }
+
+  /** Resolves once the health check has answered 200 (or never, if the replica dies first). */
+  whenReady(): Promise<void> {
+    if (this.phase === 'ready') return Promise.resolve();
+    return new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
+  private async pollReady(): Promise<void> {
+    while (this.phase === 'starting') {
+      try {
+        const res = await fetch(`${this.url}${this.spec.readyPath}`, { signal: AbortSignal.timeout(1000) });
+        await res.body?.cancel();
+        if (res.ok && this.phase === 'starting') {
+          this.phase = 'ready';
+          this.readyAt = Date.now();
+          for (const w of this.readyWaiters.splice(0)) w();
+          return;
+        }
+      } catch {
+        /* not listening yet */
+      }
+      await sleep(READY_POLL_MS);
+    }
+  }
+
+  /**
+   * Drains then stops: the router sends nothing new from now on, requests in
+   * flight may finish until graceMs has passed, then the process is stopped.
+   */
+  async drain(graceMs: number): Promise<void> {
+    if (this.phase === 'gone') return;
+    this.stopping = true;
+    this.phase = 'draining';
+    const deadline = Date.now() + graceMs;
+    while (this.inFlight > 0 && Date.now() < deadline && !this.proc.done) await sleep(50);
+    await this.proc.stop(3000);
+  }
+
+  /** Stops at once, without draining. */
+  async kill(): Promise<void> {
+    this.stopping = true;
+    await this.proc.stop(1000);
+  }
+
+  /** CPU seconds (user + system) the process has used, from /proc; undefined once gone. */
+  cpuSeconds(): number | undefined {
+    try {
+      const stat = readFileSync(`/proc/${this.proc.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // After "(comm)": state is field 3, utime field 14, stime field 15 (1-based, proc(5)).
+      return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+    } catch {
+      return undefined;
+    }
+  }
+}

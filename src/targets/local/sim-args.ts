@@ -1,0 +1,80 @@
+import type { ResolvedDeployment, ResolvedWorkload } from '../../matrix/types.js';
+import { gpuCatalog, modelCatalog } from '../../recommend/catalog.js';
+import { simLatency } from '../../recommend/roofline.js';
+import { UserError } from '../../util/errors.js';
+
+/** Go duration text with microsecond resolution: 4.8 → "4800us". */
+export function goDuration(ms: number): string {
+  return `${Math.round(ms * 1000)}us`;
+}
+
+/** The latencies a simulated replica gets: the matrix's explicit ones, else the roofline's. */
+export interface ReplicaLatency {
+  ttft: { kind: 'constant'; ms: number } | { kind: 'per-token'; overheadMs: number; perTokenMs: number };
+  itlMs: number;
+  timeFactorUnderLoad: number;
+}
+
+export function replicaLatency(d: ResolvedDeployment, w: ResolvedWorkload): ReplicaLatency {
+  const sim = d.simulator;
+  let derived: ReturnType<typeof simLatency> | undefined;
+  const roofline = (): ReturnType<typeof simLatency> => {
+    if (derived) return derived;
+    const model = modelCatalog()[d.model];
+    const gpu = gpuCatalog()[d.gpu.type];
+    if (!model || !gpu) {
+      throw new UserError(
+        `deployment "${d.name}": no roofline for model "${d.model}" on GPU "${d.gpu.type}": add them to data/models.json and data/gpus.json, or give simulator.ttft and simulator.itl`,
+      );
+    }
+    derived = simLatency(model, gpu, d.gpu.count, d.vllm.maxNumSeqs, w.prompt.mean, w.output.mean);
+    return derived;
+  };
+  return {
+    ttft:
+      sim.ttftMs !== undefined
+        ? { kind: 'constant', ms: sim.ttftMs }
+        : { kind: 'per-token', overheadMs: roofline().prefillOverheadMs, perTokenMs: roofline().prefillPerTokenMs },
+    itlMs: sim.itlMs ?? roofline().interTokenMs,
+    timeFactorUnderLoad: sim.timeFactorUnderLoad ?? (sim.ttftMs !== undefined && sim.itlMs !== undefined ? 1 : roofline().timeFactorUnderLoad),
+  };
+}
+
+/**
+ * Arguments for one llm-d-inference-sim replica. Always --force-dummy-tokenizer:
+ * the simulator must never try to reach a model hub.
+ */
+export function simArgs(d: ResolvedDeployment, w: ResolvedWorkload, port: number, seed: number): string[] {
+  const lat = replicaLatency(d, w);
+  const sim = d.simulator;
+  const args = [
+    '--port', String(port),
+    '--model', d.model,
+    '--served-model-name', d.model,
+    '--force-dummy-tokenizer',
+    '--mode', 'random',
+    '--seed', String(seed),
+    '--max-num-seqs', String(d.vllm.maxNumSeqs),
+    '--max-model-len', String(d.vllm.maxModelLen),
+  ];
+  if (lat.ttft.kind === 'constant') {
+    args.push('--time-to-first-token', goDuration(lat.ttft.ms), '--time-to-first-token-std-dev', goDuration(sim.ttftStdevMs));
+  } else {
+    // time-to-first-token 0 selects the simulator's per-prompt-token prefill model.
+    args.push('--prefill-overhead', goDuration(lat.ttft.overheadMs), '--prefill-time-per-token', goDuration(lat.ttft.perTokenMs));
+  }
+  args.push(
+    '--inter-token-latency', goDuration(lat.itlMs),
+    '--inter-token-latency-std-dev', goDuration(sim.itlStdevMs),
+    '--time-factor-under-load', String(lat.timeFactorUnderLoad),
+  );
+  if (sim.startupMs > 0) args.push('--startup-duration', goDuration(sim.startupMs));
+  if (sim.failureRate > 0) args.push('--failure-injection-rate', String(sim.failureRate));
+  if (sim.maxWaiting !== undefined) args.push('--max-waiting-queue-length', String(sim.maxWaiting));
+  return args;
+}
+
+/** A custom replica command with {port} and {model} substituted. */
+export function customArgs(command: readonly string[], port: number, model: string): string[] {
+  return command.map((a) => a.replaceAll('{port}', String(port)).replaceAll('{model}', model));
+}

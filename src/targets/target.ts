@@ -1,0 +1,57 @@
+import type { Cell, ResolvedWorkload } from '../matrix/types.js';
+
+/** Replica counts as a Deployment's status would give them. */
+export interface ReplicaCounts {
+  /** What the autoscaler (or the fixed size) asked for. */
+  desired: number;
+  /** Replicas that exist and are not being drained. */
+  current: number;
+  /** Replicas passing their health check. */
+  ready: number;
+}
+
+/** Something that happened to a replica, for the cell's events.jsonl. */
+export type ReplicaEvent =
+  | { kind: 'replica-started'; pod: string; pid?: number }
+  | { kind: 'replica-ready'; pod: string; startupMs: number }
+  | { kind: 'replica-draining'; pod: string }
+  | { kind: 'replica-stopped'; pod: string }
+  | { kind: 'replica-crashed'; pod: string; replacing: boolean }
+  | { kind: 'scale'; from: number; to: number; reason: string };
+
+export interface DeployOptions {
+  cell: Cell;
+  workload: ResolvedWorkload;
+  /** The cell's directory: logs and manifests go under it. */
+  dir: string;
+  onEvent: (e: ReplicaEvent) => void;
+}
+
+/**
+ * Where cells run. The runner, sampler, analysis and reports see only this:
+ * they do not know which target ran.
+ */
+export interface Target {
+  readonly kind: 'local' | 'kubernetes';
+  /** Base URL of the Prometheus the sampler queries. */
+  readonly prometheusUrl: string;
+  /** PromQL label matchers selecting the current cell's pods, e.g. `namespace="x",pod=~"a-.*"`. */
+  selector(): string;
+  /** Deploys the cell's serving replicas at their starting count. */
+  deploy(opts: DeployOptions): Promise<void>;
+  /** Resolves when `desired` replicas are ready; throws after timeoutMs. */
+  waitReady(timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  /** Base URL the load generator sends to (OpenAI API under /v1). */
+  endpoint(): string;
+  /** The served model name to put in requests. */
+  model(): string;
+  counts(): ReplicaCounts;
+  /** Requests in flight through the target's entry point, where it knows (local router). */
+  inFlight(): number | undefined;
+  /** Sets the desired replica count (the autoscalers' actuator). */
+  scale(desired: number, reason: string): void;
+  /** Removes everything the cell deployed. */
+  teardown(): Promise<void>;
+  /** Stops what the run started (Prometheus, router). */
+  close(): Promise<void>;
+}

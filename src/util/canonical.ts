@@ -1,0 +1,33 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * JSON with object keys sorted at every depth and undefined members dropped,
+ * so that equal content always gives equal text (and equal hashes), however
+ * it was written or in which order its keys were built.
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : sortKeys(v)));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const v: unknown = (value as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = sortKeys(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** sha256 of a string, as 64 lower-case hex digits. */
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** sha256 hex of the canonical JSON of a value. */
+export function contentHash(value: unknown): string {
+  return sha256Hex(canonicalJson(value));
+}

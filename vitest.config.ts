@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Integration tests start real processes on a 2-core machine: one file at a time.
+    fileParallelism: false,
+    testTimeout: 20_000,
+    hookTimeout: 60_000,
+    reporters: ['default', './test/plain-summary.ts'],
+  },
+});
