@@ -61,15 +61,22 @@ export class Router {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
+    // Request bodies are small JSON: read whole, so a request that meets a
+    // keep-alive socket the replica just closed can be sent again.
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.once('end', () => this.forward(req, res, Buffer.concat(chunks), 0));
+  }
+
+  private forward(req: IncomingMessage, res: ServerResponse, body: Buffer, attempt: number): void {
     const backend = this.pick();
     if (!backend) {
       this.stats.unavailable++;
       res.writeHead(503, { 'content-type': 'application/json' });
       res.end('{"error":{"message":"no ready replica","type":"unavailable"}}');
-      req.resume();
       return;
     }
-    this.stats.routed++;
+    if (attempt === 0) this.stats.routed++;
     backend.inFlight++;
     let released = false;
     const release = (): void => {
@@ -88,8 +95,14 @@ export class Router {
       },
     );
     upstream.on('socket', (s) => s.setNoDelay(true));
-    upstream.once('error', (err) => {
+    upstream.once('error', (err: NodeJS.ErrnoException) => {
       release();
+      // A reused keep-alive socket closed by the replica: send once more on a new one
+      // (the pattern Node's documentation gives for request.reusedSocket).
+      if (upstream.reusedSocket && !res.headersSent && attempt === 0 && !res.destroyed) {
+        this.forward(req, res, body, attempt + 1);
+        return;
+      }
       this.stats.upstreamErrors++;
       if (!res.headersSent) {
         res.writeHead(502, { 'content-type': 'application/json' });
@@ -103,7 +116,7 @@ export class Router {
       if (!res.writableFinished) upstream.destroy();
       release();
     });
-    req.pipe(upstream);
+    upstream.end(body);
   }
 
   async close(): Promise<void> {

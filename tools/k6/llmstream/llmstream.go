@@ -101,7 +101,7 @@ func (m *ModuleInstance) chat(url, body string, opts *ChatOptions) map[string]an
 			headers[k] = v
 		}
 	}
-	ctx, cancel := context.WithTimeout(m.vu.Context(), timeout)
+	ctx, cancel := context.WithTimeoutCause(m.vu.Context(), timeout, errTimeout)
 	defer cancel()
 	return m.stream(ctx, url, body, headers)
 }
@@ -161,12 +161,16 @@ func (m *ModuleInstance) stream(ctx context.Context, url, body string, headers m
 	}
 }
 
+var errTimeout = fmt.Errorf("request timeout")
+
+// transportError names why a request ended early: its own timeout, or k6
+// ending the iteration (scenario end, graceful stop, test abort).
 func transportError(ctx context.Context, err error) string {
-	if ctx.Err() == context.DeadlineExceeded {
-		return "timeout"
-	}
-	if ctx.Err() == context.Canceled {
-		return "aborted"
+	if ctx.Err() != nil {
+		if context.Cause(ctx) == errTimeout {
+			return "timeout"
+		}
+		return "aborted: the scenario ended"
 	}
 	return err.Error()
 }
