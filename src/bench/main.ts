@@ -1,0 +1,158 @@
+/**
+ * npm run bench: measurements side by side in one run, printed as ratios.
+ *
+ * 1. Router overhead: the same k6 streaming load (64 concurrent streams) straight
+ *    to a simulator replica and through the router, alternated; the difference of
+ *    TTFT and E2E quantiles is what the router adds.
+ * 2. k6's request ceiling: k6 (core http, GET) and wrk against the same fastest
+ *    local endpoint (the simulator's /v1/models), as a ratio of requests/s.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { distribution, round } from '../analysis/stats.js';
+import type { RawPoint } from '../analysis/cell-summary.js';
+import { readJsonl } from '../results/files.js';
+import { Router } from '../targets/local/router.js';
+import { startProc, stopAll } from '../util/proc.js';
+import { freePort, sleep } from '../util/ports.js';
+import { findTool, projectRoot } from '../util/tools.js';
+
+const STREAMS = 64;
+const ROUND_S = 8;
+const ROUNDS = 3;
+/** Requests started in a round's first 2 s are left out (connection burst, warm-up). */
+const SETTLE_MS = 2000;
+/** k6 peaked at about 8 VUs on a 2-core machine; wrk gets the same concurrency. */
+const CEILING_CONC = 8;
+const CEILING_S = 6;
+const CEILING_ROUNDS = 3;
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+const k6Env = { ...process.env, K6_NO_USAGE_REPORT: 'true', K6_AUTO_EXTENSION_RESOLUTION: 'false' };
+
+async function startSim(sim: string, dir: string): Promise<number> {
+  const port = await freePort();
+  await startProc({
+    name: 'bench replica',
+    command: sim,
+    args: [
+      '--port', String(port), '--model', 'bench', '--force-dummy-tokenizer', '--mode', 'random', '--seed', '1',
+      '--max-num-seqs', '256', '--time-to-first-token', '20ms', '--inter-token-latency', '20ms',
+    ],
+    logFile: join(dir, 'sim.log'),
+  });
+  for (let i = 0; i < 100; i++) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/health`);
+      if (r.ok) return port;
+    } catch {
+      /* starting */
+    }
+    await sleep(100);
+  }
+  throw new Error('bench: the simulator did not start');
+}
+
+/** Runs a command to its end without blocking the event loop (the router lives in this process). */
+async function run(command: string, args: string[], env: NodeJS.ProcessEnv, dir: string, name: string): Promise<string> {
+  const log = join(dir, `${name}.log`);
+  const proc = await startProc({ name, command, args, env, logFile: log });
+  const exit = await proc.exited;
+  const out = readFileSync(log, 'utf8');
+  if (exit.code !== 0) throw new Error(`bench: ${name} exited with ${exit.code ?? exit.signal}:\n${out}`);
+  return out;
+}
+
+/** One k6 streaming round at STREAMS VUs; returns the raw points. */
+async function streamRound(k6: string, dir: string, url: string, name: string): Promise<RawPoint[]> {
+  const points = join(dir, `${name}.jsonl`);
+  const wl = join(dir, `${name}-workload.json`);
+  const opts = join(dir, `${name}-options.json`);
+  const dist = (n: number): object => ({ mean: n, stdev: 0, min: n, max: n });
+  writeFileSync(wl, JSON.stringify({ url, model: 'bench', prompt: dist(16), output: dist(16), seed: 1, timeoutMs: 30_000, points, summary: join(dir, `${name}-summary.json`) }));
+  writeFileSync(opts, JSON.stringify({ scenarios: { main: { executor: 'constant-vus', vus: STREAMS, duration: `${ROUND_S}s`, gracefulStop: '10s' } } }));
+  await run(k6, ['run', '--quiet', '--no-color', '--config', opts, join(projectRoot, 'scenarios', 'openai-chat.js')], { ...k6Env, SCALEBENCH_WORKLOAD: wl }, dir, `k6-${name}`);
+  // Steady state only: the first seconds hold 64 simultaneous connects and the JIT warming up.
+  const all = readJsonl<RawPoint>(points).filter((p) => p.ok);
+  const t0 = Math.min(...all.map((p) => p.t));
+  return all.filter((p) => p.t >= t0 + SETTLE_MS);
+}
+
+async function k6Ceiling(k6: string, dir: string, url: string, seconds: number, vus: number, round: number): Promise<number> {
+  const script = join(dir, 'ceiling.js');
+  writeFileSync(script, `import http from 'k6/http';\nexport const options = { vus: ${vus}, duration: '${seconds}s', discardResponseBodies: true };\nexport default function () { http.get('${url}'); }\nexport function handleSummary(d) { return { '${join(dir, 'ceiling.json')}': JSON.stringify(d) }; }\n`);
+  await run(k6, ['run', '--quiet', '--no-color', script], k6Env, dir, `k6-ceiling-${round}`);
+  const summary = JSON.parse(readFileSync(join(dir, 'ceiling.json'), 'utf8')) as { metrics: { http_reqs: { values: { rate: number } } } };
+  return summary.metrics.http_reqs.values.rate;
+}
+
+async function wrkCeiling(wrk: string, dir: string, url: string, seconds: number, connections: number, round: number): Promise<number> {
+  const out = await run(wrk, ['-t2', `-c${connections}`, `-d${seconds}s`, url], process.env, dir, `wrk-${round}`);
+  const m = /Requests\/sec:\s+([\d.]+)/.exec(out);
+  if (!m) throw new Error(`bench: cannot read wrk's output:\n${out}`);
+  return Number(m[1]);
+}
+
+async function main(): Promise<void> {
+  const k6 = findTool('k6');
+  const sim = findTool('sim');
+  const wrk = findTool('wrk');
+  const dir = mkdtempSync(join(tmpdir(), 'scalebench-bench-'));
+  mkdirSync(dir, { recursive: true });
+  const simPort = await startSim(sim, dir);
+  const backends = [{ name: 'bench', port: simPort, routable: true, inFlight: 0 }];
+  const router = new Router(() => backends);
+  const routerPort = await router.listen(0);
+  try {
+    process.stderr.write(`bench: router overhead, ${STREAMS} concurrent streams, ${ROUNDS}×${ROUND_S}s each way, alternated (first ${SETTLE_MS / 1000}s of each round left out)\n`);
+    const direct: RawPoint[] = [];
+    const routed: RawPoint[] = [];
+    const directP99: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const d = await streamRound(k6, dir, `http://127.0.0.1:${simPort}/v1/chat/completions`, `direct-${r}`);
+      directP99.push(distribution(d.map((p) => p.ttft_ms!)).p99!);
+      direct.push(...d);
+      routed.push(...(await streamRound(k6, dir, `http://127.0.0.1:${routerPort}/v1/chat/completions`, `router-${r}`)));
+    }
+    const dT = distribution(direct.map((p) => p.ttft_ms!));
+    const rT = distribution(routed.map((p) => p.ttft_ms!));
+    const dE = distribution(direct.map((p) => p.e2e_ms));
+    const rE = distribution(routed.map((p) => p.e2e_ms));
+
+    process.stderr.write(`bench: request ceiling on /v1/models, k6 (${CEILING_CONC} VUs) and wrk (${CEILING_CONC} connections) alternated, ${CEILING_ROUNDS}×${CEILING_S}s each\n`);
+    const models = `http://127.0.0.1:${simPort}/v1/models`;
+    const k6Runs: number[] = [];
+    const wrkRuns: number[] = [];
+    for (let r = 0; r < CEILING_ROUNDS; r++) {
+      k6Runs.push(await k6Ceiling(k6, dir, models, CEILING_S, CEILING_CONC, r));
+      wrkRuns.push(await wrkCeiling(wrk, dir, models, CEILING_S, CEILING_CONC, r));
+    }
+    const k6Rps = median(k6Runs);
+    const wrkRps = median(wrkRuns);
+
+    const rows: Array<[string, string]> = [
+      ['router: requests direct / via router', `${direct.length} / ${routed.length}`],
+      ['router: TTFT p50 direct → via router (ms)', `${dT.p50} → ${rT.p50}  (+${round(rT.p50! - dT.p50!)} ms)`],
+      ['router: TTFT p99 direct → via router (ms)', `${dT.p99} → ${rT.p99}  (+${round(rT.p99! - dT.p99!)} ms)`],
+      ['router: E2E p50 direct → via router (ms)', `${dE.p50} → ${rE.p50}  (+${round(rE.p50! - dE.p50!)} ms)`],
+      ['router: E2E p99 direct → via router (ms)', `${dE.p99} → ${rE.p99}  (+${round(rE.p99! - dE.p99!)} ms)`],
+      ['router: TTFT p99 ratio via router / direct', `${round(rT.p99! / dT.p99!, 4)}  (target: adds ≤ 1 ms p99)`],
+      ['router: noise floor (direct TTFT p99 per round)', `${directP99.map((v) => round(v, 1)).join(', ')} ms`],
+      ['ceiling: k6 requests/s (median; runs)', `${round(k6Rps, 0)}  (${k6Runs.map((v) => round(v, 0)).join(', ')})`],
+      ['ceiling: wrk requests/s (median; runs)', `${round(wrkRps, 0)}  (${wrkRuns.map((v) => round(v, 0)).join(', ')})`],
+      ['ceiling: k6 / wrk', `${round(k6Rps / wrkRps, 3)}  (target ≥ 0.30)`],
+    ];
+    const width = Math.max(...rows.map(([k]) => k.length));
+    for (const [k, v] of rows) process.stdout.write(`${k.padEnd(width)}  ${v}\n`);
+  } finally {
+    await router.close();
+    await stopAll();
+  }
+}
+
+await main();

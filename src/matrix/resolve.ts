@@ -1,0 +1,204 @@
+import { profiles, type TokenDistribution } from '../load/profiles.js';
+import { contentHash } from '../util/canonical.js';
+import { parseDuration } from '../util/duration.js';
+import { checkMatrix } from './checks.js';
+import { defaults } from './defaults.js';
+import type { MatrixIssue } from './issues.js';
+import type { AutoscalerInput, BehaviorInput, DeploymentInput, LoadInput, MatrixInput } from './schema.js';
+import type {
+  ResolvedAutoscaler,
+  ResolvedBehavior,
+  ResolvedDeployment,
+  ResolvedLoad,
+  ResolvedMatrix,
+  ResolvedScalingRules,
+  ResolvedTarget,
+  ResolvedWorkload,
+} from './types.js';
+
+/** The outcome of resolveMatrix: the matrix, or every problem zod could not see. */
+export type ResolveResult = { ok: true; matrix: ResolvedMatrix } | { ok: false; issues: MatrixIssue[] };
+
+/** Milliseconds of a duration the schema has already accepted. */
+function ms(text: string): number;
+function ms(text: string | undefined): number | undefined;
+function ms(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const v = parseDuration(text);
+  if (v === undefined) throw new Error(`resolve: "${text}" is not a duration; the schema should have refused it`);
+  return v;
+}
+
+/** Drops the members that are undefined, so resolved objects hold only what is set. */
+function defined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** Shortens periods and durations by time_scale; a non-zero one stays at least 1 ms. */
+type Scale = (ms: number) => number;
+const scaler = (factor: number): Scale => (v) => (v === 0 ? 0 : Math.max(1, Math.round(v * factor)));
+
+/** "500m" → 500, "2" → 2000 (a Kubernetes CPU quantity). */
+function cpuMillis(q: string): number {
+  return q.endsWith('m') ? Number(q.slice(0, -1)) : Math.round(Number(q) * 1000);
+}
+
+/** Replica bounds: a default never contradicts a bound that was given. */
+export function replicaBounds(r: DeploymentInput['replicas']): ResolvedDeployment['replicas'] {
+  const d = defaults.deployment.replicas;
+  const min = r?.min ?? Math.min(d.min, r?.start ?? Infinity, r?.max ?? Infinity);
+  const max = r?.max ?? Math.max(d.max, min, r?.start ?? 0);
+  const start = r?.start ?? Math.min(Math.max(min, d.start), max);
+  return { start, min, max };
+}
+
+function deployment(d: DeploymentInput, scale: Scale): ResolvedDeployment {
+  const dd = defaults.deployment;
+  const sim = d.simulator ?? {};
+  return defined({
+    name: d.name,
+    model: d.model,
+    recipe: d.recipe,
+    gpu: { type: d.gpu.type, count: d.gpu.count ?? dd.gpuCount },
+    vllm: defined({
+      maxNumSeqs: d.vllm?.max_num_seqs ?? dd.maxNumSeqs,
+      maxModelLen: d.vllm?.max_model_len ?? dd.maxModelLen,
+      maxNumBatchedTokens: d.vllm?.max_num_batched_tokens,
+      gpuMemoryUtilization: d.vllm?.gpu_memory_utilization ?? dd.gpuMemoryUtilization,
+      enablePrefixCaching: d.vllm?.enable_prefix_caching ?? dd.enablePrefixCaching,
+      extraArgs: d.vllm?.extra_args ?? [],
+    }),
+    replicas: replicaBounds(d.replicas),
+    cpuRequestMillis: d.cpu_request !== undefined ? cpuMillis(d.cpu_request) : dd.cpuRequestMillis,
+    // Latencies are what a replica takes to answer: time_scale leaves them alone.
+    simulator: defined({
+      ttftMs: ms(sim.ttft),
+      ttftStdevMs: ms(sim.ttft_stdev) ?? defaults.simulator.ttftStdevMs,
+      itlMs: ms(sim.itl),
+      itlStdevMs: ms(sim.itl_stdev) ?? defaults.simulator.itlStdevMs,
+      timeFactorUnderLoad: sim.time_factor_under_load,
+      startupMs: scale(ms(sim.startup) ?? defaults.simulator.startupMs),
+      failureRate: sim.failure_rate ?? defaults.simulator.failureRate,
+      maxWaiting: sim.max_waiting,
+      command: sim.command,
+    }),
+  });
+}
+
+function rules(r: NonNullable<BehaviorInput['scale_up']> | undefined, scale: Scale): ResolvedScalingRules | undefined {
+  if (!r) return undefined;
+  const window = ms(r.stabilization_window);
+  return defined({
+    stabilizationWindowMs: window === undefined ? undefined : scale(window),
+    selectPolicy: r.select_policy,
+    policies: r.policies?.map((p) => ({ type: p.type, value: p.value, periodMs: scale(ms(p.period)) })),
+  });
+}
+
+function behavior(b: BehaviorInput | undefined, scale: Scale): ResolvedBehavior | undefined {
+  return b && defined({ scaleUp: rules(b.scale_up, scale), scaleDown: rules(b.scale_down, scale) });
+}
+
+function autoscaler(a: AutoscalerInput, scale: Scale): ResolvedAutoscaler {
+  if (a.kind === 'fixed') return { kind: 'fixed', name: a.name };
+  const common = defined({
+    name: a.name,
+    syncPeriodMs: scale(ms(a.sync_period) ?? defaults.hpa.syncPeriodMs),
+    tolerance: a.tolerance ?? defaults.hpa.tolerance,
+    behavior: behavior(a.behavior, scale),
+  });
+  switch (a.kind) {
+    case 'hpa-cpu':
+      return { ...common, kind: a.kind, targetUtilization: a.target_utilization };
+    case 'hpa-custom':
+      return defined({ ...common, kind: a.kind, metric: a.metric, target: a.target, query: a.query });
+    case 'keda':
+      return defined({
+        ...common,
+        kind: a.kind,
+        query: a.query,
+        threshold: a.threshold,
+        activationThreshold: a.activation_threshold ?? defaults.keda.activationThreshold,
+        pollingIntervalMs: scale(ms(a.polling_interval) ?? defaults.keda.pollingIntervalMs),
+        cooldownPeriodMs: scale(ms(a.cooldown_period) ?? defaults.keda.cooldownPeriodMs),
+        minReplicas: a.min_replicas ?? defaults.keda.minReplicas,
+        idleReplicas: a.idle_replicas,
+        fallback: a.fallback && { failureThreshold: a.fallback.failure_threshold, replicas: a.fallback.replicas },
+      });
+  }
+}
+
+function load(l: LoadInput, scale: Scale): ResolvedLoad {
+  const dl = defaults.load;
+  const durationMs = scale(ms(l.duration));
+  const settleText = l.settle ?? dl.settle;
+  const common = defined({
+    levels: l.shape === 'arrival-rate' ? l.rates : (l.users ?? []),
+    durationMs,
+    warmupMs: scale(ms(l.warmup) ?? dl.warmupMs),
+    settle:
+      settleText === 'until-idle'
+        ? { kind: 'until-idle' as const, timeoutMs: scale(dl.settleTimeoutMs) }
+        : { kind: 'fixed' as const, ms: scale(ms(settleText)) },
+    maxRequests: l.max_requests,
+  });
+  switch (l.shape) {
+    case 'constant':
+    case 'ramp':
+      return { ...common, shape: l.shape };
+    case 'step':
+      return { ...common, shape: l.shape, low: l.low ?? dl.stepLow };
+    case 'spike': {
+      const spike = ms(l.spike);
+      const spikeMs = spike === undefined ? Math.round(durationMs * dl.spikeFraction) : scale(spike);
+      return { ...common, shape: l.shape, low: l.low ?? dl.stepLow, spikeMs };
+    }
+    case 'arrival-rate':
+      return { ...common, shape: l.shape, maxVus: l.max_vus ?? dl.maxVus };
+  }
+}
+
+/** A named profile with the matrix's overrides laid over it, member by member. */
+export function tokenDistribution(base: TokenDistribution, over: Partial<TokenDistribution> | undefined): TokenDistribution {
+  return { ...base, ...defined(over ?? {}) };
+}
+
+function target(t: MatrixInput['target'], scale: Scale): ResolvedTarget {
+  if (!t || t.kind === 'local') {
+    return { kind: 'local', scrapeIntervalMs: scale(ms(t?.scrape_interval) ?? defaults.target.scrapeIntervalMs) };
+  }
+  return defined({ kind: t.kind, context: t.context, namespace: t.namespace, url: t.url, prometheusUrl: t.prometheus_url });
+}
+
+/**
+ * MatrixInput → ResolvedMatrix: every default from defaults.ts, durations in
+ * ms, time_scale applied to every period, window and duration (not to
+ * latencies or SLOs), then the checks zod cannot make (checks.ts).
+ */
+export function resolveMatrix(input: MatrixInput, source: string): ResolveResult {
+  const timeScale = input.time_scale ?? defaults.timeScale;
+  const scale = scaler(timeScale);
+  const profile = input.workload?.profile ?? defaults.workload.profile;
+  const workload: ResolvedWorkload = {
+    profile,
+    prompt: tokenDistribution(profiles[profile].prompt, input.workload?.prompt_tokens),
+    output: tokenDistribution(profiles[profile].output, input.workload?.output_tokens),
+    seed: input.workload?.seed ?? defaults.workload.seed,
+  };
+  const body: Omit<ResolvedMatrix, 'hash' | 'source'> = defined({
+    name: input.name,
+    description: input.description,
+    target: target(input.target, scale),
+    slo: defined({ ttftP95Ms: ms(input.slo?.ttft_p95), tpotP95Ms: ms(input.slo?.tpot_p95), e2eP95Ms: ms(input.slo?.e2e_p95) }),
+    workload,
+    deployments: input.deployments.map((d) => deployment(d, scale)),
+    autoscalers: (input.autoscalers ?? defaults.autoscalers).map((a) => autoscaler(a, scale)),
+    load: load(input.load, scale),
+    repeats: input.repeats ?? defaults.repeats,
+    sampleIntervalMs: scale(ms(input.sample_interval) ?? defaults.sampleIntervalMs),
+    timeScale,
+  });
+  const issues = checkMatrix(input, body);
+  if (issues.length > 0) return { ok: false, issues };
+  return { ok: true, matrix: { ...body, hash: contentHash(body), source } };
+}
