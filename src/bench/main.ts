@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { distribution, round } from '../analysis/stats.js';
 import type { RawPoint } from '../analysis/cell-summary.js';
 import { readJsonl } from '../results/files.js';
-import { Router } from '../targets/local/router.js';
+import { RouterProcess } from '../targets/local/router.js';
 import { startProc, stopAll } from '../util/proc.js';
 import { freePort, sleep } from '../util/ports.js';
 import { findTool, projectRoot } from '../util/tools.js';
@@ -105,9 +105,9 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'scalebench-bench-'));
   mkdirSync(dir, { recursive: true });
   const simPort = await startSim(sim, dir);
-  const backends = [{ name: 'bench', port: simPort, routable: true, inFlight: 0 }];
-  const router = new Router(() => backends);
-  const routerPort = await router.listen(0);
+  const router = await RouterProcess.start(findTool('router'), join(dir, 'router.log'));
+  await router.setRoutes([{ name: 'bench', addr: `127.0.0.1:${simPort}` }]);
+  const routerPort = router.port;
   try {
     process.stderr.write(`bench: router overhead, ${STREAMS} concurrent streams, ${ROUNDS}×${ROUND_S}s each way, alternated (first ${SETTLE_MS / 1000}s of each round left out)\n`);
     const direct: RawPoint[] = [];
@@ -150,7 +150,6 @@ async function main(): Promise<void> {
     const width = Math.max(...rows.map(([k]) => k.length));
     for (const [k, v] of rows) process.stdout.write(`${k.padEnd(width)}  ${v}\n`);
   } finally {
-    await router.close();
     await stopAll();
   }
 }

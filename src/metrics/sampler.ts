@@ -33,7 +33,7 @@ export interface SampleSource {
   loadStartMs(): number;
   offered(elapsedMs: number): number;
   replicas(): ReplicaCounts;
-  inFlight(): number | undefined;
+  inFlight(): Promise<number | undefined>;
   progress(): { requests: number; errors: number };
   autoscaler?(): Record<string, number | null> | undefined;
 }
@@ -98,7 +98,7 @@ export class Sampler {
       replicas: s.replicas(),
       ...progressOf(s),
     };
-    const inFlight = s.inFlight();
+    const inFlight = await s.inFlight();
     if (inFlight !== undefined) sample.in_flight = inFlight;
     const as = s.autoscaler?.();
     if (as) sample.autoscaler = as;

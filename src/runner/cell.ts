@@ -156,7 +156,7 @@ async function settle(o: RunCellOptions): Promise<void> {
   const prom = new PromClient(o.target.prometheusUrl, 2000);
   const sel = o.target.selector();
   while (Date.now() < deadline) {
-    const inFlight = o.target.inFlight() ?? 0;
+    const inFlight = (await o.target.inFlight()) ?? 0;
     let busy = 0;
     try {
       busy =

@@ -22,8 +22,8 @@ export interface RunOutcome {
 }
 
 /** The binaries a local run needs, found up front so a missing one stops the run before anything starts. */
-export function localTools(): { k6: string; sim: string; prometheus: string } {
-  return { k6: findTool('k6'), sim: findTool('sim'), prometheus: findTool('prometheus') };
+export function localTools(): { k6: string; sim: string; prometheus: string; router: string } {
+  return { k6: findTool('k6'), sim: findTool('sim'), prometheus: findTool('prometheus'), router: findTool('router') };
 }
 
 function gitRevision(): string | undefined {
@@ -89,6 +89,7 @@ export async function executeRun(o: ExecuteOptions): Promise<RunOutcome> {
       target = await LocalTarget.open({
         simBinary: o.tools.sim,
         prometheusBinary: o.tools.prometheus,
+        routerBinary: o.tools.router,
         scrapeIntervalMs: matrix.target.scrapeIntervalMs,
         logDir: join(dir.root, 'logs'),
       });

@@ -47,7 +47,7 @@ export interface Target {
   model(): string;
   counts(): ReplicaCounts;
   /** Requests in flight through the target's entry point, where it knows (local router). */
-  inFlight(): number | undefined;
+  inFlight(): Promise<number | undefined>;
   /** Sets the desired replica count (the autoscalers' actuator). */
   scale(desired: number, reason: string): void;
   /** Removes everything the cell deployed. */

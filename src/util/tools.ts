@@ -12,6 +12,7 @@ export const tools = {
   k6: { env: 'SCALEBENCH_K6', bin: 'k6' },
   prometheus: { env: 'SCALEBENCH_PROMETHEUS', bin: 'prometheus' },
   sim: { env: 'SCALEBENCH_SIM', bin: 'llm-d-inference-sim' },
+  router: { env: 'SCALEBENCH_ROUTER', bin: 'scalebench-router' },
   wrk: { env: 'SCALEBENCH_WRK', bin: 'wrk' },
 } as const;
 export type ToolName = keyof typeof tools;

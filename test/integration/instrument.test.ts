@@ -51,6 +51,7 @@ load: { shape: constant, users: [4], duration: 8s }
     target = await LocalTarget.open({
       simBinary: findTool('sim'),
       prometheusBinary: findTool('prometheus'),
+      routerBinary: findTool('router'),
       scrapeIntervalMs: 500,
       logDir: join(dir, 'logs'),
     });

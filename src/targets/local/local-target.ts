@@ -7,7 +7,7 @@ import { freePort, sleep } from '../../util/ports.js';
 import type { DeployOptions, ReplicaCounts, ReplicaEvent, Target } from '../target.js';
 import { LocalPrometheus } from './prometheus.js';
 import { Replica } from './replica.js';
-import { Router } from './router.js';
+import { RouterProcess } from './router.js';
 import { customArgs, simArgs } from './sim-args.js';
 
 /** The namespace label local replicas carry, as pods in a cluster would. */
@@ -16,6 +16,7 @@ export const LOCAL_NAMESPACE = 'scalebench';
 export interface LocalTargetOptions {
   simBinary: string;
   prometheusBinary: string;
+  routerBinary: string;
   scrapeIntervalMs: number;
   /** Where prometheus.log and router logs go. */
   logDir: string;
@@ -47,30 +48,29 @@ export class LocalTarget implements Target {
   private constructor(
     private readonly opts: LocalTargetOptions,
     private readonly prom: LocalPrometheus,
-    private readonly router: Router,
+    private readonly router: RouterProcess,
   ) {}
 
   static async open(opts: LocalTargetOptions): Promise<LocalTarget> {
     mkdirSync(opts.logDir, { recursive: true });
     const prom = await LocalPrometheus.start(opts.prometheusBinary, opts.scrapeIntervalMs, join(opts.logDir, 'prometheus.log'));
-    let target: LocalTarget | undefined;
-    const router = new Router(() => target?.replicas ?? []);
+    let router: RouterProcess;
     try {
-      await router.listen(0);
+      router = await RouterProcess.start(opts.routerBinary, join(opts.logDir, 'router.log'));
     } catch (err) {
       await prom.stop();
       throw err;
     }
-    target = new LocalTarget(opts, prom, router);
-    return target;
+    return new LocalTarget(opts, prom, router);
   }
 
   get prometheusUrl(): string {
     return this.prom.url;
   }
 
-  get routerStats(): Router['stats'] {
-    return this.router.stats;
+  /** The router's counters (requests routed, refused, upstream errors, in flight per replica). */
+  routerStats(): ReturnType<RouterProcess['stats']> {
+    return this.router.stats();
   }
 
   selector(): string {
@@ -79,7 +79,7 @@ export class LocalTarget implements Target {
   }
 
   endpoint(): string {
-    return `http://127.0.0.1:${this.router.port}`;
+    return this.router.url;
   }
 
   model(): string {
@@ -96,8 +96,12 @@ export class LocalTarget implements Target {
     return { desired: this.desired, current: live.length, ready: live.filter((r) => r.phase === 'ready').length };
   }
 
-  inFlight(): number {
-    return this.replicas.reduce((n, r) => n + r.inFlight, 0);
+  async inFlight(): Promise<number | undefined> {
+    try {
+      return await this.router.inFlight();
+    } catch {
+      return undefined;
+    }
   }
 
   async deploy({ cell, workload, dir, onEvent }: DeployOptions): Promise<void> {
@@ -153,7 +157,11 @@ export class LocalTarget implements Target {
         .slice(0, extra);
       for (const v of victims) {
         cell.onEvent({ kind: 'replica-draining', pod: v.name });
-        void v.drain(this.opts.drainGraceMs ?? 30_000);
+        void v.drain(
+          this.opts.drainGraceMs ?? 30_000,
+          () => this.publishRoutes(),
+          () => this.router.inFlight(v.name),
+        );
       }
     }
   }
@@ -174,6 +182,7 @@ export class LocalTarget implements Target {
       },
       (r) => this.onGone(r),
     );
+    replica.onPhase = () => void this.publishRoutes();
     this.replicas.push(replica);
     cell.onEvent({ kind: 'replica-started', pod: name, pid: replica.pid });
     void replica.whenReady().then(() => {
@@ -185,6 +194,7 @@ export class LocalTarget implements Target {
   private onGone(r: Replica): void {
     this.replicas = this.replicas.filter((x) => x !== r);
     this.publishTargets();
+    void this.publishRoutes();
     const cell = this.cell;
     if (!cell || this.closed) return;
     if (r.crashed) {
@@ -193,6 +203,12 @@ export class LocalTarget implements Target {
     } else {
       cell.onEvent({ kind: 'replica-stopped', pod: r.name });
     }
+  }
+
+  /** Tells the router which replicas are ready; resolves once it is in force. */
+  private publishRoutes(): Promise<void> {
+    const routes = this.replicas.filter((r) => r.routable).map((r) => ({ name: r.name, addr: r.address }));
+    return this.router.setRoutes(routes).catch(() => undefined);
   }
 
   private publishTargets(): void {
@@ -215,12 +231,13 @@ export class LocalTarget implements Target {
     this.replicas = [];
     this.cell = undefined;
     this.publishTargets();
+    await this.publishRoutes();
   }
 
   async close(): Promise<void> {
     await this.teardown();
     this.closed = true;
-    await this.router.close();
+    await this.router.stop();
     await this.prom.stop();
   }
 }

@@ -23,8 +23,6 @@ const CLK_TCK = 100; // Linux USER_HZ: /proc/<pid>/stat times are in 1/100 s
 /** One serving process on a loopback port, with its lifecycle. */
 export class Replica {
   phase: ReplicaPhase = 'starting';
-  /** Requests the router has in flight to this replica. */
-  inFlight = 0;
   readonly startedAt = Date.now();
   readyAt?: number;
   /** Set when the process exited without being asked to. */
@@ -71,6 +69,8 @@ export class Replica {
   get routable(): boolean {
     return this.phase === 'ready';
   }
+  /** Called whenever the phase changes, so the router's set can follow. */
+  onPhase?: () => void;
   get address(): string {
     return `127.0.0.1:${this.spec.port}`;
   }
@@ -89,6 +89,7 @@ export class Replica {
         if (res.ok && this.phase === 'starting') {
           this.phase = 'ready';
           this.readyAt = Date.now();
+          this.onPhase?.();
           for (const w of this.readyWaiters.splice(0)) w();
           return;
         }
@@ -100,15 +101,21 @@ export class Replica {
   }
 
   /**
-   * Drains then stops: the router sends nothing new from now on, requests in
-   * flight may finish until graceMs has passed, then the process is stopped.
+   * Drains then stops: `unroute` takes the replica out of the router's set,
+   * requests in flight (as `inFlight` reports them) may finish until graceMs
+   * has passed, then the process is stopped.
    */
-  async drain(graceMs: number): Promise<void> {
+  async drain(graceMs: number, unroute: () => Promise<void>, inFlight: () => Promise<number>): Promise<void> {
     if (this.phase === 'gone') return;
     this.stopping = true;
     this.phase = 'draining';
+    await unroute().catch(() => undefined);
     const deadline = Date.now() + graceMs;
-    while (this.inFlight > 0 && Date.now() < deadline && !this.proc.done) await sleep(50);
+    while (Date.now() < deadline && !this.proc.done) {
+      const n = await inFlight().catch(() => 0);
+      if (n === 0) break;
+      await sleep(100);
+    }
     await this.proc.stop(3000);
   }
 

@@ -1,129 +1,102 @@
-import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import { UserError } from '../../util/errors.js';
+import { freePort, sleep } from '../../util/ports.js';
+import { startProc, type Proc } from '../../util/proc.js';
 
-/** What the router needs of a backend. */
-export interface Backend {
-  readonly name: string;
-  readonly port: number;
-  /** Only backends for which this is true get new requests. */
-  readonly routable: boolean;
-  inFlight: number;
+/** A replica the router may send to. */
+export interface Route {
+  name: string;
+  /** host:port */
+  addr: string;
 }
 
-export interface RouterStats {
-  routed: number;
-  /** Requests refused because no backend was ready. */
-  unavailable: number;
-  /** Upstream connection failures. */
-  upstreamErrors: number;
-}
+const statsSchema = z.object({
+  routed: z.number(),
+  unavailable: z.number(),
+  upstream_errors: z.number(),
+  retries: z.number(),
+  backends: z.record(z.string(), z.object({ in_flight: z.number(), routed: z.number() })),
+});
+export type RouterStats = z.infer<typeof statsSchema>;
 
 /**
- * A reverse proxy over the ready replicas: least requests in flight, ties
- * broken round-robin. Responses are piped as they arrive (no buffering), so
- * streamed tokens reach the client when the replica sends them.
+ * The router (tools/router, Go) as a process of its own: least requests in
+ * flight over the routable replicas, streams flushed chunk by chunk. It lives
+ * outside the harness's event loop so that sampling, file writes or garbage
+ * collection here never stall a stream being measured.
  */
-export class Router {
-  readonly stats: RouterStats = { routed: 0, unavailable: 0, upstreamErrors: 0 };
-  private server?: Server;
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 1024 });
-  private next = 0;
+export class RouterProcess {
+  private updates: Promise<void> = Promise.resolve();
 
-  constructor(private readonly backends: () => readonly Backend[]) {}
+  private constructor(
+    readonly port: number,
+    private readonly adminUrl: string,
+    private readonly proc: Proc,
+  ) {}
 
-  /** Listens on 127.0.0.1; port 0 picks a free one. Returns the port. */
-  async listen(port = 0): Promise<number> {
-    const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => this.handle(req, res));
-    server.on('connection', (s) => s.setNoDelay(true));
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', resolve);
+  static async start(binary: string, logFile: string): Promise<RouterProcess> {
+    const port = await freePort();
+    const admin = await freePort();
+    const proc = await startProc({
+      name: 'router',
+      command: binary,
+      args: ['--listen', `127.0.0.1:${port}`, '--admin', `127.0.0.1:${admin}`],
+      logFile,
     });
-    return (server.address() as AddressInfo).port;
-  }
-
-  get port(): number {
-    return (this.server?.address() as AddressInfo | null)?.port ?? 0;
-  }
-
-  /** Picks the routable backend with the fewest requests in flight. */
-  pick(): Backend | undefined {
-    const all = this.backends();
-    let best: Backend | undefined;
-    const n = all.length;
-    for (let i = 0; i < n; i++) {
-      const b = all[(this.next + i) % n]!;
-      if (b.routable && (!best || b.inFlight < best.inFlight)) best = b;
+    const router = new RouterProcess(port, `http://127.0.0.1:${admin}`, proc);
+    for (let i = 0; i < 100; i++) {
+      if (proc.done) break;
+      try {
+        const res = await fetch(`${router.adminUrl}/healthz`, { signal: AbortSignal.timeout(1000) });
+        await res.body?.cancel();
+        if (res.ok) return router;
+      } catch {
+        /* starting */
+      }
+      await sleep(50);
     }
-    this.next = (this.next + 1) % Math.max(1, n);
-    return best;
+    await proc.stop(1000);
+    throw new UserError(`router did not start (see ${logFile})`, 3);
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
-    // Request bodies are small JSON: read whole, so a request that meets a
-    // keep-alive socket the replica just closed can be sent again.
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.once('end', () => this.forward(req, res, Buffer.concat(chunks), 0));
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
   }
 
-  private forward(req: IncomingMessage, res: ServerResponse, body: Buffer, attempt: number): void {
-    const backend = this.pick();
-    if (!backend) {
-      this.stats.unavailable++;
-      res.writeHead(503, { 'content-type': 'application/json' });
-      res.end('{"error":{"message":"no ready replica","type":"unavailable"}}');
-      return;
-    }
-    if (attempt === 0) this.stats.routed++;
-    backend.inFlight++;
-    let released = false;
-    const release = (): void => {
-      if (!released) {
-        released = true;
-        backend.inFlight--;
-      }
-    };
-    const upstream = request(
-      { host: '127.0.0.1', port: backend.port, method: req.method, path: req.url, headers: req.headers, agent: this.agent },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-        up.once('end', release);
-        up.once('error', release);
-      },
-    );
-    upstream.on('socket', (s) => s.setNoDelay(true));
-    upstream.once('error', (err: NodeJS.ErrnoException) => {
-      release();
-      // A reused keep-alive socket closed by the replica: send once more on a new one
-      // (the pattern Node's documentation gives for request.reusedSocket).
-      if (upstream.reusedSocket && !res.headersSent && attempt === 0 && !res.destroyed) {
-        this.forward(req, res, body, attempt + 1);
-        return;
-      }
-      this.stats.upstreamErrors++;
-      if (!res.headersSent) {
-        res.writeHead(502, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { message: `replica ${backend.name}: ${err.message}`, type: 'bad_gateway' } }));
-      } else {
-        res.destroy(err);
-      }
-    });
-    // A client that goes away takes its upstream request along.
-    res.once('close', () => {
-      if (!res.writableFinished) upstream.destroy();
-      release();
-    });
-    upstream.end(body);
+  /**
+   * Replaces the routable set. Updates are applied in the order they are made;
+   * the promise resolves once this one is in force.
+   */
+  setRoutes(routes: readonly Route[]): Promise<void> {
+    const body = JSON.stringify(routes);
+    this.updates = this.updates
+      .catch(() => undefined)
+      .then(async () => {
+        if (this.proc.done) return;
+        const res = await fetch(`${this.adminUrl}/backends`, { method: 'PUT', body, signal: AbortSignal.timeout(5000) });
+        await res.body?.cancel();
+        if (!res.ok) throw new Error(`router: PUT /backends answered ${res.status}`);
+      });
+    return this.updates;
   }
 
-  async close(): Promise<void> {
-    this.agent.destroy();
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  async stats(): Promise<RouterStats> {
+    const res = await fetch(`${this.adminUrl}/stats`, { signal: AbortSignal.timeout(5000) });
+    return statsSchema.parse(await res.json());
+  }
+
+  /** Requests in flight to one replica (0 once it has none or is unknown). */
+  async inFlight(name?: string): Promise<number> {
+    const s = await this.stats();
+    if (name !== undefined) return s.backends[name]?.in_flight ?? 0;
+    return Object.values(s.backends).reduce((n, b) => n + b.in_flight, 0);
+  }
+
+  get alive(): boolean {
+    return !this.proc.done;
+  }
+
+  async stop(): Promise<void> {
+    await this.proc.stop(2000);
   }
 }

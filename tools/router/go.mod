@@ -1,0 +1,3 @@
+module scalebench.local/router
+
+go 1.25

@@ -1,0 +1,264 @@
+// Command scalebench-router spreads OpenAI-compatible requests over the local
+// target's ready replicas: least requests in flight, ties broken round-robin.
+// Responses are streamed through as they arrive, flushed after every read, so
+// server-sent tokens reach the client when the replica sends them.
+//
+// It runs as its own process so that the harness's own work (sampling, files,
+// garbage collection) never stalls a stream being measured.
+//
+// Admin API (on --admin):
+//
+//	PUT /backends  [{"name":"pod-0","addr":"127.0.0.1:8001"}, ...]  replaces the routable set
+//	GET /stats     {"routed":..,"unavailable":..,"upstream_errors":..,"retries":..,"backends":{"pod-0":{"in_flight":..,"routed":..}}}
+//	GET /healthz
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// backendSpec is one entry of PUT /backends.
+type backendSpec struct {
+	Name string `json:"name"`
+	Addr string `json:"addr"`
+}
+
+type backend struct {
+	Name     string
+	Addr     string
+	inFlight atomic.Int64
+	routed   atomic.Int64
+}
+
+type router struct {
+	mu        sync.RWMutex
+	routable  []*backend
+	known     map[string]*backend // every backend seen, so in-flight counts outlive removal
+	next      atomic.Uint64
+	transport *http.Transport
+
+	routed, unavailable, upstreamErrors, retries atomic.Int64
+}
+
+func newRouter() *router {
+	return &router{
+		known: map[string]*backend{},
+		transport: &http.Transport{
+			DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			MaxIdleConns:        4096,
+			MaxIdleConnsPerHost: 4096,
+			IdleConnTimeout:     60 * time.Second,
+			DisableCompression:  true,
+			ForceAttemptHTTP2:   false,
+		},
+	}
+}
+
+// pick returns the routable backend with the fewest requests in flight.
+func (r *router) pick() *backend {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	n := len(r.routable)
+	if n == 0 {
+		return nil
+	}
+	start := int(r.next.Add(1) % uint64(n))
+	var best *backend
+	for i := 0; i < n; i++ {
+		b := r.routable[(start+i)%n]
+		if best == nil || b.inFlight.Load() < best.inFlight.Load() {
+			best = b
+		}
+	}
+	return best
+}
+
+func (r *router) setBackends(list []backendSpec) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	routable := make([]*backend, 0, len(list))
+	for _, b := range list {
+		k, ok := r.known[b.Name]
+		if !ok || k.Addr != b.Addr {
+			k = &backend{Name: b.Name, Addr: b.Addr}
+			r.known[b.Name] = k
+		}
+		routable = append(routable, k)
+	}
+	r.routable = routable
+}
+
+var hopHeaders = []string{"Connection", "Proxy-Connection", "Keep-Alive", "Transfer-Encoding", "Te", "Trailer", "Upgrade"}
+
+func writeError(w http.ResponseWriter, status int, kind, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	b, _ := json.Marshal(map[string]any{"error": map[string]string{"message": msg, "type": kind}})
+	_, _ = w.Write(b)
+}
+
+func (r *router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	// Bodies are small JSON: read whole, so a request that meets a keep-alive
+	// connection the replica has just closed can be sent once more.
+	body, err := io.ReadAll(req.Body)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "reading the request body: "+err.Error())
+		return
+	}
+	r.routed.Add(1)
+	for attempt := 0; ; attempt++ {
+		b := r.pick()
+		if b == nil {
+			r.unavailable.Add(1)
+			writeError(w, http.StatusServiceUnavailable, "unavailable", "no ready replica")
+			return
+		}
+		retry := r.forward(w, req, body, b, attempt)
+		if !retry {
+			return
+		}
+		r.retries.Add(1)
+	}
+}
+
+// forward sends one attempt to b; it reports whether the request may be retried.
+func (r *router) forward(w http.ResponseWriter, req *http.Request, body []byte, b *backend, attempt int) bool {
+	b.inFlight.Add(1)
+	b.routed.Add(1)
+	defer b.inFlight.Add(-1)
+
+	out, err := http.NewRequestWithContext(req.Context(), req.Method, "http://"+b.Addr+req.URL.RequestURI(), bytes.NewReader(body))
+	if err != nil {
+		writeError(w, http.StatusBadGateway, "bad_gateway", err.Error())
+		return false
+	}
+	out.Header = req.Header.Clone()
+	for _, h := range hopHeaders {
+		out.Header.Del(h)
+	}
+	out.ContentLength = int64(len(body))
+	resp, err := r.transport.RoundTrip(out)
+	if err != nil {
+		if attempt == 0 && req.Context().Err() == nil && retryable(err) {
+			return true
+		}
+		r.upstreamErrors.Add(1)
+		writeError(w, http.StatusBadGateway, "bad_gateway", fmt.Sprintf("replica %s: %v", b.Name, err))
+		return false
+	}
+	defer resp.Body.Close()
+	for k, vs := range resp.Header {
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
+	}
+	for _, h := range hopHeaders {
+		w.Header().Del(h)
+	}
+	w.WriteHeader(resp.StatusCode)
+	flusher, _ := w.(http.Flusher)
+	buf := make([]byte, 32*1024)
+	for {
+		n, rerr := resp.Body.Read(buf)
+		if n > 0 {
+			if _, werr := w.Write(buf[:n]); werr != nil {
+				return false // the client went away; closing resp.Body ends the upstream request
+			}
+			if flusher != nil {
+				flusher.Flush()
+			}
+		}
+		if rerr != nil {
+			if !errors.Is(rerr, io.EOF) {
+				r.upstreamErrors.Add(1)
+			}
+			return false
+		}
+	}
+}
+
+// retryable: the connection failed before the replica could have answered
+// (a reused idle connection it closed, or a refused dial).
+func retryable(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE)
+}
+
+func (r *router) admin() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	mux.HandleFunc("/backends", func(w http.ResponseWriter, req *http.Request) {
+		if req.Method != http.MethodPut {
+			writeError(w, http.StatusMethodNotAllowed, "method", "use PUT")
+			return
+		}
+		var list []backendSpec
+		if err := json.NewDecoder(req.Body).Decode(&list); err != nil {
+			writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+			return
+		}
+		r.setBackends(list)
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("/stats", func(w http.ResponseWriter, _ *http.Request) {
+		type bs struct {
+			InFlight int64 `json:"in_flight"`
+			Routed   int64 `json:"routed"`
+		}
+		r.mu.RLock()
+		backends := make(map[string]bs, len(r.known))
+		for name, b := range r.known {
+			backends[name] = bs{InFlight: b.inFlight.Load(), Routed: b.routed.Load()}
+		}
+		r.mu.RUnlock()
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{
+			"routed": r.routed.Load(), "unavailable": r.unavailable.Load(),
+			"upstream_errors": r.upstreamErrors.Load(), "retries": r.retries.Load(), "backends": backends,
+		})
+	})
+	return mux
+}
+
+func main() {
+	listen := flag.String("listen", "127.0.0.1:0", "address for proxied traffic")
+	adminAddr := flag.String("admin", "127.0.0.1:0", "address for the admin API")
+	flag.Parse()
+	log.SetFlags(log.LstdFlags | log.Lmicroseconds)
+
+	r := newRouter()
+	trafficLn, err := net.Listen("tcp", *listen)
+	if err != nil {
+		log.Fatalf("listen %s: %v", *listen, err)
+	}
+	adminLn, err := net.Listen("tcp", *adminAddr)
+	if err != nil {
+		log.Fatalf("admin listen %s: %v", *adminAddr, err)
+	}
+	traffic := &http.Server{Handler: r, ReadHeaderTimeout: 10 * time.Second}
+	adm := &http.Server{Handler: r.admin(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = traffic.Serve(trafficLn) }()
+	go func() { _ = adm.Serve(adminLn) }()
+	// One line on stdout tells the harness where we listen.
+	fmt.Printf("{\"listen\":%q,\"admin\":%q}\n", trafficLn.Addr().String(), adminLn.Addr().String())
+	_ = os.Stdout.Sync()
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	<-sig
+	_ = traffic.Close()
+	_ = adm.Close()
+}
