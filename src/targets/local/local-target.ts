@@ -31,7 +31,15 @@ interface CellState {
   logDir: string;
   onEvent: (e: ReplicaEvent) => void;
   seq: number;
+  /** Replicas of this cell that exited without being asked to. */
+  crashes: number;
+  lastCrashed?: Replica;
 }
+
+/** A replacement for a crashed replica waits 1 s, doubling per crash up to 30 s (as CrashLoopBackOff does, shorter). */
+const CRASH_BACKOFF_MS = { first: 1000, max: 30_000 } as const;
+/** waitReady gives up once this many replicas have crashed before the cell became ready. */
+const CRASHES_BEFORE_GIVING_UP = 3;
 
 /**
  * The embedded target: replicas are real processes on loopback ports behind
@@ -109,7 +117,7 @@ export class LocalTarget implements Target {
     const tag = createHash('sha256').update(cell.id).digest('hex').slice(0, 5);
     const logDir = join(dir, 'replicas');
     mkdirSync(logDir, { recursive: true });
-    this.cell = { deployment: cell.deployment, workload, podPrefix: `${cell.deployment.name}-${tag}`, logDir, onEvent, seq: 0 };
+    this.cell = { deployment: cell.deployment, workload, podPrefix: `${cell.deployment.name}-${tag}`, logDir, onEvent, seq: 0, crashes: 0 };
     this.desired = cell.deployment.replicas.start;
     await this.reconcile();
   }
@@ -125,6 +133,15 @@ export class LocalTarget implements Target {
     const deadline = Date.now() + timeoutMs;
     while (this.counts().ready < this.desired) {
       signal?.throwIfAborted();
+      const cell = this.cell;
+      if (cell && cell.crashes >= CRASHES_BEFORE_GIVING_UP) {
+        const last = cell.lastCrashed;
+        throw new UserError(
+          `local target: replicas crashed ${cell.crashes} times before becoming ready` +
+            (last ? `; the last, ${last.name}, said: ${last.logTail(3) || '(nothing)'} (${last.logFile})` : ''),
+          3,
+        );
+      }
       if (Date.now() > deadline) {
         const c = this.counts();
         throw new UserError(
@@ -198,8 +215,14 @@ export class LocalTarget implements Target {
     const cell = this.cell;
     if (!cell || this.closed) return;
     if (r.crashed) {
-      cell.onEvent({ kind: 'replica-crashed', pod: r.name, replacing: true });
-      void this.reconcile(); // as a ReplicaSet would: replace it
+      cell.crashes++;
+      cell.lastCrashed = r;
+      cell.onEvent({ kind: 'replica-crashed', pod: r.name, replacing: this.desired > 0 });
+      // As a ReplicaSet would: replace it, backing off while it keeps crashing.
+      const delay = Math.min(CRASH_BACKOFF_MS.max, CRASH_BACKOFF_MS.first * 2 ** (cell.crashes - 1));
+      setTimeout(() => {
+        if (this.cell === cell) void this.reconcile();
+      }, delay).unref();
     } else {
       cell.onEvent({ kind: 'replica-stopped', pod: r.name });
     }

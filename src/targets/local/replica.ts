@@ -125,6 +125,19 @@ export class Replica {
     await this.proc.stop(1000);
   }
 
+  get logFile(): string {
+    return join(this.spec.logDir, `${this.spec.name}.log`);
+  }
+
+  /** The last lines the process wrote, for error messages. */
+  logTail(lines: number): string {
+    try {
+      return readFileSync(this.logFile, 'utf8').trim().split('\n').slice(-lines).join(' | ');
+    } catch {
+      return '';
+    }
+  }
+
   /** CPU seconds (user + system) the process has used, from /proc; undefined once gone. */
   cpuSeconds(): number | undefined {
     try {
