@@ -1,4 +1,4 @@
-import { join, relative } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { expandCells } from '../matrix/expand.js';
 import { loadMatrix } from '../matrix/load.js';
@@ -45,7 +45,7 @@ async function run(matrixPath: string | undefined, flags: RunFlags): Promise<num
   }
   const cells = expandCells(dir.record.matrix);
   const progress = createProgress({ json: Boolean(flags.json) });
-  const shown = relative(process.cwd(), dir.root) || dir.root;
+  const shown = displayPath(dir.root);
   progress.note(`run ${dir.record.id}: ${cells.length} cells, results in ${shown}`);
 
   const controller = new AbortController();
@@ -72,7 +72,7 @@ async function run(matrixPath: string | undefined, flags: RunFlags): Promise<num
       );
     } else {
       process.stdout.write(`results: ${shown}\n`);
-      for (const f of files) process.stdout.write(`  ${relative(process.cwd(), f)}\n`);
+      for (const f of files) process.stdout.write(`  ${displayPath(f)}\n`);
       if (outcome.interrupted) process.stderr.write(`interrupted: results so far are kept. Resume with: ${resume}\n`);
       else if (outcome.failed > 0) process.stderr.write(`${outcome.failed} of ${cells.length} cells failed: see "reason" in ${join(shown, 'run.json')}\n`);
     }
@@ -82,4 +82,10 @@ async function run(matrixPath: string | undefined, flags: RunFlags): Promise<num
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** Relative to the working directory when it lies below it, else absolute. */
+function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
 }
