@@ -19,10 +19,10 @@ import { freePort, sleep } from '../util/ports.js';
 import { findTool, projectRoot } from '../util/tools.js';
 
 const STREAMS = 64;
-const ROUND_S = 8;
+const ROUND_S = 10;
 const ROUNDS = 3;
-/** Requests started in a round's first 2 s are left out (connection burst, warm-up). */
-const SETTLE_MS = 2000;
+/** Requests started in a round's first 3 s are left out (connection burst, warm-up). */
+const SETTLE_MS = 3000;
 /** k6 peaked at about 8 VUs on a 2-core machine; wrk gets the same concurrency. */
 const CEILING_CONC = 8;
 const CEILING_S = 6;
@@ -73,8 +73,9 @@ async function streamRound(k6: string, dir: string, url: string, name: string): 
   const points = join(dir, `${name}.jsonl`);
   const wl = join(dir, `${name}-workload.json`);
   const opts = join(dir, `${name}-options.json`);
-  const dist = (n: number): object => ({ mean: n, stdev: 0, min: n, max: n });
-  writeFileSync(wl, JSON.stringify({ url, model: 'bench', prompt: dist(16), output: dist(16), seed: 1, timeoutMs: 30_000, points, summary: join(dir, `${name}-summary.json`) }));
+  // Output lengths vary (16 ± 4 tokens) so the 64 streams do not stay in lockstep waves.
+  const dist = (n: number, sd: number): object => ({ mean: n, stdev: sd, min: n - 2 * sd, max: n + 2 * sd });
+  writeFileSync(wl, JSON.stringify({ url, model: 'bench', prompt: dist(16, 0), output: dist(16, 4), seed: 1, timeoutMs: 30_000, points, summary: join(dir, `${name}-summary.json`) }));
   writeFileSync(opts, JSON.stringify({ scenarios: { main: { executor: 'constant-vus', vus: STREAMS, duration: `${ROUND_S}s`, gracefulStop: '10s' } } }));
   await run(k6, ['run', '--quiet', '--no-color', '--config', opts, join(projectRoot, 'scenarios', 'openai-chat.js')], { ...k6Env, SCALEBENCH_WORKLOAD: wl }, dir, `k6-${name}`);
   // Steady state only: the first seconds hold 64 simultaneous connects and the JIT warming up.
