@@ -163,9 +163,10 @@ export function tokenDistribution(base: TokenDistribution, over: Partial<TokenDi
   return { ...base, ...defined(over ?? {}) };
 }
 
-function target(t: MatrixInput['target'], scale: Scale): ResolvedTarget {
+function target(t: MatrixInput['target']): ResolvedTarget {
   if (!t || t.kind === 'local') {
-    return { kind: 'local', scrapeIntervalMs: scale(ms(t?.scrape_interval) ?? defaults.target.scrapeIntervalMs) };
+    // Measurement resolution, not dynamics: the time scale leaves it alone.
+    return { kind: 'local', scrapeIntervalMs: ms(t?.scrape_interval) ?? defaults.target.scrapeIntervalMs };
   }
   return defined({ kind: t.kind, context: t.context, namespace: t.namespace, url: t.url, prometheusUrl: t.prometheus_url });
 }
@@ -173,7 +174,7 @@ function target(t: MatrixInput['target'], scale: Scale): ResolvedTarget {
 /**
  * MatrixInput → ResolvedMatrix: every default from defaults.ts, durations in
  * ms, time_scale applied to every period, window and duration (not to
- * latencies or SLOs), then the checks zod cannot make (checks.ts).
+ * latencies, SLOs, or the sample and scrape intervals, which are measurement resolution), then the checks zod cannot make (checks.ts).
  */
 export function resolveMatrix(input: MatrixInput, source: string): ResolveResult {
   const timeScale = input.time_scale ?? defaults.timeScale;
@@ -188,14 +189,14 @@ export function resolveMatrix(input: MatrixInput, source: string): ResolveResult
   const body: Omit<ResolvedMatrix, 'hash' | 'source'> = defined({
     name: input.name,
     description: input.description,
-    target: target(input.target, scale),
+    target: target(input.target),
     slo: defined({ ttftP95Ms: ms(input.slo?.ttft_p95), tpotP95Ms: ms(input.slo?.tpot_p95), e2eP95Ms: ms(input.slo?.e2e_p95) }),
     workload,
     deployments: input.deployments.map((d) => deployment(d, scale)),
     autoscalers: (input.autoscalers ?? defaults.autoscalers).map((a) => autoscaler(a, scale)),
     load: load(input.load, scale),
     repeats: input.repeats ?? defaults.repeats,
-    sampleIntervalMs: scale(ms(input.sample_interval) ?? defaults.sampleIntervalMs),
+    sampleIntervalMs: ms(input.sample_interval) ?? defaults.sampleIntervalMs,
     timeScale,
   });
   const issues = checkMatrix(input, body);

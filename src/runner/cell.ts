@@ -8,7 +8,7 @@ import { PromClient } from '../metrics/prom.js';
 import { gaugeSum } from '../metrics/promql.js';
 import { Sampler, type Sample } from '../metrics/sampler.js';
 import { JsonlWriter, readJsonl, writeJsonAtomic } from '../results/files.js';
-import type { Target } from '../targets/target.js';
+import type { AutoscalerHandle, Target } from '../targets/target.js';
 import { sleep } from '../util/ports.js';
 import type { Progress } from './progress.js';
 
@@ -91,9 +91,11 @@ export async function runCell(o: RunCellOptions): Promise<CellResult> {
       replicas: () => target.counts(),
       inFlight: () => target.inFlight(),
       progress: () => ({ requests: tail.requests, errors: tail.errors }),
+      autoscaler: () => autoscaler?.seen(),
     },
   });
   let sampler: Sampler | undefined;
+  let autoscaler: AutoscalerHandle | undefined;
 
   let k6ExitCode: number | null = null;
   let failure: string | undefined;
@@ -104,6 +106,7 @@ export async function runCell(o: RunCellOptions): Promise<CellResult> {
     phase = 'starting';
     show();
     await target.waitReady(cell.deployment.simulator.startupMs + READY_ALLOWANCE_MS, signal);
+    autoscaler = target.startAutoscaler(cell.autoscaler, { timeScale: matrix.timeScale, onDecision: (d) => event(d) });
     const k6Run = runK6({ k6: o.k6, cell, workload: matrix.workload, endpoint: target.endpoint(), model: target.model(), cellDir: dir, signal });
     loadStart = Date.now();
     phase = cell.load.warmupMs > 0 ? 'warmup' : 'load';
@@ -121,6 +124,7 @@ export async function runCell(o: RunCellOptions): Promise<CellResult> {
     failure = (err as Error).message;
   } finally {
     clearInterval(ticker);
+    await autoscaler?.stop();
     await sampler?.stop();
     await target.teardown();
   }

@@ -1,4 +1,4 @@
-import type { Cell, ResolvedWorkload } from '../matrix/types.js';
+import type { Cell, ResolvedAutoscaler, ResolvedWorkload } from '../matrix/types.js';
 
 /** Replica counts as a Deployment's status would give them. */
 export interface ReplicaCounts {
@@ -27,6 +27,13 @@ export interface DeployOptions {
   onEvent: (e: ReplicaEvent) => void;
 }
 
+/** A running autoscaler of the current cell. */
+export interface AutoscalerHandle {
+  /** The metric values it last saw, by metric name (null: no value). */
+  seen(): Record<string, number | null>;
+  stop(): Promise<void>;
+}
+
 /**
  * Where cells run. The runner, sampler, analysis and reports see only this:
  * they do not know which target ran.
@@ -48,6 +55,11 @@ export interface Target {
   counts(): ReplicaCounts;
   /** Requests in flight through the target's entry point, where it knows (local router). */
   inFlight(): Promise<number | undefined>;
+  /**
+   * Starts the cell's autoscaler (on the local target, an emulation of the HPA
+   * controller or KEDA; `fixed` starts nothing). Every decision goes to onDecision.
+   */
+  startAutoscaler(a: ResolvedAutoscaler, o: { timeScale: number; onDecision: (record: Record<string, unknown>) => void }): AutoscalerHandle | undefined;
   /** Sets the desired replica count (the autoscalers' actuator). */
   scale(desired: number, reason: string): void;
   /** Removes everything the cell deployed. */

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ResolvedDeployment, ResolvedWorkload } from '../../matrix/types.js';
+import type { ResolvedAutoscaler, ResolvedDeployment, ResolvedWorkload } from '../../matrix/types.js';
+import { PromClient } from '../../metrics/prom.js';
 import { UserError } from '../../util/errors.js';
 import { freePort, sleep } from '../../util/ports.js';
-import type { DeployOptions, ReplicaCounts, ReplicaEvent, Target } from '../target.js';
+import type { AutoscalerHandle, DeployOptions, ReplicaCounts, ReplicaEvent, Target } from '../target.js';
+import { AutoscalerLoop } from './autoscaler-loop.js';
 import { LocalPrometheus } from './prometheus.js';
 import { Replica } from './replica.js';
 import { RouterProcess } from './router.js';
@@ -120,6 +122,21 @@ export class LocalTarget implements Target {
     this.cell = { deployment: cell.deployment, workload, podPrefix: `${cell.deployment.name}-${tag}`, logDir, onEvent, seq: 0, crashes: 0 };
     this.desired = cell.deployment.replicas.start;
     await this.reconcile();
+  }
+
+  startAutoscaler(a: ResolvedAutoscaler, o: { timeScale: number; onDecision: (record: Record<string, unknown>) => void }): AutoscalerHandle | undefined {
+    const cell = this.cell;
+    if (a.kind === 'fixed' || !cell) return undefined;
+    const loop = new AutoscalerLoop({
+      autoscaler: a,
+      deployment: cell.deployment,
+      target: this,
+      prom: new PromClient(this.prom.url, 5000),
+      timeScale: o.timeScale,
+      onDecision: o.onDecision,
+    });
+    loop.start();
+    return { seen: () => ({ ...loop.seen }), stop: () => loop.stop() };
   }
 
   scale(desired: number, reason: string): void {

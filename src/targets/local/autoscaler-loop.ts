@@ -1,0 +1,206 @@
+import type { ResolvedAutoscaler, ResolvedDeployment } from '../../matrix/types.js';
+import { DEFAULT_METRICS_QUERY, customMetricName, podMatchers, renderMetricsQuery } from '../../metrics/adapter.js';
+import type { PromClient } from '../../metrics/prom.js';
+import { sleep } from '../../util/ports.js';
+import { hpaDefaults, hpaReconcile, hpaSpecFor, newHpaState, type HpaDecision, type HpaState } from './autoscalers/hpa.js';
+import { kedaHpaSync, kedaPoll, kedaReadTrigger, kedaSpecFor, newKedaState, type KedaState } from './autoscalers/keda.js';
+import type { PodInfo, PodSamples } from './autoscalers/pods.js';
+import { readinessDefaults } from './autoscalers/pods.js';
+import { podsAverageValueReplicas, resourceUtilizationReplicas, type Proposal } from './autoscalers/replica-calculator.js';
+import type { PromQueryOutcome } from './autoscalers/prometheus-trigger.js';
+import type { Replica } from './replica.js';
+import { LOCAL_NAMESPACE } from './local-target.js';
+
+/** What the loop needs of the local target. */
+export interface ScalableTarget {
+  pods(): readonly Replica[];
+  counts(): { desired: number; current: number; ready: number };
+  scale(desired: number, reason: string): void;
+}
+
+export interface AutoscalerLoopOptions {
+  autoscaler: Exclude<ResolvedAutoscaler, { kind: 'fixed' }>;
+  deployment: ResolvedDeployment;
+  target: ScalableTarget;
+  prom: PromClient;
+  /** The matrix's time scale: controller flags without a matrix field shrink by it too. */
+  timeScale: number;
+  /** Every decision, for events.jsonl. */
+  onDecision: (record: Record<string, unknown>) => void;
+}
+
+/** A replica as the HPA sees its pod. Draining replicas are terminating pods (ignored). */
+export function podInfo(r: Replica): PodInfo {
+  return {
+    name: r.name,
+    phase: r.phase === 'draining' || r.phase === 'gone' ? 'Deleted' : 'Running',
+    ready: r.phase === 'ready',
+    startTime: r.startedAt,
+    ...(r.readyAt !== undefined ? { lastReadyTransition: r.readyAt } : {}),
+    everReady: r.readyAt !== undefined,
+  };
+}
+
+/**
+ * Runs one autoscaler against the local target: the HPA controller's sync loop
+ * (hpa-cpu, hpa-custom) or KEDA's operator poll plus the HPA it creates (keda).
+ * Metric values come from real measurements: each replica's CPU time from
+ * /proc, per-pod series through prometheus-adapter style queries, KEDA's
+ * scalar query straight from Prometheus.
+ */
+export class AutoscalerLoop {
+  private stopped = false;
+  private loops: Promise<void>[] = [];
+  private hpaState: HpaState = newHpaState();
+  private kedaState?: KedaState;
+  private lastCpu = new Map<string, { t: number; cpu: number }>();
+  /** The metric values the autoscaler last saw, for samples.jsonl. */
+  readonly seen: Record<string, number | null> = {};
+  private readonly readiness;
+  private readonly downscaleWindowMs: number;
+
+  constructor(private readonly o: AutoscalerLoopOptions) {
+    this.readiness = {
+      cpuInitializationPeriodMs: readinessDefaults.cpuInitializationPeriodMs * o.timeScale,
+      initialReadinessDelayMs: readinessDefaults.initialReadinessDelayMs * o.timeScale,
+    };
+    this.downscaleWindowMs = hpaDefaults.downscaleStabilizationWindowMs * o.timeScale;
+  }
+
+  start(): void {
+    const a = this.o.autoscaler;
+    this.sampleCpu(); // a baseline, so the first sync has a window
+    if (a.kind === 'keda') {
+      this.kedaState = newKedaState(Date.now());
+      this.loops.push(this.every(a.pollingIntervalMs, () => this.kedaOperatorPoll()));
+    }
+    this.loops.push(this.every(a.syncPeriodMs, () => this.hpaSync()));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(this.loops);
+  }
+
+  private async every(periodMs: number, step: () => Promise<void>): Promise<void> {
+    let next = Date.now() + periodMs;
+    while (!this.stopped) {
+      const wait = next - Date.now();
+      if (wait > 0) await this.sleepUnlessStopped(wait);
+      if (this.stopped) return;
+      next += periodMs;
+      await step();
+    }
+  }
+
+  private async sleepUnlessStopped(ms: number): Promise<void> {
+    const end = Date.now() + ms;
+    while (!this.stopped && Date.now() < end) await sleep(Math.min(100, end - Date.now()));
+  }
+
+  /** Millicores each live replica used since the last look. */
+  private sampleCpu(): PodSamples {
+    const now = Date.now();
+    const out: Record<string, { value: number; timestamp: number; window: number }> = {};
+    const seenPods = new Set<string>();
+    for (const r of this.o.target.pods()) {
+      const cpu = r.cpuSeconds();
+      if (cpu === undefined) continue;
+      seenPods.add(r.name);
+      const prev = this.lastCpu.get(r.name);
+      this.lastCpu.set(r.name, { t: now, cpu });
+      if (prev && now > prev.t) out[r.name] = { value: ((cpu - prev.cpu) * 1e6) / (now - prev.t), timestamp: now, window: now - prev.t };
+    }
+    for (const name of this.lastCpu.keys()) if (!seenPods.has(name)) this.lastCpu.delete(name);
+    return out;
+  }
+
+  private async podMetric(series: string, template: string, pods: readonly PodInfo[]): Promise<PodSamples | { error: string }> {
+    const live = pods.filter((p) => p.phase !== 'Deleted').map((p) => p.name);
+    const query = renderMetricsQuery(template, series, podMatchers(LOCAL_NAMESPACE, live), 'pod');
+    try {
+      const now = Date.now();
+      const result = await this.o.prom.query(query);
+      const out: Record<string, { value: number; timestamp: number; window: number }> = {};
+      for (const s of result) {
+        const pod = s.labels.pod;
+        if (pod && Number.isFinite(s.value)) out[pod] = { value: s.value, timestamp: now, window: 0 };
+      }
+      return out;
+    } catch (err) {
+      return { error: (err as Error).message };
+    }
+  }
+
+  private async hpaSync(): Promise<void> {
+    const a = this.o.autoscaler;
+    const now = Date.now();
+    const counts = this.o.target.counts();
+    const pods = this.o.target.pods().map(podInfo);
+    const opts = { tolerance: 'tolerance' in a ? a.tolerance : undefined, ...this.readiness };
+    let decision: HpaDecision;
+    if (a.kind === 'keda') {
+      const outcome = await this.triggerOutcome(a.query);
+      const read = kedaReadTrigger(kedaSpecFor(a, this.o.deployment), this.kedaState!, outcome);
+      this.kedaState = read.state;
+      this.seen[a.query] = 'error' in read.read ? null : read.read.value;
+      const step = kedaHpaSync(kedaSpecFor(a, this.o.deployment), this.kedaState, { now, currentReplicas: counts.desired, statusReplicas: counts.current, read: read.read }, {
+        ...opts,
+        downscaleStabilizationWindowMs: this.downscaleWindowMs,
+      });
+      this.kedaState = step.state;
+      decision = step.decision;
+    } else {
+      let proposal: Proposal;
+      let name: string;
+      if (a.kind === 'hpa-cpu') {
+        name = 'cpu';
+        const usage = this.sampleCpu();
+        proposal = resourceUtilizationReplicas(
+          { currentReplicas: counts.desired, targetUtilization: a.targetUtilization, pods, usage, requestMillis: this.o.deployment.cpuRequestMillis, now },
+          opts,
+        );
+      } else {
+        name = customMetricName(a.metric);
+        const samples = await this.podMetric(a.metric, a.query ?? DEFAULT_METRICS_QUERY, pods);
+        proposal = 'error' in samples ? { error: `unable to get metric ${name}: ${samples.error}` } : podsAverageValueReplicas({ currentReplicas: counts.desired, target: a.target, pods, samples, now }, opts);
+      }
+      this.seen[name] = 'error' in proposal ? null : proposal.value;
+      const step = hpaReconcile({ ...hpaSpecFor(a, this.o.deployment), downscaleStabilizationWindowMs: this.downscaleWindowMs }, this.hpaState, {
+        now,
+        currentReplicas: counts.desired,
+        metrics: [{ name, proposal }],
+      });
+      this.hpaState = step.state;
+      decision = step.decision;
+    }
+    this.apply('hpa', decision.before, decision.after, decision as unknown as Record<string, unknown>);
+  }
+
+  private async kedaOperatorPoll(): Promise<void> {
+    const a = this.o.autoscaler;
+    if (a.kind !== 'keda') return;
+    const spec = kedaSpecFor(a, this.o.deployment);
+    const outcome = await this.triggerOutcome(a.query);
+    const read = kedaReadTrigger(spec, this.kedaState!, outcome);
+    const step = kedaPoll(spec, read.state, { now: Date.now(), currentReplicas: this.o.target.counts().desired, read: read.read });
+    this.kedaState = step.state;
+    this.apply('keda-operator', step.decision.before, step.decision.after, step.decision as unknown as Record<string, unknown>);
+  }
+
+  private async triggerOutcome(query: string): Promise<PromQueryOutcome> {
+    try {
+      const result = await this.o.prom.query(query);
+      // Back to the API's wire form, which the trigger rules read (value as a string: "NaN" stays NaN).
+      return { result: result.map((s) => ({ metric: s.labels, value: [0, String(s.value)] })) };
+    } catch (err) {
+      return { error: (err as Error).message };
+    }
+  }
+
+  private apply(loop: string, before: number, after: number, decision: Record<string, unknown>): void {
+    if (this.stopped) return;
+    this.o.onDecision({ kind: 'autoscaler', autoscaler: this.o.autoscaler.name, autoscalerKind: this.o.autoscaler.kind, loop, ...decision });
+    if (after !== before) this.o.target.scale(after, `${this.o.autoscaler.name} (${loop})`);
+  }
+}
