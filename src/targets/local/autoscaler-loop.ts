@@ -11,6 +11,10 @@ import type { PromQueryOutcome } from './autoscalers/prometheus-trigger.js';
 import type { Replica } from './replica.js';
 import { LOCAL_NAMESPACE } from './local-target.js';
 
+/** metrics-server's default --metric-resolution. */
+const METRICS_RESOLUTION_MS = 15_000;
+const MIN_CPU_WINDOW_MS = 2000;
+
 /** What the loop needs of the local target. */
 export interface ScalableTarget {
   pods(): readonly Replica[];
@@ -53,7 +57,10 @@ export class AutoscalerLoop {
   private loops: Promise<void>[] = [];
   private hpaState: HpaState = newHpaState();
   private kedaState?: KedaState;
-  private lastCpu = new Map<string, { t: number; cpu: number }>();
+  /** Each live replica's CPU time readings, oldest first, over the last metrics window. */
+  private cpuHistory = new Map<string, Array<{ t: number; cpu: number }>>();
+  /** CPU usage is averaged over this window (metrics-server's resolution, time-scaled, at least 2 s for /proc's 10 ms ticks). */
+  private readonly cpuWindowMs: number;
   /** The metric values the autoscaler last saw, for samples.jsonl. */
   readonly seen: Record<string, number | null> = {};
   private readonly readiness;
@@ -65,11 +72,15 @@ export class AutoscalerLoop {
       initialReadinessDelayMs: readinessDefaults.initialReadinessDelayMs * o.timeScale,
     };
     this.downscaleWindowMs = hpaDefaults.downscaleStabilizationWindowMs * o.timeScale;
+    this.cpuWindowMs = Math.max(MIN_CPU_WINDOW_MS, METRICS_RESOLUTION_MS * o.timeScale);
   }
 
   start(): void {
     const a = this.o.autoscaler;
-    this.sampleCpu(); // a baseline, so the first sync has a window
+    if (a.kind === 'hpa-cpu') {
+      this.sampleCpu(); // a baseline, so the first sync has a window
+      this.loops.push(this.every(Math.min(500, this.cpuWindowMs / 4), async () => void this.sampleCpu()));
+    }
     if (a.kind === 'keda') {
       this.kedaState = newKedaState(Date.now());
       this.loops.push(this.every(a.pollingIntervalMs, () => this.kedaOperatorPoll()));
@@ -98,7 +109,10 @@ export class AutoscalerLoop {
     while (!this.stopped && Date.now() < end) await sleep(Math.min(100, end - Date.now()));
   }
 
-  /** Millicores each live replica used since the last look. */
+  /**
+   * Millicores each live replica used over the metrics window (or since it was
+   * first seen, if that is shorter). A replica seen only once has no sample yet.
+   */
   private sampleCpu(): PodSamples {
     const now = Date.now();
     const out: Record<string, { value: number; timestamp: number; window: number }> = {};
@@ -107,11 +121,15 @@ export class AutoscalerLoop {
       const cpu = r.cpuSeconds();
       if (cpu === undefined) continue;
       seenPods.add(r.name);
-      const prev = this.lastCpu.get(r.name);
-      this.lastCpu.set(r.name, { t: now, cpu });
-      if (prev && now > prev.t) out[r.name] = { value: ((cpu - prev.cpu) * 1e6) / (now - prev.t), timestamp: now, window: now - prev.t };
+      const history = this.cpuHistory.get(r.name) ?? [];
+      history.push({ t: now, cpu });
+      // Keep the newest reading at least a window old as the base.
+      while (history.length > 2 && history[1]!.t <= now - this.cpuWindowMs) history.shift();
+      this.cpuHistory.set(r.name, history);
+      const base = history[0]!;
+      if (now > base.t) out[r.name] = { value: ((cpu - base.cpu) * 1e6) / (now - base.t), timestamp: now, window: now - base.t };
     }
-    for (const name of this.lastCpu.keys()) if (!seenPods.has(name)) this.lastCpu.delete(name);
+    for (const name of this.cpuHistory.keys()) if (!seenPods.has(name)) this.cpuHistory.delete(name);
     return out;
   }
 
