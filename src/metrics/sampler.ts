@@ -16,6 +16,8 @@ export interface Sample {
   offered: number;
   replicas: ReplicaCounts;
   in_flight?: number;
+  /** Mean CPU utilisation of the replicas since the last sample, % of their CPU request. */
+  cpu_utilization?: number;
   /** Client side so far (main phase). */
   requests: number;
   errors: number;
@@ -34,6 +36,7 @@ export interface SampleSource {
   offered(elapsedMs: number): number;
   replicas(): ReplicaCounts;
   inFlight(): Promise<number | undefined>;
+  cpuUtilization?(): number | undefined;
   progress(): { requests: number; errors: number };
   autoscaler?(): Record<string, number | null> | undefined;
 }
@@ -100,6 +103,8 @@ export class Sampler {
     };
     const inFlight = await s.inFlight();
     if (inFlight !== undefined) sample.in_flight = inFlight;
+    const cpu = s.cpuUtilization?.();
+    if (cpu !== undefined) sample.cpu_utilization = cpu;
     const as = s.autoscaler?.();
     if (as) sample.autoscaler = as;
     try {

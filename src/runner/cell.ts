@@ -90,6 +90,7 @@ export async function runCell(o: RunCellOptions): Promise<CellResult> {
       offered: (elapsed) => (Number.isFinite(loadStart) ? offeredAt(cell, elapsed) : 0),
       replicas: () => target.counts(),
       inFlight: () => target.inFlight(),
+      cpuUtilization: () => target.cpuUtilization?.(),
       progress: () => ({ requests: tail.requests, errors: tail.errors }),
       autoscaler: () => autoscaler?.seen(),
     },

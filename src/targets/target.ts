@@ -53,6 +53,11 @@ export interface Target {
   /** The served model name to put in requests. */
   model(): string;
   counts(): ReplicaCounts;
+  /**
+   * Mean CPU utilisation of the live replicas since the previous call, in % of
+   * their declared CPU request; undefined where the target cannot tell.
+   */
+  cpuUtilization?(): number | undefined;
   /** Requests in flight through the target's entry point, where it knows (local router). */
   inFlight(): Promise<number | undefined>;
   /**

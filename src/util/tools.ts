@@ -14,6 +14,7 @@ export const tools = {
   sim: { env: 'SCALEBENCH_SIM', bin: 'llm-d-inference-sim' },
   router: { env: 'SCALEBENCH_ROUTER', bin: 'scalebench-router' },
   wrk: { env: 'SCALEBENCH_WRK', bin: 'wrk' },
+  chromium: { env: 'SCALEBENCH_CHROMIUM', bin: 'chromium' },
 } as const;
 export type ToolName = keyof typeof tools;
 

@@ -106,6 +106,25 @@ export class LocalTarget implements Target {
     return { desired: this.desired, current: live.length, ready: live.filter((r) => r.phase === 'ready').length };
   }
 
+  private lastCpu = new Map<string, { t: number; cpu: number }>();
+
+  cpuUtilization(): number | undefined {
+    const request = this.cell?.deployment.cpuRequestMillis;
+    if (!request) return undefined;
+    const now = Date.now();
+    const next = new Map<string, { t: number; cpu: number }>();
+    const per: number[] = [];
+    for (const r of this.replicas) {
+      const cpu = r.cpuSeconds();
+      if (cpu === undefined) continue;
+      const prev = this.lastCpu.get(r.name);
+      next.set(r.name, { t: now, cpu });
+      if (prev && now > prev.t) per.push((((cpu - prev.cpu) * 1e6) / (now - prev.t) / request) * 100);
+    }
+    this.lastCpu = next;
+    return per.length ? Math.round((per.reduce((a, b) => a + b, 0) / per.length) * 10) / 10 : undefined;
+  }
+
   async inFlight(): Promise<number | undefined> {
     try {
       return await this.router.inFlight();
