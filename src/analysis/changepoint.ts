@@ -1,0 +1,94 @@
+/**
+ * One change point in a series of nightly values, by the E-divisive method
+ * (Matteson & James 2014, "A nonparametric approach for multiple change point
+ * analysis of multivariate data"; the method orion and otava use): the split
+ * maximising the energy distance between the two sides, tested by permutation.
+ */
+export interface ChangePoint {
+  /** The first index of the new regime. */
+  index: number;
+  /** The scaled energy statistic Q at the split. */
+  statistic: number;
+  /** Permutation p-value: share of shuffled series whose best split is at least as strong. */
+  p: number;
+  before: { n: number; mean: number };
+  after: { n: number; mean: number };
+}
+
+export interface ChangePointOptions {
+  /** Smallest segment on either side: one bad night is not a regime. @default 3 */
+  minSize?: number;
+  /** @default 199 */
+  permutations?: number;
+  /** @default 0.05 */
+  alpha?: number;
+  /** Seed of the permutation shuffles, so a verdict is reproducible. @default 1 */
+  seed?: number;
+}
+
+/** Best split of the series: Q(τ) = m·n/(m+n) · Ê(X, Y) with α = 1. */
+function bestSplit(x: readonly number[], minSize: number): { index: number; q: number } {
+  const n = x.length;
+  // O(n²) per split, O(n³) per series: fine for the tens of nights a history holds.
+  let best = { index: -1, q: -Infinity };
+  for (let t = minSize; t <= n - minSize; t++) {
+    const m = t;
+    const k = n - t;
+    let between = 0;
+    for (let i = 0; i < t; i++) for (let j = t; j < n; j++) between += Math.abs(x[i]! - x[j]!);
+    let within1 = 0;
+    for (let i = 0; i < t; i++) for (let j = i + 1; j < t; j++) within1 += Math.abs(x[i]! - x[j]!);
+    let within2 = 0;
+    for (let i = t; i < n; i++) for (let j = i + 1; j < n; j++) within2 += Math.abs(x[i]! - x[j]!);
+    const e = (2 * between) / (m * k) - within1 / ((m * (m - 1)) / 2) - within2 / ((k * (k - 1)) / 2);
+    const q = ((m * k) / (m + k)) * e;
+    if (q > best.q) best = { index: t, q };
+  }
+  return best;
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const mean = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
+
+/**
+ * The most likely change point, or undefined when the series is too short or
+ * no split is significant at alpha.
+ */
+export function findChangePoint(series: readonly number[], opts: ChangePointOptions = {}): ChangePoint | undefined {
+  const minSize = opts.minSize ?? 3;
+  const permutations = opts.permutations ?? 199;
+  const alpha = opts.alpha ?? 0.05;
+  if (series.length < 2 * minSize) return undefined;
+  const observed = bestSplit(series, minSize);
+  const random = mulberry32(opts.seed ?? 1);
+  const shuffled = [...series];
+  let atLeast = 0;
+  for (let p = 0; p < permutations; p++) {
+    for (let i = shuffled.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+    }
+    if (bestSplit(shuffled, minSize).q >= observed.q) atLeast++;
+  }
+  const pValue = (atLeast + 1) / (permutations + 1);
+  if (pValue >= alpha) return undefined;
+  const before = series.slice(0, observed.index);
+  const after = series.slice(observed.index);
+  return {
+    index: observed.index,
+    statistic: observed.q,
+    p: pValue,
+    before: { n: before.length, mean: mean(before) },
+    after: { n: after.length, mean: mean(after) },
+  };
+}
