@@ -5,5 +5,5 @@ it('the gate rarely cries wolf on unchanged nights and catches most 10 % shifts 
   const r = gateRates();
   expect(r.nights).toBe(20);
   expect(r.falseAlarms).toBeLessThanOrEqual(1);
-  expect(r.detections).toBeGreaterThanOrEqual(10); // seed 42: 13 of 20; the rest are "inconclusive", never a pass
+  expect(r.detections).toBeGreaterThanOrEqual(10); // seed 42: 13 detected, 6 inconclusive, 1 pass
 });
