@@ -1,0 +1,12 @@
+//go:build tools
+
+// Package tools pins the Kubernetes control plane the cluster test tier runs:
+// kube-apiserver and kube-controller-manager from k8s.io/kubernetes, whose
+// staging modules are replaced by their published versions (its go.mod points
+// them at ./staging, which a module download does not have).
+package tools
+
+import (
+	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+)
