@@ -59,8 +59,9 @@ async function run(matrixPath: string | undefined, flags: RunFlags): Promise<num
       void stopAll(500).then(() => process.exit(ExitCode.interrupted));
     }
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // SIGHUP too: a closed terminal must not leave the replicas running.
+  const signalsHandled = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const sig of signalsHandled) process.on(sig, onSignal);
   try {
     const outcome = await executeRun({ dir, cells, tools, progress, signal: controller.signal });
     const files = writeSummary(dir, cells);
@@ -79,8 +80,7 @@ async function run(matrixPath: string | undefined, flags: RunFlags): Promise<num
     if (outcome.interrupted) return ExitCode.interrupted;
     return outcome.failed > 0 ? ExitCode.runFailed : ExitCode.ok;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const sig of signalsHandled) process.off(sig, onSignal);
   }
 }
 

@@ -81,7 +81,7 @@ describe('scalebench run on the local target', () => {
 });
 
 describe('an interrupted run', () => {
-  it('SIGINT mid-cell: the cell is torn down, nothing is left running, and the message says how to resume', async () => {
+  it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('%s mid-cell: the cell is torn down, nothing is left running, and the message says how to resume', async (sig) => {
     const dir = scratch();
     writeMatrix(dir, 'long.yaml', saturating.replace('duration: 8s', 'duration: 60s'));
     const { child, done } = spawnCli(['run', 'long.yaml', '--out', 'out'], { cwd: dir });
@@ -94,7 +94,7 @@ describe('an interrupted run', () => {
       const cell = readdirSync(join(out, run, 'cells'))[0];
       return Boolean(cell) && existsSync(join(out, run, 'cells', cell!, 'points.jsonl'));
     }, 60_000, 'the first requests');
-    child.kill('SIGINT');
+    child.kill(sig);
     const res = await done;
     expect(res.code).toBe(130);
     expect(res.stderr).toMatch(/Resume with: scalebench run --resume saturate-\d{8}-\d{6} --out out/);
