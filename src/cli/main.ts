@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, UserError } from '../util/errors.js';
 import { projectRoot } from '../util/tools.js';
 import { registerPlan } from './plan.js';
+import { registerReport } from './report.js';
 import { registerRun } from './run.js';
 
 const { version } = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string };
@@ -14,7 +15,7 @@ const program = new Command('scalebench')
   .showHelpAfterError('(run `scalebench --help` for usage)')
   .exitOverride();
 
-for (const register of [registerPlan, registerRun]) register(program);
+for (const register of [registerPlan, registerRun, registerReport]) register(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -2,7 +2,7 @@ import { isAbsolute, join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { expandCells } from '../matrix/expand.js';
 import { loadMatrix } from '../matrix/load.js';
-import { writeSummary } from '../report/write.js';
+import { writeReport } from '../report/write.js';
 import { RunDir } from '../results/run-dir.js';
 import { createProgress } from '../runner/progress.js';
 import { executeRun, localTools, newRunId, newRunRecord } from '../runner/run.js';
@@ -64,7 +64,7 @@ async function run(matrixPath: string | undefined, flags: RunFlags): Promise<num
   for (const sig of signalsHandled) process.on(sig, onSignal);
   try {
     const outcome = await executeRun({ dir, cells, tools, progress, signal: controller.signal });
-    const files = writeSummary(dir, cells);
+    const files = writeReport(dir, cells);
     progress.close();
     const resume = `scalebench run --resume ${dir.record.id}${flags.out !== 'reports' ? ` --out ${flags.out}` : ''}`;
     if (flags.json) {
