@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ExitCode, UserError } from '../util/errors.js';
 import { projectRoot } from '../util/tools.js';
+import { registerGate } from './gate.js';
 import { registerPlan } from './plan.js';
 import { registerReport } from './report.js';
 import { registerRun } from './run.js';
@@ -15,7 +16,7 @@ const program = new Command('scalebench')
   .showHelpAfterError('(run `scalebench --help` for usage)')
   .exitOverride();
 
-for (const register of [registerPlan, registerRun, registerReport]) register(program);
+for (const register of [registerPlan, registerRun, registerReport, registerGate]) register(program);
 
 try {
   await program.parseAsync(process.argv);
