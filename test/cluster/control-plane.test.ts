@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ if (skipReason) process.stdout.write(`${skipReason}\n`);
 
 /** The real upstream CRDs, read by path: test data, never copied into the project. */
 const crdDir = resolve(projectRoot, '..', 'shared', 'crds');
+if (!missing.length && !existsSync(crdDir)) process.stdout.write(`CRD test skipped: no ${crdDir} (the shared/ folder beside the clone)\n`);
 
 describe.skipIf(missing.length > 0)('a real control plane on loopback', () => {
   let cp: ControlPlane;
@@ -32,7 +33,7 @@ describe.skipIf(missing.length > 0)('a real control plane on loopback', () => {
     expect((res.body as { gitVersion: string }).gitVersion).toBe('v1.36.1');
   });
 
-  it('accepts the upstream KServe, KEDA and prometheus-operator CRDs', async () => {
+  it.skipIf(!existsSync(crdDir))('accepts the upstream KServe, KEDA and prometheus-operator CRDs', async () => {
     const files = readdirSync(crdDir).filter((f) => f.endsWith('.yaml'));
     for (const f of files) {
       const crd = parse(readFileSync(join(crdDir, f), 'utf8')) as { metadata: { name: string } };
