@@ -17,6 +17,7 @@ import { RouterProcess } from '../targets/local/router.js';
 import { startProc, stopAll } from '../util/proc.js';
 import { freePort, sleep } from '../util/ports.js';
 import { findTool, projectRoot } from '../util/tools.js';
+import { gateRates } from './gate-rates.js';
 
 const STREAMS = 64;
 const ROUND_S = 10;
@@ -148,6 +149,11 @@ async function main(): Promise<void> {
       ['ceiling: wrk requests/s (median; runs)', `${round(wrkRps, 0)}  (${wrkRuns.map((v) => round(v, 0)).join(', ')})`],
       ['ceiling: k6 / wrk', `${round(k6Rps / wrkRps, 3)}  (target ≥ 0.30)`],
     ];
+    const g = gateRates();
+    rows.push(
+      ['gate: false alarms on 20 unchanged nights', `${g.falseAlarms} of ${g.nights} (${g.inconclusiveUnchanged} inconclusive)`],
+      ['gate: detections of a 10 % p95 TTFT shift', `${g.detections} of ${g.nights} (${g.inconclusiveShifted} inconclusive)  (5 repeats a side, 5 % noise)`],
+    );
     const width = Math.max(...rows.map(([k]) => k.length));
     for (const [k, v] of rows) process.stdout.write(`${k.padEnd(width)}  ${v}\n`);
   } finally {
