@@ -1,5 +1,6 @@
 import type { ResolvedSlo } from '../matrix/types.js';
-import { distribution, round, type Distribution } from './stats.js';
+import { Column } from './columns.js';
+import { distributionInPlace, round, type Distribution } from './stats.js';
 
 /** One request as the scenario writes it to points.jsonl. */
 export interface RawPoint {
@@ -31,7 +32,10 @@ export interface ClientSummary {
   itlMs: Distribution;
   e2eMs: Distribution;
   promptTokensMean?: number;
+  /** Sample standard deviation of the prompt tokens reported per request. */
+  promptTokensStdev?: number;
   outputTokensMean?: number;
+  outputTokensStdev?: number;
   slo: SloResult;
 }
 
@@ -57,59 +61,116 @@ export function meetsSlo(p: RawPoint, slo: ResolvedSlo): boolean {
  * Summarises a cell's main-phase points. Rates are per second of the main
  * phase's nominal duration (durationMs), the time the load was offered.
  */
-export function summarizePoints(points: readonly RawPoint[], slo: ResolvedSlo, durationMs: number): ClientSummary {
-  const main = points.filter((p) => p.phase === 'main');
-  const ok = main.filter((p) => p.ok);
-  const ttft: number[] = [];
-  const tpot: number[] = [];
-  const e2e: number[] = [];
-  const itl: number[] = [];
-  let outTokens = 0;
-  let promptSum = 0;
-  let promptN = 0;
-  let outN = 0;
-  for (const p of ok) {
-    if (p.ttft_ms !== null) ttft.push(p.ttft_ms);
-    if (p.tpot_ms !== null) tpot.push(p.tpot_ms);
-    e2e.push(p.e2e_ms);
-    for (const g of p.itl_ms) itl.push(g);
-    if (p.output_tokens !== null) {
-      outTokens += p.output_tokens;
-      outN++;
-    }
-    if (p.prompt_tokens !== null) {
-      promptSum += p.prompt_tokens;
-      promptN++;
-    }
+export function summarizePoints(points: Iterable<RawPoint>, slo: ResolvedSlo, durationMs: number): ClientSummary {
+  const acc = new PointAccumulator(slo, durationMs);
+  for (const p of points) acc.add(p);
+  return acc.summary();
+}
+
+/** Running sums of a token count: mean and sample standard deviation. */
+class TokenStats {
+  n = 0;
+  sum = 0;
+  sumSq = 0;
+  add(v: number): void {
+    this.n++;
+    this.sum += v;
+    this.sumSq += v * v;
   }
-  const seconds = durationMs / 1000;
-  const kinds = new Map<string, number>();
-  for (const p of main) if (!p.ok) kinds.set(p.error ?? `HTTP ${p.status}`, (kinds.get(p.error ?? `HTTP ${p.status}`) ?? 0) + 1);
-  const ttftD = distribution(ttft);
-  const tpotD = distribution(tpot);
-  const e2eD = distribution(e2e);
-  const hasSlo = slo.ttftP95Ms !== undefined || slo.tpotP95Ms !== undefined || slo.e2eP95Ms !== undefined;
-  const meeting = hasSlo ? main.filter((p) => meetsSlo(p, slo)).length : 0;
-  const pass: SloResult['pass'] = {};
-  if (slo.ttftP95Ms !== undefined) pass.ttft = ttftD.p95 !== undefined && ttftD.p95 <= slo.ttftP95Ms;
-  if (slo.tpotP95Ms !== undefined) pass.tpot = tpotD.p95 !== undefined && tpotD.p95 <= slo.tpotP95Ms;
-  if (slo.e2eP95Ms !== undefined) pass.e2e = e2eD.p95 !== undefined && e2eD.p95 <= slo.e2eP95Ms;
-  return {
-    requests: main.length,
-    errors: main.length - ok.length,
-    errorRate: main.length ? round(1 - ok.length / main.length, 4) : 0,
-    errorKinds: [...kinds.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([message, count]) => ({ message, count })),
-    rps: round(main.length / seconds),
-    outputTokensPerS: round(outTokens / seconds),
-    ttftMs: ttftD,
-    tpotMs: tpotD,
-    itlMs: distribution(itl),
-    e2eMs: e2eD,
-    ...(promptN ? { promptTokensMean: round(promptSum / promptN, 1) } : {}),
-    ...(outN ? { outputTokensMean: round(outTokens / outN, 1) } : {}),
-    slo: {
-      ...(hasSlo && main.length ? { attainment: round(meeting / main.length, 4), goodputRps: round(meeting / seconds) } : {}),
-      pass,
-    },
-  };
+  mean(): number {
+    return this.sum / this.n;
+  }
+  stdev(): number {
+    return this.n < 2 ? 0 : Math.sqrt(Math.max(0, (this.sumSq - (this.sum * this.sum) / this.n) / (this.n - 1)));
+  }
+}
+
+/**
+ * The client summary of a cell, built one point at a time so that a cell of a
+ * million requests is never held as objects: each main-phase request keeps
+ * 33 bytes (start, TTFT, TPOT, E2E as float64, ok as a byte) and each
+ * inter-token gap 4 bytes (float32, ample for milliseconds to 3 decimals).
+ * The point passed to add() is not kept.
+ */
+export class PointAccumulator {
+  /** Main-phase requests, by arrival order: start (ms since the epoch), latencies in ms (NaN: none), ok (1/0). */
+  readonly t = new Column(Float64Array);
+  readonly ttft = new Column(Float64Array);
+  readonly tpot = new Column(Float64Array);
+  readonly e2e = new Column(Float64Array);
+  readonly ok = new Column(Uint8Array);
+  private readonly itl = new Column(Float32Array);
+  private readonly prompt = new TokenStats();
+  private readonly output = new TokenStats();
+  private readonly kinds = new Map<string, number>();
+  private readonly hasSlo: boolean;
+  private meeting = 0;
+  /** Earliest start of any point (warm-up included), ms since the epoch; Infinity when none. */
+  firstStartMs = Infinity;
+
+  constructor(
+    readonly slo: ResolvedSlo,
+    /** Nominal main-phase duration (ms) that rates are divided by. */
+    readonly durationMs: number,
+  ) {
+    this.hasSlo = slo.ttftP95Ms !== undefined || slo.tpotP95Ms !== undefined || slo.e2eP95Ms !== undefined;
+  }
+
+  add(p: RawPoint): void {
+    if (p.t < this.firstStartMs) this.firstStartMs = p.t;
+    if (p.phase !== 'main') return;
+    this.t.push(p.t);
+    this.ok.push(p.ok ? 1 : 0);
+    this.e2e.push(p.e2e_ms);
+    if (!p.ok) {
+      const kind = p.error ?? `HTTP ${p.status}`;
+      this.kinds.set(kind, (this.kinds.get(kind) ?? 0) + 1);
+      this.ttft.push(NaN);
+      this.tpot.push(NaN);
+      return;
+    }
+    this.ttft.push(p.ttft_ms ?? NaN);
+    this.tpot.push(p.tpot_ms ?? NaN);
+    this.itl.pushAll(p.itl_ms);
+    if (p.output_tokens !== null) this.output.add(p.output_tokens);
+    if (p.prompt_tokens !== null) this.prompt.add(p.prompt_tokens);
+    if (this.hasSlo && meetsSlo(p, this.slo)) this.meeting++;
+  }
+
+  /** The summary of what was added; may be called again after more points. */
+  summary(): ClientSummary {
+    const requests = this.t.length;
+    const ok = this.ok.view();
+    const okCount = ok.reduce((a, b) => a + b, 0);
+    const ttft = this.ttft.view();
+    const tpot = this.tpot.view();
+    const ttftD = distributionInPlace(this.ttft.filtered((i) => ok[i] === 1 && !Number.isNaN(ttft[i])));
+    const tpotD = distributionInPlace(this.tpot.filtered((i) => ok[i] === 1 && !Number.isNaN(tpot[i])));
+    const e2eD = distributionInPlace(this.e2e.filtered((i) => ok[i] === 1));
+    const seconds = this.durationMs / 1000;
+    const slo = this.slo;
+    const pass: SloResult['pass'] = {};
+    if (slo.ttftP95Ms !== undefined) pass.ttft = ttftD.p95 !== undefined && ttftD.p95 <= slo.ttftP95Ms;
+    if (slo.tpotP95Ms !== undefined) pass.tpot = tpotD.p95 !== undefined && tpotD.p95 <= slo.tpotP95Ms;
+    if (slo.e2eP95Ms !== undefined) pass.e2e = e2eD.p95 !== undefined && e2eD.p95 <= slo.e2eP95Ms;
+    const { prompt, output } = this;
+    return {
+      requests,
+      errors: requests - okCount,
+      errorRate: requests ? round(1 - okCount / requests, 4) : 0,
+      errorKinds: [...this.kinds.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([message, count]) => ({ message, count })),
+      rps: round(requests / seconds),
+      outputTokensPerS: round(output.sum / seconds),
+      ttftMs: ttftD,
+      tpotMs: tpotD,
+      itlMs: distributionInPlace(this.itl.view()),
+      e2eMs: e2eD,
+      ...(prompt.n ? { promptTokensMean: round(prompt.mean(), 1), promptTokensStdev: round(prompt.stdev(), 1) } : {}),
+      ...(output.n ? { outputTokensMean: round(output.mean(), 1), outputTokensStdev: round(output.stdev(), 1) } : {}),
+      slo: {
+        ...(this.hasSlo && requests ? { attainment: round(this.meeting / requests, 4), goodputRps: round(this.meeting / seconds) } : {}),
+        pass,
+      },
+    };
+  }
 }

@@ -6,6 +6,10 @@
  *    TTFT and E2E quantiles is what the router adds.
  * 2. k6's request ceiling: k6 (core http, GET) and wrk against the same fastest
  *    local endpoint (the simulator's /v1/models), as a ratio of requests/s.
+ * 3. Analysis throughput: points/s and peak memory analysing a generated run of
+ *    1,000,000 raw points (src/bench/analysis.ts).
+ *
+ * `node dist/bench/main.js analysis` runs the third alone (it needs no tools).
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +17,7 @@ import { join } from 'node:path';
 import { distribution, round } from '../analysis/stats.js';
 import type { RawPoint } from '../analysis/cell-summary.js';
 import { readJsonl } from '../results/files.js';
+import { benchAnalysis } from './analysis.js';
 import { RouterProcess } from '../targets/local/router.js';
 import { startProc, stopAll } from '../util/proc.js';
 import { freePort, sleep } from '../util/ports.js';
@@ -100,7 +105,18 @@ async function wrkCeiling(wrk: string, dir: string, url: string, seconds: number
   return Number(m[1]);
 }
 
+function printRows(rows: ReadonlyArray<[string, string]>): void {
+  const width = Math.max(...rows.map(([k]) => k.length));
+  for (const [k, v] of rows) process.stdout.write(`${k.padEnd(width)}  ${v}\n`);
+}
+
 async function main(): Promise<void> {
+  const scratch = mkdtempSync(join(tmpdir(), 'scalebench-bench-'));
+  const analysisRows = await benchAnalysis(scratch);
+  if (process.argv.includes('analysis')) {
+    printRows(analysisRows);
+    return;
+  }
   const k6 = findTool('k6');
   const sim = findTool('sim');
   const wrk = findTool('wrk');
@@ -154,8 +170,7 @@ async function main(): Promise<void> {
       ['gate: false alarms on 20 unchanged nights', `${g.falseAlarms} of ${g.nights} (${g.inconclusiveUnchanged} inconclusive)`],
       ['gate: detections of a 10 % p95 TTFT shift', `${g.detections} of ${g.nights} (${g.inconclusiveShifted} inconclusive)  (5 repeats a side, 5 % noise)`],
     );
-    const width = Math.max(...rows.map(([k]) => k.length));
-    for (const [k, v] of rows) process.stdout.write(`${k.padEnd(width)}  ${v}\n`);
+    printRows([...rows, ...analysisRows]);
   } finally {
     await stopAll();
   }

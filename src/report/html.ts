@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../util/tools.js';
-import type { Spec } from './charts.js';
+import type { Chart } from './charts.js';
+import { compareAutoscalers, comparedMetrics, formatMean, formatValue } from './comparison.js';
 import type { BenchmarkRecord } from './records.js';
 
 /** Escapes text for HTML element content and attribute values. */
@@ -16,83 +17,126 @@ export function scriptJson(value: unknown): string {
 
 const LIBRARIES = ['vega/build/vega.min.js', 'vega-lite/build/vega-lite.min.js', 'vega-embed/build/vega-embed.min.js'];
 
-/** Vega, Vega-Lite and vega-embed, inlined: the page opens from file:// with no network. */
-function inlinedLibraries(): string {
+/** Vega, Vega-Lite and vega-embed from node_modules, inlined: the page opens from file:// with no network. */
+export function inlinedLibraries(): string {
   return LIBRARIES.map((p) => `<script>${readFileSync(join(projectRoot, 'node_modules', p), 'utf8').replace(/<\/script/gi, '<\\/script')}</script>`).join('\n');
 }
 
-/** The columns of the sortable cell table. */
+/**
+ * The page allows nothing from outside it: no connections, no fetched
+ * scripts, styles or images. Vega compiles its expressions with Function(),
+ * hence 'unsafe-eval'.
+ */
+export const CSP = "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; img-src data:";
+
+export const STYLE = `body{font:14px system-ui,sans-serif;margin:24px;color:#222;max-width:1300px}h1{font-size:20px}h2{font-size:16px;margin-top:28px}h3{font-size:14px}
+table{border-collapse:collapse;font-size:12px}th,td{border:1px solid #ddd;padding:3px 6px;text-align:left}td.n{text-align:right}
+#cells th{cursor:pointer;background:#f4f4f4}.chart{margin:8px 0 20px}.note{color:#666}pre{font-size:11px;background:#f8f8f8;padding:8px;overflow:auto}
+b{color:#060}.up{color:#060}.down{color:#a00}`;
+
+/** The columns of the sortable cell table (record fields). */
 export const tableColumns = [
-  'cell_id', 'model', 'autoscaler', 'shape', 'level', 'repeat', 'status', 'requests', 'failures', 'ttft_ms_p95', 'tpot_ms_p95',
-  'e2e_ms_p95', 'slo_attainment', 'replicas_mean', 'replica_seconds', 'cost_usd', 'scale_up_lag_s', 'saturation',
+  'cell_id', 'deployment', 'model', 'autoscaler', 'shape', 'level', 'repeat', 'status', 'requests', 'failures', 'ttft_ms_p95', 'tpot_ms_p95',
+  'e2e_ms_p95', 'slo_attainment', 'goodput_rps', 'replicas_mean', 'replica_seconds', 'cost_usd', 'scale_up_lag_s', 'recovery_s',
+  'oscillations', 'over_provisioning', 'saturation',
 ] as const;
 
 export interface HtmlInput {
   title: string;
   meta: Array<[string, string]>;
-  charts: Array<{ id: string; spec: Spec }>;
+  /** The resolved matrix, shown as JSON. */
+  matrix?: unknown;
+  charts: readonly Chart[];
+  /** One row per cell: the records, and stubs (id, names, status) for cells that did not run. */
   records: readonly BenchmarkRecord[];
 }
 
-/**
- * The whole report as one self-contained page. Text from the matrix and the
- * results reaches the page only escaped (server side) or through textContent
- * (client side), never as markup.
- */
-export function reportHtml(i: HtmlInput): string {
-  const meta = i.meta.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('');
-  const charts = i.charts.map((c) => `<div class="chart" id="chart-${escapeHtml(c.id)}"></div>`).join('\n');
+/** The comparison tables (as summary.md has them), escaped. */
+function comparisonHtml(records: readonly BenchmarkRecord[]): string {
+  const metrics = comparedMetrics.filter((m) => records.some((r) => typeof r[m.field] === 'number'));
+  return compareAutoscalers(records)
+    .map((s) => {
+      const head = `<tr><th>autoscaler</th><th>repeats</th>${metrics.map((m) => `<th>${escapeHtml(`${m.label} (${m.better})`)}</th>`).join('')}</tr>`;
+      const rows = s.rows.map((r) => {
+        const cells = metrics.map((m) => {
+          const text = escapeHtml(formatMean(m, r.group.stats[m.field]));
+          return `<td class="n">${r.wins.has(m.field) ? `<b>${text}</b>` : text}</td>`;
+        });
+        return `<tr><td>${escapeHtml(r.autoscaler)}</td><td class="n">${r.group.rows.length}</td>${cells.join('')}</tr>`;
+      });
+      const wins = s.winners.map((w) => `${escapeHtml(w.metric.label)}: ${escapeHtml(w.autoscalers.join(', '))} (${escapeHtml(formatValue(w.metric.format, w.value))})`);
+      return `<h3>${escapeHtml(s.deployment)} at load level ${s.level}</h3><table class="compare">${head}${rows.join('')}</table>${wins.length ? `<p>Winner per metric: ${wins.join('; ')}</p>` : ''}`;
+    })
+    .join('\n');
+}
+
+function cellTable(records: readonly BenchmarkRecord[]): string {
   const head = tableColumns.map((c, n) => `<th data-col="${n}">${escapeHtml(c)}</th>`).join('');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(i.title)}</title>
-<style>
-body{font:14px system-ui,sans-serif;margin:24px;color:#222}h1{font-size:20px}h2{font-size:16px;margin-top:28px}
-table{border-collapse:collapse;font-size:12px}th,td{border:1px solid #ddd;padding:3px 6px;text-align:left}
-#cells th{cursor:pointer;background:#f4f4f4}.chart{margin:12px 0}
-</style>
-${inlinedLibraries()}
-</head><body>
-<h1>${escapeHtml(i.title)}</h1>
-<h2>Run</h2><table class="meta">${meta}</table>
-<h2>Charts</h2>
-${charts}
-<h2>Cells</h2><p>Click a column to sort.</p>
-<table id="cells"><thead><tr>${head}</tr></thead><tbody></tbody></table>
-<script type="application/json" id="records">${scriptJson(i.records)}</script>
-<script type="application/json" id="specs">${scriptJson(i.charts)}</script>
-<script>
-(function () {
-  var records = JSON.parse(document.getElementById('records').textContent);
+  const rows = records.map((r) => {
+    const tds = tableColumns.map((c) => {
+      const v = r[c];
+      if (typeof v === 'number') return `<td class="n" data-v="${v}">${v}</td>`;
+      return `<td>${v === null || v === undefined ? '' : escapeHtml(String(v))}</td>`;
+    });
+    return `<tr>${tds.join('')}</tr>`;
+  });
+  return `<table id="cells"><thead><tr>${head}</tr></thead><tbody>${rows.join('\n')}</tbody></table>`;
+}
+
+/** Sorts the cell table by a clicked column (numbers by value, blanks last), and draws the charts. */
+const SCRIPT = `(function () {
   var specs = JSON.parse(document.getElementById('specs').textContent);
-  var cols = ${scriptJson(tableColumns)};
   specs.forEach(function (c) {
     vegaEmbed('#chart-' + c.id, c.spec, { actions: false, renderer: 'svg' }).catch(function (e) { console.error(e); });
   });
   var body = document.querySelector('#cells tbody');
-  function render(rows) {
-    body.textContent = '';
-    rows.forEach(function (r) {
-      var tr = document.createElement('tr');
-      cols.forEach(function (c) { var td = document.createElement('td'); var v = r[c]; td.textContent = v === null || v === undefined ? '' : String(v); tr.appendChild(td); });
-      body.appendChild(tr);
-    });
-  }
   var order = { col: -1, dir: 1 };
+  function key(tr, n) { var td = tr.children[n]; var v = td.getAttribute('data-v'); return v === null ? td.textContent : Number(v); }
   document.querySelectorAll('#cells th').forEach(function (th) {
     th.addEventListener('click', function () {
       var n = Number(th.getAttribute('data-col'));
       order.dir = order.col === n ? -order.dir : 1; order.col = n;
-      var c = cols[n];
-      render(records.slice().sort(function (a, b) {
-        var x = a[c], y = b[c];
-        if (x === y) return 0; if (x === null || x === undefined) return 1; if (y === null || y === undefined) return -1;
+      var rows = Array.prototype.slice.call(body.children);
+      rows.sort(function (a, b) {
+        var x = key(a, n), y = key(b, n);
+        if (x === y) return 0; if (x === '') return 1; if (y === '') return -1;
         return (typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y))) * order.dir;
-      }));
+      });
+      rows.forEach(function (r) { body.appendChild(r); });
     });
   });
-  render(records);
-})();
-</script>
+})();`;
+
+/**
+ * The whole report as one self-contained page. Text from the matrix and the
+ * results reaches the page only escaped, or as JSON that cannot close its
+ * script element; Vega draws labels as SVG text.
+ */
+export function reportHtml(i: HtmlInput): string {
+  const meta = i.meta.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('');
+  const charts = i.charts
+    .map((c) => `<h3>${escapeHtml(c.title)}</h3>${c.spec ? `<div class="chart" id="chart-${escapeHtml(c.id)}"></div>` : `<p class="note">${escapeHtml(c.note ?? 'Nothing to draw.')}</p>`}`)
+    .join('\n');
+  const specs = i.charts.filter((c) => c.spec).map((c) => ({ id: c.id, spec: c.spec }));
+  const matrix = i.matrix === undefined ? '' : `<details><summary>Matrix (resolved)</summary><pre>${escapeHtml(JSON.stringify(i.matrix, null, 2))}</pre></details>`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${CSP}">
+<title>${escapeHtml(i.title)}</title>
+<style>${STYLE}</style>
+${inlinedLibraries()}
+</head><body>
+<h1>${escapeHtml(i.title)}</h1>
+<h2>Run</h2><table class="meta">${meta}</table>
+${matrix}
+<h2>Autoscalers compared</h2>
+${comparisonHtml(i.records) || '<p class="note">No finished cells.</p>'}
+<h2>Charts</h2>
+${charts}
+<h2>Cells</h2><p>Click a column to sort.</p>
+${cellTable(i.records)}
+<script type="application/json" id="specs">${scriptJson(specs)}</script>
+<script>${SCRIPT}</script>
 </body></html>
 `;
 }

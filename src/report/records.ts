@@ -1,13 +1,14 @@
-import type { ScalingSummary } from '../analysis/scaling.js';
+import type { CellAnalysis } from '../analysis/cell-analysis.js';
+import type { ServerQuantile } from '../analysis/server.js';
 import type { Distribution } from '../analysis/stats.js';
-import { quantileSorted, round } from '../analysis/stats.js';
-import type { Cell, ResolvedAutoscaler, ResolvedMatrix } from '../matrix/types.js';
-import type { Sample } from '../metrics/sampler.js';
-import type { CellResult } from '../runner/cell.js';
+import { round } from '../analysis/stats.js';
+import type { Cell, ResolvedAutoscaler, ResolvedDeployment, ResolvedMatrix } from '../matrix/types.js';
 
 /**
  * One row per cell in the benchmark-record format the recommender reads
- * (reference/recommender.md "Record"), flattened with units in the names.
+ * (../shared/reference/recommender.md "Record"), flat, units in the names;
+ * null where a figure was not measured. Keys come in a fixed order (identity,
+ * stack, load, results, server, scaling, verdict) so records.jsonl diffs.
  */
 export type BenchmarkRecord = Record<string, string | number | boolean | null>;
 
@@ -16,6 +17,7 @@ export function cellKey(cell: Pick<Cell, 'deployment' | 'autoscaler' | 'load' | 
   return `${cell.deployment.name}/${cell.autoscaler.name}/${cell.load.shape}/${cell.level}`;
 }
 
+/** The autoscaler's target as one line: `cpu 70%`, `vllm:num_requests_waiting 5`, `<query> > 5`; empty for fixed. */
 export function autoscalerTarget(a: ResolvedAutoscaler): string {
   switch (a.kind) {
     case 'fixed':
@@ -29,112 +31,136 @@ export function autoscalerTarget(a: ResolvedAutoscaler): string {
   }
 }
 
-function dist(prefix: string, d: Distribution): BenchmarkRecord {
+/** The weights' precision: vLLM's --quantization or --dtype when given, else bf16 (the models' published dtype, vLLM's "auto"). */
+export function precisionOf(d: ResolvedDeployment): string {
+  const args = d.vllm.extraArgs;
+  for (const flag of ['--quantization', '--dtype']) {
+    const i = args.findIndex((a) => a === flag || a.startsWith(`${flag}=`));
+    if (i >= 0) return args[i]!.includes('=') ? args[i]!.split('=')[1]! : (args[i + 1] ?? 'bf16');
+  }
+  return 'bf16';
+}
+
+const n = (v: number | undefined): number | null => (v === undefined || !Number.isFinite(v) ? null : v);
+
+function dist(prefix: string, d: Distribution | undefined): BenchmarkRecord {
   return {
-    [`${prefix}_mean`]: d.mean ?? null,
-    [`${prefix}_p50`]: d.p50 ?? null,
-    [`${prefix}_p90`]: d.p90 ?? null,
-    [`${prefix}_p95`]: d.p95 ?? null,
-    [`${prefix}_p99`]: d.p99 ?? null,
+    [`${prefix}_mean`]: n(d?.mean),
+    [`${prefix}_p50`]: n(d?.p50),
+    [`${prefix}_p90`]: n(d?.p90),
+    [`${prefix}_p95`]: n(d?.p95),
+    [`${prefix}_p99`]: n(d?.p99),
   };
 }
 
-/** Mean and p95 of a server-side series over the load phase (nulls left out). */
-function serverStat(samples: readonly Sample[], key: string): { mean: number | null; p95: number | null } {
-  const v = samples.map((s) => s.server?.[key]).filter((x): x is number => typeof x === 'number').sort((a, b) => a - b);
-  if (!v.length) return { mean: null, p95: null };
-  return { mean: round(v.reduce((a, b) => a + b, 0) / v.length, 3), p95: round(quantileSorted(v, 0.95)!, 3) };
+function serverQ(prefix: string, q: ServerQuantile | undefined): BenchmarkRecord {
+  return { [prefix]: n(q?.ms), [`${prefix}_bucket_lo`]: n(q?.bucketMs[0]), [`${prefix}_bucket_hi`]: q ? q.bucketMs[1] : null };
 }
 
-/** stable: no queue; backlogged: requests queued; overloaded: it could not keep up (errors or under 90 % of offered). */
-export function saturation(result: CellResult, waitingP95: number | null, offeredRps?: number): 'stable' | 'backlogged' | 'overloaded' {
-  const c = result.client;
-  if (c.errorRate > 0.05 || (offeredRps !== undefined && c.rps < 0.9 * offeredRps)) return 'overloaded';
-  return (waitingP95 ?? 0) > 0 ? 'backlogged' : 'stable';
-}
-
-export interface RecordInput {
+export interface RecordContext {
   runId: string;
+  /** When the run started (ISO 8601). */
   createdAt: string;
   matrix: ResolvedMatrix;
-  cell: Cell;
-  result: CellResult;
-  samples: readonly Sample[];
-  scaling: ScalingSummary;
-  gpuUsdPerHour: number;
+  /** Price of one GPU of the cell's type, USD per hour, if the catalog has it. */
+  gpuUsdPerHour?: number;
 }
 
-export function benchmarkRecord(i: RecordInput): BenchmarkRecord {
-  const { cell, result, matrix } = i;
+/** The record of one analysed cell (one that has run: it has a client summary). */
+export function benchmarkRecord(a: CellAnalysis, ctx: RecordContext): BenchmarkRecord {
+  const { cell } = a;
   const d = cell.deployment;
-  const c = result.client;
-  const load = i.samples.filter((s) => s.phase === 'load');
-  const kv = serverStat(load, 'kv_cache_usage');
-  const running = serverStat(load, 'running');
-  const waiting = serverStat(load, 'waiting');
-  const arrival = cell.load.shape === 'arrival-rate' ? 'rate' : 'users';
+  const c = a.client;
+  const s = a.server;
+  const sc = a.scaling;
+  const w = ctx.matrix.workload;
+  const seconds = cell.load.durationMs / 1000;
+  const okRequests = c ? c.requests - c.errors : 0;
+  const promptPerS = c?.promptTokensMean !== undefined ? (c.promptTokensMean * okRequests) / seconds : undefined;
   return {
-    run_id: i.runId,
+    // identity
+    run_id: ctx.runId,
     cell_id: cell.id,
     cell_key: cellKey(cell),
+    deployment: d.name,
     repeat: cell.repeat,
-    created_at: i.createdAt,
+    created_at: ctx.createdAt,
     source: 'harness',
     confidence: 'measured',
-    status: result.status,
+    status: a.status,
+    // stack
     model: d.model,
-    precision: 'bf16',
-    engine: d.simulator.command ? d.simulator.command[0]! : 'llm-d-inference-sim',
+    precision: precisionOf(d),
+    engine: d.simulator.command ? d.simulator.command[0]!.split('/').pop()! : 'llm-d-inference-sim',
+    engine_version: null,
     hardware: d.gpu.type,
     gpus_per_replica: d.gpu.count,
     tensor_parallel: d.gpu.count,
     replicas_min: d.replicas.min,
     replicas_max: d.replicas.max,
-    replicas_mean: i.scaling.replicasMean,
+    replicas_mean: n(sc?.replicasMean),
     max_num_seqs: d.vllm.maxNumSeqs,
     max_model_len: d.vllm.maxModelLen,
     max_num_batched_tokens: d.vllm.maxNumBatchedTokens ?? null,
     gpu_memory_utilization: d.vllm.gpuMemoryUtilization,
     prefix_caching: d.vllm.enablePrefixCaching,
-    gpu_cost_usd_per_hour: i.gpuUsdPerHour,
+    gpu_cost_usd_per_hour: ctx.gpuUsdPerHour ?? null,
     autoscaler: cell.autoscaler.name,
     autoscaler_kind: cell.autoscaler.kind,
     autoscaler_target: autoscalerTarget(cell.autoscaler),
-    profile: matrix.workload.profile,
-    prompt_tokens_target: matrix.workload.prompt.mean,
-    output_tokens_target: matrix.workload.output.mean,
-    prompt_tokens_mean: c.promptTokensMean ?? null,
-    output_tokens_mean: c.outputTokensMean ?? null,
-    arrival,
+    // load
+    profile: w.profile,
+    prompt_tokens_target: w.prompt.mean,
+    output_tokens_target: w.output.mean,
+    prompt_tokens_mean: n(c?.promptTokensMean),
+    prompt_tokens_stdev: n(c?.promptTokensStdev),
+    output_tokens_mean: n(c?.outputTokensMean),
+    output_tokens_stdev: n(c?.outputTokensStdev),
+    arrival: cell.load.shape === 'arrival-rate' ? 'rate' : 'users',
     shape: cell.load.shape,
     level: cell.level,
-    duration_s: cell.load.durationMs / 1000,
+    duration_s: seconds,
     warmup_s: cell.load.warmupMs / 1000,
-    requests: c.requests,
-    failures: c.errors,
-    achieved_rps: c.rps,
-    output_tokens_per_s: c.outputTokensPerS,
-    ...dist('ttft_ms', c.ttftMs),
-    ...dist('tpot_ms', c.tpotMs),
-    ...dist('itl_ms', c.itlMs),
-    ...dist('e2e_ms', c.e2eMs),
-    slo_attainment: c.slo.attainment ?? null,
-    goodput_rps: c.slo.goodputRps ?? null,
-    kv_cache_usage_mean: kv.mean,
-    kv_cache_usage_p95: kv.p95,
-    running_mean: running.mean,
-    running_p95: running.p95,
-    waiting_mean: waiting.mean,
-    waiting_p95: waiting.p95,
-    replica_seconds: i.scaling.replicaSeconds,
-    gpu_hours: i.scaling.gpuHours,
-    cost_usd: i.scaling.costUsd,
-    scale_up_lag_s: i.scaling.scaleUpLagS ?? null,
-    scale_down_lag_s: i.scaling.scaleDownLagS ?? null,
-    oscillations: i.scaling.oscillations,
-    slo_pass_ttft: c.slo.pass.ttft ?? null,
-    slo_pass_tpot: c.slo.pass.tpot ?? null,
-    slo_pass_e2e: c.slo.pass.e2e ?? null,
-    saturation: saturation(result, waiting.p95, arrival === 'rate' ? cell.level : undefined),
+    requests: c?.requests ?? 0,
+    failures: c?.errors ?? 0,
+    error_rate: n(c?.errorRate),
+    // results
+    achieved_rps: n(c?.rps),
+    output_tokens_per_s: n(c?.outputTokensPerS),
+    total_tokens_per_s: c && promptPerS !== undefined ? round(promptPerS + c.outputTokensPerS, 3) : null,
+    ...dist('ttft_ms', c?.ttftMs),
+    ...dist('tpot_ms', c?.tpotMs),
+    ...dist('itl_ms', c?.itlMs),
+    ...dist('e2e_ms', c?.e2eMs),
+    queue_ms: null,
+    slo_attainment: n(c?.slo.attainment),
+    goodput_rps: n(c?.slo.goodputRps),
+    // server (Prometheus histograms and gauges over the main phase)
+    ...serverQ('server_ttft_ms_p95', s?.ttft.p95),
+    ...serverQ('server_tpot_ms_p95', s?.tpot.p95),
+    ...serverQ('server_e2e_ms_p95', s?.e2e.p95),
+    kv_cache_usage_mean: n(s?.kvCacheUsage?.mean),
+    kv_cache_usage_p95: n(s?.kvCacheUsage?.p95),
+    running_mean: n(s?.running?.mean),
+    running_p95: n(s?.running?.p95),
+    waiting_mean: n(s?.waiting?.mean),
+    waiting_p95: n(s?.waiting?.p95),
+    preemptions: null,
+    // scaling
+    replicas_ready_max: n(sc?.replicasMax),
+    replica_seconds: n(sc?.replicaSeconds),
+    gpu_hours: n(sc?.gpuHours),
+    cost_usd: n(sc?.costUsd),
+    scale_up_decision_s: n(sc?.scaleUpDecisionLagS),
+    scale_up_lag_s: n(sc?.scaleUpLagS),
+    recovery_s: n(sc?.recoveryS),
+    scale_down_lag_s: n(sc?.scaleDownLagS),
+    oscillations: n(sc?.oscillations),
+    over_provisioning: n(a.overProvisioning),
+    // verdict
+    slo_pass_ttft: c?.slo.pass.ttft ?? null,
+    slo_pass_tpot: c?.slo.pass.tpot ?? null,
+    slo_pass_e2e: c?.slo.pass.e2e ?? null,
+    saturation: a.saturation ?? null,
   };
 }

@@ -1,9 +1,11 @@
 import { stringify } from 'csv-stringify/sync';
-import type { Cell } from '../matrix/types.js';
-import type { CellResult } from '../runner/cell.js';
-import type { CellEntry } from '../results/run-dir.js';
+import type { CellAnalysis } from '../analysis/cell-analysis.js';
+import type { ServerQuantile } from '../analysis/server.js';
 
-/** summary.csv columns, in their stable order; units are in the names. */
+/**
+ * summary.csv columns, in their stable order (new columns are only ever
+ * appended); units are in the names, shares are 0…1.
+ */
 export const summaryColumns = [
   'cell_id', 'deployment', 'model', 'gpu', 'autoscaler', 'autoscaler_kind', 'shape', 'level', 'repeat', 'status', 'reason',
   'requests', 'errors', 'error_rate', 'rps', 'output_tokens_per_s',
@@ -12,12 +14,34 @@ export const summaryColumns = [
   'itl_p50_ms', 'itl_p95_ms', 'itl_p99_ms',
   'e2e_mean_ms', 'e2e_p50_ms', 'e2e_p90_ms', 'e2e_p95_ms', 'e2e_p99_ms',
   'slo_attainment', 'goodput_rps', 'replicas_max', 'replicas_mean', 'sample_gaps',
+  // added with the full report
+  'server_ttft_p50_ms', 'server_ttft_p95_ms', 'server_ttft_p95_bucket_lo_ms', 'server_ttft_p95_bucket_hi_ms', 'server_ttft_p99_ms',
+  'server_tpot_p50_ms', 'server_tpot_p95_ms', 'server_tpot_p95_bucket_lo_ms', 'server_tpot_p95_bucket_hi_ms', 'server_tpot_p99_ms',
+  'server_e2e_p50_ms', 'server_e2e_p95_ms', 'server_e2e_p95_bucket_lo_ms', 'server_e2e_p95_bucket_hi_ms', 'server_e2e_p99_ms',
+  'running_mean', 'waiting_mean', 'waiting_p95', 'kv_cache_usage_mean',
+  'replica_seconds', 'gpu_hours', 'cost_usd',
+  'scale_up_decision_s', 'scale_up_lag_s', 'recovery_s', 'scale_down_lag_s', 'oscillations', 'over_provisioning', 'saturation',
 ] as const;
-export type SummaryRow = Record<(typeof summaryColumns)[number], string | number | undefined>;
+export type SummaryColumn = (typeof summaryColumns)[number];
+export type SummaryRow = Partial<Record<SummaryColumn, string | number>>;
 
-/** One row per cell; a cell that has not ended has its status and nothing else. */
-export function summaryRow(cell: Cell, entry: CellEntry, r: CellResult | undefined): SummaryRow {
-  const c = r?.client;
+/** A quantile's value, and its bucket's bounds (an empty upper bound is the +Inf bucket). */
+function serverCols(prefix: string, q: { p50?: ServerQuantile; p95?: ServerQuantile; p99?: ServerQuantile } | undefined): Record<string, number | undefined> {
+  return {
+    [`${prefix}_p50_ms`]: q?.p50?.ms,
+    [`${prefix}_p95_ms`]: q?.p95?.ms,
+    [`${prefix}_p95_bucket_lo_ms`]: q?.p95?.bucketMs[0],
+    [`${prefix}_p95_bucket_hi_ms`]: q?.p95?.bucketMs[1] ?? undefined,
+    [`${prefix}_p99_ms`]: q?.p99?.ms,
+  };
+}
+
+/** One row per cell; a cell that has not run has its status and nothing else. */
+export function summaryRow(a: CellAnalysis, sampleGaps?: number): SummaryRow {
+  const { cell } = a;
+  const c = a.client;
+  const s = a.server;
+  const sc = a.scaling;
   return {
     cell_id: cell.id,
     deployment: cell.deployment.name,
@@ -28,8 +52,8 @@ export function summaryRow(cell: Cell, entry: CellEntry, r: CellResult | undefin
     shape: cell.load.shape,
     level: cell.level,
     repeat: cell.repeat,
-    status: entry.status,
-    reason: entry.reason,
+    status: a.status,
+    reason: a.reason,
     requests: c?.requests,
     errors: c?.errors,
     error_rate: c?.errorRate,
@@ -55,9 +79,26 @@ export function summaryRow(cell: Cell, entry: CellEntry, r: CellResult | undefin
     e2e_p99_ms: c?.e2eMs.p99,
     slo_attainment: c?.slo.attainment,
     goodput_rps: c?.slo.goodputRps,
-    replicas_max: r?.replicas.max,
-    replicas_mean: r?.replicas.mean,
-    sample_gaps: r?.sampleGaps,
+    replicas_max: sc?.replicasMax,
+    replicas_mean: sc?.replicasMean,
+    sample_gaps: sampleGaps ?? s?.gaps,
+    ...(serverCols('server_ttft', s?.ttft) as Partial<SummaryRow>),
+    ...(serverCols('server_tpot', s?.tpot) as Partial<SummaryRow>),
+    ...(serverCols('server_e2e', s?.e2e) as Partial<SummaryRow>),
+    running_mean: s?.running?.mean,
+    waiting_mean: s?.waiting?.mean,
+    waiting_p95: s?.waiting?.p95,
+    kv_cache_usage_mean: s?.kvCacheUsage?.mean,
+    replica_seconds: sc?.replicaSeconds,
+    gpu_hours: sc?.gpuHours,
+    cost_usd: sc?.costUsd,
+    scale_up_decision_s: sc?.scaleUpDecisionLagS,
+    scale_up_lag_s: sc?.scaleUpLagS,
+    recovery_s: sc?.recoveryS,
+    scale_down_lag_s: sc?.scaleDownLagS,
+    oscillations: sc?.oscillations,
+    over_provisioning: a.overProvisioning,
+    saturation: a.saturation,
   };
 }
 

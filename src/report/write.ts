@@ -1,102 +1,81 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'csv-stringify/sync';
-import { summarizeScaling, type CellEvent } from '../analysis/scaling.js';
 import type { Cell } from '../matrix/types.js';
-import { offeredAt } from '../load/k6-options.js';
-import type { Sample } from '../metrics/sampler.js';
-import { gpuCatalog } from '../recommend/catalog.js';
-import { readJson, readJsonl, writeAtomic } from '../results/files.js';
-import type { RunDir } from '../results/run-dir.js';
-import type { CellResult } from '../runner/cell.js';
-import { reportCharts, type TimeRow } from './charts.js';
+import { writeAtomic } from '../results/files.js';
+import type { RunDir, RunRecord } from '../results/run-dir.js';
+import { analyzeRun, type RunAnalysis } from './analyze-run.js';
+import { reportCharts } from './charts.js';
 import { reportHtml } from './html.js';
 import { summaryMarkdown } from './markdown.js';
-import { benchmarkRecord, type BenchmarkRecord } from './records.js';
+import { benchmarkRecord, cellKey, type BenchmarkRecord } from './records.js';
 import { summaryCsv, summaryRow } from './summary-csv.js';
+import { timeRows, timeseriesCsv } from './timeseries-csv.js';
 
-/** timeseries.csv columns, in order. */
-const timeColumns: Array<keyof TimeRow> = ['cell_id', 'autoscaler', 'level', 'repeat', 'elapsed_s', 'phase', 'offered', 'replicas_desired', 'replicas_ready', 'ttft_p95_ms', 'waiting'];
+/** The run-level files of a report, by name, in the order they are listed. */
+export const reportFiles = ['summary.csv', 'timeseries.csv', 'records.jsonl', 'summary.md', 'index.html'] as const;
+export type ReportFile = (typeof reportFiles)[number];
 
-function timeRows(cell: Cell, samples: readonly Sample[]): TimeRow[] {
-  return samples.map((s) => ({
-    cell_id: cell.id,
-    autoscaler: cell.autoscaler.name,
-    level: cell.level,
-    repeat: cell.repeat,
-    elapsed_s: s.elapsed_s,
-    phase: s.phase,
-    offered: s.offered,
-    replicas_desired: s.replicas.desired,
-    replicas_ready: s.replicas.ready,
-    ttft_p95_ms: s.server?.ttft_p95_ms ?? null,
-    waiting: s.server?.waiting ?? null,
-  }));
+/** What the run was, as label/value lines for the page and summary.md. */
+export function runMeta(run: RunRecord, capacity: Record<string, number>): Array<[string, string]> {
+  const slo = run.matrix.slo;
+  const objectives = [
+    slo.ttftP95Ms !== undefined ? `TTFT p95 ≤ ${slo.ttftP95Ms} ms` : undefined,
+    slo.tpotP95Ms !== undefined ? `TPOT p95 ≤ ${slo.tpotP95Ms} ms` : undefined,
+    slo.e2eP95Ms !== undefined ? `E2E p95 ≤ ${slo.e2eP95Ms} ms` : undefined,
+  ].filter(Boolean);
+  return [
+    ['run', run.id],
+    ['matrix', `${run.matrix.name} (${run.matrix.source}), hash ${run.matrixHash.slice(0, 12)}`],
+    ['status', `${run.status}: ${run.cells.filter((c) => c.status === 'done').length} of ${run.cells.length} cells done`],
+    ['started / ended', `${run.startedAt} / ${run.endedAt ?? '–'}`],
+    ['git revision', run.git ?? 'unknown'],
+    ...Object.entries(run.tools).map(([k, v]): [string, string] => [k, v]),
+    ['host', `${run.host.hostname}, ${run.host.platform}, ${run.host.cpus} CPUs, ${run.host.memoryGb} GiB, Node ${run.host.node}`],
+    ['SLO', objectives.join(', ') || 'none'],
+    ['deployments', run.matrix.deployments.map((d) => `${d.name}: ${d.model} on ${d.gpu.count}× ${d.gpu.type}`).join('; ')],
+    ['best capacity', Object.entries(capacity).map(([d, c]) => `${d}: ${c} good requests per replica-second`).join('; ') || '–'],
+  ];
 }
 
-/** When the offered load first rises and first falls, from the shape k6 was given (100 ms steps). */
-export function loadChanges(cell: Cell, loadStart: number): { riseAt?: number; fallAt?: number } {
-  const end = cell.load.warmupMs + cell.load.durationMs;
-  const out: { riseAt?: number; fallAt?: number } = {};
-  let prev = offeredAt(cell, 0);
-  for (let t = 100; t < end; t += 100) {
-    const cur = offeredAt(cell, t);
-    if (out.riseAt === undefined && cur > prev && prev > 0) out.riseAt = loadStart + t;
-    if (out.fallAt === undefined && cur < prev && cur > 0) out.fallAt = loadStart + t;
-    prev = cur;
-  }
-  return out;
+/** A table row for a cell that did not run: its names and status only. */
+function stubRecord(run: RunRecord, cell: Cell, status: string): BenchmarkRecord {
+  return {
+    run_id: run.id, cell_id: cell.id, cell_key: cellKey(cell), deployment: cell.deployment.name, model: cell.deployment.model,
+    autoscaler: cell.autoscaler.name, shape: cell.load.shape, level: cell.level, repeat: cell.repeat, status,
+  };
+}
+
+/** Every report file's content from an analysed run (pure but for reading the Vega libraries to inline). */
+export function renderReport(a: RunAnalysis): Record<ReportFile, string> {
+  const run = a.record;
+  const ran = a.cells.filter((c) => c.client !== undefined);
+  const records = ran.map((c) => {
+    const price = a.prices[c.cell.deployment.gpu.type];
+    return benchmarkRecord(c, { runId: run.id, createdAt: run.startedAt, matrix: run.matrix, ...(price !== undefined ? { gpuUsdPerHour: price } : {}) });
+  });
+  const tableRows = a.cells.map((c) => records.find((r) => r.cell_id === c.cell.id) ?? stubRecord(run, c.cell, c.status));
+  const series = a.cells.flatMap((c) => timeRows(c.cell, a.samples.get(c.cell.id) ?? []));
+  const meta = runMeta(run, a.capacity);
+  const title = `scalebench run ${run.id}: ${run.matrix.name}`;
+  return {
+    'summary.csv': summaryCsv(a.cells.map((c) => summaryRow(c))),
+    'timeseries.csv': timeseriesCsv(series),
+    'records.jsonl': records.map((r) => `${JSON.stringify(r)}\n`).join(''),
+    'summary.md': summaryMarkdown({ title, lines: meta.filter(([k]) => ['matrix', 'status', 'git revision', 'SLO'].includes(k)).map(([k, v]) => `${k}: ${v}`) }, records),
+    'index.html': reportHtml({ title, meta, matrix: run.matrix, charts: reportCharts(records, series, run.matrix.slo), records: tableRows }),
+  };
 }
 
 /**
  * Writes the run's report from its cells' files: summary.csv, timeseries.csv,
- * records.jsonl, summary.md and index.html. Returns the paths written.
+ * records.jsonl, summary.md and index.html (each atomically). Returns run.json
+ * and the files written.
  */
 export function writeReport(dir: RunDir, cells: readonly Cell[]): string[] {
-  const run = dir.record;
-  const rows = [];
-  const records: BenchmarkRecord[] = [];
-  const series: TimeRow[] = [];
-  for (const cell of cells) {
-    const cellDir = dir.cellDir(cell.id);
-    const file = join(cellDir, 'result.json');
-    const result = existsSync(file) ? (readJson(file) as CellResult) : undefined;
-    rows.push(summaryRow(cell, dir.entry(cell.id), result));
-    if (!result) continue;
-    const samples = readJsonl<Sample>(join(cellDir, 'samples.jsonl'));
-    const events = readJsonl<CellEvent>(join(cellDir, 'events.jsonl'));
-    const price = gpuCatalog()[cell.deployment.gpu.type]?.usd_per_hour ?? 0;
-    const scaling = summarizeScaling(samples, events, {
-      gpusPerReplica: cell.deployment.gpu.count,
-      usdPerGpuHour: price,
-      loadStart: result.loadStart,
-      ...loadChanges(cell, result.loadStart),
-    });
-    records.push(benchmarkRecord({ runId: run.id, createdAt: run.startedAt, matrix: run.matrix, cell, result, samples, scaling, gpuUsdPerHour: price }));
-    series.push(...timeRows(cell, samples));
-  }
-  const out = {
-    summary: join(dir.root, 'summary.csv'),
-    timeseries: join(dir.root, 'timeseries.csv'),
-    records: join(dir.root, 'records.jsonl'),
-    markdown: join(dir.root, 'summary.md'),
-    html: join(dir.root, 'index.html'),
-  };
-  writeAtomic(out.summary, summaryCsv(rows));
-  writeAtomic(out.timeseries, stringify(series, { header: true, columns: timeColumns }));
-  writeAtomic(out.records, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
-  const title = `scalebench run ${run.id} — ${run.matrix.name}`;
-  writeAtomic(out.markdown, summaryMarkdown(title, records));
-  const meta: Array<[string, string]> = [
-    ['run', run.id],
-    ['matrix', `${run.matrix.name} (${run.matrix.source}), hash ${run.matrixHash.slice(0, 12)}`],
-    ['status', `${run.status}: ${run.cells.filter((c) => c.status === 'done').length} of ${run.cells.length} cells done`],
-    ['started', run.startedAt],
-    ['git revision', run.git ?? 'unknown'],
-    ...Object.entries(run.tools).map(([k, v]): [string, string] => [k, v]),
-    ['host', `${run.host.hostname}, ${run.host.cpus} CPUs, ${run.host.memoryGb} GiB, Node ${run.host.node}`],
-    ['deployments', run.matrix.deployments.map((d) => `${d.name}: ${d.model} on ${d.gpu.count}× ${d.gpu.type}`).join('; ')],
-  ];
-  writeAtomic(out.html, reportHtml({ title, meta, charts: reportCharts(records, series, run.matrix.slo), records }));
-  return [join(dir.root, 'run.json'), out.summary, out.timeseries, out.records, out.markdown, out.html];
+  const files = renderReport(analyzeRun(dir, cells));
+  const paths = reportFiles.map((name) => {
+    const path = join(dir.root, name);
+    writeAtomic(path, files[name]);
+    return path;
+  });
+  return [dir.runJson, ...paths];
 }

@@ -1,23 +1,39 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compile } from 'vega-lite';
 import { describe, expect, it } from 'vitest';
-import { latencyChart, replicasChart } from '../../src/report/charts.js';
+import { expandCells } from '../../src/matrix/expand.js';
+import { lagChart, latencyChart, paretoFront, replicasChart, reportCharts, type Spec } from '../../src/report/charts.js';
 import { escapeHtml, scriptJson } from '../../src/report/html.js';
-import { summaryMarkdown } from '../../src/report/markdown.js';
+import { mdText, summaryMarkdown } from '../../src/report/markdown.js';
 import type { BenchmarkRecord } from '../../src/report/records.js';
+import { summaryColumns } from '../../src/report/summary-csv.js';
+import { timeColumns, type TimeRow } from '../../src/report/timeseries-csv.js';
+import { writeReport } from '../../src/report/write.js';
+import { EVIL_MODEL, writeFixtureRun } from '../report-fixture.js';
 
-const rec = (autoscaler: string, ttft: number, attainment: number, cost: number, level = 8): BenchmarkRecord => ({
-  autoscaler, level, status: 'done', ttft_ms_p95: ttft, tpot_ms_p95: 20, slo_attainment: attainment, replica_seconds: cost * 100, cost_usd: cost, scale_up_lag_s: null,
+const rec = (autoscaler: string, ttft: number, attainment: number, cost: number, over: Partial<BenchmarkRecord> = {}): BenchmarkRecord => ({
+  deployment: 'd', autoscaler, level: 8, status: 'done', ttft_ms_p95: ttft, tpot_ms_p95: 20, slo_attainment: attainment, cost_usd: cost, scale_up_lag_s: null, ...over,
 });
 
 describe('summary.md', () => {
-  it('averages repeats, bolds the best value per metric and names the winners', () => {
-    const md = summaryMarkdown('t', [rec('cpu', 300, 0.9, 0.02), rec('cpu', 340, 0.8, 0.02), rec('keda', 200, 0.99, 0.03)]);
-    expect(md).toContain('| cpu | 320 | **20.00** | 0.850 | **2.00** | **0.020** | – |'); // ties are bold on both rows
-    expect(md).toContain('| keda | **200** | **20.00** | **0.990** | 3.00 | 0.030 | – |');
-    expect(md).toContain('Best: p95 TTFT (ms): keda; p95 TPOT (ms): cpu, keda; SLO attainment: keda; replica·s: cpu; cost (USD): cpu');
+  const md = summaryMarkdown({ title: 't', lines: [] }, [rec('cpu', 300, 0.9, 0.02), rec('cpu', 340, 0.8, 0.02), rec('keda', 200, 0.99, 0.03)]);
+
+  it('averages repeats with a 95 % CI, and bolds the best mean of each metric', () => {
+    // cpu TTFT: mean 320, s = 28.28, half-width 12.706 · 28.28 / √2 = 254.1
+    expect(md).toContain('| cpu | 2 | 85 % ± 63.5 % | 320 ms ± 254 ms | 20 ms | **$0.02** |');
+    expect(md).toContain('| keda | 1 | **99 %** | **200 ms** | 20 ms | $0.03 |');
   });
 
-  it('keeps a pipe in a name from breaking the table', () => {
-    expect(summaryMarkdown('a|b', [rec('x|y', 1, 1, 1)])).toContain('| x\\|y |');
+  it('names the winner per metric, and none where every autoscaler ties', () => {
+    expect(md).toContain('- SLO attainment: keda (99 %)\n- TTFT p95: keda (200 ms)\n- cost: cpu ($0.02)\n');
+    expect(md).not.toContain('- TPOT p95');
+  });
+
+  it('keeps names as text: markup as entities, table syntax escaped', () => {
+    expect(mdText('x|y <script>*_')).toBe('x\\|y &lt;script&gt;\\*\\_');
+    expect(summaryMarkdown({ title: '<b>', lines: [] }, [rec('a|<i>', 1, 1, 1)])).toContain('| a\\|&lt;i&gt; |');
   });
 });
 
@@ -31,15 +47,93 @@ describe('HTML safety', () => {
   });
 });
 
+/** Compiles a Vega-Lite spec, collecting its warnings: a spec that compiles clean is one Vega can draw. */
+function compiles(spec: Spec): string[] {
+  const warnings: string[] = [];
+  const logger = { level: () => logger, warn: (...m: unknown[]) => (warnings.push(m.join(' ')), logger), info: () => logger, debug: () => logger, error: (...m: unknown[]) => (warnings.push(m.join(' ')), logger) };
+  compile(spec as never, { logger: logger as never });
+  return warnings;
+}
+
 describe('charts as data', () => {
-  it('the latency chart has the SLO as a rule layer only when there is an SLO', () => {
-    expect((latencyChart([], 'ttft_ms_p95', 500).layer as unknown[]).length).toBe(2);
-    expect((latencyChart([], 'ttft_ms_p95', undefined).layer as unknown[]).length).toBe(1);
-  });
-  it('the replicas chart plots one level, first repeat, with the offered load on an independent axis', () => {
-    const row = { cell_id: 'c', autoscaler: 'a', repeat: 1, elapsed_s: 0, phase: 'load', offered: 2, replicas_desired: 1, replicas_ready: 1, ttft_p95_ms: null, waiting: null };
-    const spec = replicasChart([{ ...row, level: 8 }, { ...row, level: 16 }, { ...row, level: 8, repeat: 2 }], 8);
-    expect((spec.data as { values: unknown[] }).values).toHaveLength(1);
+  const row = (over: Partial<TimeRow>): TimeRow => ({ ...(Object.fromEntries(timeColumns.map((c) => [c, null])) as TimeRow), cell_id: 'c1', autoscaler: 'a', level: 8, repeat: 1, elapsed_s: 0, offered: 2, replicas_ready: 1, ...over });
+
+  it('the replicas chart plots one level, every repeat, with the first cell’s offered load on an independent axis', () => {
+    const spec = replicasChart([row({}), row({ level: 16 }), row({ cell_id: 'c2', repeat: 2, elapsed_s: 1 })], 8);
+    const [lines, offered] = spec.layer as Array<{ data: { values: unknown[] } }>;
+    expect(lines!.data.values).toHaveLength(2);
+    expect(offered!.data.values).toEqual([{ elapsed_s: 0, offered: 2 }]);
     expect(spec.resolve).toEqual({ scale: { y: 'independent' } });
+  });
+
+  it('the latency chart has the means, their CI and the SLO as a rule only when there is an SLO', () => {
+    const records = [rec('cpu', 300, 0.9, 0.02), rec('cpu', 340, 0.8, 0.02)];
+    const spec = latencyChart(records, 'ttft_ms_p95', 500);
+    expect((spec.layer as unknown[]).length).toBe(3);
+    expect((latencyChart(records, 'ttft_ms_p95', undefined).layer as unknown[]).length).toBe(2);
+    const m = (spec.data as { values: Array<Record<string, number>> }).values[0]!;
+    expect(m).toMatchObject({ autoscaler: 'cpu', level: 8, mean: 320, n: 2 });
+    // 320 ± 12.706 · 28.28 / √2
+    expect([m.lo, m.hi]).toEqual([expect.closeTo(65.88, 2), expect.closeTo(574.12, 2)]);
+  });
+
+  it('the Pareto front keeps the points no cheaper point beats on attainment', () => {
+    const pts = [{ cost: 3, attainment: 0.99 }, { cost: 1, attainment: 0.8 }, { cost: 2, attainment: 0.7 }, { cost: 2, attainment: 0.95 }];
+    expect(paretoFront(pts)).toEqual([{ cost: 1, attainment: 0.8 }, { cost: 2, attainment: 0.95 }, { cost: 3, attainment: 0.99 }]);
+  });
+
+  it('the lag chart is left out when no cell scaled up', () => {
+    expect(lagChart([rec('cpu', 1, 1, 1)])).toBeUndefined();
+    expect(lagChart([rec('cpu', 1, 1, 1, { scale_up_decision_s: 1, scale_up_lag_s: 2, recovery_s: 3 })])).toBeDefined();
+  });
+
+  it('every chart of a report compiles with Vega-Lite without a warning', () => {
+    const records = [rec('cpu', 300, 0.9, 0.02, { scale_up_lag_s: 2, scale_up_decision_s: 1, gpu_hours: 0.1 }), rec('keda', 200, 0.99, 0.03, { gpu_hours: 0.2 })];
+    const charts = reportCharts(records, [row({}), row({ elapsed_s: 1, replicas_ready: 2 })], { ttftP95Ms: 250, tpotP95Ms: 25 });
+    expect(charts.map((c) => c.id)).toEqual(['replicas-8', 'ttft', 'tpot', 'pareto', 'lag']);
+    for (const c of charts) expect(compiles(c.spec!), c.id).toEqual([]);
+  });
+});
+
+describe('summary.csv', () => {
+  it('keeps the columns it had, in order, and appends the new ones', () => {
+    expect(summaryColumns.slice(0, 39)).toEqual([
+      'cell_id', 'deployment', 'model', 'gpu', 'autoscaler', 'autoscaler_kind', 'shape', 'level', 'repeat', 'status', 'reason',
+      'requests', 'errors', 'error_rate', 'rps', 'output_tokens_per_s',
+      'ttft_mean_ms', 'ttft_p50_ms', 'ttft_p90_ms', 'ttft_p95_ms', 'ttft_p99_ms',
+      'tpot_mean_ms', 'tpot_p50_ms', 'tpot_p90_ms', 'tpot_p95_ms', 'tpot_p99_ms',
+      'itl_p50_ms', 'itl_p95_ms', 'itl_p99_ms',
+      'e2e_mean_ms', 'e2e_p50_ms', 'e2e_p90_ms', 'e2e_p95_ms', 'e2e_p99_ms',
+      'slo_attainment', 'goodput_rps', 'replicas_max', 'replicas_mean', 'sample_gaps',
+    ]);
+  });
+});
+
+describe('the report of a synthetic run', () => {
+  const run = writeFixtureRun(mkdtempSync(join(tmpdir(), 'scalebench-report-')));
+  const files = writeReport(run, expandCells(run.record.matrix));
+  const read = (name: string): string => readFileSync(join(run.root, name), 'utf8');
+
+  it('writes every file, one row or record per cell', () => {
+    expect(files.map((f) => f.slice(run.root.length + 1))).toEqual(['run.json', 'summary.csv', 'timeseries.csv', 'records.jsonl', 'summary.md', 'index.html']);
+    expect(read('summary.csv').trim().split('\n')).toHaveLength(13);
+    expect(read('timeseries.csv').trim().split('\n')).toHaveLength(1 + 12 * 37);
+    expect(read('records.jsonl').trim().split('\n')).toHaveLength(12);
+  });
+
+  it('records carry every field in one order, and the fields the gate reads', () => {
+    const records = read('records.jsonl').trim().split('\n').map((l) => JSON.parse(l) as BenchmarkRecord);
+    const keys = Object.keys(records[0]!);
+    for (const r of records) expect(Object.keys(r)).toEqual(keys);
+    for (const f of ['status', 'cell_key', 'ttft_ms_p95', 'tpot_ms_p95', 'e2e_ms_p95', 'slo_attainment', 'achieved_rps', 'replica_seconds']) expect(keys).toContain(f);
+    const slow = records.find((r) => r.autoscaler === 'cpu' && r.level === 32 && r.repeat === 1)!;
+    // decision 1 s after the step at 10 s, replica ready 1 s later, TTFT over the SLO until then
+    expect(slow).toMatchObject({ model: EVIL_MODEL, cell_key: 'sim/cpu/step/32', scale_up_decision_s: 1, scale_up_lag_s: 2, recovery_s: 2, scale_down_lag_s: 5, oscillations: 1, gpu_cost_usd_per_hour: 0.8 });
+  });
+
+  it('shows the model name as text in summary.md and index.html', () => {
+    expect(read('summary.md')).not.toContain('<script>');
+    expect(read('index.html')).not.toContain(EVIL_MODEL);
+    expect(read('index.html')).toContain(escapeHtml(EVIL_MODEL));
   });
 });

@@ -1,0 +1,108 @@
+import { linearRegression } from 'simple-statistics';
+import type { Sample } from '../metrics/sampler.js';
+import { bucketBounds, tpotBucketsS, ttftBucketsS } from '../metrics/promql.js';
+import { quantileSorted, round } from './stats.js';
+
+/**
+ * E2E request latency buckets (seconds): vLLM's and the simulator's
+ * (llm-d-inference-sim pkg/common/utils.go RequestLatencyBucketsBoundaries).
+ */
+export const e2eBucketsS = [0.3, 0.5, 0.8, 1, 1.5, 2, 2.5, 5, 10, 15, 20, 30, 40, 50, 60, 120, 240, 480, 960, 1920, 7680] as const;
+
+/** A server-side quantile over a cell's main phase, and the histogram bucket it falls in. */
+export interface ServerQuantile {
+  /** Median over the main phase's samples of the windowed histogram_quantile, ms. */
+  ms: number;
+  /** Worst (highest) windowed value seen, ms. */
+  maxMs: number;
+  /** The bucket [lower, upper] (ms) holding `ms`: the true quantile lies in it; upper null is the +Inf bucket. */
+  bucketMs: [number, number | null];
+}
+
+export interface GaugeStats {
+  mean: number;
+  p95: number;
+  max: number;
+}
+
+/** Server-side figures of a cell's main phase, from samples.jsonl. */
+export interface ServerStats {
+  /** Main-phase samples, and those Prometheus could not fill. */
+  samples: number;
+  gaps: number;
+  ttft: { p50?: ServerQuantile; p95?: ServerQuantile; p99?: ServerQuantile };
+  tpot: { p50?: ServerQuantile; p95?: ServerQuantile; p99?: ServerQuantile };
+  e2e: { p50?: ServerQuantile; p95?: ServerQuantile; p99?: ServerQuantile };
+  running?: GaugeStats;
+  waiting?: GaugeStats;
+  /** KV-cache usage, 0…1. */
+  kvCacheUsage?: GaugeStats;
+  /** Replicas' CPU use, % of their request. */
+  cpuUtilizationPct?: GaugeStats;
+  outputTokensPerS?: GaugeStats;
+  /** Fitted growth of the waiting queue over the main phase (least squares slope × duration), requests. */
+  waitingGrowth?: number;
+}
+
+/** The samples of the main phase: elapsed in [warmup, warmup + duration] seconds after the load started. */
+export function mainSamples(samples: readonly Sample[], warmupMs: number, durationMs: number): Sample[] {
+  return samples.filter((s) => s.elapsed_s >= warmupMs / 1000 && s.elapsed_s <= (warmupMs + durationMs) / 1000);
+}
+
+const sorted = (xs: number[]): number[] => [...xs].sort((a, b) => a - b);
+
+function quantileOf(values: number[], buckets: readonly number[]): ServerQuantile | undefined {
+  if (values.length === 0) return undefined;
+  const s = sorted(values);
+  const ms = round(quantileSorted(s, 0.5)!);
+  const [lo, hi] = bucketBounds(buckets, ms / 1000);
+  return { ms, maxMs: round(s[s.length - 1]!), bucketMs: [round(lo * 1000), hi === Infinity ? null : round(hi * 1000)] };
+}
+
+function gauge(values: number[]): GaugeStats | undefined {
+  if (values.length === 0) return undefined;
+  const s = sorted(values);
+  return { mean: round(s.reduce((a, b) => a + b, 0) / s.length, 4), p95: round(quantileSorted(s, 0.95)!, 4), max: round(s[s.length - 1]!, 4) };
+}
+
+/**
+ * Server-side statistics of the main phase. Each sample holds quantiles of
+ * the `vllm:` histograms over a short window; the cell's figure is their
+ * median across the phase (and the worst window), reported with the bucket
+ * that bounds it, since a histogram quantile is only as fine as its buckets.
+ */
+export function serverStats(main: readonly Sample[], durationMs: number): ServerStats {
+  const field = (name: string): number[] => {
+    const out: number[] = [];
+    for (const s of main) {
+      const v = s.server?.[name];
+      if (typeof v === 'number' && Number.isFinite(v)) out.push(v);
+    }
+    return out;
+  };
+  const quantiles = (metric: string, buckets: readonly number[]): ServerStats['ttft'] => {
+    const q: ServerStats['ttft'] = {};
+    for (const p of ['p50', 'p95', 'p99'] as const) {
+      const v = quantileOf(field(`${metric}_${p}_ms`), buckets);
+      if (v) q[p] = v;
+    }
+    return q;
+  };
+  const out: ServerStats = {
+    samples: main.length,
+    gaps: main.filter((s) => s.gap !== undefined).length,
+    ttft: quantiles('ttft', ttftBucketsS),
+    tpot: quantiles('tpot', tpotBucketsS),
+    e2e: quantiles('e2e', e2eBucketsS),
+  };
+  const gauges = { running: 'running', waiting: 'waiting', kvCacheUsage: 'kv_cache_usage', outputTokensPerS: 'output_tokens_per_s' } as const;
+  for (const [key, name] of Object.entries(gauges) as Array<[keyof typeof gauges, string]>) {
+    const g = gauge(field(name));
+    if (g) out[key] = g;
+  }
+  const cpu = gauge(main.flatMap((s) => (s.cpu_utilization !== undefined ? [s.cpu_utilization] : [])));
+  if (cpu) out.cpuUtilizationPct = cpu;
+  const waiting = main.flatMap((s) => (typeof s.server?.waiting === 'number' ? [[s.elapsed_s, s.server.waiting] as [number, number]] : []));
+  if (waiting.length >= 3) out.waitingGrowth = round(linearRegression(waiting).m * (durationMs / 1000), 3);
+  return out;
+}

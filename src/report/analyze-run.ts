@@ -1,0 +1,76 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { analyzeCell, lagRange, loadStartOf, type CellAnalysis } from '../analysis/cell-analysis.js';
+import { PointAccumulator, type ClientSummary } from '../analysis/cell-summary.js';
+import { setOverProvisioning } from '../analysis/run-analysis.js';
+import type { CellEvent } from '../analysis/scaling.js';
+import { sloWindows, type SloWindow } from '../analysis/windows.js';
+import type { Cell } from '../matrix/types.js';
+import type { Sample } from '../metrics/sampler.js';
+import { gpuCatalog } from '../recommend/catalog.js';
+import { readJson, readJsonl } from '../results/files.js';
+import { forEachPoint } from '../results/point-lines.js';
+import type { RunDir, RunRecord } from '../results/run-dir.js';
+import type { CellResult } from '../runner/cell.js';
+
+/** A run, analysed: what every report is made from. */
+export interface RunAnalysis {
+  record: RunRecord;
+  cells: CellAnalysis[];
+  /** Each cell's samples, by cell id (for timeseries.csv and the replica charts). */
+  samples: Map<string, Sample[]>;
+  /** Best measured good requests per replica-second, by deployment. */
+  capacity: Record<string, number>;
+  /** GPU prices used, USD per GPU-hour, by GPU type (those in data/gpus.json). */
+  prices: Record<string, number>;
+}
+
+/**
+ * The client side of one cell, streamed from its points.jsonl (never all in
+ * memory as objects), with the windows the scale-up lag is judged on.
+ * Undefined when the cell has no points file.
+ */
+export function streamClient(file: string, cell: Cell, matrixSlo: RunRecord['matrix']['slo'], loadStart: number | undefined, windowMs: number): { client: ClientSummary; windows: SloWindow[] } | undefined {
+  if (!existsSync(file)) return undefined;
+  const acc = new PointAccumulator(matrixSlo, cell.load.durationMs);
+  forEachPoint(file, (p) => acc.add(p));
+  const range = loadStart !== undefined ? lagRange(cell, loadStart) : undefined;
+  return { client: acc.summary(), windows: range ? sloWindows(acc, range.fromMs, range.toMs, windowMs, matrixSlo) : [] };
+}
+
+/** Reads and analyses every cell of a run directory, one cell's points at a time. */
+export function analyzeRun(dir: RunDir, cells: readonly Cell[]): RunAnalysis {
+  const record = dir.record;
+  const catalog = gpuCatalog();
+  const prices: Record<string, number> = {};
+  const windowMs = Math.max(1000, record.matrix.sampleIntervalMs);
+  const samples = new Map<string, Sample[]>();
+  const out: CellAnalysis[] = [];
+  for (const cell of cells) {
+    const cellDir = dir.cellDir(cell.id);
+    const resultFile = join(cellDir, 'result.json');
+    const result = existsSync(resultFile) ? (readJson(resultFile) as CellResult) : undefined;
+    const cellSamples = readJsonl<Sample>(join(cellDir, 'samples.jsonl'));
+    const events = readJsonl<CellEvent>(join(cellDir, 'events.jsonl'));
+    const price = catalog[cell.deployment.gpu.type]?.usd_per_hour;
+    if (price !== undefined) prices[cell.deployment.gpu.type] = price;
+    const streamed = streamClient(join(cellDir, 'points.jsonl'), cell, record.matrix.slo, loadStartOf(result, cellSamples), windowMs);
+    const client = streamed?.client ?? result?.client;
+    samples.set(cell.id, cellSamples);
+    out.push(
+      analyzeCell({
+        cell,
+        entry: dir.entry(cell.id),
+        ...(result ? { result } : {}),
+        samples: cellSamples,
+        events,
+        ...(client ? { client } : {}),
+        windows: streamed?.windows ?? [],
+        windowMs,
+        ...(price !== undefined ? { gpuUsdPerHour: price } : {}),
+      }),
+    );
+  }
+  const capacity = setOverProvisioning(out);
+  return { record, cells: out, samples, capacity, prices };
+}
