@@ -3,10 +3,13 @@ import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ExitCode, UserError } from '../util/errors.js';
 import { projectRoot } from '../util/tools.js';
+import { registerCompare } from './compare.js';
+import { registerGenerate } from './generate.js';
 import { registerGate } from './gate.js';
 import { registerPlan } from './plan.js';
 import { registerReport } from './report.js';
 import { registerRun } from './run.js';
+import { registerValidate } from './validate.js';
 
 const { version } = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string };
 
@@ -16,7 +19,7 @@ const program = new Command('scalebench')
   .showHelpAfterError('(run `scalebench --help` for usage)')
   .exitOverride();
 
-for (const register of [registerPlan, registerRun, registerReport, registerGate]) register(program);
+for (const register of [registerPlan, registerRun, registerReport, registerCompare, registerGate, registerGenerate, registerValidate]) register(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,4 +1,5 @@
 import { gpuCatalog, modelCatalog } from '../recommend/catalog.js';
+import { recipeProblem } from '../recommend/recipe-hook.js';
 import { describeValue, didYouMean, formatPath, oneOf, type DocPath, type MatrixIssue } from './issues.js';
 import type { MatrixInput } from './schema.js';
 import type { ResolvedMatrix } from './types.js';
@@ -87,11 +88,14 @@ function workloadIssues(input: MatrixInput, body: Body): MatrixIssue[] {
   return issues;
 }
 
-function catalogIssues(body: Body): MatrixIssue[] {
+function catalogIssues(input: MatrixInput, body: Body): MatrixIssue[] {
   const issues: MatrixIssue[] = [];
   const gpus = Object.keys(gpuCatalog());
   const models = Object.keys(modelCatalog());
   body.deployments.forEach((d, i) => {
+    // Recipe hook: a recipe that does not exist or does not match the deployment.
+    const recipe = recipeProblem(input.deployments[i]!);
+    if (recipe !== undefined) issues.push(issue(['deployments', i, 'recipe'], recipe));
     if (!gpus.includes(d.gpu.type)) {
       const message = `expected a GPU from data/gpus.json (${oneOf(gpus)}), got "${d.gpu.type}"${didYouMean(d.gpu.type, gpus)}`;
       issues.push(issue(['deployments', i, 'gpu', 'type'], message));
@@ -119,6 +123,6 @@ export function checkMatrix(input: MatrixInput, body: Body): MatrixIssue[] {
     ...kedaIssues(body),
     ...loadIssues(input, body),
     ...workloadIssues(input, body),
-    ...catalogIssues(body),
+    ...catalogIssues(input, body),
   ];
 }

@@ -1,4 +1,5 @@
 import { profiles, type TokenDistribution } from '../load/profiles.js';
+import { recipeFor } from '../recommend/recipe-hook.js';
 import { contentHash } from '../util/canonical.js';
 import { parseDuration } from '../util/duration.js';
 import { checkMatrix } from './checks.js';
@@ -55,18 +56,21 @@ export function replicaBounds(r: DeploymentInput['replicas']): ResolvedDeploymen
 function deployment(d: DeploymentInput, scale: Scale): ResolvedDeployment {
   const dd = defaults.deployment;
   const sim = d.simulator ?? {};
+  // Recipe hook (src/recommend/recipe-hook.ts): what the deployment leaves out, its recipe fills in; `auto` picks the recipe and its GPU count.
+  const r = recipeFor(d);
+  const rv = r?.fill.vllm;
   return defined({
     name: d.name,
     model: d.model,
-    recipe: d.recipe,
-    gpu: { type: d.gpu.type, count: d.gpu.count ?? dd.gpuCount },
+    recipe: r?.id ?? d.recipe,
+    gpu: { type: d.gpu.type, count: (d.recipe === 'auto' ? r?.fill.gpu.count : undefined) ?? d.gpu.count ?? r?.fill.gpu.count ?? dd.gpuCount },
     vllm: defined({
-      maxNumSeqs: d.vllm?.max_num_seqs ?? dd.maxNumSeqs,
-      maxModelLen: d.vllm?.max_model_len ?? dd.maxModelLen,
-      maxNumBatchedTokens: d.vllm?.max_num_batched_tokens,
-      gpuMemoryUtilization: d.vllm?.gpu_memory_utilization ?? dd.gpuMemoryUtilization,
-      enablePrefixCaching: d.vllm?.enable_prefix_caching ?? dd.enablePrefixCaching,
-      extraArgs: d.vllm?.extra_args ?? [],
+      maxNumSeqs: d.vllm?.max_num_seqs ?? rv?.maxNumSeqs ?? dd.maxNumSeqs,
+      maxModelLen: d.vllm?.max_model_len ?? rv?.maxModelLen ?? dd.maxModelLen,
+      maxNumBatchedTokens: d.vllm?.max_num_batched_tokens ?? rv?.maxNumBatchedTokens,
+      gpuMemoryUtilization: d.vllm?.gpu_memory_utilization ?? rv?.gpuMemoryUtilization ?? dd.gpuMemoryUtilization,
+      enablePrefixCaching: d.vllm?.enable_prefix_caching ?? rv?.enablePrefixCaching ?? dd.enablePrefixCaching,
+      extraArgs: [...(rv?.extraArgs ?? []), ...(d.vllm?.extra_args ?? [])],
     }),
     replicas: replicaBounds(d.replicas),
     cpuRequestMillis: d.cpu_request !== undefined ? cpuMillis(d.cpu_request) : dd.cpuRequestMillis,

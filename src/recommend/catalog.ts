@@ -37,7 +37,8 @@ const catalogFile = <T extends z.ZodType>(item: T) =>
     return out;
   });
 
-function readCatalog<T extends z.ZodType>(file: string, item: T): Record<string, z.infer<T>> {
+/** Reads a catalog file of data/ (an object of named entries; `$` keys are comments), each entry checked by `item`. */
+export function readCatalog<T extends z.ZodType>(file: string, item: T): Record<string, z.infer<T>> {
   const path = join(projectRoot, 'data', file);
   let raw: unknown;
   try {

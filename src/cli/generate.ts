@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { Option, type Command } from 'commander';
+import { parse } from 'yaml';
+import { generateForMatrix } from '../manifests/from-matrix.js';
+import { kserveModes, monitorKinds, servingForms, type ManifestOptions, type KserveMode, type MonitorKind, type ServingForm } from '../manifests/types.js';
+import { streamYaml, writeManifests } from '../manifests/yaml.js';
+import { loadMatrix } from '../matrix/load.js';
+import type { ResolvedMatrix } from '../matrix/types.js';
+import { isRecommendation, parseRecommendation } from '../recommend/recommendation-file.js';
+import { UserError } from '../util/errors.js';
+
+interface GenerateFlags {
+  out?: string;
+  serving: ServingForm;
+  namespace?: string;
+  image?: string;
+  kserveMode?: KserveMode;
+  hfTokenSecret?: string;
+  prometheusUrl?: string;
+  adapterNamespace?: string;
+  monitor?: MonitorKind;
+  label: string[];
+}
+
+/** A matrix or a recommendation file (recommend/recommendation-file.ts), told apart by its top-level key. */
+export function loadGenerateInput(path: string): ResolvedMatrix {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return loadMatrix(path); // its message says what is wrong with the path
+  }
+  let data: unknown;
+  try {
+    data = parse(text);
+  } catch {
+    return loadMatrix(path); // positioned YAML errors
+  }
+  return isRecommendation(data) ? parseRecommendation(text, path) : loadMatrix(path);
+}
+
+/** `key=value` flags as labels; a bad one is a usage error. */
+export function parseLabels(pairs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of pairs) {
+    const eq = p.indexOf('=');
+    if (eq <= 0) throw new UserError(`--label ${p}: expected key=value, such as scalebench.dev/run=nightly-1`);
+    out[p.slice(0, eq)] = p.slice(eq + 1);
+  }
+  return out;
+}
+
+/** The manifest options the flags set (the rest come from the matrix and the defaults). */
+export function optionsFromFlags(f: GenerateFlags, source: string): Partial<ManifestOptions> {
+  const over: Partial<ManifestOptions> = { serving: f.serving, labels: parseLabels(f.label), source };
+  if (f.namespace) over.namespace = f.namespace;
+  if (f.image) over.image = f.image;
+  if (f.kserveMode) over.kserveMode = f.kserveMode;
+  if (f.prometheusUrl) over.prometheusUrl = f.prometheusUrl;
+  if (f.adapterNamespace) over.adapterNamespace = f.adapterNamespace;
+  if (f.monitor) over.monitor = f.monitor;
+  if (f.hfTokenSecret) {
+    const [name, key = 'token'] = f.hfTokenSecret.split(':');
+    if (!name) throw new UserError(`--hf-token-secret ${f.hfTokenSecret}: expected <secret>[:<key>], such as hf-token:token`);
+    over.hfTokenSecret = { name, key };
+  }
+  return over;
+}
+
+/**
+ * `scalebench generate <matrix|recommendation> [--out dir]`: the manifests of
+ * every deployment × autoscaler, after the pre-deploy checks (a failed check
+ * is exit code 2 and nothing is written). With --out, a folder with
+ * deterministic file names (earlier generated files no longer produced are
+ * removed); without, one YAML stream on stdout.
+ */
+export function registerGenerate(program: Command): void {
+  program
+    .command('generate')
+    .description('write the Kubernetes manifests (vLLM, KServe, HPA, KEDA, monitoring) of every deployment × autoscaler, after the pre-deploy checks')
+    .argument('<input>', 'a matrix (matrices/…) or a recommendation file')
+    .option('--out <dir>', 'write a folder of manifests (default: one YAML stream on stdout)')
+    .addOption(new Option('--serving <form>', 'deployment + Service, KServe with the vLLM container, or KServe huggingface runtime').choices(servingForms).default('deployment'))
+    .option('--namespace <ns>', "namespace of the objects (default: the matrix's kubernetes target, else scalebench)")
+    .option('--image <image>', 'vLLM image (default: per GPU vendor, data/accelerators.json)')
+    .addOption(new Option('--kserve-mode <mode>', 'serving.kserve.io/deploymentMode (RawDeployment before KServe 0.16)').choices(kserveModes))
+    .option('--hf-token-secret <name[:key]>', 'Secret with the Hugging Face token (default hf-token:token; referenced, never inlined)')
+    .option('--prometheus-url <url>', "Prometheus for KEDA's trigger (default: the matrix's prometheus_url)")
+    .option('--adapter-namespace <ns>', 'namespace of prometheus-adapter, for its rules ConfigMap (default monitoring)')
+    .addOption(new Option('--monitor <kind>', 'ServiceMonitor or PodMonitor (default: by serving form)').choices(monitorKinds))
+    .option('--label <key=value>', 'a label on every object (repeatable), e.g. the run and cell', (v: string, all: string[]) => [...all, v], [] as string[])
+    .action((input: string, flags: GenerateFlags) => {
+      const source = relative(process.cwd(), input) || input;
+      const matrix = loadGenerateInput(input);
+      const set = generateForMatrix(matrix, optionsFromFlags(flags, source));
+      for (const note of set.notes) process.stderr.write(`scalebench: note: ${note}\n`);
+      if (!flags.out) {
+        process.stdout.write(streamYaml(set.files, source));
+        return;
+      }
+      const { written, removed } = writeManifests(flags.out, set.files, source);
+      for (const path of written) process.stdout.write(`${relative(process.cwd(), `${flags.out}/${path}`)}\n`);
+      if (removed.length) process.stderr.write(`scalebench: removed ${removed.length} file(s) of an earlier generate: ${removed.join(', ')}\n`);
+    });
+}
