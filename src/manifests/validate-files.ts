@@ -98,6 +98,7 @@ export async function validateText(text: string, file: string, schemas: CrdSchem
       const pos = lc.linePos(offsetOf(doc, i.path));
       return { path: formatPath(i.path), line: pos.line, col: pos.col, message: i.message };
     });
+    issues.sort((a, b) => a.line - b.line || a.col - b.col); // in the file's order, whichever check found them
     const result: ObjectResult = { file, index, line: start.line, apiVersion: str(obj.apiVersion), kind: str(obj.kind), name: str(meta.name), status: verdict.status, checkedWith: verdict.checkedWith, issues };
     if (verdict.hint) result.hint = verdict.hint;
     results.push(result);

@@ -2,11 +2,13 @@ import type { ErrorObject } from 'ajv';
 import { describeValue, formatPath, valueAt } from '../matrix/issues.js';
 import { isBuiltInGroup, kindModel, modelErrors } from './core-kinds.js';
 import type { CrdSchemas } from './crd-schemas.js';
+import { knownFieldsSource, unknownField, unknownFields } from './known-fields.js';
 import { objectMetaIssues, type PathIssue } from './object-meta.js';
 
 /**
  * Validates one object: metadata as the API server checks it, built-in and
- * prometheus-operator kinds with their kubernetes-models, custom resources
+ * prometheus-operator kinds with their kubernetes-models (and the field
+ * names of built-in kinds, see known-fields.ts), custom resources
  * (KServe, KEDA, prometheus-operator too when given) against CRD schemas.
  * A custom resource with no schema is "unchecked", with how to supply one.
  */
@@ -55,7 +57,7 @@ export function fromAjvErrors(errors: readonly ErrorObject[], data: unknown): Pa
         out.push({ path, message: `missing required field "${String(p.missingProperty)}"` });
         break;
       case 'additionalProperties':
-        out.push({ path: [...path, String(p.additionalProperty)], message: `unknown field "${String(p.additionalProperty)}" (the API server drops it, or refuses it with strict field validation)` });
+        out.push(unknownField(path, String(p.additionalProperty)));
         break;
       case 'enum':
         out.push({ path, message: `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(' | ')}, ${got}` });
@@ -103,6 +105,11 @@ export async function validateObject(value: unknown, schemas: CrdSchemas): Promi
   if (model) {
     checkedWith.push(model.source);
     issues.push(...fromAjvErrors(modelErrors(model, obj), obj));
+    const unknown = await unknownFields(av, k, obj); // built-in kinds only
+    if (unknown) {
+      checkedWith.push(knownFieldsSource);
+      issues.push(...unknown);
+    }
   }
   const unique = dedupe(issues);
   if (checkedWith.length === 0) {
