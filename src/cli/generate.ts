@@ -12,7 +12,7 @@ import { UserError } from '../util/errors.js';
 
 interface GenerateFlags {
   out?: string;
-  serving: ServingForm;
+  serving?: ServingForm;
   namespace?: string;
   image?: string;
   kserveMode?: KserveMode;
@@ -21,6 +21,8 @@ interface GenerateFlags {
   adapterNamespace?: string;
   monitor?: MonitorKind;
   label: string[];
+  deployment: string[];
+  autoscaler: string[];
 }
 
 /** A matrix or a recommendation file (recommend/recommendation-file.ts), told apart by its top-level key. */
@@ -40,6 +42,9 @@ export function loadGenerateInput(path: string): ResolvedMatrix {
   return isRecommendation(data) ? parseRecommendation(text, path) : loadMatrix(path);
 }
 
+/** A repeatable option's values, in order. */
+const collect = (v: string, all: string[]): string[] => [...all, v];
+
 /** `key=value` flags as labels; a bad one is a usage error. */
 export function parseLabels(pairs: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -51,9 +56,26 @@ export function parseLabels(pairs: readonly string[]): Record<string, string> {
   return out;
 }
 
+/**
+ * The matrix cut down to the deployments and autoscalers named (all when
+ * none is); a name the matrix does not have is a usage error naming the
+ * names it has.
+ */
+export function selectPairs(m: ResolvedMatrix, deployments: readonly string[], autoscalers: readonly string[], source: string): ResolvedMatrix {
+  const pick = <T extends { name: string }>(all: readonly T[], names: readonly string[], field: 'deployment' | 'autoscaler'): T[] => {
+    if (names.length === 0) return [...all];
+    for (const n of names) {
+      if (!all.some((x) => x.name === n)) throw new UserError(`--${field} ${n}: ${source} has no ${field} named "${n}"; give one of: ${all.map((x) => x.name).join(', ')}`);
+    }
+    return all.filter((x) => names.includes(x.name));
+  };
+  return { ...m, deployments: pick(m.deployments, deployments, 'deployment'), autoscalers: pick(m.autoscalers, autoscalers, 'autoscaler') };
+}
+
 /** The manifest options the flags set (the rest come from the matrix and the defaults). */
 export function optionsFromFlags(f: GenerateFlags, source: string): Partial<ManifestOptions> {
-  const over: Partial<ManifestOptions> = { serving: f.serving, labels: parseLabels(f.label), source };
+  const over: Partial<ManifestOptions> = { labels: parseLabels(f.label), source };
+  if (f.serving) over.serving = f.serving;
   if (f.namespace) over.namespace = f.namespace;
   if (f.image) over.image = f.image;
   if (f.kserveMode) over.kserveMode = f.kserveMode;
@@ -70,7 +92,8 @@ export function optionsFromFlags(f: GenerateFlags, source: string): Partial<Mani
 
 /**
  * `scalebench generate <matrix|recommendation> [--out dir]`: the manifests of
- * every deployment × autoscaler, after the pre-deploy checks (a failed check
+ * every deployment × autoscaler (or those named with --deployment and
+ * --autoscaler), after the pre-deploy checks (a failed check
  * is exit code 2 and nothing is written). With --out, a folder with
  * deterministic file names (earlier generated files no longer produced are
  * removed); without, one YAML stream on stdout.
@@ -81,7 +104,7 @@ export function registerGenerate(program: Command): void {
     .description('write the Kubernetes manifests (vLLM, KServe, HPA, KEDA, monitoring) of every deployment × autoscaler, after the pre-deploy checks')
     .argument('<input>', 'a matrix (matrices/…) or a recommendation file')
     .option('--out <dir>', 'write a folder of manifests (default: one YAML stream on stdout)')
-    .addOption(new Option('--serving <form>', 'deployment + Service, KServe with the vLLM container, or KServe huggingface runtime').choices(servingForms).default('deployment'))
+    .addOption(new Option('--serving <form>', "deployment + Service, KServe with the vLLM container, or KServe huggingface runtime (default: the matrix's kubernetes target's serving, else deployment)").choices(servingForms))
     .option('--namespace <ns>', "namespace of the objects (default: the matrix's kubernetes target, else scalebench)")
     .option('--image <image>', 'vLLM image (default: per GPU vendor, data/accelerators.json)')
     .addOption(new Option('--kserve-mode <mode>', 'serving.kserve.io/deploymentMode (RawDeployment before KServe 0.16)').choices(kserveModes))
@@ -89,10 +112,12 @@ export function registerGenerate(program: Command): void {
     .option('--prometheus-url <url>', "Prometheus for KEDA's trigger (default: the matrix's prometheus_url)")
     .option('--adapter-namespace <ns>', 'namespace of prometheus-adapter, for its rules ConfigMap (default monitoring)')
     .addOption(new Option('--monitor <kind>', 'ServiceMonitor or PodMonitor (default: by serving form)').choices(monitorKinds))
-    .option('--label <key=value>', 'a label on every object (repeatable), e.g. the run and cell', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--deployment <name>', 'only this deployment of the matrix (repeatable; default all)', collect, [] as string[])
+    .option('--autoscaler <name>', 'only this autoscaler of the matrix (repeatable; default all)', collect, [] as string[])
+    .option('--label <key=value>', 'a label on every object (repeatable), e.g. the run and cell', collect, [] as string[])
     .action((input: string, flags: GenerateFlags) => {
       const source = relative(process.cwd(), input) || input;
-      const matrix = loadGenerateInput(input);
+      const matrix = selectPairs(loadGenerateInput(input), flags.deployment, flags.autoscaler, source);
       const set = generateForMatrix(matrix, optionsFromFlags(flags, source));
       for (const note of set.notes) process.stderr.write(`scalebench: note: ${note}\n`);
       if (!flags.out) {
