@@ -7,6 +7,7 @@ import { registerCompare } from './compare.js';
 import { registerGenerate } from './generate.js';
 import { registerGate } from './gate.js';
 import { registerPlan } from './plan.js';
+import { registerRecommend } from './recommend.js';
 import { registerReport } from './report.js';
 import { registerRun } from './run.js';
 import { registerValidate } from './validate.js';
@@ -19,7 +20,7 @@ const program = new Command('scalebench')
   .showHelpAfterError('(run `scalebench --help` for usage)')
   .exitOverride();
 
-for (const register of [registerPlan, registerRun, registerReport, registerCompare, registerGate, registerGenerate, registerValidate]) register(program);
+for (const register of [registerPlan, registerRun, registerReport, registerCompare, registerGate, registerGenerate, registerValidate, registerRecommend]) register(program);
 
 try {
   await program.parseAsync(process.argv);

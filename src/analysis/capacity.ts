@@ -1,0 +1,141 @@
+import type { ResolvedSlo } from '../matrix/types.js';
+import { round } from './stats.js';
+
+/**
+ * Capacity at SLO from a latency-vs-load curve (reference/recommender.md,
+ * "Tuning"): the highest load with every p95 met, no errors to speak of and
+ * no queue growth, as the interval [last pass, first fail]. Pure.
+ */
+
+/** One load level of the curve: everything measured while each replica carried `load`. */
+export interface CurvePoint {
+  /** Users (or requests/s for arrival-rate) per ready replica. */
+  load: number;
+  requests: number;
+  errors: number;
+  ttftP95Ms?: number;
+  tpotP95Ms?: number;
+  e2eP95Ms?: number;
+  /** Completed requests per second per replica. */
+  rps?: number;
+  /** Mean per replica over the samples at this load. */
+  running?: number;
+  waiting?: number;
+  kvCacheUsage?: number;
+  /** The arrival rate reached fell short (< 90 % of offered) or the queue grew: not keeping up whatever the p95s say. */
+  saturated?: boolean;
+}
+
+export type PointVerdict = { kind: 'pass' } | { kind: 'fail'; misses: string[] } | { kind: 'thin'; requests: number };
+
+/** Fewest requests a load level needs before its p95 is believed. @default 20 */
+export const MIN_REQUESTS = 20;
+
+const objectives = [
+  ['ttft', 'ttftP95Ms'],
+  ['tpot', 'tpotP95Ms'],
+  ['e2e', 'e2eP95Ms'],
+] as const;
+
+/** Whether one load level meets the SLO: each p95 within its objective, under 5 % errors, not saturated. */
+export function judgePoint(p: CurvePoint, slo: ResolvedSlo, minRequests = MIN_REQUESTS): PointVerdict {
+  if (p.requests < minRequests) return { kind: 'thin', requests: p.requests };
+  const misses: string[] = [];
+  for (const [name, key] of objectives) {
+    const target = slo[key];
+    if (target === undefined) continue;
+    const v = p[key];
+    if (v === undefined) misses.push(`${name} p95 not measured`);
+    else if (v > target) misses.push(`${name} p95 ${round(v, 1)} ms > ${target} ms`);
+  }
+  if (p.errors / p.requests >= 0.05) misses.push(`errors ${round((100 * p.errors) / p.requests, 1)} %`);
+  if (p.saturated) misses.push('not keeping up (arrivals short or queue growing)');
+  return misses.length ? { kind: 'fail', misses } : { kind: 'pass' };
+}
+
+export type Capacity =
+  | {
+      kind: 'interval';
+      /** The last load that passed (below the first failure). */
+      lo: number;
+      /** The first load that failed. */
+      hi: number;
+      /** Where the binding objective is crossed, interpolated linearly between lo and hi. */
+      estimate: number;
+      /** The curve point at lo: what a replica looks like at capacity. */
+      at: CurvePoint;
+      binding: string[];
+    }
+  | { kind: 'below-lowest'; lowest: number; misses: string[] }
+  | { kind: 'above-highest'; highest: number; at: CurvePoint }
+  | { kind: 'no-data'; reason: string };
+
+/** The capacity verdict of a curve (any order; thin points are left out). */
+export function capacityOf(curve: readonly CurvePoint[], slo: ResolvedSlo, minRequests = MIN_REQUESTS): Capacity {
+  const judged = [...curve]
+    .sort((a, b) => a.load - b.load)
+    .map((p) => ({ p, v: judgePoint(p, slo, minRequests) }))
+    .filter((j) => j.v.kind !== 'thin');
+  if (judged.length === 0) {
+    return { kind: 'no-data', reason: curve.length ? `every load level has fewer than ${minRequests} requests` : 'no load level was measured' };
+  }
+  const firstFail = judged.findIndex((j) => j.v.kind === 'fail');
+  if (firstFail === 0) {
+    const v = judged[0]!.v;
+    return { kind: 'below-lowest', lowest: judged[0]!.p.load, misses: v.kind === 'fail' ? v.misses : [] };
+  }
+  if (firstFail < 0) {
+    const top = judged[judged.length - 1]!.p;
+    return { kind: 'above-highest', highest: top.load, at: top };
+  }
+  const pass = judged[firstFail - 1]!.p;
+  const fail = judged[firstFail]!.p;
+  const v = judged[firstFail]!.v;
+  return { kind: 'interval', lo: pass.load, hi: fail.load, estimate: crossing(pass, fail, slo), at: pass, binding: v.kind === 'fail' ? v.misses : [] };
+}
+
+/**
+ * The load at which the first objective is crossed, by linear interpolation
+ * of each p95 between the passing and the failing point; lo when nothing
+ * crosses in between (a failure on errors or saturation alone).
+ */
+export function crossing(pass: CurvePoint, fail: CurvePoint, slo: ResolvedSlo): number {
+  let best = fail.load;
+  let crossed = false;
+  for (const [, key] of objectives) {
+    const target = slo[key];
+    const a = pass[key];
+    const b = fail[key];
+    if (target === undefined || a === undefined || b === undefined || b <= target || b <= a) continue;
+    const x = pass.load + ((target - a) / (b - a)) * (fail.load - pass.load);
+    best = Math.min(best, x);
+    crossed = true;
+  }
+  return round(crossed ? Math.max(pass.load, best) : pass.load, 2);
+}
+
+/** Least-squares line of one p95 against load: latency ≈ intercept + slope × load (undefined with fewer than two points). */
+export function fitLine(curve: readonly CurvePoint[], key: 'ttftP95Ms' | 'tpotP95Ms' | 'e2eP95Ms'): { slope: number; intercept: number } | undefined {
+  const pts = curve.flatMap((p) => (p[key] === undefined ? [] : [[p.load, p[key]!] as const]));
+  if (pts.length < 2) return undefined;
+  const mx = pts.reduce((s, [x]) => s + x, 0) / pts.length;
+  const my = pts.reduce((s, [, y]) => s + y, 0) / pts.length;
+  const sxx = pts.reduce((s, [x]) => s + (x - mx) ** 2, 0);
+  if (sxx === 0) return undefined;
+  const slope = pts.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0) / sxx;
+  return { slope: round(slope, 4), intercept: round(my - slope * mx, 3) };
+}
+
+/** One line for a capacity verdict, in the curve's unit ("users per replica"). */
+export function describeCapacity(c: Capacity, unit: string): string {
+  switch (c.kind) {
+    case 'interval':
+      return `${c.lo}–${c.hi} ${unit} (last pass ${c.lo}, first fail ${c.hi}: ${c.binding.join(', ')}; crossing ≈ ${c.estimate})`;
+    case 'below-lowest':
+      return `below the lowest level tested (${c.lowest} ${unit} already fails: ${c.misses.join(', ')})`;
+    case 'above-highest':
+      return `above the highest level tested (${c.highest} ${unit} still passes)`;
+    case 'no-data':
+      return `unknown: ${c.reason}`;
+  }
+}

@@ -1,0 +1,112 @@
+import type { ResolvedDeployment, ResolvedWorkload } from '../matrix/types.js';
+import { replicaLatency } from '../targets/local/sim-args.js';
+import { gpuCatalog, modelCatalog, type Gpu, type ModelArch } from './catalog.js';
+import type { LatencyParams } from './capacity-model.js';
+import { precisions, type Precision } from './memory.js';
+import { configKey, curvePointOf, type Profile } from './profiles.js';
+import type { Recipe } from './recipes.js';
+import type { Candidate } from './recommender.js';
+import { simLatency } from './roofline.js';
+
+/**
+ * The candidate configurations: every recipe of data/recipes/ at its
+ * max_num_seqs and at a half and a quarter of it (fewer sequences, lower
+ * inter-token latency), each estimated from the roofline, and every measured
+ * profile for the workload. A profile of the same config replaces the estimate.
+ */
+
+/** The roofline's latency parameters for a configuration (fp8 weights: half the bytes and FLOP time, as estimate.ts). */
+export function rooflineParams(model: ModelArch, gpu: Gpu, gpuCount: number, precision: Precision, maxNumSeqs: number, promptTokens: number, outputTokens: number): LatencyParams {
+  const scaled = { ...model, params_b: (model.params_b * precisions[precision]) / precisions.bf16 };
+  const l = simLatency(scaled, gpu, gpuCount, maxNumSeqs, promptTokens, outputTokens);
+  return { ttftMs: l.prefillOverheadMs + l.prefillPerTokenMs * promptTokens, itlMs: l.interTokenMs, timeFactorUnderLoad: l.timeFactorUnderLoad, maxNumSeqs, outputTokens };
+}
+
+/** The latency parameters a deployment's replicas run with on the local target (explicit simulator settings, else the roofline). */
+export function deploymentParams(d: ResolvedDeployment, w: ResolvedWorkload): LatencyParams {
+  const l = replicaLatency(d, w);
+  const ttftMs = l.ttft.kind === 'constant' ? l.ttft.ms : l.ttft.overheadMs + l.ttft.perTokenMs * w.prompt.mean;
+  return { ttftMs, itlMs: l.itlMs, timeFactorUnderLoad: l.timeFactorUnderLoad, maxNumSeqs: d.vllm.maxNumSeqs, outputTokens: w.output.mean };
+}
+
+/** max_num_seqs, its half and its quarter (at least 1, no repeats). */
+export function seqVariants(n: number): number[] {
+  return [...new Set([n, Math.floor(n / 2), Math.floor(n / 4)].filter((v) => v >= 1))];
+}
+
+export interface CandidateInput {
+  recipes: readonly Recipe[];
+  profiles: readonly Profile[];
+  workload: string;
+  promptTokens: number;
+  outputTokens: number;
+  /** Only this model, when given. */
+  model?: string;
+  /** Only these GPU types, when given. */
+  gpus?: readonly string[];
+}
+
+export function buildCandidates(i: CandidateInput): { candidates: Candidate[]; notes: string[] } {
+  const notes: string[] = [];
+  const catalog = gpuCatalog();
+  const models = modelCatalog();
+  const wanted = (model: string, hardware: string): boolean => (!i.model || model === i.model) && (!i.gpus || i.gpus.includes(hardware));
+  const measured = new Map<string, Candidate>();
+  for (const p of i.profiles) {
+    const c = p.config;
+    if (c.workload !== i.workload || !wanted(c.model, c.hardware)) continue;
+    const gpu = catalog[c.hardware];
+    if (!gpu) {
+      notes.push(`profile ${c.key}: GPU "${c.hardware}" is not in data/gpus.json, so it has no price: left out`);
+      continue;
+    }
+    measured.set(c.key, {
+      id: c.deployment,
+      model: c.model,
+      hardware: c.hardware,
+      gpuCount: c.gpus_per_replica,
+      precision: c.precision,
+      maxNumSeqs: c.max_num_seqs,
+      maxModelLen: c.max_model_len,
+      gpuMemoryUtilization: 0.9,
+      enablePrefixCaching: true,
+      extraArgs: c.precision === 'fp8' ? ['--quantization=fp8'] : [],
+      usdPerGpuHour: gpu.usd_per_hour,
+      basis: { kind: 'measured', curve: p.curve.map(curvePointOf), runId: p.run_id, engine: c.engine, ...(p.scale_up_lag_s !== undefined ? { scaleUpLagS: p.scale_up_lag_s } : {}) },
+    });
+  }
+  const out: Candidate[] = [];
+  for (const r of i.recipes) {
+    if (!wanted(r.model, r.hardware) || r.mig) continue;
+    const model = models[r.model];
+    const gpu = catalog[r.hardware];
+    if (!model || !gpu) continue;
+    for (const seqs of seqVariants(r.vllm_args.max_num_seqs)) {
+      const key = configKey({ model: r.model, hardware: r.hardware, gpus_per_replica: r.gpu_count, precision: r.precision, max_num_seqs: seqs, workload: i.workload, engine: 'vllm' });
+      const fromProfile = measured.get(key);
+      if (fromProfile) {
+        out.push({ ...fromProfile, id: seqs === r.vllm_args.max_num_seqs ? r.id : `${r.id}-seqs${seqs}`, recipe: r.id });
+        measured.delete(key);
+        continue;
+      }
+      const v = r.vllm_args;
+      out.push({
+        id: seqs === v.max_num_seqs ? r.id : `${r.id}-seqs${seqs}`,
+        model: r.model,
+        hardware: r.hardware,
+        gpuCount: r.gpu_count,
+        precision: r.precision,
+        maxNumSeqs: seqs,
+        maxModelLen: v.max_model_len,
+        gpuMemoryUtilization: v.gpu_memory_utilization,
+        enablePrefixCaching: v.enable_prefix_caching,
+        extraArgs: [...(r.precision === 'fp8' ? ['--quantization=fp8'] : []), ...(v.kv_cache_dtype === 'fp8' ? ['--kv-cache-dtype=fp8'] : []), ...(v.extra_args ?? [])],
+        recipe: r.id,
+        usdPerGpuHour: gpu.usd_per_hour,
+        basis: { kind: 'estimated', params: rooflineParams(model, gpu, r.gpu_count, r.precision, seqs, i.promptTokens, i.outputTokens) },
+      });
+    }
+  }
+  out.push(...measured.values());
+  return { candidates: out, notes };
+}
