@@ -4,7 +4,7 @@ import { round } from './stats.js';
 /**
  * Capacity at SLO from a latency-vs-load curve (reference/recommender.md,
  * "Tuning"): the highest load with every p95 met, no errors to speak of and
- * no queue growth, as the interval [last pass, first fail]. Pure.
+ * no queue growth, as the interval [last pass, first fail above it]. Pure.
  */
 
 /** One load level of the curve: everything measured while each replica carried `load`. */
@@ -18,7 +18,9 @@ export interface CurvePoint {
   e2eP95Ms?: number;
   /** Completed requests per second per replica. */
   rps?: number;
-  /** Mean per replica over the samples at this load. */
+  /** Mean requests in flight per replica at the router (running + waiting, no scrape lag). */
+  inFlight?: number;
+  /** Mean per replica over the samples at this load (Prometheus gauges: they lag a scrape behind). */
   running?: number;
   waiting?: number;
   kvCacheUsage?: number;
@@ -65,9 +67,11 @@ export type Capacity =
       /** The curve point at lo: what a replica looks like at capacity. */
       at: CurvePoint;
       binding: string[];
+      /** Failing loads below lo (the highest load that passed), if any. */
+      failedBelow?: number[];
     }
   | { kind: 'below-lowest'; lowest: number; misses: string[] }
-  | { kind: 'above-highest'; highest: number; at: CurvePoint }
+  | { kind: 'above-highest'; highest: number; at: CurvePoint; failedBelow?: number[] }
   | { kind: 'no-data'; reason: string };
 
 /** The capacity verdict of a curve (any order; thin points are left out). */
@@ -79,19 +83,18 @@ export function capacityOf(curve: readonly CurvePoint[], slo: ResolvedSlo, minRe
   if (judged.length === 0) {
     return { kind: 'no-data', reason: curve.length ? `every load level has fewer than ${minRequests} requests` : 'no load level was measured' };
   }
-  const firstFail = judged.findIndex((j) => j.v.kind === 'fail');
-  if (firstFail === 0) {
+  const lastPass = judged.map((j) => j.v.kind).lastIndexOf('pass');
+  if (lastPass < 0) {
     const v = judged[0]!.v;
     return { kind: 'below-lowest', lowest: judged[0]!.p.load, misses: v.kind === 'fail' ? v.misses : [] };
   }
-  if (firstFail < 0) {
-    const top = judged[judged.length - 1]!.p;
-    return { kind: 'above-highest', highest: top.load, at: top };
-  }
-  const pass = judged[firstFail - 1]!.p;
-  const fail = judged[firstFail]!.p;
-  const v = judged[firstFail]!.v;
-  return { kind: 'interval', lo: pass.load, hi: fail.load, estimate: crossing(pass, fail, slo), at: pass, binding: v.kind === 'fail' ? v.misses : [] };
+  const pass = judged[lastPass]!.p;
+  // Failures below the highest passing load: noise, or a transient (a step, a replica starting); listed, not believed.
+  const below = judged.slice(0, lastPass).filter((j) => j.v.kind === 'fail').map((j) => j.p.load);
+  const next = judged[lastPass + 1];
+  if (!next) return { kind: 'above-highest', highest: pass.load, at: pass, ...(below.length ? { failedBelow: below } : {}) };
+  const v = next.v;
+  return { kind: 'interval', lo: pass.load, hi: next.p.load, estimate: crossing(pass, next.p, slo), at: pass, binding: v.kind === 'fail' ? v.misses : [], ...(below.length ? { failedBelow: below } : {}) };
 }
 
 /**
@@ -126,15 +129,17 @@ export function fitLine(curve: readonly CurvePoint[], key: 'ttftP95Ms' | 'tpotP9
   return { slope: round(slope, 4), intercept: round(my - slope * mx, 3) };
 }
 
+const noise = (loads: number[] | undefined): string => (loads?.length ? `; lower loads that failed, taken as transients: ${loads.join(', ')}` : '');
+
 /** One line for a capacity verdict, in the curve's unit ("users per replica"). */
 export function describeCapacity(c: Capacity, unit: string): string {
   switch (c.kind) {
     case 'interval':
-      return `${c.lo}–${c.hi} ${unit} (last pass ${c.lo}, first fail ${c.hi}: ${c.binding.join(', ')}; crossing ≈ ${c.estimate})`;
+      return `${c.lo}–${c.hi} ${unit} (last pass ${c.lo}, first fail ${c.hi}: ${c.binding.join(', ')}; crossing ≈ ${c.estimate})${noise(c.failedBelow)}`;
     case 'below-lowest':
       return `below the lowest level tested (${c.lowest} ${unit} already fails: ${c.misses.join(', ')})`;
     case 'above-highest':
-      return `above the highest level tested (${c.highest} ${unit} still passes)`;
+      return `above the highest level tested (${c.highest} ${unit} still passes)${noise(c.failedBelow)}`;
     case 'no-data':
       return `unknown: ${c.reason}`;
   }

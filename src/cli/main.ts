@@ -10,6 +10,7 @@ import { registerPlan } from './plan.js';
 import { registerRecommend } from './recommend.js';
 import { registerReport } from './report.js';
 import { registerRun } from './run.js';
+import { registerTune } from './tune.js';
 import { registerValidate } from './validate.js';
 
 const { version } = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string };
@@ -20,7 +21,7 @@ const program = new Command('scalebench')
   .showHelpAfterError('(run `scalebench --help` for usage)')
   .exitOverride();
 
-for (const register of [registerPlan, registerRun, registerReport, registerCompare, registerGate, registerGenerate, registerValidate, registerRecommend]) register(program);
+for (const register of [registerPlan, registerRun, registerReport, registerCompare, registerGate, registerGenerate, registerValidate, registerRecommend, registerTune]) register(program);
 
 try {
   await program.parseAsync(process.argv);

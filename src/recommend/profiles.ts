@@ -22,6 +22,7 @@ const curvePoint = z.strictObject({
   tpot_p95_ms: num.optional(),
   e2e_p95_ms: num.optional(),
   rps: num.optional(),
+  in_flight: num.optional(),
   running: num.optional(),
   waiting: num.optional(),
   kv_cache_usage: num.optional(),
@@ -66,6 +67,7 @@ export function pointRow(p: CurvePoint): PointRow {
   if (set(p.tpotP95Ms)) row.tpot_p95_ms = p.tpotP95Ms;
   if (set(p.e2eP95Ms)) row.e2e_p95_ms = p.e2eP95Ms;
   if (set(p.rps)) row.rps = p.rps;
+  if (set(p.inFlight)) row.in_flight = p.inFlight;
   if (set(p.running)) row.running = p.running;
   if (set(p.waiting)) row.waiting = p.waiting;
   if (set(p.kvCacheUsage)) row.kv_cache_usage = p.kvCacheUsage;
@@ -80,6 +82,7 @@ export function curvePointOf(r: PointRow): CurvePoint {
   if (set(r.tpot_p95_ms)) p.tpotP95Ms = r.tpot_p95_ms;
   if (set(r.e2e_p95_ms)) p.e2eP95Ms = r.e2e_p95_ms;
   if (set(r.rps)) p.rps = r.rps;
+  if (set(r.in_flight)) p.inFlight = r.in_flight;
   if (set(r.running)) p.running = r.running;
   if (set(r.waiting)) p.waiting = r.waiting;
   if (set(r.kv_cache_usage)) p.kvCacheUsage = r.kv_cache_usage;

@@ -2,7 +2,7 @@ import { capacityOf, type CurvePoint } from '../analysis/capacity.js';
 import { round } from '../analysis/stats.js';
 import type { ResolvedSlo } from '../matrix/types.js';
 import { capacityAtSlo, type LatencyParams } from './capacity-model.js';
-import { deriveTargets, type Targets } from './targets.js';
+import { deriveTargets, valuesAtCapacity, type Targets } from './targets.js';
 
 /**
  * The recommender (pure): each candidate configuration's capacity per
@@ -130,7 +130,7 @@ export function evaluate(c: Candidate, u: UseCase): Evaluation {
     case 'above-highest': {
       const at = cap.at;
       if (!at.rps) return { ok: false, candidate: c, confidence: 'measured', miss: Infinity, why: 'the profile has no throughput at capacity' };
-      const targets = deriveTargets({ running: at.running ?? 0, waiting: at.waiting ?? 0, ...(lag !== undefined ? { scaleUpLagS: lag } : {}), growthPerMin: u.rampPerMin });
+      const targets = deriveTargets({ ...valuesAtCapacity(at, c.maxNumSeqs), ...(lag !== undefined ? { scaleUpLagS: lag } : {}), growthPerMin: u.rampPerMin });
       return { ok: true, candidate: c, confidence: 'measured', usersPerReplica: at.load, rpsPerReplica: at.rps, atLeast: cap.kind === 'above-highest', sizing: sizing(u, at.rps, c.gpuCount, c.usdPerGpuHour), targets };
     }
   }

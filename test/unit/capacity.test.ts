@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { capacityOf, crossing, fitLine, judgePoint, type CurvePoint } from '../../src/analysis/capacity.js';
 import { errorStats } from '../../src/recommend/accuracy.js';
 import { capacityAtSlo, loadFactor, predictAt } from '../../src/recommend/capacity-model.js';
-import { deriveTargets } from '../../src/recommend/targets.js';
+import { deriveTargets, valuesAtCapacity } from '../../src/recommend/targets.js';
 
 const params = { ttftMs: 20, itlMs: 10, timeFactorUnderLoad: 3, maxNumSeqs: 5, outputTokens: 11 };
 
@@ -61,6 +61,11 @@ describe('capacity at SLO from a measured curve', () => {
     expect(capacityOf(curve, slo)).toMatchObject(expected);
   });
 
+  it('takes the highest passing load, listing lower failures as transients', () => {
+    const c = capacityOf([pt(2, 30), pt(4, 20), pt(6, 30)], slo);
+    expect(c).toMatchObject({ kind: 'interval', lo: 4, hi: 6, failedBelow: [2] });
+  });
+
   it('fails a level on errors or saturation whatever its p95', () => {
     expect(judgePoint({ ...pt(2, 10), errors: 3 }, slo)).toEqual({ kind: 'fail', misses: ['errors 6 %'] });
     expect(judgePoint({ ...pt(2, 10), saturated: true }, slo).kind).toBe('fail');
@@ -85,6 +90,12 @@ describe('autoscaler targets from the values at capacity', () => {
     const t = deriveTargets({ running: 20, waiting: 0.2, scaleUpLagS: 30, growthPerMin: 0.2 });
     expect(t.keda).toEqual({ metric: 'vllm:num_requests_running', threshold: 16.5 });
     expect(t.notes.join(' ')).toMatch(/waiting stays at 0.2 per replica/);
+  });
+
+  it('splits the requests in flight at capacity at max_num_seqs', () => {
+    expect(valuesAtCapacity({ load: 30, inFlight: 29.5, running: 12 }, 64)).toEqual({ running: 29.5, waiting: 0 });
+    expect(valuesAtCapacity({ load: 30, inFlight: 30 }, 8)).toEqual({ running: 8, waiting: 22 });
+    expect(valuesAtCapacity({ load: 30 }, 64)).toEqual({ running: 30, waiting: 0 });
   });
 
   it('assumes a lag, and says so, when nothing scaled', () => {

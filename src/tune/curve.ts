@@ -1,0 +1,113 @@
+import type { CurvePoint } from '../analysis/capacity.js';
+import { quantileSorted, round } from '../analysis/stats.js';
+import type { Sample } from '../metrics/sampler.js';
+
+/**
+ * The latency-vs-load curve of one deployment config, built from the raw
+ * points of every cell it ran in: each request is filed under the load each
+ * replica carried when it started (offered load over ready replicas, from the
+ * sample in force), so fixed cells give one point per level and autoscaled
+ * cells a point per replica count they went through. Pure.
+ */
+
+/** Per-replica load as a curve key: 0.1 user (or request/s) resolution. */
+export function loadKey(offered: number, ready: number): number | undefined {
+  if (!(ready >= 1) || !(offered > 0)) return undefined;
+  return Math.round((offered / ready) * 10) / 10;
+}
+
+interface Bin {
+  ttft: number[];
+  tpot: number[];
+  e2e: number[];
+  requests: number;
+  errors: number;
+  replicaSeconds: number;
+  inFlight: number[];
+  running: number[];
+  waiting: number[];
+  kv: number[];
+}
+
+const newBin = (): Bin => ({ ttft: [], tpot: [], e2e: [], requests: 0, errors: 0, replicaSeconds: 0, inFlight: [], running: [], waiting: [], kv: [] });
+
+/** Accumulates the points and samples of many cells into one curve. */
+export class CurveBuilder {
+  private readonly bins = new Map<number, Bin>();
+
+  private bin(key: number): Bin {
+    let b = this.bins.get(key);
+    if (!b) this.bins.set(key, (b = newBin()));
+    return b;
+  }
+
+  /**
+   * One cell: its samples (sorted by time) bound the main phase [from, to)
+   * (ms since the epoch); returns a function taking each of its points.
+   */
+  cell(samples: readonly Sample[], from: number, to: number): (p: { t: number; ok: boolean; ttft_ms: number | null; tpot_ms: number | null; e2e_ms: number }) => void {
+    const main = samples.filter((s) => s.t >= from && s.t <= to && !s.gap);
+    for (let i = 0; i < main.length; i++) {
+      const s = main[i]!;
+      const key = loadKey(s.offered, s.replicas.ready);
+      if (key === undefined) continue;
+      const b = this.bin(key);
+      const next = main[i + 1];
+      if (next) b.replicaSeconds += ((next.t - s.t) / 1000) * s.replicas.ready;
+      if (typeof s.in_flight === 'number') b.inFlight.push(s.in_flight / s.replicas.ready);
+      const sv = s.server ?? {};
+      if (typeof sv.running === 'number') b.running.push(sv.running / s.replicas.ready);
+      if (typeof sv.waiting === 'number') b.waiting.push(sv.waiting / s.replicas.ready);
+      if (typeof sv.kv_cache_usage === 'number') b.kv.push(sv.kv_cache_usage);
+    }
+    // The sample in force at a request's start: the last one at or before it.
+    const times = samples.map((s) => s.t);
+    return (p) => {
+      if (p.t < from || p.t >= to) return;
+      let lo = 0;
+      let hi = times.length - 1;
+      if (hi < 0 || times[0]! > p.t) return;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (times[mid]! <= p.t) lo = mid;
+        else hi = mid - 1;
+      }
+      const s = samples[lo]!;
+      const key = loadKey(s.offered, s.replicas.ready);
+      if (key === undefined) return;
+      const b = this.bin(key);
+      b.requests++;
+      if (!p.ok) {
+        b.errors++;
+        return;
+      }
+      if (p.ttft_ms !== null) b.ttft.push(p.ttft_ms);
+      if (p.tpot_ms !== null) b.tpot.push(p.tpot_ms);
+      b.e2e.push(p.e2e_ms);
+    };
+  }
+
+  /** The curve, by load; rps counts the successful requests per replica-second spent at that load. */
+  curve(): CurvePoint[] {
+    const p95 = (v: number[]): number | undefined => (v.length ? round(quantileSorted(v.sort((a, b) => a - b), 0.95)!, 2) : undefined);
+    const mean = (v: number[]): number | undefined => (v.length ? round(v.reduce((s, x) => s + x, 0) / v.length, 3) : undefined);
+    return [...this.bins.entries()]
+      .sort(([a], [b]) => a - b)
+      .filter(([, b]) => b.requests > 0)
+      .map(([load, b]) => {
+        const p: CurvePoint = { load, requests: b.requests, errors: b.errors };
+        const set = (k: 'ttftP95Ms' | 'tpotP95Ms' | 'e2eP95Ms' | 'rps' | 'inFlight' | 'running' | 'waiting' | 'kvCacheUsage', v: number | undefined): void => {
+          if (v !== undefined) p[k] = v;
+        };
+        set('ttftP95Ms', p95(b.ttft));
+        set('tpotP95Ms', p95(b.tpot));
+        set('e2eP95Ms', p95(b.e2e));
+        set('rps', b.replicaSeconds > 0 ? round((b.requests - b.errors) / b.replicaSeconds, 3) : undefined);
+        set('inFlight', mean(b.inFlight));
+        set('running', mean(b.running));
+        set('waiting', mean(b.waiting));
+        set('kvCacheUsage', mean(b.kv));
+        return p;
+      });
+  }
+}
