@@ -172,7 +172,7 @@ function target(t: MatrixInput['target']): ResolvedTarget {
     // Measurement resolution, not dynamics: the time scale leaves it alone.
     return { kind: 'local', scrapeIntervalMs: ms(t?.scrape_interval) ?? defaults.target.scrapeIntervalMs };
   }
-  return defined({ kind: t.kind, context: t.context, namespace: t.namespace, url: t.url, prometheusUrl: t.prometheus_url });
+  return defined({ kind: t.kind, context: t.context, namespace: t.namespace, url: t.url, prometheusUrl: t.prometheus_url, serving: t.serving, createNamespace: t.create_namespace });
 }
 
 /**

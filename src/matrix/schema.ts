@@ -158,6 +158,8 @@ export const matrixSchema = z
           namespace: z.string().min(1),
           url: z.url().optional(),
           prometheus_url: z.url().optional(),
+          serving: z.enum(['deployment', 'kserve', 'kserve-hf']).optional().describe('how the model is served: a Deployment + Service (default), or a KServe InferenceService'),
+          create_namespace: z.boolean().optional().describe('create the namespace if it does not exist (default true)'),
         }),
       ])
       .optional(),

@@ -26,7 +26,15 @@ export interface ResolvedMatrix {
 
 export type ResolvedTarget =
   | { kind: 'local'; scrapeIntervalMs: number }
-  | { kind: 'kubernetes'; context?: string; namespace: string; url?: string; prometheusUrl?: string };
+  | {
+      kind: 'kubernetes';
+      context?: string;
+      namespace: string;
+      url?: string;
+      prometheusUrl?: string;
+      serving?: 'deployment' | 'kserve' | 'kserve-hf';
+      createNamespace?: boolean;
+    };
 
 /** Client-side p95 objectives in ms; an absent one is not checked. */
 export interface ResolvedSlo {
