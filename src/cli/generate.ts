@@ -104,7 +104,7 @@ export function registerGenerate(program: Command): void {
     .description('write the Kubernetes manifests (vLLM, KServe, HPA, KEDA, monitoring) of every deployment × autoscaler, after the pre-deploy checks')
     .argument('<input>', 'a matrix (matrices/…) or a recommendation file')
     .option('--out <dir>', 'write a folder of manifests (default: one YAML stream on stdout)')
-    .addOption(new Option('--serving <form>', "deployment + Service, KServe with the vLLM container, or KServe huggingface runtime (default: the matrix's kubernetes target's serving, else deployment)").choices(servingForms))
+    .addOption(new Option('--serving <form>', "deployment + Service, KServe with the vLLM container, or KServe huggingface runtime (default: deployment)").choices(servingForms))
     .option('--namespace <ns>', "namespace of the objects (default: the matrix's kubernetes target, else scalebench)")
     .option('--image <image>', 'vLLM image (default: per GPU vendor, data/accelerators.json)')
     .addOption(new Option('--kserve-mode <mode>', 'serving.kserve.io/deploymentMode (RawDeployment before KServe 0.16)').choices(kserveModes))

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { MissingToolError } from '../util/errors.js';
 import { projectRoot } from '../util/tools.js';
 import type { PathIssue } from './object-meta.js';
 
@@ -26,7 +27,10 @@ export const knownFieldsSource = `${PACKAGE} ${version} (field names)`;
 
 let models: Promise<Models> | undefined;
 // Only the generated models: the client itself (HTTP, auth) is not needed here.
-const loadModels = (): Promise<Models> => (models ??= import(`${PACKAGE}/dist/gen/models/all.js`) as Promise<Models>);
+const loadModels = (): Promise<Models> =>
+  (models ??= (import(`${PACKAGE}/dist/gen/models/all.js`) as Promise<Models>).catch(() => {
+    throw new MissingToolError(PACKAGE, `not installed (validate reads the Kubernetes API's field names from it)`);
+  }));
 
 /** An unknown field, as the CRD schemas and the built-in models both report it. */
 export function unknownField(path: (string | number)[], name: string): PathIssue {

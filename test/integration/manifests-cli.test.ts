@@ -139,13 +139,6 @@ describe('scalebench generate', () => {
     expect(isvc).toContain('--quantization=fp8');
   }, 60_000);
 
-  it('a matrix whose target says serving: kserve is generated as InferenceServices without --serving', async () => {
-    const r = await cli(['generate', 'matrices/examples/kserve-cluster.yaml', '--autoscaler', 'waiting-hpa']);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain('# llama70b-h100x4/waiting-hpa/inferenceservice.yaml\n');
-    expect(r.stdout).not.toContain('/deployment.yaml\n');
-  }, 60_000);
-
   it('refuses an impossible configuration with the numbers, writing nothing', async () => {
     const dir = scratch();
     writeFileSync(
