@@ -10,6 +10,7 @@ import { registerPlan } from './plan.js';
 import { registerRecommend } from './recommend.js';
 import { registerReport } from './report.js';
 import { registerRun } from './run.js';
+import { registerSearch } from './search.js';
 import { registerTune } from './tune.js';
 import { registerValidate } from './validate.js';
 
@@ -21,7 +22,7 @@ const program = new Command('scalebench')
   .showHelpAfterError('(run `scalebench --help` for usage)')
   .exitOverride();
 
-for (const register of [registerPlan, registerRun, registerReport, registerCompare, registerGate, registerGenerate, registerValidate, registerRecommend, registerTune]) register(program);
+for (const register of [registerPlan, registerRun, registerReport, registerCompare, registerGate, registerGenerate, registerValidate, registerRecommend, registerTune, registerSearch]) register(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -27,6 +27,8 @@ export interface CellResult {
   replicas: { max: number; mean: number; final: number };
   samples: number;
   sampleGaps: number;
+  /** Set when the caller ended the load early (search: a level clearly failing); the cell is otherwise complete. */
+  stoppedEarly?: string;
 }
 
 /** Thrown when the run was interrupted during this cell. */
@@ -45,6 +47,12 @@ export interface RunCellOptions {
   dir: string;
   progress: Progress;
   signal: AbortSignal;
+  /**
+   * Ends the load early without failing the cell (k6 is stopped; settle,
+   * teardown and the summary happen as usual); its reason is kept in
+   * result.json as stoppedEarly.
+   */
+  stopLoad?: AbortSignal;
 }
 
 /** Runs one cell: deploy, wait ready, k6 with the sampler alongside, settle, teardown, summarise. */
@@ -108,7 +116,8 @@ export async function runCell(o: RunCellOptions): Promise<CellResult> {
     show();
     await target.waitReady(cell.deployment.simulator.startupMs + READY_ALLOWANCE_MS, signal);
     autoscaler = target.startAutoscaler(cell.autoscaler, { timeScale: matrix.timeScale, onDecision: (d) => event(d) });
-    const k6Run = runK6({ k6: o.k6, cell, workload: matrix.workload, endpoint: target.endpoint(), model: target.model(), cellDir: dir, signal });
+    const k6Signal = o.stopLoad ? AbortSignal.any([signal, o.stopLoad]) : signal;
+    const k6Run = runK6({ k6: o.k6, cell, workload: matrix.workload, endpoint: target.endpoint(), model: target.model(), cellDir: dir, signal: k6Signal });
     loadStart = Date.now();
     phase = cell.load.warmupMs > 0 ? 'warmup' : 'load';
     sampler.start();
@@ -117,7 +126,7 @@ export async function runCell(o: RunCellOptions): Promise<CellResult> {
     clearTimeout(warmTimer);
     k6ExitCode = k6.exitCode;
     if (signal.aborted) throw new CellInterrupted(cell.id);
-    failure = k6.failure;
+    failure = o.stopLoad?.aborted ? undefined : k6.failure;
     phase = 'settle';
     await settle(o);
   } catch (err) {
@@ -145,6 +154,7 @@ export async function runCell(o: RunCellOptions): Promise<CellResult> {
     replicas,
     samples: sampler?.samples.length ?? 0,
     sampleGaps: sampler?.gaps ?? 0,
+    ...(o.stopLoad?.aborted ? { stoppedEarly: String(o.stopLoad.reason instanceof Error ? o.stopLoad.reason.message : o.stopLoad.reason) } : {}),
   };
   writeJsonAtomic(join(dir, 'result.json'), result);
   return result;
