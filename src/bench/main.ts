@@ -9,7 +9,12 @@
  * 3. Analysis throughput: points/s and peak memory analysing a generated run of
  *    1,000,000 raw points (src/bench/analysis.ts).
  *
- * `node dist/bench/main.js analysis` runs the third alone (it needs no tools).
+ * 4. Capacity search: `scalebench search` against a fine grid of constant loads
+ *    (capacity found, cell-minutes spent), and the capacity model's estimate
+ *    against both (src/bench/capacity-search.ts).
+ *
+ * `node dist/bench/main.js analysis` runs the third alone (it needs no tools);
+ * `node dist/bench/main.js capacity` the fourth alone.
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +28,7 @@ import { startProc, stopAll } from '../util/proc.js';
 import { freePort, sleep } from '../util/ports.js';
 import { findTool, projectRoot } from '../util/tools.js';
 import { gateRates } from './gate-rates.js';
+import { benchCapacitySearch } from './capacity-search.js';
 
 const STREAMS = 64;
 const ROUND_S = 10;
@@ -112,6 +118,10 @@ function printRows(rows: ReadonlyArray<[string, string]>): void {
 
 async function main(): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'scalebench-bench-'));
+  if (process.argv.includes('capacity')) {
+    printRows(await benchCapacitySearch(join(scratch, 'capacity')));
+    return;
+  }
   const analysisRows = await benchAnalysis(scratch);
   if (process.argv.includes('analysis')) {
     printRows(analysisRows);
@@ -170,7 +180,9 @@ async function main(): Promise<void> {
       ['gate: false alarms on 20 unchanged nights', `${g.falseAlarms} of ${g.nights} (${g.inconclusiveUnchanged} inconclusive)`],
       ['gate: detections of a 10 % p95 TTFT shift', `${g.detections} of ${g.nights} (${g.inconclusiveShifted} inconclusive)  (5 repeats a side, 5 % noise)`],
     );
-    printRows([...rows, ...analysisRows]);
+    await stopAll();
+    const capacityRows = await benchCapacitySearch(join(scratch, 'capacity'));
+    printRows([...rows, ...analysisRows, ...capacityRows]);
   } finally {
     await stopAll();
   }
