@@ -58,19 +58,22 @@ export const profileSchema = z.strictObject({
 export type Profile = z.infer<typeof profileSchema>;
 type PointRow = z.infer<typeof curvePoint>;
 
-const set = <T>(v: T | undefined): v is T => v !== undefined;
+/** Optional numeric fields of a curve point and their names in the profile file. */
+const optionalFields = [
+  ['ttftP95Ms', 'ttft_p95_ms'],
+  ['tpotP95Ms', 'tpot_p95_ms'],
+  ['e2eP95Ms', 'e2e_p95_ms'],
+  ['rps', 'rps'],
+  ['inFlight', 'in_flight'],
+  ['running', 'running'],
+  ['waiting', 'waiting'],
+  ['kvCacheUsage', 'kv_cache_usage'],
+] as const;
 
 /** A curve point as the profile file spells it. */
 export function pointRow(p: CurvePoint): PointRow {
   const row: PointRow = { load: p.load, requests: p.requests, errors: p.errors };
-  if (set(p.ttftP95Ms)) row.ttft_p95_ms = p.ttftP95Ms;
-  if (set(p.tpotP95Ms)) row.tpot_p95_ms = p.tpotP95Ms;
-  if (set(p.e2eP95Ms)) row.e2e_p95_ms = p.e2eP95Ms;
-  if (set(p.rps)) row.rps = p.rps;
-  if (set(p.inFlight)) row.in_flight = p.inFlight;
-  if (set(p.running)) row.running = p.running;
-  if (set(p.waiting)) row.waiting = p.waiting;
-  if (set(p.kvCacheUsage)) row.kv_cache_usage = p.kvCacheUsage;
+  for (const [from, to] of optionalFields) if (p[from] !== undefined) row[to] = p[from];
   if (p.saturated) row.saturated = true;
   return row;
 }
@@ -78,14 +81,7 @@ export function pointRow(p: CurvePoint): PointRow {
 /** A profile's curve point as the analysis uses it. */
 export function curvePointOf(r: PointRow): CurvePoint {
   const p: CurvePoint = { load: r.load, requests: r.requests, errors: r.errors };
-  if (set(r.ttft_p95_ms)) p.ttftP95Ms = r.ttft_p95_ms;
-  if (set(r.tpot_p95_ms)) p.tpotP95Ms = r.tpot_p95_ms;
-  if (set(r.e2e_p95_ms)) p.e2eP95Ms = r.e2e_p95_ms;
-  if (set(r.rps)) p.rps = r.rps;
-  if (set(r.in_flight)) p.inFlight = r.in_flight;
-  if (set(r.running)) p.running = r.running;
-  if (set(r.waiting)) p.waiting = r.waiting;
-  if (set(r.kv_cache_usage)) p.kvCacheUsage = r.kv_cache_usage;
+  for (const [to, from] of optionalFields) if (r[from] !== undefined) p[to] = r[from];
   if (r.saturated) p.saturated = true;
   return p;
 }
