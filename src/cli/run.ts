@@ -14,6 +14,8 @@ interface RunFlags {
   out: string;
   id?: string;
   json?: boolean;
+  keep?: boolean;
+  kubeconfig?: string;
 }
 
 export function registerRun(program: Command): void {
@@ -25,6 +27,8 @@ export function registerRun(program: Command): void {
     .option('--out <dir>', 'where run directories go', 'reports')
     .option('--id <run-id>', 'the new run\'s id (default: <matrix name>-<UTC time>)')
     .option('--json', 'print the outcome as JSON on stdout (progress stays on stderr)')
+    .option('--keep', 'kubernetes target: leave the last cell deployed when the run ends')
+    .option('--kubeconfig <file>', 'kubernetes target: the kubeconfig (default: $KUBECONFIG, then ~/.kube/config)')
     .action(async (matrixPath: string | undefined, flags: RunFlags) => {
       process.exitCode = await run(matrixPath, flags);
     });
@@ -63,7 +67,7 @@ async function run(matrixPath: string | undefined, flags: RunFlags): Promise<num
   const signalsHandled = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   for (const sig of signalsHandled) process.on(sig, onSignal);
   try {
-    const outcome = await executeRun({ dir, cells, tools, progress, signal: controller.signal });
+    const outcome = await executeRun({ dir, cells, tools, progress, signal: controller.signal, keep: Boolean(flags.keep), ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}) });
     const files = writeReport(dir, cells);
     progress.close();
     const resume = `scalebench run --resume ${dir.record.id}${flags.out !== 'reports' ? ` --out ${flags.out}` : ''}`;

@@ -5,7 +5,7 @@ import type { ManifestOptions } from './types.js';
 
 /**
  * A matrix's manifests: the matrix says the SLOs and, for a kubernetes
- * target, the namespace and Prometheus; the caller's options say the rest
+ * target, the namespace, Prometheus and serving form; the caller's options say the rest
  * (serving form, image, secret, labels), over manifestDefaults.
  */
 export function optionsForMatrix(m: ResolvedMatrix, over: Partial<ManifestOptions> = {}): ManifestOptions {
@@ -13,6 +13,7 @@ export function optionsForMatrix(m: ResolvedMatrix, over: Partial<ManifestOption
   if (m.target.kind === 'kubernetes') {
     fromTarget.namespace = m.target.namespace;
     if (m.target.prometheusUrl !== undefined) fromTarget.prometheusUrl = m.target.prometheusUrl;
+    if (m.target.serving !== undefined) fromTarget.serving = m.target.serving;
   }
   const defined = Object.fromEntries(Object.entries(over).filter(([, v]) => v !== undefined)) as Partial<ManifestOptions>;
   return { ...manifestDefaults.options, slo: m.slo, ...fromTarget, ...defined };

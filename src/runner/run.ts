@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import type { Cell, ResolvedMatrix } from '../matrix/types.js';
 import { readJson } from '../results/files.js';
 import { cellEntries, isFinished, RunDir, type RunRecord } from '../results/run-dir.js';
+import { ClusterClient } from '../targets/kubernetes/cluster-client.js';
+import { KubernetesTarget } from '../targets/kubernetes/kubernetes-target.js';
 import { LocalTarget } from '../targets/local/local-target.js';
 import type { Target } from '../targets/target.js';
 import { formatDuration } from '../util/duration.js';
@@ -69,15 +71,39 @@ export interface ExecuteOptions {
   tools: ReturnType<typeof localTools>;
   progress: Progress;
   signal: AbortSignal;
+  /** kubernetes target: leave the last cell deployed when the run ends. */
+  keep?: boolean;
+  /** kubernetes target: the kubeconfig (default: $KUBECONFIG, then ~/.kube/config). */
+  kubeconfig?: string;
+}
+
+/** The target a matrix names: the local processes, or a cluster through its kubeconfig. */
+async function openTarget(o: ExecuteOptions): Promise<Target> {
+  const matrix = o.dir.record.matrix;
+  const t = matrix.target;
+  if (t.kind === 'local') {
+    return LocalTarget.open({
+      simBinary: o.tools.sim,
+      prometheusBinary: o.tools.prometheus,
+      routerBinary: o.tools.router,
+      scrapeIntervalMs: t.scrapeIntervalMs,
+      logDir: join(o.dir.root, 'logs'),
+    });
+  }
+  if (!t.url) throw new UserError(`${matrix.source}: target.url: give the URL the load goes to (an ingress, a LoadBalancer, or a \`kubectl port-forward\` to the Service)`);
+  if (!t.prometheusUrl) throw new UserError(`${matrix.source}: target.prometheus_url: give the URL of the Prometheus that scrapes the serving pods`);
+  const client = ClusterClient.load({ ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}), ...(t.context ? { context: t.context } : {}) });
+  return new KubernetesTarget({ client, namespace: t.namespace, url: t.url, prometheusUrl: t.prometheusUrl, runId: o.dir.record.id, slo: matrix.slo,
+    keep: Boolean(o.keep),
+    ...(t.createNamespace !== undefined ? { createNamespace: t.createNamespace } : {}),
+    ...(t.serving ? { manifests: { serving: t.serving } } : {}),
+  });
 }
 
 /** Runs every unfinished cell in order; a failing cell is recorded and the run goes on. */
 export async function executeRun(o: ExecuteOptions): Promise<RunOutcome> {
   const { dir, cells, progress, signal } = o;
   const matrix = dir.record.matrix;
-  if (matrix.target.kind !== 'local') {
-    throw new UserError(`${matrix.source}: target.kind "kubernetes" is not available in this version: use target.kind "local"`);
-  }
   setProcessJournal(join(dir.root, 'processes.jsonl'));
   dir.record.status = 'running';
   dir.save();
@@ -86,13 +112,7 @@ export async function executeRun(o: ExecuteOptions): Promise<RunOutcome> {
   let interrupted = false;
   try {
     if (todo.length > 0) {
-      target = await LocalTarget.open({
-        simBinary: o.tools.sim,
-        prometheusBinary: o.tools.prometheus,
-        routerBinary: o.tools.router,
-        scrapeIntervalMs: matrix.target.scrapeIntervalMs,
-        logDir: join(dir.root, 'logs'),
-      });
+      target = await openTarget(o);
     }
     for (const cell of todo) {
       if (signal.aborted) {

@@ -1,7 +1,7 @@
 //go:build tools
 
 // Package tools pins the Kubernetes control plane the cluster test tier runs:
-// kube-apiserver and kube-controller-manager from k8s.io/kubernetes, whose
+// kube-apiserver, kube-controller-manager and kube-scheduler from k8s.io/kubernetes, whose
 // staging modules are replaced by their published versions (its go.mod points
 // them at ./staging, which a module download does not have).
 package tools
@@ -9,4 +9,5 @@ package tools
 import (
 	_ "k8s.io/kubernetes/cmd/kube-apiserver"
 	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+	_ "k8s.io/kubernetes/cmd/kube-scheduler"
 )

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
@@ -5,6 +6,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { freePort, sleep } from '../../util/ports.js';
 import { startProc, type Proc } from '../../util/proc.js';
+import { kwokStages } from './kwok-stages.js';
 
 /** Where scripts/setup-cluster puts the binaries. */
 export function clusterCache(env: NodeJS.ProcessEnv = process.env): string {
@@ -12,10 +14,12 @@ export function clusterCache(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export const controlPlaneBinaries = ['etcd', 'kube-apiserver', 'kube-controller-manager'] as const;
+/** What the tests that run pods need beyond the control plane: a scheduler, and kwok to play the kubelet. */
+export const podBinaries = ['kube-scheduler', 'kwok'] as const;
 
 /** The binaries that are missing from the cache, for a skip reason that names the fix. */
-export function missingBinaries(cache = clusterCache()): string[] {
-  return controlPlaneBinaries.filter((b) => !existsSync(join(cache, b)));
+export function missingBinaries(cache = clusterCache(), wanted: readonly string[] = controlPlaneBinaries): string[] {
+  return wanted.filter((b) => !existsSync(join(cache, b)));
 }
 
 export interface ControlPlaneOptions {
@@ -23,6 +27,20 @@ export interface ControlPlaneOptions {
   hpaSyncPeriodMs?: number;
   /** Where the processes' logs go. */
   logDir: string;
+  /**
+   * Also start kube-scheduler and kwok (managing nodes annotated
+   * `kwok.x-k8s.io/node=fake`), so a Deployment's pods are scheduled and
+   * become Running and Ready without a kubelet. Create nodes with fakeNode().
+   */
+  pods?: boolean;
+  /** With pods: how long a scheduled pod takes to turn Ready (model load). @default 0 */
+  podReadyDelayMs?: number;
+  /**
+   * Set up API aggregation (a front-proxy CA and client certificate, made with
+   * openssl), so an extension API server such as prometheus-adapter can be
+   * registered with an APIService. frontProxyCa names the CA file it trusts.
+   */
+  aggregation?: boolean;
 }
 
 /**
@@ -36,6 +54,10 @@ export class ControlPlane {
     readonly url: string,
     readonly token: string,
     readonly kubeconfig: string,
+    /** A second user with no roles at all (only system:authenticated): for testing what RBAC refuses. */
+    readonly nobodyToken: string,
+    /** The front-proxy CA (aggregation): what an extension API server checks the aggregator's client certificate against. */
+    readonly frontProxyCa: string | undefined,
     private readonly procs: Proc[],
     private readonly dir: string,
   ) {}
@@ -73,9 +95,11 @@ export class ControlPlane {
       writeFileSync(join(dir, 'sa.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
       writeFileSync(join(dir, 'sa.key'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
       const token = randomBytes(24).toString('hex');
-      writeFileSync(join(dir, 'tokens.csv'), `${token},scalebench-admin,scalebench-admin,system:masters\n`);
+      const nobodyToken = randomBytes(24).toString('hex');
+      writeFileSync(join(dir, 'tokens.csv'), `${token},scalebench-admin,scalebench-admin,system:masters\n${nobodyToken},scalebench-nobody,scalebench-nobody\n`);
       const apiPort = await freePort();
       const url = `https://127.0.0.1:${apiPort}`;
+      const aggregation = o.aggregation ? frontProxyCerts(dir) : undefined;
       procs.push(
         await startProc({
           name: 'kube-apiserver',
@@ -93,6 +117,17 @@ export class ControlPlane {
             '--service-account-issuer=https://kubernetes.default.svc',
             '--service-cluster-ip-range=10.96.0.0/16',
             '--enable-priority-and-fairness=false',
+            ...(aggregation
+              ? [
+                  `--requestheader-client-ca-file=${aggregation.ca}`,
+                  '--requestheader-allowed-names=front-proxy-client',
+                  '--requestheader-username-headers=X-Remote-User',
+                  '--requestheader-group-headers=X-Remote-Group',
+                  '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+                  `--proxy-client-cert-file=${aggregation.cert}`,
+                  `--proxy-client-key-file=${aggregation.key}`,
+                ]
+              : []),
           ],
           logFile: join(o.logDir, 'kube-apiserver.log'),
         }),
@@ -117,7 +152,36 @@ export class ControlPlane {
           logFile: join(o.logDir, 'kube-controller-manager.log'),
         }),
       );
-      return new ControlPlane(url, token, kubeconfig, procs, dir);
+      if (o.pods) {
+        procs.push(
+          await startProc({
+            name: 'kube-scheduler',
+            command: join(cache, 'kube-scheduler'),
+            args: [`--kubeconfig=${kubeconfig}`, '--leader-elect=false', '--bind-address=127.0.0.1', `--secure-port=${await freePort()}`],
+            logFile: join(o.logDir, 'kube-scheduler.log'),
+          }),
+        );
+        const stages = join(dir, 'kwok-stages.yaml');
+        writeFileSync(stages, kwokStages({ podReadyDelayMs: o.podReadyDelayMs ?? 0 }));
+        procs.push(
+          await startProc({
+            name: 'kwok',
+            command: join(cache, 'kwok'),
+            args: [
+              `--kubeconfig=${kubeconfig}`,
+              `--config=${stages}`,
+              '--node-lease-duration-seconds=40',
+              '--manage-all-nodes=false',
+              '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+              `--server-address=127.0.0.1:${await freePort()}`,
+              '--cidr=10.244.0.1/16',
+              '--node-ip=127.0.0.1',
+            ],
+            logFile: join(o.logDir, 'kwok.log'),
+          }),
+        );
+      }
+      return new ControlPlane(url, token, kubeconfig, nobodyToken, aggregation?.ca, procs, dir);
     } catch (err) {
       for (const p of procs.reverse()) await p.stop(2000);
       rmSync(dir, { recursive: true, force: true });
@@ -131,10 +195,59 @@ export class ControlPlane {
     return res;
   }
 
+  /** A kubeconfig for another token (e.g. nobodyToken), written beside the admin's. */
+  kubeconfigFor(token: string, name: string): string {
+    const file = join(this.dir, `kubeconfig-${name}`);
+    writeFileSync(file, stringify(kubeconfigFor(this.url, token)));
+    return file;
+  }
+
+  /**
+   * A node kwok keeps Ready (annotation kwok.x-k8s.io/node=fake), with room
+   * for 64 of the GPUs the generated pods request, and the labels their
+   * node selectors ask for (e.g. nvidia.com/gpu.product).
+   */
+  async fakeNode(name: string, o: { capacity?: Record<string, string>; labels?: Record<string, string> } = {}): Promise<void> {
+    const allocatable = { cpu: '64', memory: '512Gi', pods: '110', 'nvidia.com/gpu': '64', ...o.capacity };
+    const res = await this.api('POST', '/api/v1/nodes', {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name, annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' }, labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', type: 'kwok', ...o.labels } },
+      spec: {},
+      status: { allocatable, capacity: allocatable },
+    });
+    if (res.status !== 201) throw new Error(`creating node ${name}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+  }
+
   async stop(): Promise<void> {
     for (const p of [...this.procs].reverse()) await p.stop(5000);
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The aggregation layer's certificates: a front-proxy CA and the client
+ * certificate (CN front-proxy-client) the API server presents to extension
+ * API servers. Node cannot sign certificates, so openssl does.
+ */
+function frontProxyCerts(dir: string): { ca: string; cert: string; key: string } {
+  const ca = join(dir, 'front-proxy-ca.crt');
+  const caKey = join(dir, 'front-proxy-ca.key');
+  const cert = join(dir, 'front-proxy-client.crt');
+  const key = join(dir, 'front-proxy-client.key');
+  const csr = join(dir, 'front-proxy-client.csr');
+  const openssl = (args: string[]): void => {
+    try {
+      execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (err) {
+      const e = err as Error & { code?: string; stderr?: Buffer };
+      throw new Error(e.code === 'ENOENT' ? 'control plane: openssl is missing (apt-get install openssl): it signs the aggregation certificates' : `control plane: openssl ${args[0]} failed: ${e.stderr?.toString() ?? e.message}`);
+    }
+  };
+  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', caKey, '-out', ca, '-days', '2', '-subj', '/CN=scalebench-front-proxy-ca']);
+  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', '/CN=front-proxy-client']);
+  openssl(['x509', '-req', '-in', csr, '-CA', ca, '-CAkey', caKey, '-CAcreateserial', '-out', cert, '-days', '2']);
+  return { ca, cert, key };
 }
 
 /** A kubeconfig for the admin token: what @kubernetes/client-node and kubectl read. */

@@ -1,0 +1,221 @@
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expandCells } from '../../src/matrix/expand.js';
+import { parseMatrix } from '../../src/matrix/load.js';
+import type { Cell, ResolvedMatrix } from '../../src/matrix/types.js';
+import { ClusterClient } from '../../src/targets/kubernetes/cluster-client.js';
+import { clusterCache, ControlPlane, missingBinaries, podBinaries, controlPlaneBinaries } from '../../src/targets/kubernetes/control-plane.js';
+import { hpaMetricValues, KubernetesTarget, parseQuantity } from '../../src/targets/kubernetes/kubernetes-target.js';
+import type { ReplicaEvent } from '../../src/targets/target.js';
+import { projectRoot } from '../../src/util/tools.js';
+import { scratch } from '../integration/helpers.js';
+
+const missing = missingBinaries(clusterCache(), [...controlPlaneBinaries, ...podBinaries]);
+/** The real upstream CRDs, read by path: test data, never copied into the project. */
+const crdDir = resolve(projectRoot, '..', 'shared', 'crds');
+const skip = missing.length > 0 || !existsSync(crdDir);
+if (missing.length) process.stdout.write(`cluster tier (kubernetes target) skipped: ${missing.join(', ')} not in ${clusterCache()} (build them with scripts/setup-cluster)\n`);
+else if (!existsSync(crdDir)) process.stdout.write(`cluster tier (kubernetes target) skipped: no ${crdDir} (the shared/ folder beside the clone)\n`);
+
+const NS = 'bench';
+const matrixYaml = (serving: string) => `
+name: k8s-target
+target: { kind: kubernetes, namespace: ${NS}, url: "http://127.0.0.1:9", prometheus_url: "http://127.0.0.1:9", serving: ${serving} }
+slo: { ttft_p95: 500ms }
+deployments:
+  - name: llama8b-h100
+    model: meta-llama/Llama-3.1-8B-Instruct
+    gpu: { type: H100, count: 1 }
+    vllm: { max_num_seqs: 32, max_model_len: 4096 }
+    replicas: { start: 2, min: 1, max: 4 }
+autoscalers:
+  - { name: waiting, kind: hpa-custom, metric: "vllm:num_requests_waiting", target: 5 }
+  - { name: keda, kind: keda, query: 'sum(vllm:num_requests_waiting{namespace="${NS}"})', threshold: 5, min_replicas: 1 }
+  - { name: fixed, kind: fixed }
+load: { shape: constant, users: [1], duration: 10s }
+`;
+
+describe.skipIf(skip)('the kubernetes target on a real control plane (kwok nodes)', () => {
+  let cp: ControlPlane;
+  let client: ClusterClient;
+  let matrix: ResolvedMatrix;
+  let cells: Cell[];
+  const events: ReplicaEvent[] = [];
+  let missingCrdError = '';
+  const dir = scratch();
+  const target = (runId: string, serving = 'deployment', keep = false): KubernetesTarget =>
+    new KubernetesTarget({ client, namespace: NS, url: 'http://127.0.0.1:9', prometheusUrl: 'http://127.0.0.1:9', runId, slo: matrix.slo, keep, manifests: { serving: serving as 'deployment' }, pollMs: 250 });
+  const cell = (autoscaler: string): Cell => cells.find((c) => c.autoscaler.name === autoscaler)!;
+  const deployOpts = (c: Cell) => ({ cell: c, workload: matrix.workload, dir: join(dir, c.id), onEvent: (e: ReplicaEvent) => events.push(e) });
+
+  beforeAll(async () => {
+    cp = await ControlPlane.start({ logDir: join(dir, 'logs'), pods: true, hpaSyncPeriodMs: 2000 });
+    client = ClusterClient.load({ kubeconfig: cp.kubeconfig });
+    matrix = parseMatrix(matrixYaml('deployment'), 'k8s-target.yaml');
+    cells = expandCells(matrix);
+    // Before the CRDs are installed: what a cluster without KEDA says.
+    missingCrdError = await client.checkKinds('default', [{ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject' }]).then(() => '', (e: Error) => e.message);
+    for (const f of readdirSync(crdDir).filter((f) => f.endsWith('.yaml'))) {
+      const res = await cp.api('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', parse(readFileSync(join(crdDir, f), 'utf8')));
+      expect([f, res.status]).toEqual([f, 201]);
+    }
+    await cp.fakeNode('kwok-h100-0', { labels: { 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' } });
+    // Objects that are not this run's: teardown must leave every one of them alone.
+    await cp.api('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
+    await cp.api('POST', `/api/v1/namespaces/${NS}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'users-own' }, data: { a: '1' } });
+    await cp.api('POST', `/api/v1/namespaces/${NS}/configmaps`, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'another-run', labels: { 'app.kubernetes.io/managed-by': 'scalebench', 'scalebench.dev/run': 'some-other-run' } },
+    });
+    await cp.api('POST', `/apis/autoscaling/v2/namespaces/${NS}/horizontalpodautoscalers`, {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'users-hpa', labels: { 'app.kubernetes.io/managed-by': 'someone-else' } },
+      spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'users-app' }, minReplicas: 1, maxReplicas: 2, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }] },
+    });
+    // CRDs take a moment to be served.
+    await new Promise((r) => setTimeout(r, 2000));
+  }, 180_000);
+
+  afterAll(async () => {
+    await cp?.stop();
+  });
+
+  it('names what to install when a CRD is missing', () => {
+    expect(missingCrdError).toContain('does not serve ScaledObject (keda.sh/v1alpha1): install KEDA');
+  });
+
+  it('says the API server is unreachable, with the address and what to check', async () => {
+    const file = join(dir, 'kubeconfig-unreachable');
+    writeFileSync(file, readFileSync(cp.kubeconfig, 'utf8').replace(/https:\/\/127\.0\.0\.1:\d+/, 'https://127.0.0.1:1'));
+    const t = new KubernetesTarget({ client: ClusterClient.load({ kubeconfig: file }), namespace: NS, url: 'http://x', prometheusUrl: 'http://x', runId: 'r', slo: {} });
+    await expect(t.preflight([{ apiVersion: 'apps/v1', kind: 'Deployment' }])).rejects.toThrow(/the API server at https:\/\/127\.0\.0\.1:1 is unreachable .*check target\.context/);
+  });
+
+  it('names the verbs and resources RBAC refuses, and how to grant them', async () => {
+    const t = new KubernetesTarget({ client: ClusterClient.load({ kubeconfig: cp.kubeconfigFor(cp.nobodyToken, 'nobody') }), namespace: NS, url: 'http://x', prometheusUrl: 'http://x', runId: 'r', slo: {}, createNamespace: false });
+    await expect(t.preflight([{ apiVersion: 'apps/v1', kind: 'Deployment' }, { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' }])).rejects.toThrow(
+      /may not get deployments\.apps, list deployments\.apps, patch deployments\.apps, delete deployments\.apps, get horizontalpodautoscalers\.autoscaling.* in namespace "bench": grant them with a Role and RoleBinding/,
+    );
+  });
+
+  describe('one run: cells applied, switched, sampled and torn down by label', () => {
+    let t: KubernetesTarget;
+    beforeAll(() => {
+      t = target('run-1');
+    });
+
+    it('applies the HPA cell server-side with the run and cell labels, and waits until its pods are ready', async () => {
+      const c = cell('waiting');
+      await t.deploy(deployOpts(c));
+      await t.waitReady(60_000);
+      expect(t.counts()).toEqual({ desired: 2, current: 2, ready: 2 });
+      const objects = await t.listRun();
+      expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+        'ConfigMap/llama8b-h100-waiting-dashboard',
+        'Deployment/llama8b-h100',
+        'HorizontalPodAutoscaler/llama8b-h100-waiting',
+        'PrometheusRule/llama8b-h100-waiting-slo',
+        'Service/llama8b-h100',
+        'ServiceMonitor/llama8b-h100',
+      ]);
+      for (const o of objects) {
+        expect(o.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'scalebench', 'scalebench.dev/run': 'run-1', 'scalebench.dev/cell': c.id });
+        const managers = ((o.metadata as { managedFields?: Array<{ manager: string; operation: string }> }).managedFields ?? []).filter((m) => m.operation === 'Apply').map((m) => m.manager);
+        expect(managers).toEqual(['scalebench']);
+      }
+      expect(existsSync(join(dir, c.id, 'manifests', 'hpa.yaml'))).toBe(true);
+      expect(t.selector()).toBe(`namespace="${NS}",pod=~"llama8b-h100-.*"`);
+    }, 90_000);
+
+    it('samples desired replicas from the HPA: the real controller holds them within its bounds', async () => {
+      // No adapter serves the metric here: the HPA reports it cannot read it and keeps the replicas (min 1, max 4).
+      const hpa = await client.read('autoscaling/v2', 'HorizontalPodAutoscaler', NS, 'llama8b-h100-waiting');
+      expect((hpa?.spec as { maxReplicas: number }).maxReplicas).toBe(4);
+      await new Promise((r) => setTimeout(r, 1500));
+      const c = t.counts();
+      expect(c.current).toBe(2);
+      expect(c.desired).toBeGreaterThanOrEqual(1);
+      expect(c.desired).toBeLessThanOrEqual(4);
+    }, 30_000);
+
+    it('switches to the KEDA cell: the HPA goes, the ScaledObject comes, the workload is reset to its start', async () => {
+      t.scale(3);
+      await new Promise((r) => setTimeout(r, 1500));
+      const c = cell('keda');
+      await t.deploy(deployOpts(c));
+      await t.waitReady(60_000);
+      const kinds = (await t.listRun()).map((o) => `${o.kind}/${o.metadata.name}`).sort();
+      expect(kinds).toContain('ScaledObject/llama8b-h100-keda');
+      expect(kinds).not.toContain('HorizontalPodAutoscaler/llama8b-h100-waiting');
+      expect(kinds).not.toContain('PrometheusRule/llama8b-h100-waiting-slo');
+      expect(kinds).toContain('PrometheusRule/llama8b-h100-keda-slo');
+      expect(t.counts()).toEqual({ desired: 2, current: 2, ready: 2 });
+      expect((await client.readScale(NS, 'llama8b-h100'))?.spec).toBe(2);
+    }, 90_000);
+
+    it('scales the fixed cell through the scale subresource and waits for the new pods', async () => {
+      await t.deploy(deployOpts(cell('fixed')));
+      t.scale(3);
+      await new Promise((r) => setTimeout(r, 500));
+      await t.waitReady(60_000);
+      expect(t.counts()).toEqual({ desired: 3, current: 3, ready: 3 });
+    }, 90_000);
+
+    it('tears down by label only: every object of the run goes, nothing else is touched', async () => {
+      await t.close();
+      expect(await t.listRun()).toEqual([]);
+      const names = async (path: string) => ((await cp.api('GET', path)).body as { items: Array<{ metadata: { name: string } }> }).items.map((i) => i.metadata.name).sort();
+      expect(await names(`/api/v1/namespaces/${NS}/configmaps`)).toEqual(expect.arrayContaining(['another-run', 'users-own']));
+      expect(await names(`/apis/autoscaling/v2/namespaces/${NS}/horizontalpodautoscalers`)).toEqual(['users-hpa']);
+      expect(await names(`/apis/apps/v1/namespaces/${NS}/deployments`)).toEqual([]);
+    }, 60_000);
+  });
+
+  it('--keep leaves the last cell deployed', async () => {
+    const t = target('run-keep', 'deployment', true);
+    await t.deploy(deployOpts(cell('keda')));
+    await t.waitReady(60_000);
+    await t.close();
+    expect((await t.listRun()).map((o) => o.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'PrometheusRule', 'ScaledObject', 'Service', 'ServiceMonitor']);
+    expect(await t.removeRun()).toBe(6);
+  }, 90_000);
+
+  it('applies an InferenceService (accepted by the CRD schema) and, with no KServe controller, names why it is not ready', async () => {
+    const m = parseMatrix(matrixYaml('kserve'), 'k8s-target.yaml');
+    const c = expandCells(m).find((x) => x.autoscaler.name === 'keda')!;
+    const t = target('run-kserve', 'kserve');
+    await t.deploy(deployOpts(c));
+    const isvc = await client.read('serving.kserve.io/v1beta1', 'InferenceService', NS, 'llama8b-h100');
+    expect(isvc?.metadata.labels).toMatchObject({ 'scalebench.dev/run': 'run-kserve' });
+    expect((isvc?.metadata.annotations ?? {})['serving.kserve.io/autoscalerClass']).toBe('keda');
+    await expect(t.waitReady(2000)).rejects.toThrow(/0 of 0 replicas ready .*InferenceService llama8b-h100: no status yet \(is the KServe controller running\?\)/);
+    expect(await t.removeRun()).toBeGreaterThan(0);
+    expect(await client.read('serving.kserve.io/v1beta1', 'InferenceService', NS, 'llama8b-h100')).toBeUndefined();
+  }, 60_000);
+});
+
+describe('HPA status and quantities, as the target reads them', () => {
+  it('parses Kubernetes quantities (apimachinery resource.Quantity suffixes)', () => {
+    expect(parseQuantity('1500m')).toBe(1.5);
+    expect(parseQuantity('2')).toBe(2);
+    expect(parseQuantity('1Ki')).toBe(1024);
+    expect(parseQuantity('3k')).toBe(3000);
+    expect(parseQuantity('bogus')).toBeNull();
+    expect(parseQuantity(undefined)).toBeNull();
+  });
+
+  it('maps status.currentMetrics to metric values, CPU utilisation apart', () => {
+    const seen = hpaMetricValues({
+      currentMetrics: [
+        { type: 'Pods', pods: { metric: { name: 'vllm_num_requests_waiting' }, current: { averageValue: '2500m' } } },
+        { type: 'External', external: { metric: { name: 's0-prometheus' }, current: { averageValue: '7' } } },
+        { type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: 83 } } },
+      ],
+    });
+    expect(seen).toEqual({ values: { vllm_num_requests_waiting: 2.5, 's0-prometheus': 7, cpu_utilization: 83 }, cpuUtilization: 83 });
+  });
+});
