@@ -1,0 +1,131 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ResolvedDeployment, ResolvedWorkload } from '../../matrix/types.js';
+import { freePort, sleep } from '../../util/ports.js';
+import { LocalPrometheus } from '../local/prometheus.js';
+import { Replica } from '../local/replica.js';
+import { RouterProcess } from '../local/router.js';
+import { simArgs } from '../local/sim-args.js';
+import type { ClusterClient } from './cluster-client.js';
+
+export interface KwokBackingOptions {
+  client: ClusterClient;
+  namespace: string;
+  /** Pods whose name starts with this (the Deployment's name and a dash) are backed. */
+  podPrefix: string;
+  /** What each backing simulator serves (latencies from the deployment, as on the local target). */
+  deployment: ResolvedDeployment;
+  workload: ResolvedWorkload;
+  simBinary: string;
+  prometheusBinary: string;
+  routerBinary: string;
+  scrapeIntervalMs: number;
+  logDir: string;
+  /** How often the pods are listed. @default 500 ms */
+  pollMs?: number;
+}
+
+/**
+ * The cluster tier's data plane. kwok makes a Deployment's pods Running
+ * without a kubelet, but nothing serves behind them: for each Running pod this
+ * starts a simulator process on a loopback port, scraped by a real Prometheus
+ * with the pod's namespace and name as labels (what a ServiceMonitor would
+ * give), and routed to by the router. A pod that goes (scale-down, deletion)
+ * takes its process with it. The HPA, the adapter and the scheduler are the
+ * cluster's own; only the kubelet's part is played here.
+ */
+export class KwokBacking {
+  private readonly replicas = new Map<string, Replica>();
+  private stopped = false;
+  private loop?: Promise<void>;
+  private seq = 0;
+
+  private constructor(
+    private readonly o: KwokBackingOptions,
+    readonly prometheus: LocalPrometheus,
+    readonly router: RouterProcess,
+  ) {}
+
+  static async start(o: KwokBackingOptions): Promise<KwokBacking> {
+    mkdirSync(o.logDir, { recursive: true });
+    const prometheus = await LocalPrometheus.start(o.prometheusBinary, o.scrapeIntervalMs, join(o.logDir, 'prometheus.log'));
+    let router: RouterProcess;
+    try {
+      router = await RouterProcess.start(o.routerBinary, join(o.logDir, 'router.log'));
+    } catch (err) {
+      await prometheus.stop();
+      throw err;
+    }
+    const b = new KwokBacking(o, prometheus, router);
+    b.loop = b.run();
+    return b;
+  }
+
+  get url(): string {
+    return this.router.url;
+  }
+
+  get prometheusUrl(): string {
+    return this.prometheus.url;
+  }
+
+  /** Pod names with a live backing process. */
+  backed(): string[] {
+    return [...this.replicas.keys()].sort();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await this.reconcile();
+      } catch {
+        // The API server being briefly slow is not fatal here: the next round retries.
+      }
+      await sleep(this.o.pollMs ?? 500);
+    }
+  }
+
+  private async reconcile(): Promise<void> {
+    const pods = await this.o.client.list('v1', 'Pod', this.o.namespace);
+    const running = new Set(
+      pods
+        .filter((p) => p.metadata.name.startsWith(this.o.podPrefix))
+        .filter((p) => (p.status as { phase?: string } | undefined)?.phase === 'Running' && !(p.metadata as { deletionTimestamp?: string }).deletionTimestamp)
+        .map((p) => p.metadata.name),
+    );
+    for (const name of running) if (!this.replicas.has(name) && !this.stopped) await this.back(name);
+    for (const [name, r] of this.replicas) {
+      if (!running.has(name)) {
+        this.replicas.delete(name);
+        await r.kill();
+      }
+    }
+    this.publish();
+  }
+
+  private async back(pod: string): Promise<void> {
+    const port = await freePort();
+    const r = await Replica.start(
+      { name: pod, command: this.o.simBinary, args: simArgs(this.o.deployment, this.o.workload, port, ++this.seq), port, readyPath: '/health/ready', logDir: this.o.logDir },
+      () => this.publish(),
+    );
+    r.onPhase = () => this.publish();
+    this.replicas.set(pod, r);
+  }
+
+  private publish(): void {
+    if (this.stopped) return;
+    const live = [...this.replicas.values()].filter((r) => r.phase !== 'gone');
+    this.prometheus.setTargets(live.map((r) => ({ address: r.address, labels: { namespace: this.o.namespace, pod: r.name } })));
+    void this.router.setRoutes(live.filter((r) => r.routable).map((r) => ({ name: r.name, addr: r.address }))).catch(() => undefined);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.loop;
+    for (const r of this.replicas.values()) await r.kill();
+    this.replicas.clear();
+    await this.router.stop();
+    await this.prometheus.stop();
+  }
+}
