@@ -28,7 +28,7 @@ deployments:
     cpu_request: 200m
     simulator: { ttft: 30ms, itl: 10ms, startup: 20s }
 autoscalers:
-  - { name: cpu, kind: hpa-cpu, target_utilization: 30 }
+  - { name: cpu, kind: hpa-cpu, target_utilization: 45 }
   - { name: queue, kind: hpa-custom, metric: "vllm:num_requests_waiting", target: 5 }
   - { name: keda, kind: keda, query: 'sum(vllm:num_requests_waiting{namespace="scalebench"})', threshold: 5, min_replicas: 1 }
 load: { shape: step, low: 0.1, users: [24], duration: 8m, settle: 10m }

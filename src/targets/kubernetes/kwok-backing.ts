@@ -1,10 +1,8 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ResolvedDeployment, ResolvedWorkload } from '../../matrix/types.js';
 import { freePort, sleep } from '../../util/ports.js';
 import { LocalPrometheus } from '../local/prometheus.js';
 import { Replica } from '../local/replica.js';
-import { RouterProcess } from '../local/router.js';
+import { RouterProcess, startPrometheusAndRouter } from '../local/router.js';
 import { simArgs } from '../local/sim-args.js';
 import type { ClusterClient } from './cluster-client.js';
 
@@ -47,16 +45,8 @@ export class KwokBacking {
   ) {}
 
   static async start(o: KwokBackingOptions): Promise<KwokBacking> {
-    mkdirSync(o.logDir, { recursive: true });
-    const prometheus = await LocalPrometheus.start(o.prometheusBinary, o.scrapeIntervalMs, join(o.logDir, 'prometheus.log'));
-    let router: RouterProcess;
-    try {
-      router = await RouterProcess.start(o.routerBinary, join(o.logDir, 'router.log'));
-    } catch (err) {
-      await prometheus.stop();
-      throw err;
-    }
-    const b = new KwokBacking(o, prometheus, router);
+    const { prom, router } = await startPrometheusAndRouter(o);
+    const b = new KwokBacking(o, prom, router);
     b.loop = b.run();
     return b;
   }

@@ -9,7 +9,7 @@ import type { AutoscalerHandle, DeployOptions, ReplicaCounts, ReplicaEvent, Targ
 import { AutoscalerLoop } from './autoscaler-loop.js';
 import { LocalPrometheus } from './prometheus.js';
 import { Replica } from './replica.js';
-import { RouterProcess } from './router.js';
+import { RouterProcess, startPrometheusAndRouter } from './router.js';
 import { customArgs, simArgs } from './sim-args.js';
 
 /** The namespace label local replicas carry, as pods in a cluster would. */
@@ -62,15 +62,7 @@ export class LocalTarget implements Target {
   ) {}
 
   static async open(opts: LocalTargetOptions): Promise<LocalTarget> {
-    mkdirSync(opts.logDir, { recursive: true });
-    const prom = await LocalPrometheus.start(opts.prometheusBinary, opts.scrapeIntervalMs, join(opts.logDir, 'prometheus.log'));
-    let router: RouterProcess;
-    try {
-      router = await RouterProcess.start(opts.routerBinary, join(opts.logDir, 'router.log'));
-    } catch (err) {
-      await prom.stop();
-      throw err;
-    }
+    const { prom, router } = await startPrometheusAndRouter(opts);
     return new LocalTarget(opts, prom, router);
   }
 

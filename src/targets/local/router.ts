@@ -1,4 +1,7 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
+import { LocalPrometheus } from './prometheus.js';
 import { UserError } from '../../util/errors.js';
 import { freePort, sleep } from '../../util/ports.js';
 import { startProc, type Proc } from '../../util/proc.js';
@@ -98,5 +101,21 @@ export class RouterProcess {
 
   async stop(): Promise<void> {
     await this.proc.stop(2000);
+  }
+}
+
+/**
+ * The data plane's shared pieces: a Prometheus scraping through file-based
+ * discovery and the router, logs in logDir (Prometheus is stopped again if
+ * the router cannot start).
+ */
+export async function startPrometheusAndRouter(o: { prometheusBinary: string; routerBinary: string; scrapeIntervalMs: number; logDir: string }): Promise<{ prom: LocalPrometheus; router: RouterProcess }> {
+  mkdirSync(o.logDir, { recursive: true });
+  const prom = await LocalPrometheus.start(o.prometheusBinary, o.scrapeIntervalMs, join(o.logDir, 'prometheus.log'));
+  try {
+    return { prom, router: await RouterProcess.start(o.routerBinary, join(o.logDir, 'router.log')) };
+  } catch (err) {
+    await prom.stop();
+    throw err;
   }
 }
