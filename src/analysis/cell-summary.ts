@@ -80,6 +80,11 @@ class TokenStats {
   mean(): number {
     return this.sum / this.n;
   }
+  merge(o: { n: number; sum: number; sumSq: number }): void {
+    this.n += o.n;
+    this.sum += o.sum;
+    this.sumSq += o.sumSq;
+  }
   stdev(): number {
     return this.n < 2 ? 0 : Math.sqrt(Math.max(0, (this.sumSq - (this.sum * this.sum) / this.n) / (this.n - 1)));
   }
@@ -92,6 +97,21 @@ class TokenStats {
  * inter-token gap 4 bytes (float32, ample for milliseconds to 3 decimals).
  * The point passed to add() is not kept.
  */
+/** A PointAccumulator's contents as data (structured-clone and transfer friendly). */
+export interface AccumulatorState {
+  t: Float64Array;
+  ttft: Float64Array;
+  tpot: Float64Array;
+  e2e: Float64Array;
+  ok: Uint8Array;
+  itl: Float32Array;
+  prompt: { n: number; sum: number; sumSq: number };
+  output: { n: number; sum: number; sumSq: number };
+  kinds: Array<[string, number]>;
+  meeting: number;
+  firstStartMs: number;
+}
+
 export class PointAccumulator {
   /** Main-phase requests, by arrival order: start (ms since the epoch), latencies in ms (NaN: none), ok (1/0). */
   readonly t = new Column(Float64Array);
@@ -135,6 +155,35 @@ export class PointAccumulator {
     if (p.output_tokens !== null) this.output.add(p.output_tokens);
     if (p.prompt_tokens !== null) this.prompt.add(p.prompt_tokens);
     if (this.hasSlo && meetsSlo(p, this.slo)) this.meeting++;
+  }
+
+  /**
+   * What has been accumulated, as plain data with typed arrays (copies, cut to
+   * length): what a worker thread posts back for merge().
+   */
+  exportState(): AccumulatorState {
+    return {
+      t: this.t.view().slice(), ttft: this.ttft.view().slice(), tpot: this.tpot.view().slice(), e2e: this.e2e.view().slice(),
+      ok: this.ok.view().slice(), itl: this.itl.view().slice(),
+      prompt: { n: this.prompt.n, sum: this.prompt.sum, sumSq: this.prompt.sumSq },
+      output: { n: this.output.n, sum: this.output.sum, sumSq: this.output.sumSq },
+      kinds: [...this.kinds.entries()], meeting: this.meeting, firstStartMs: this.firstStartMs,
+    };
+  }
+
+  /** Appends another accumulator's state, as if its points had been added after these (file order kept). */
+  merge(s: AccumulatorState): void {
+    this.t.append(s.t);
+    this.ttft.append(s.ttft);
+    this.tpot.append(s.tpot);
+    this.e2e.append(s.e2e);
+    this.ok.append(s.ok);
+    this.itl.append(s.itl);
+    this.prompt.merge(s.prompt);
+    this.output.merge(s.output);
+    for (const [k, n] of s.kinds) this.kinds.set(k, (this.kinds.get(k) ?? 0) + n);
+    this.meeting += s.meeting;
+    this.firstStartMs = Math.min(this.firstStartMs, s.firstStartMs);
   }
 
   /** The summary of what was added; may be called again after more points. */

@@ -28,6 +28,13 @@ export class Column<T extends TypedArray> {
     this.length = at;
   }
 
+  /** Appends every value of a typed array (one copy). */
+  append(values: ArrayLike<number>): void {
+    if (this.length + values.length > this.data.length) this.grow(this.length + values.length);
+    this.data.set(values as never, this.length);
+    this.length += values.length;
+  }
+
   private grow(atLeast: number): void {
     let size = this.data.length * 2;
     while (size < atLeast) size *= 2;

@@ -4,7 +4,7 @@
  * child process so that its peak memory (maxRSS) is the analysis alone.
  */
 import { execFile } from 'node:child_process';
-import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, createWriteStream, fsyncSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { promisify } from 'node:util';
@@ -80,6 +80,10 @@ export async function generateRun(root: string, points = BENCH_POINTS): Promise<
   if (batch.length) out.write(`${batch.join('\n')}\n`);
   out.end();
   await once(out, 'finish');
+  // On disk before the measurement, so the kernel's write-back does not run during it.
+  const fd = openSync(join(cellDir, 'points.jsonl'), 'r+');
+  fsyncSync(fd);
+  closeSync(fd);
   const samples: string[] = [];
   for (let s = 0; s <= durationMs / 1000; s++) {
     const r = s > 200 && s < 420 ? 3 : 1;

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeCell, lagRange, loadStartOf, type CellAnalysis } from '../analysis/cell-analysis.js';
-import { PointAccumulator, type ClientSummary } from '../analysis/cell-summary.js';
+import type { ClientSummary } from '../analysis/cell-summary.js';
+import { accumulatePoints } from '../analysis/points-parallel.js';
 import { setOverProvisioning } from '../analysis/run-analysis.js';
 import type { CellEvent } from '../analysis/scaling.js';
 import { sloWindows, type SloWindow } from '../analysis/windows.js';
@@ -9,7 +10,6 @@ import type { Cell } from '../matrix/types.js';
 import type { Sample } from '../metrics/sampler.js';
 import { gpuCatalog } from '../recommend/catalog.js';
 import { readJson, readJsonl } from '../results/files.js';
-import { forEachPoint } from '../results/point-lines.js';
 import type { RunDir, RunRecord } from '../results/run-dir.js';
 import type { CellResult } from '../runner/cell.js';
 
@@ -32,8 +32,7 @@ export interface RunAnalysis {
  */
 export function streamClient(file: string, cell: Cell, matrixSlo: RunRecord['matrix']['slo'], loadStart: number | undefined, windowMs: number): { client: ClientSummary; windows: SloWindow[] } | undefined {
   if (!existsSync(file)) return undefined;
-  const acc = new PointAccumulator(matrixSlo, cell.load.durationMs);
-  forEachPoint(file, (p) => acc.add(p));
+  const acc = accumulatePoints(file, matrixSlo, cell.load.durationMs);
   const range = loadStart !== undefined ? lagRange(cell, loadStart) : undefined;
   return { client: acc.summary(), windows: range ? sloWindows(acc, range.fromMs, range.toMs, windowMs, matrixSlo) : [] };
 }

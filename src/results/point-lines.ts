@@ -155,6 +155,50 @@ function decodeFlat(b: Buffer, start: number, end: number): boolean {
   }
 }
 
+/** Reads the next part of a byte range (range.start advances); 0 at its end. */
+function readRange(fd: number, buf: Buffer, at: number, range: { start: number; end: number }): number {
+  const want = Math.min(buf.length - at, range.end - range.start);
+  if (want <= 0) return 0;
+  const n = readSync(fd, buf, at, want, range.start);
+  range.start += n;
+  return n;
+}
+
+/**
+ * Splits a file into `parts` byte ranges that each begin at a line's start
+ * (each cut moved forward to just after a newline), in file order: the first
+ * about firstShare of the file, the others equal.
+ */
+export function lineRanges(path: string, size: number, parts: number, firstShare = 1 / parts): Array<{ start: number; end: number }> {
+  const cuts = [0];
+  const fd = openSync(path, 'r');
+  try {
+    const probe = Buffer.allocUnsafe(1 << 16);
+    for (let i = 1; i < parts; i++) {
+      const share = firstShare + ((1 - firstShare) * (i - 1)) / (parts - 1);
+      let at = Math.max(cuts[cuts.length - 1]!, Math.floor(size * share));
+      for (;;) {
+        const n = readSync(fd, probe, 0, probe.length, at);
+        if (n === 0) {
+          at = size;
+          break;
+        }
+        const nl = probe.indexOf(10);
+        if (nl >= 0 && nl < n) {
+          at += nl + 1;
+          break;
+        }
+        at += n;
+      }
+      cuts.push(Math.min(at, size));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  cuts.push(size);
+  return cuts.slice(0, -1).map((start, i) => ({ start, end: cuts[i + 1]! })).filter((r) => r.end > r.start);
+}
+
 /** JSON.parse's view of a line, as a RawPoint (the fallback for lines the fast decoder leaves). */
 function parsed(text: string): RawPoint {
   const o = JSON.parse(text) as Partial<RawPoint>;
@@ -172,7 +216,7 @@ function parsed(text: string): RawPoint {
  * mid-write) is skipped; an unreadable line elsewhere throws with its number.
  * A missing file has no points. Returns the number of points.
  */
-export function forEachPoint(path: string, fn: (p: RawPoint) => void, chunkBytes = 1 << 20): number {
+export function forEachPoint(path: string, fn: (p: RawPoint) => void, chunkBytes = 1 << 20, range?: { start: number; end: number }): number {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -201,7 +245,7 @@ export function forEachPoint(path: string, fn: (p: RawPoint) => void, chunkBytes
         buf.copy(bigger, 0, 0, have);
         buf = bigger;
       }
-      const n = readSync(fd, buf, have, buf.length - have, null);
+      const n = range ? readRange(fd, buf, have, range) : readSync(fd, buf, have, buf.length - have, null);
       const end = have + n;
       let start = 0;
       for (let nl = buf.indexOf(10, 0); nl >= 0 && nl < end; nl = buf.indexOf(10, start)) {
