@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { RawPoint } from '../analysis/cell-summary.js';
 
 /** The fields of RawPoint the decoder fills, by id (0: a field it skips). */
@@ -153,6 +153,32 @@ function decodeFlat(b: Buffer, start: number, end: number): boolean {
     if (c === RBRACE) return pos === end;
     if (c !== COMMA) return false;
   }
+}
+
+/**
+ * The points of the complete lines from byte `from` on (a file being written:
+ * its unterminated last line waits for the next call). Returns the offset to
+ * pass next time.
+ */
+export function forEachNewPoint(path: string, from: number, fn: (p: RawPoint) => void): number {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return from;
+  }
+  let end = from;
+  try {
+    const size = fstatSync(fd).size;
+    const tail = Buffer.allocUnsafe(Math.min(1 << 16, size - from));
+    const n = tail.length ? readSync(fd, tail, 0, tail.length, size - tail.length) : 0;
+    const nl = tail.lastIndexOf(10, n - 1);
+    if (nl >= 0) end = size - tail.length + nl + 1;
+  } finally {
+    closeSync(fd);
+  }
+  if (end > from) forEachPoint(path, fn, 1 << 20, { start: from, end });
+  return end;
 }
 
 /** Reads the next part of a byte range (range.start advances); 0 at its end. */

@@ -77,8 +77,8 @@ export interface ExecuteOptions {
   kubeconfig?: string;
 }
 
-/** The target a matrix names: the local processes, or a cluster through its kubeconfig. */
-async function openTarget(o: ExecuteOptions): Promise<Target> {
+/** The target a run directory's matrix names: the local processes, or a cluster through its kubeconfig. */
+export async function openTarget(o: Pick<ExecuteOptions, 'dir' | 'tools' | 'keep' | 'kubeconfig'>): Promise<Target> {
   const matrix = o.dir.record.matrix;
   const t = matrix.target;
   if (t.kind === 'local') {

@@ -3,12 +3,12 @@ import { judgePoint } from '../analysis/capacity.js';
 import { expandCells } from '../matrix/expand.js';
 import type { Cell, ResolvedDeployment, ResolvedLoad, ResolvedMatrix } from '../matrix/types.js';
 import { writeReport } from '../report/write.js';
-import { forEachPoint } from '../results/point-lines.js';
+import { forEachNewPoint } from '../results/point-lines.js';
 import { RunDir } from '../results/run-dir.js';
 import { CellInterrupted, runCell, type CellResult } from '../runner/cell.js';
 import type { Progress } from '../runner/progress.js';
-import { localTools, newRunRecord } from '../runner/run.js';
-import { LocalTarget } from '../targets/local/local-target.js';
+import { localTools, newRunRecord, openTarget } from '../runner/run.js';
+import type { Target } from '../targets/target.js';
 import { UserError } from '../util/errors.js';
 import { setProcessJournal } from '../util/proc.js';
 import { clearlyFailing, nextStep, type Probe, type SearchBounds, type SearchStep, type SoFar } from './bisect.js';
@@ -54,9 +54,11 @@ export function searchMatrix(m: ResolvedMatrix, name: string): { matrix: Resolve
 
 /** Tails a cell's points once a second and aborts when the level is clearly failing. */
 function watchEarlyStop(file: string, m: ResolvedMatrix, stop: AbortController): () => void {
+  // The points so far, read incrementally: each tick takes only the lines written since the last.
+  const s: SoFar = { ttft: [], tpot: [], e2e: [], requests: 0, errors: 0 };
+  let offset = 0;
   const timer = setInterval(() => {
-    const s: SoFar = { ttft: [], tpot: [], e2e: [], requests: 0, errors: 0 };
-    forEachPoint(file, (p) => {
+    offset = forEachNewPoint(file, offset, (p) => {
       if (p.phase !== 'main') return;
       s.requests++;
       if (!p.ok) s.errors++;
@@ -99,10 +101,9 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   const probes: SearchOutcome['probes'] = [];
   const cells: Cell[] = [];
   let result: SearchOutcome['result'] = { kind: 'interrupted' };
-  let target: LocalTarget | undefined;
+  let target: Target | undefined;
   try {
-    if (matrix.target.kind !== 'local') throw new Error('unreachable: searchMatrix refuses other targets');
-    target = await LocalTarget.open({ simBinary: tools.sim, prometheusBinary: tools.prometheus, routerBinary: tools.router, scrapeIntervalMs: matrix.target.scrapeIntervalMs, logDir: join(dir.root, 'logs') });
+    target = await openTarget({ dir, tools });
     for (;;) {
       const step = nextStep(probes, bounds);
       if (step.kind !== 'probe') {

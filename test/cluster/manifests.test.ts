@@ -7,6 +7,7 @@ import { admissionPolicies } from '../../src/manifests/admission-policies.js';
 import type { K8sObject, ServingForm } from '../../src/manifests/types.js';
 import { loadMatrix } from '../../src/matrix/load.js';
 import { clusterCache, ControlPlane, missingBinaries } from '../../src/targets/kubernetes/control-plane.js';
+import { pluralOf } from '../../src/targets/kubernetes/kubernetes-target.js';
 import { projectRoot } from '../../src/util/tools.js';
 import { scratch } from '../integration/helpers.js';
 
@@ -17,10 +18,9 @@ if (missing.length) process.stdout.write(`cluster tier (manifests) skipped: ${mi
 const crdDir = resolve(projectRoot, '..', 'shared', 'crds');
 
 const groupPath = (apiVersion: string): string => (apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`);
-const plural = (kind: string): string => (kind.endsWith('y') ? `${kind.slice(0, -1)}ies`.toLowerCase() : `${kind}s`.toLowerCase());
 function pathOf(o: K8sObject): string {
   const ns = o.metadata.namespace ? `/namespaces/${o.metadata.namespace}` : '';
-  return `${groupPath(o.apiVersion)}${ns}/${plural(o.kind)}`;
+  return `${groupPath(o.apiVersion)}${ns}/${pluralOf(o.kind)}`;
 }
 
 describe.skipIf(missing.length > 0)('generated manifests on a real API server', () => {

@@ -48,7 +48,6 @@ const key = (o: Pick<K8sObject, 'kind' | 'metadata'>): string => `${o.kind}/${o.
 
 interface Current {
   spec: ServingSpec;
-  objects: K8sObject[];
   /** The Deployment whose scale is the replica count (KServe's raw mode: `<isvc>-predictor`). */
   scaled: string;
   /** The HPA that scales it: ours, KEDA's `keda-hpa-<scaledobject>`, or none. */
@@ -79,6 +78,7 @@ export class KubernetesTarget implements Target {
   private lastDesired?: number;
   private lastStatusKey = '';
   private readyPods = new Set<string>();
+  private lastReady = 0;
 
   constructor(private readonly o: KubernetesTargetOptions) {}
 
@@ -175,12 +175,15 @@ export class KubernetesTarget implements Target {
 
     const scaled = scaledDeploymentName(spec);
     for (const o of objects) await this.o.client.apply(o);
-    this.current = { spec, objects, scaled, hpa: hpaName(spec, cell.autoscaler) };
+    this.current = { spec, scaled, hpa: hpaName(spec, cell.autoscaler) };
     this.onEvent = opts.onEvent;
     this.onDecision = undefined;
     this.lastDesired = undefined;
     this.lastStatusKey = '';
     this.readyPods = new Set();
+    this.lastReady = 0;
+    // Until the first poll of this cell, nothing counts as settled.
+    this.counted = { desired: 0, current: 0, ready: 0 };
     // An HPA of an earlier cell may have moved spec.replicas: back to the start (the Deployment may not exist yet under KServe).
     if ((await this.o.client.readScale(this.o.namespace, scaled)) !== undefined) await this.o.client.setScale(this.o.namespace, scaled, spec.deployment.replicas.start);
     this.startPolling();
@@ -191,12 +194,11 @@ export class KubernetesTarget implements Target {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (signal?.aborted) return;
-      await this.poll();
-      const c = this.counted;
+      const c = this.counted; // kept current by the poller deploy() started
       const workloadReady = cur.spec.options.serving === 'deployment' ? true : await this.inferenceServiceReady();
       // Settled: the wanted replicas are ready and no extra ones are left over from an earlier cell.
       if (workloadReady && c.desired > 0 && c.ready >= c.desired && c.current === c.desired) return;
-      await sleep(500, signal).catch(() => undefined);
+      await sleep(this.o.pollMs ?? 1000, signal).catch(() => undefined);
     }
     throw new UserError(`kubernetes target: ${await this.notReadyReason(timeoutMs)}`);
   }
@@ -324,9 +326,12 @@ export class KubernetesTarget implements Target {
         this.onDecision({ kind: 'autoscaler', autoscaler: this.autoscaler.name, autoscalerKind: this.autoscaler.kind, loop: 'cluster', hpa: cur.hpa, metrics: this.hpaSeen, currentReplicas: hs.currentReplicas, desiredReplicas: hs.desiredReplicas });
       }
     }
-    const pods = await this.o.client.list('v1', 'Pod', this.o.namespace);
-    for (const p of pods) {
-      if (!p.metadata.name.startsWith(`${cur.scaled}-`) || this.readyPods.has(p.metadata.name)) continue;
+    // The pods are listed only when the ready count has grown, not every poll.
+    const grew = this.counted.ready > this.lastReady;
+    this.lastReady = this.counted.ready;
+    if (!grew) return;
+    for (const p of await this.podsOf(cur)) {
+      if (this.readyPods.has(p.metadata.name)) continue;
       const ready = ((p.status as { conditions?: Array<{ type: string; status: string; lastTransitionTime?: string }> } | undefined)?.conditions ?? []).find((c) => c.type === 'Ready' && c.status === 'True');
       if (!ready) continue;
       this.readyPods.add(p.metadata.name);
@@ -334,6 +339,11 @@ export class KubernetesTarget implements Target {
       const at = Date.parse(ready.lastTransitionTime ?? '');
       this.onEvent?.({ kind: 'replica-ready', pod: p.metadata.name, startupMs: Number.isFinite(created) && Number.isFinite(at) ? at - created : 0 });
     }
+  }
+
+  /** The pods of the scaled Deployment (its ReplicaSets name them `<deployment>-<hash>-<id>`). */
+  private async podsOf(cur: Current): Promise<K8sObject[]> {
+    return (await this.o.client.list('v1', 'Pod', this.o.namespace)).filter((p) => p.metadata.name.startsWith(`${cur.scaled}-`));
   }
 
   private async inferenceServiceReady(): Promise<boolean> {
@@ -354,8 +364,7 @@ export class KubernetesTarget implements Target {
       const bad = conds.filter((x) => x.status !== 'True').map((x) => `${x.type}=${x.status}${x.reason ? ` (${x.reason}${x.message ? `: ${x.message}` : ''})` : ''}`);
       parts.push(`InferenceService ${workloadName(cur.spec)}: ${bad.length ? bad.join(', ') : conds.length ? 'Ready' : 'no status yet (is the KServe controller running?)'}`);
     }
-    const pods = await this.o.client.list('v1', 'Pod', this.o.namespace, Object.entries(cur.spec.options.serving === 'deployment' ? { 'app.kubernetes.io/instance': workloadName(cur.spec) } : {}).map(([k, v]) => `${k}=${v}`).join(',') || undefined);
-    for (const p of pods.filter((p) => p.metadata.name.startsWith(`${cur.scaled}-`)).slice(0, 5)) {
+    for (const p of (await this.podsOf(cur)).slice(0, 5)) {
       const st = p.status as { phase?: string; conditions?: Array<{ type: string; status: string; reason?: string; message?: string }> } | undefined;
       const bad = (st?.conditions ?? []).filter((x) => x.status !== 'True').map((x) => `${x.type}=False${x.reason ? ` (${x.reason}${x.message ? `: ${x.message}` : ''})` : ''}`);
       if (bad.length || st?.phase !== 'Running') parts.push(`pod ${p.metadata.name}: ${st?.phase ?? 'no phase'}${bad.length ? `, ${bad.join(', ')}` : ''}`);
