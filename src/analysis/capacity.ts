@@ -1,3 +1,4 @@
+import { linearRegression } from 'simple-statistics';
 import type { ResolvedSlo } from '../matrix/types.js';
 import { round } from './stats.js';
 
@@ -119,14 +120,10 @@ export function crossing(pass: CurvePoint, fail: CurvePoint, slo: ResolvedSlo): 
 
 /** Least-squares line of one p95 against load: latency ≈ intercept + slope × load (undefined with fewer than two points). */
 export function fitLine(curve: readonly CurvePoint[], key: 'ttftP95Ms' | 'tpotP95Ms' | 'e2eP95Ms'): { slope: number; intercept: number } | undefined {
-  const pts = curve.flatMap((p) => (p[key] === undefined ? [] : [[p.load, p[key]!] as const]));
-  if (pts.length < 2) return undefined;
-  const mx = pts.reduce((s, [x]) => s + x, 0) / pts.length;
-  const my = pts.reduce((s, [, y]) => s + y, 0) / pts.length;
-  const sxx = pts.reduce((s, [x]) => s + (x - mx) ** 2, 0);
-  if (sxx === 0) return undefined;
-  const slope = pts.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0) / sxx;
-  return { slope: round(slope, 4), intercept: round(my - slope * mx, 3) };
+  const pts = curve.flatMap((p) => (p[key] === undefined ? [] : [[p.load, p[key]!]]));
+  if (pts.length < 2 || pts.every(([x]) => x === pts[0]![0])) return undefined;
+  const { m, b } = linearRegression(pts);
+  return { slope: round(m, 4), intercept: round(b, 3) };
 }
 
 const noise = (loads: number[] | undefined): string => (loads?.length ? `; lower loads that failed, taken as transients: ${loads.join(', ')}` : '');

@@ -50,11 +50,9 @@ export class Column<T extends TypedArray> {
 
   /** A Float64Array copy of the values at the indices `keep` accepts, in order. */
   filtered(keep: (i: number) => boolean): Float64Array {
-    let n = 0;
-    for (let i = 0; i < this.length; i++) if (keep(i)) n++;
-    const out = new Float64Array(n);
+    const out = new Float64Array(this.length);
     let j = 0;
     for (let i = 0; i < this.length; i++) if (keep(i)) out[j++] = this.data[i]!;
-    return out;
+    return out.subarray(0, j);
   }
 }

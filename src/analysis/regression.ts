@@ -1,5 +1,5 @@
 import { mannWhitney } from './mann-whitney.js';
-import { quantileSorted } from './stats.js';
+import { median } from './stats.js';
 
 /** How one metric is gated (a line of gates/*.yaml). */
 export interface GateRule {
@@ -32,10 +32,6 @@ export interface MetricComparison {
   reason: string;
 }
 
-function median(values: readonly number[]): number {
-  return quantileSorted([...values].sort((a, b) => a - b), 0.5)!;
-}
-
 const pct = (v: number): string => `${(v * 100).toFixed(1)} %`;
 
 /**
@@ -48,8 +44,8 @@ const pct = (v: number): string => `${(v * 100).toFixed(1)} %`;
  */
 export function compareMetric(base: readonly number[], cur: readonly number[], rule: GateRule): MetricComparison {
   if (base.length === 0 || cur.length === 0) throw new Error(`compareMetric ${rule.metric}: no values on one side`);
-  const b = median(base);
-  const c = median(cur);
+  const b = median(base)!;
+  const c = median(cur)!;
   const change = c - b;
   const relChange = b === 0 ? (change === 0 ? 0 : Math.sign(change) * Infinity) : change / Math.abs(b);
   const worse = rule.better === 'lower' ? change > 0 : change < 0;

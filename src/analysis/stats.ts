@@ -28,6 +28,11 @@ export interface Distribution {
   max?: number;
 }
 
+/** The median (type 7: the mean of the middle two for an even count); undefined when empty. The input is not changed. */
+export function median(values: readonly number[]): number | undefined {
+  return quantileSorted([...values].sort((a, b) => a - b), 0.5);
+}
+
 /**
  * Type-7 quantiles (as quantileSorted) of unsorted values, by selection
  * (Floyd-Rivest, simple-statistics' quickselect): O(n) per quantile instead of
@@ -46,7 +51,14 @@ export function quantilesInPlace(values: Values, qs: readonly number[]): Array<n
   // Selecting ascending ranks, each within what lies right of the previous one.
   let left = 0;
   for (const k of [...ranks].sort((a, b) => a - b)) {
-    quickselect(arr, k, left, n - 1);
+    if (k === left && k > 0) {
+      // The rank right after one just selected: the smallest of what lies right of it (one scan, no selection).
+      let m = k;
+      for (let i = k + 1; i < n; i++) if (arr[i]! < arr[m]!) m = i;
+      const v = arr[k]!;
+      arr[k] = arr[m]!;
+      arr[m] = v;
+    } else quickselect(arr, k, left, n - 1);
     left = k + 1;
   }
   return qs.map((q) => {

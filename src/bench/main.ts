@@ -19,7 +19,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { distribution, round } from '../analysis/stats.js';
+import { distribution, median, round } from '../analysis/stats.js';
 import type { RawPoint } from '../analysis/cell-summary.js';
 import { readJsonl } from '../results/files.js';
 import { benchAnalysis } from './analysis.js';
@@ -39,11 +39,6 @@ const SETTLE_MS = 3000;
 const CEILING_CONC = 8;
 const CEILING_S = 6;
 const CEILING_ROUNDS = 3;
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 const k6Env = { ...process.env, K6_NO_USAGE_REPORT: 'true', K6_AUTO_EXTENSION_RESOLUTION: 'false' };
 
@@ -160,8 +155,8 @@ async function main(): Promise<void> {
       k6Runs.push(await k6Ceiling(k6, dir, models, CEILING_S, CEILING_CONC, r));
       wrkRuns.push(await wrkCeiling(wrk, dir, models, CEILING_S, CEILING_CONC, r));
     }
-    const k6Rps = median(k6Runs);
-    const wrkRps = median(wrkRuns);
+    const k6Rps = median(k6Runs)!;
+    const wrkRps = median(wrkRuns)!;
 
     const rows: Array<[string, string]> = [
       ['router: requests direct / via router', `${direct.length} / ${routed.length}`],

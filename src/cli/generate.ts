@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { generateForMatrix } from '../manifests/from-matrix.js';
 import { kserveModes, monitorKinds, servingForms, type ManifestOptions, type KserveMode, type MonitorKind, type ServingForm } from '../manifests/types.js';
 import { streamYaml, writeManifests } from '../manifests/yaml.js';
-import { loadMatrix } from '../matrix/load.js';
+import { loadMatrix, parseMatrix } from '../matrix/load.js';
 import type { ResolvedMatrix } from '../matrix/types.js';
 import { isRecommendation, parseRecommendation } from '../recommend/recommendation-file.js';
 import { UserError } from '../util/errors.js';
@@ -37,9 +37,9 @@ export function loadGenerateInput(path: string): ResolvedMatrix {
   try {
     data = parse(text);
   } catch {
-    return loadMatrix(path); // positioned YAML errors
+    return parseMatrix(text, path); // positioned YAML errors
   }
-  return isRecommendation(data) ? parseRecommendation(text, path) : loadMatrix(path);
+  return isRecommendation(data) ? parseRecommendation(text, path) : parseMatrix(text, path);
 }
 
 /** A repeatable option's values, in order. */

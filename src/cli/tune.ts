@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { describeCapacity, judgePoint } from '../analysis/capacity.js';
 import { expandCells } from '../matrix/expand.js';
-import { writeProfiles } from '../recommend/profiles.js';
+import { curvePointOf, writeProfiles } from '../recommend/profiles.js';
 import { analyzeRun } from '../report/analyze-run.js';
 import { RunDir } from '../results/run-dir.js';
 import { nextMatrix } from '../tune/next-matrix.js';
@@ -27,7 +27,7 @@ export function tuneText(r: TuneResult, slo: Parameters<typeof judgePoint>[1], u
   const lines = [`${r.config.deployment} (${r.config.key})`];
   const header = ['load/replica', 'requests', 'ttft p95', 'tpot p95', 'e2e p95', 'rps/replica', 'running', 'waiting', 'verdict'];
   const rows = r.profile.curve.map((p) => {
-    const v = judgePoint({ load: p.load, requests: p.requests, errors: p.errors, ...(p.ttft_p95_ms !== undefined ? { ttftP95Ms: p.ttft_p95_ms } : {}), ...(p.tpot_p95_ms !== undefined ? { tpotP95Ms: p.tpot_p95_ms } : {}), ...(p.e2e_p95_ms !== undefined ? { e2eP95Ms: p.e2e_p95_ms } : {}) }, slo);
+    const v = judgePoint(curvePointOf(p), slo);
     return [String(p.load), String(p.requests), f(p.ttft_p95_ms), f(p.tpot_p95_ms), f(p.e2e_p95_ms), f(p.rps, 2), f(p.running, 2), f(p.waiting, 2), v.kind];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i]!.length)));

@@ -172,11 +172,18 @@ export class CrdSchemas {
   /** The schema of a kind, or undefined when none was given. */
   lookup(apiVersion: string, kind: string): CrdKind | undefined {
     const key = `${apiVersion}/${kind}`;
+    const known = this.kindsSeen.get(key);
+    if (known) return known;
     const e = this.entries.get(key);
     if (!e) return undefined;
+    // Prepared once per kind: the structural schema and the CEL count walk the whole (large) schema.
     const structural = toAjvSchema(e.schema, false, true);
-    return { group: e.group, version: e.version, kind: e.kind, crdName: e.crdName, origin: e.origin, celRules: countCel(e.schema), errors: (obj) => this.run(key, structural, obj) };
+    const k: CrdKind = { group: e.group, version: e.version, kind: e.kind, crdName: e.crdName, origin: e.origin, celRules: countCel(e.schema), errors: (obj) => this.run(key, structural, obj) };
+    this.kindsSeen.set(key, k);
+    return k;
   }
+
+  private readonly kindsSeen = new Map<string, CrdKind>();
 
   /**
    * Validates against the schema cut down to the top-level and spec fields

@@ -1,5 +1,5 @@
 import type { ResolvedAutoscaler, ResolvedBehavior, ResolvedDeployment } from '../matrix/types.js';
-import type { CheckIssue } from './checks.js';
+import { error, type CheckIssue } from './checks.js';
 
 /**
  * Pre-deploy checks of an autoscaler against the deployment it scales:
@@ -7,7 +7,6 @@ import type { CheckIssue } from './checks.js';
  * API's limits, and a KEDA query that returns one element.
  */
 
-const error = (field: string, message: string): CheckIssue => ({ severity: 'error', field, message });
 
 /** Aggregations that return at most one element when written without `by`/`without`. */
 const AGGREGATIONS = new Set(['sum', 'avg', 'min', 'max', 'count', 'group', 'stddev', 'stdvar', 'quantile', 'scalar', 'vector', 'absent']);

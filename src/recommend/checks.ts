@@ -19,7 +19,7 @@ export interface CheckIssue {
   message: string;
 }
 
-const error = (field: string, message: string): CheckIssue => ({ severity: 'error', field, message });
+export const error = (field: string, message: string): CheckIssue => ({ severity: 'error', field, message });
 
 /** Flags the generator sets from the deployment's own fields: giving them in extra_args as well is ambiguous. */
 const managedFlags = {

@@ -1,4 +1,5 @@
 import { compareAutoscalers, comparedMetrics, formatMean, formatValue } from './comparison.js';
+import { escapeHtml } from './html.js';
 import type { BenchmarkRecord } from './records.js';
 
 /**
@@ -6,10 +7,7 @@ import type { BenchmarkRecord } from './records.js';
  * characters as entities (a job summary renders HTML; a name must stay text).
  */
 export function mdText(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
+  return escapeHtml(text)
     .replace(/([\\`*_[\]|])/g, '\\$1')
     .replace(/\r?\n/g, ' ');
 }

@@ -52,7 +52,8 @@ export function renderReport(a: RunAnalysis): Record<ReportFile, string> {
     const price = a.prices[c.cell.deployment.gpu.type];
     return benchmarkRecord(c, { runId: run.id, createdAt: run.startedAt, matrix: run.matrix, ...(price !== undefined ? { gpuUsdPerHour: price } : {}) });
   });
-  const tableRows = a.cells.map((c) => records.find((r) => r.cell_id === c.cell.id) ?? stubRecord(run, c.cell, c.status));
+  const byCell = new Map(records.map((r) => [r.cell_id, r]));
+  const tableRows = a.cells.map((c) => byCell.get(c.cell.id) ?? stubRecord(run, c.cell, c.status));
   const series = a.cells.flatMap((c) => timeRows(c.cell, a.samples.get(c.cell.id) ?? []));
   const meta = runMeta(run, a.capacity);
   const title = `scalebench run ${run.id}: ${run.matrix.name}`;

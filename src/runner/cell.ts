@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { summarizePoints, type ClientSummary, type RawPoint } from '../analysis/cell-summary.js';
+import type { ClientSummary } from '../analysis/cell-summary.js';
+import { accumulatePoints } from '../analysis/points-parallel.js';
 import { round } from '../analysis/stats.js';
 import { k6WallMs, offeredAt } from '../load/k6-options.js';
 import { PointsTail, runK6 } from '../load/k6-process.js';
@@ -7,7 +8,7 @@ import type { Cell, ResolvedMatrix } from '../matrix/types.js';
 import { PromClient } from '../metrics/prom.js';
 import { gaugeSum } from '../metrics/promql.js';
 import { Sampler, type Sample } from '../metrics/sampler.js';
-import { JsonlWriter, readJsonl, writeJsonAtomic } from '../results/files.js';
+import { JsonlWriter, writeJsonAtomic } from '../results/files.js';
 import type { AutoscalerHandle, Target } from '../targets/target.js';
 import { sleep } from '../util/ports.js';
 import type { Progress } from './progress.js';
@@ -140,8 +141,8 @@ export async function runCell(o: RunCellOptions): Promise<CellResult> {
   }
 
   tail.poll();
-  const points = readJsonl<RawPoint>(join(dir, 'points.jsonl'));
-  const client = summarizePoints(points, matrix.slo, cell.load.durationMs);
+  // Streamed as the report reads it (never every point as an object).
+  const client = accumulatePoints(join(dir, 'points.jsonl'), matrix.slo, cell.load.durationMs).summary();
   const replicas = replicaStats(sampler?.samples ?? []);
   const result: CellResult = {
     id: cell.id,

@@ -1,5 +1,5 @@
 import type { CurvePoint } from '../analysis/capacity.js';
-import { quantileSorted, round } from '../analysis/stats.js';
+import { quantilesInPlace, round } from '../analysis/stats.js';
 import type { Sample } from '../metrics/sampler.js';
 
 /**
@@ -89,7 +89,7 @@ export class CurveBuilder {
 
   /** The curve, by load; rps counts the successful requests per replica-second spent at that load. */
   curve(): CurvePoint[] {
-    const p95 = (v: number[]): number | undefined => (v.length ? round(quantileSorted(v.sort((a, b) => a - b), 0.95)!, 2) : undefined);
+    const p95 = (v: number[]): number | undefined => (v.length ? round(quantilesInPlace(v, [0.95])[0]!, 2) : undefined);
     const mean = (v: number[]): number | undefined => (v.length ? round(v.reduce((s, x) => s + x, 0) / v.length, 3) : undefined);
     return [...this.bins.entries()]
       .sort(([a], [b]) => a - b)

@@ -1,12 +1,11 @@
 import { join } from 'node:path';
 import type { RunAnalysis } from '../report/analyze-run.js';
+import { loadStartOf } from '../analysis/cell-analysis.js';
 import { precisionOf } from '../report/records.js';
 import type { Cell, ResolvedDeployment, ResolvedMatrix } from '../matrix/types.js';
-import type { Sample } from '../metrics/sampler.js';
 import { deploymentParams } from '../recommend/candidates.js';
 import type { LatencyParams } from '../recommend/capacity-model.js';
 import { configKey, type Profile } from '../recommend/profiles.js';
-import { readJsonl } from '../results/files.js';
 import { forEachPoint } from '../results/point-lines.js';
 import type { RunDir } from '../results/run-dir.js';
 import { CurveBuilder } from './curve.js';
@@ -65,13 +64,12 @@ export function observeRun(dir: RunDir, cells: readonly Cell[], analysis: RunAna
     }
     const lag = a.scaling.scaleUpLagS;
     if (lag !== undefined) entry.input.scaleUpLagsS.push(lag / m.timeScale);
-    const cellDir = dir.cellDir(cell.id);
-    const samples = readJsonl<Sample>(join(cellDir, 'samples.jsonl')).sort((x, y) => x.t - y.t);
-    const first = samples[0];
-    if (!first) continue;
-    const loadStart = first.t - first.elapsed_s * 1000;
+    // The samples the analysis already read, in time order.
+    const samples = [...(analysis.samples.get(cell.id) ?? [])].sort((x, y) => x.t - y.t);
+    const loadStart = loadStartOf(undefined, samples);
+    if (loadStart === undefined) continue;
     const from = loadStart + cell.load.warmupMs;
-    forEachPoint(join(cellDir, 'points.jsonl'), entry.builder.cell(samples, from, from + cell.load.durationMs));
+    forEachPoint(join(dir.cellDir(cell.id), 'points.jsonl'), entry.builder.cell(samples, from, from + cell.load.durationMs));
   }
   return [...byKey.values()].map(({ input, builder }) => ({ ...input, curve: builder.curve() }));
 }

@@ -1,5 +1,5 @@
 import { capacityOf, fitLine, type Capacity, type CurvePoint } from '../analysis/capacity.js';
-import { round } from '../analysis/stats.js';
+import { median, round } from '../analysis/stats.js';
 import type { ResolvedSlo } from '../matrix/types.js';
 import { errorStats, type ErrorStats } from '../recommend/accuracy.js';
 import { capacityAtSlo, predictAt, type LatencyParams } from '../recommend/capacity-model.js';
@@ -40,13 +40,6 @@ export interface TuneResult {
   predictedCapacity?: number;
   /** Predicted vs measured per metric: p95 latencies at each measured load, and capacity. */
   accuracy: ErrorStats[];
-}
-
-function median(v: readonly number[]): number | undefined {
-  if (v.length === 0) return undefined;
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 const sloRow = (s: ResolvedSlo): Profile['slo'] => ({
