@@ -153,7 +153,10 @@ func (r *router) forward(w http.ResponseWriter, req *http.Request, body []byte, 
 	out.ContentLength = int64(len(body))
 	resp, err := r.transport.RoundTrip(out)
 	if err != nil {
-		if attempt == 0 && req.Context().Err() == nil && retryable(err) {
+		if attempt < maxRetries && req.Context().Err() == nil && retryable(err) {
+			// The pool may hold more connections the replica has closed (a burst of
+			// aborted streams closes several at once): retry on fresh ones.
+			r.transport.CloseIdleConnections()
 			return true
 		}
 		r.upstreamErrors.Add(1)
@@ -190,6 +193,9 @@ func (r *router) forward(w http.ResponseWriter, req *http.Request, body []byte, 
 		}
 	}
 }
+
+// maxRetries: attempts after the first for a request that never reached a replica.
+const maxRetries = 2
 
 // retryable: the connection failed before the replica could have answered
 // (a reused idle connection it closed, or a refused dial).
