@@ -1,20 +1,50 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readGateFile } from '../../src/gate/gate-file.js';
+import { readAcknowledgements } from '../../src/gate/acknowledgements.js';
+import { defaultRules, readGateFile } from '../../src/gate/gate-file.js';
 import { projectRoot } from '../../src/util/tools.js';
 import { scratchDir } from './matrix-helpers.js';
 
 describe('gate files', () => {
-  it('gates/default.yaml parses, with defaults for what it leaves out', () => {
-    const rules = readGateFile(join(projectRoot, 'gates', 'default.yaml'));
-    expect(rules.map((r) => r.metric)).toEqual(['ttft_ms_p95', 'tpot_ms_p95', 'e2e_ms_p95', 'slo_attainment', 'achieved_rps', 'replica_seconds']);
-    expect(rules[4]).toEqual({ metric: 'achieved_rps', better: 'higher', relTolerance: 0.05, absTolerance: 0, confidence: 0.95 });
+  const dir = scratchDir();
+  const write = (name: string, text: string): string => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+  const message = (f: () => unknown): string => {
+    try {
+      f();
+    } catch (err) {
+      expect((err as { exitCode?: number }).exitCode).toBe(2);
+      return (err as Error).message.replaceAll(dir, '<dir>');
+    }
+    throw new Error('no error');
+  };
+
+  it('gates/default.yaml holds the default rules: latency, throughput, SLO, goodput and the autoscaler', () => {
+    expect(readGateFile(join(projectRoot, 'gates', 'default.yaml'))).toEqual(defaultRules);
   });
 
-  it('a bad rule names the file and field', () => {
-    const file = join(scratchDir(), 'bad.yaml');
-    writeFileSync(file, 'rules:\n  - { metric: ttft_ms_p95, better: smaller }\n');
-    expect(() => readGateFile(file)).toThrow(/bad\.yaml: rules\[0\]\.better: /);
+  it('an unknown metric names file:line:col on one line, with a suggestion', () => {
+    const file = write('typo.yaml', 'rules:\n  - { metric: ttft_ms_p95, better: lower }\n  - metric: ttfb_ms_p95\n    better: lower\n');
+    expect(message(() => readGateFile(file))).toMatchInlineSnapshot(`"<dir>/typo.yaml:3:13: rules[1].metric: unknown metric "ttfb_ms_p95"; did you mean "ttft_ms_p95"? (a numeric field of records.jsonl)"`);
+  });
+
+  it('an unknown corroborating metric is an input error too', () => {
+    const file = write('cor.yaml', 'rules:\n  - { metric: replica_seconds, better: lower, corroborated_by: [lag] }\n');
+    expect(message(() => readGateFile(file))).toMatch(/^<dir>\/cor\.yaml:2:65: rules\[0\]\.corroborated_by\[0\]: unknown metric "lag"/);
+  });
+
+  it('a bad field names the file, position and field', () => {
+    const file = write('bad.yaml', 'rules:\n  - { metric: ttft_ms_p95, better: smaller }\n');
+    expect(message(() => readGateFile(file))).toMatch(/^<dir>\/bad\.yaml:2:36: rules\[0\]\.better: /);
+  });
+
+  it('acknowledgements read with their file:line; a bad date is an input error', () => {
+    const ok = write('ack.yaml', 'acknowledged:\n  - metric: ttft_ms_p95\n    cells: "sim/keda/*"\n    runs: { from: nightly-100 }\n    reason: prefill chunking on (#42)\n    expires: 2026-03-01\n');
+    expect(readAcknowledgements(ok)).toEqual([{ metric: 'ttft_ms_p95', cells: 'sim/keda/*', runs: { from: 'nightly-100' }, reason: 'prefill chunking on (#42)', expires: '2026-03-01', at: `${ok}:2` }]);
+    const bad = write('ack-bad.yaml', 'acknowledged:\n  - { metric: ttft_ms_p95, runs: { from: a }, reason: r, expires: March }\n');
+    expect(message(() => readAcknowledgements(bad))).toMatch(/^<dir>\/ack-bad\.yaml:2:67: acknowledged\[0\]\.expires: expected a date YYYY-MM-DD$/);
   });
 });
