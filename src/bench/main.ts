@@ -13,8 +13,11 @@
  *    (capacity found, cell-minutes spent), and the capacity model's estimate
  *    against both (src/bench/capacity-search.ts).
  *
+ * 5. The gate's false alarms and detections of 10 % and 20 % shifts at 3, 5
+ *    and 10 repeats a side on synthetic nights (src/bench/gate-rates.ts).
+ *
  * `node dist/bench/main.js analysis` runs the third alone (it needs no tools);
- * `node dist/bench/main.js capacity` the fourth alone.
+ * `node dist/bench/main.js capacity` the fourth alone; `node dist/bench/main.js gate` the fifth.
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +30,7 @@ import { RouterProcess } from '../targets/local/router.js';
 import { startProc, stopAll } from '../util/proc.js';
 import { freePort, sleep } from '../util/ports.js';
 import { findTool, projectRoot } from '../util/tools.js';
-import { gateRates } from './gate-rates.js';
+import { gateRates, gateRatesTable } from './gate-rates.js';
 import { benchCapacitySearch } from './capacity-search.js';
 
 const STREAMS = 64;
@@ -112,6 +115,10 @@ function printRows(rows: ReadonlyArray<[string, string]>): void {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('gate')) {
+    process.stdout.write(gateRatesTable(gateRates()));
+    return;
+  }
   const scratch = mkdtempSync(join(tmpdir(), 'scalebench-bench-'));
   if (process.argv.includes('capacity')) {
     printRows(await benchCapacitySearch(join(scratch, 'capacity')));
@@ -129,7 +136,7 @@ async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const simPort = await startSim(sim, dir);
   const router = await RouterProcess.start(findTool('router'), join(dir, 'router.log'));
-  await router.setRoutes([{ name: 'bench', addr: `127.0.0.1:${simPort}` }]);
+  await router.setRoutes([{ name: 'bench', addr: `127.0.0.1:${simPort}`, drain: true }]);
   const routerPort = router.port;
   try {
     process.stderr.write(`bench: router overhead, ${STREAMS} concurrent streams, ${ROUNDS}×${ROUND_S}s each way, alternated (first ${SETTLE_MS / 1000}s of each round left out)\n`);
@@ -170,14 +177,10 @@ async function main(): Promise<void> {
       ['ceiling: wrk requests/s (median; runs)', `${round(wrkRps, 0)}  (${wrkRuns.map((v) => round(v, 0)).join(', ')})`],
       ['ceiling: k6 / wrk', `${round(k6Rps / wrkRps, 3)}  (target ≥ 0.30)`],
     ];
-    const g = gateRates();
-    rows.push(
-      ['gate: false alarms on 20 unchanged nights', `${g.falseAlarms} of ${g.nights} (${g.inconclusiveUnchanged} inconclusive)`],
-      ['gate: detections of a 10 % p95 TTFT shift', `${g.detections} of ${g.nights} (${g.inconclusiveShifted} inconclusive)  (5 repeats a side, 5 % noise)`],
-    );
     await stopAll();
     const capacityRows = await benchCapacitySearch(join(scratch, 'capacity'));
     printRows([...rows, ...analysisRows, ...capacityRows]);
+    process.stdout.write(`\n${gateRatesTable(gateRates())}`);
   } finally {
     await stopAll();
   }
