@@ -1,3 +1,5 @@
+import { median } from './stats.js';
+
 /**
  * One change point in a series of nightly values, by the E-divisive method
  * (Matteson & James 2014, "A nonparametric approach for multiple change point
@@ -16,7 +18,14 @@ export interface ChangePoint {
 }
 
 export interface ChangePointOptions {
-  /** Smallest segment on either side: one bad night is not a regime. @default 3 */
+  /**
+   * Smallest segment on either side, in runs: one bad night is not a regime, and
+   * no change point falls in the first or last `minSize − 1` runs. Two guards
+   * keep a change at an edge from showing up a few runs inside: when the
+   * strongest split of all (segments of 2) lies in the edge, there is none yet;
+   * and the `minSize` runs on each side of the split must sit with their own
+   * side (their median nearer their own segment's mean). @default 5
+   */
   minSize?: number;
   /** @default 199 */
   permutations?: number;
@@ -60,16 +69,19 @@ function mulberry32(seed: number): () => number {
 
 const mean = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
 
+
 /**
  * The most likely change point, or undefined when the series is too short or
  * no split is significant at alpha.
  */
 export function findChangePoint(series: readonly number[], opts: ChangePointOptions = {}): ChangePoint | undefined {
-  const minSize = opts.minSize ?? 3;
+  const minSize = opts.minSize ?? 5;
   const permutations = opts.permutations ?? 199;
   const alpha = opts.alpha ?? 0.05;
   if (series.length < 2 * minSize) return undefined;
   const observed = bestSplit(series, minSize);
+  const anywhere = bestSplit(series, 2);
+  if (anywhere.index < minSize || anywhere.index > series.length - minSize) return undefined;
   const random = mulberry32(opts.seed ?? 1);
   const shuffled = [...series];
   let atLeast = 0;
@@ -84,11 +96,15 @@ export function findChangePoint(series: readonly number[], opts: ChangePointOpti
   if (pValue >= alpha) return undefined;
   const before = series.slice(0, observed.index);
   const after = series.slice(observed.index);
+  const mb = mean(before);
+  const ma = mean(after);
+  const nearOwn = (window: number[], own: number, other: number): boolean => Math.abs(median(window)! - own) < Math.abs(median(window)! - other);
+  if (!nearOwn(before.slice(-minSize), mb, ma) || !nearOwn(after.slice(0, minSize), ma, mb)) return undefined;
   return {
     index: observed.index,
     statistic: observed.q,
     p: pValue,
-    before: { n: before.length, mean: mean(before) },
-    after: { n: after.length, mean: mean(after) },
+    before: { n: before.length, mean: mb },
+    after: { n: after.length, mean: ma },
   };
 }

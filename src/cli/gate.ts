@@ -1,9 +1,11 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { findChangePoint } from '../analysis/changepoint.js';
+import { z } from 'zod';
+import { readAcknowledgements } from '../gate/acknowledgements.js';
 import { defaultRules, readGateFile } from '../gate/gate-file.js';
-import { gate, groupByCell, type Baseline } from '../gate/gate.js';
+import { gate, problemFlags, type Baseline, type ProblemKind } from '../gate/gate.js';
+import { historyChanges, historyText, type HistoryRun } from '../gate/history.js';
 import { gateJunit, gateMarkdown } from '../gate/outputs.js';
 import { expandCells } from '../matrix/expand.js';
 import type { BenchmarkRecord } from '../report/records.js';
@@ -20,10 +22,21 @@ function runRecords(out: string, id: string): { dir: RunDir; records: BenchmarkR
   return { dir, records: readJsonl<BenchmarkRecord>(file) };
 }
 
+const baselineSchema = z.object({
+  name: z.string(),
+  createdAt: z.string(),
+  runId: z.string(),
+  matrixHash: z.string(),
+  tools: z.record(z.string(), z.string()),
+  records: z.array(z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))),
+});
+
 function loadBaseline(ref: string, baselines: string): Baseline {
   const file = existsSync(ref) ? ref : join(baselines, `${ref}.json`);
   if (!existsSync(file)) throw new UserError(`no baseline "${ref}" (looked for ${file}): save one with \`scalebench baseline save <run-id> --name ${ref}\``);
-  return readJson(file) as Baseline;
+  const parsed = baselineSchema.safeParse(readJson(file));
+  if (!parsed.success) throw new UserError(`${file}: not a baseline (${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}): save one with \`scalebench baseline save\``);
+  return parsed.data;
 }
 
 export function registerGate(program: Command): void {
@@ -44,62 +57,76 @@ export function registerGate(program: Command): void {
 
   program
     .command('gate')
-    .description('compare a run with a baseline (exit 1 on a regression), or look for a change point in a history of runs')
+    .description('compare a run with a baseline, failing closed (exit 1 on a regression, a failed, invalid or missing cell, a missing metric, or no comparison), or look for change points in a history of runs')
     .argument('[run-id]')
     .option('--baseline <name|file>', 'a name under --baselines, or a file')
-    .option('--gates <file>', 'gate rules (YAML); default: p95 TTFT/TPOT/E2E, SLO attainment, throughput, replica-seconds')
+    .option('--gates <file>', 'gate rules (YAML); default: gates/default.yaml\'s rules (latency, throughput, SLO attainment, goodput, replica-seconds, scale-up lag, oscillations)')
+    .option('--acknowledged <file>', 'known changes (YAML): reported, not failed, until they expire')
     .option('--out <dir>', 'where run directories are', 'reports')
     .option('--baselines <dir>', 'where baselines are', 'reports/baselines')
     .option('--history <dir>', 'a directory of past runs: flag a change point per cell and metric')
+    .option('--window <runs>', 'history: runs on each side of a change point, at least', '5')
+    .option('--allow-failed', 'report cells that did not finish, without failing')
+    .option('--allow-invalid', 'report invalid cells, without failing')
+    .option('--allow-missing', 'report baseline cells absent from this run, without failing')
+    .option('--allow-missing-metric', 'report records without a gated metric, without failing')
     .option('--json', 'print the outcome as JSON')
     .option('--junit <file>', 'also write JUnit XML')
     .option('--markdown <file>', 'also write the Markdown summary to a file')
-    .action((id: string | undefined, f: { baseline?: string; gates?: string; out: string; baselines: string; history?: string; json?: boolean; junit?: string; markdown?: string }) => {
+    .action((id: string | undefined, f: GateFlags) => {
       const rules = f.gates ? readGateFile(f.gates) : defaultRules;
+      const acknowledgements = f.acknowledged ? readAcknowledgements(f.acknowledged) : [];
       if (f.history) {
-        process.exitCode = history(f.history, rules.map((r) => r.metric), Boolean(f.json));
+        const window = Number(f.window);
+        if (!Number.isInteger(window) || window < 2) throw new UserError(`gate --window: expected a whole number of runs ≥ 2, got "${f.window}"`);
+        const o = historyChanges(historyRuns(f.history, window), rules, { window, acknowledgements });
+        const text = historyText(o);
+        if (f.markdown) writeFileSync(f.markdown, `\`\`\`\n${text}\`\`\`\n`);
+        process.stdout.write(f.json ? `${JSON.stringify(o, null, 2)}\n` : text);
+        process.exitCode = o.passed ? ExitCode.ok : ExitCode.gateFailed;
         return;
       }
       if (!id || !f.baseline) throw new UserError('gate: give a run id and --baseline <name|file> (or --history <dir>)');
       const b = loadBaseline(f.baseline, f.baselines);
       const { dir, records } = runRecords(f.out, id);
-      const outcome = gate(b, { records, matrixHash: dir.record.matrixHash }, rules);
+      const allow = (Object.keys(problemFlags) as ProblemKind[]).filter((k) => f[flagKey[k]]);
+      const outcome = gate(b, { records, matrixHash: dir.record.matrixHash }, rules, { allow, acknowledgements, runId: id });
       const title = `gate ${id} against ${b.name} (${b.runId})`;
       const markdown = gateMarkdown(outcome, title);
       if (f.junit) writeFileSync(f.junit, gateJunit(outcome, title));
       if (f.markdown) writeFileSync(f.markdown, markdown);
       for (const w of outcome.warnings) process.stderr.write(`warning: ${w}\n`);
+      for (const k of outcome.allowed) process.stderr.write(`warning: ${problemFlags[k]} given: such problems are reported, not failed\n`);
       process.stdout.write(f.json ? `${JSON.stringify(outcome, null, 2)}\n` : markdown);
       process.exitCode = outcome.passed ? ExitCode.ok : ExitCode.gateFailed;
     });
 }
 
-/** Change points per cell key and metric over the runs in a directory, oldest first. */
-function history(root: string, metrics: readonly string[], json: boolean): number {
+interface GateFlags {
+  baseline?: string;
+  gates?: string;
+  acknowledged?: string;
+  out: string;
+  baselines: string;
+  history?: string;
+  window: string;
+  allowFailed?: boolean;
+  allowInvalid?: boolean;
+  allowMissing?: boolean;
+  allowMissingMetric?: boolean;
+  json?: boolean;
+  junit?: string;
+  markdown?: string;
+}
+
+const flagKey = { failed: 'allowFailed', invalid: 'allowInvalid', missing: 'allowMissing', 'missing-metric': 'allowMissingMetric' } as const satisfies Record<ProblemKind, keyof GateFlags>;
+
+/** The runs in a directory, oldest first. */
+function historyRuns(root: string, window: number): HistoryRun[] {
   const runs = readdirSync(root)
     .filter((d) => existsSync(join(root, d, 'run.json')))
     .map((d) => runRecords(root, d))
     .sort((a, b) => a.dir.record.startedAt.localeCompare(b.dir.record.startedAt));
-  if (runs.length < 6) throw new UserError(`gate --history: ${runs.length} runs in ${root}; a change point needs at least 6`);
-  const found: Array<{ key: string; metric: string; run: string; before: number; after: number; p: number }> = [];
-  const keys = new Set(runs.flatMap((r) => [...groupByCell(r.records).keys()]));
-  for (const key of [...keys].sort()) {
-    for (const metric of metrics) {
-      const series: number[] = [];
-      const ids: string[] = [];
-      for (const r of runs) {
-        const v = (groupByCell(r.records).get(key) ?? []).map((x) => x[metric]).filter((x): x is number => typeof x === 'number');
-        if (v.length) {
-          series.push(v.reduce((a, c) => a + c, 0) / v.length);
-          ids.push(r.dir.record.id);
-        }
-      }
-      const cp = findChangePoint(series);
-      if (cp) found.push({ key, metric, run: ids[cp.index]!, before: cp.before.mean, after: cp.after.mean, p: cp.p });
-    }
-  }
-  if (json) process.stdout.write(`${JSON.stringify({ runs: runs.length, changePoints: found }, null, 2)}\n`);
-  else if (!found.length) process.stdout.write(`no change point in ${runs.length} runs\n`);
-  else for (const c of found) process.stdout.write(`${c.key} ${c.metric}: changed at run ${c.run}, mean ${c.before.toFixed(2)} → ${c.after.toFixed(2)} (p = ${c.p.toFixed(3)})\n`);
-  return found.length ? ExitCode.gateFailed : ExitCode.ok;
+  if (runs.length < 2 * window) throw new UserError(`gate --history: ${runs.length} runs in ${root}; a change point needs ${window} runs on each side (${2 * window}; see --window)`);
+  return runs.map((r) => ({ id: r.dir.record.id, records: r.records }));
 }
