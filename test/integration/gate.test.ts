@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, runCli, scratch, writeMatrix } from './helpers.js';
@@ -34,10 +34,15 @@ describe('baseline and gate on the local target', () => {
     expect(saved.code, saved.stderr).toBe(0);
   }, 180_000);
 
-  it('an unchanged rerun passes', async () => {
-    const res = await runCli(['gate', 'again', '--baseline', 'nightly', '--out', 'out', '--baselines', 'baselines'], { cwd: dir });
-    expect(res.stdout).toMatch(/: passed/);
-    expect(res.code).toBe(0);
+  it('an unchanged rerun passes, stating the comparisons per rule', async () => {
+    const res = await runCli(['gate', 'again', '--baseline', 'nightly', '--out', 'out', '--baselines', 'baselines', '--json'], { cwd: dir });
+    expect(res.code, res.stdout).toBe(0);
+    const o = JSON.parse(res.stdout) as { passed: boolean; comparisons: number; rules: Array<{ metric: string; made: number; notMeasured: number; cells: number }> };
+    expect(o.passed).toBe(true);
+    // One cell: every rule either compared it or neither run measured the metric (a fixed autoscaler has no scale-up lag).
+    expect(o.rules.every((r) => r.cells === 1 && r.made + r.notMeasured === 1)).toBe(true);
+    expect(o.rules.find((r) => r.metric === 'ttft_ms_p95')!.made).toBe(1);
+    expect(o.comparisons).toBe(o.rules.reduce((s, r) => s + r.made, 0));
   });
 
   it('a slower deployment fails with exit 1, naming the cell and the metric; JUnit says the same', async () => {
@@ -49,6 +54,20 @@ describe('baseline and gate on the local target', () => {
     expect(res.stderr).toMatch(/warning: the matrix changed since the baseline/);
     const junit = readFileSync(join(dir, 'gate.xml'), 'utf8');
     expect(junit).toMatch(/<testcase classname="sim\/fixed\/constant\/4" name="ttft_ms_p95">\s*<failure/);
+  });
+
+  it('an acknowledged regression is listed as such, not as a regression', async () => {
+    writeFileSync(join(dir, 'ack.yaml'), 'acknowledged:\n  - { metric: ttft_ms_p95, cells: "sim/*", runs: { from: slow }, reason: slower simulator on purpose, expires: 2999-01-01 }\n');
+    const res = await runCli(['gate', 'slow', '--baseline', 'nightly', '--out', 'out', '--baselines', 'baselines', '--acknowledged', 'ack.yaml'], { cwd: dir });
+    expect(res.stdout).toMatch(/\| sim\/fixed\/constant\/4 \| ttft_ms_p95 \| acknowledged \|/);
+    expect(res.stdout).toContain('slower simulator on purpose (ack.yaml:2)');
+  });
+
+  it('an unknown metric in a gate file is an input error on one line, with its position', async () => {
+    writeFileSync(join(dir, 'typo.yaml'), 'rules:\n  - { metric: ttfb_ms_p95, better: lower }\n');
+    const res = await runCli(['gate', 'again', '--baseline', 'nightly', '--out', 'out', '--baselines', 'baselines', '--gates', 'typo.yaml'], { cwd: dir });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toBe('scalebench: typo.yaml:2:15: rules[0].metric: unknown metric "ttfb_ms_p95"; did you mean "ttft_ms_p95"? (a numeric field of records.jsonl)\n');
   });
 
   it('a missing baseline is an input error naming the fix', async () => {
