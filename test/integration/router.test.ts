@@ -103,5 +103,64 @@ describe('the router (tools/router)', () => {
     const res = await post(router.port);
     expect(res.status).toBe(502);
     expect(res.body).toContain('replica gone');
+    expect(res.body).toContain('router:');
+  });
+
+  /** A client that goes away after the first chunk; resolves with how the backend's response ended. */
+  async function abandon(drain: boolean): Promise<'finished' | 'cut'> {
+    let ended!: (how: 'finished' | 'cut') => void;
+    const how = new Promise<'finished' | 'cut'>((r) => (ended = r));
+    const server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      let i = 0;
+      const tick = (): void => {
+        if (res.destroyed) return;
+        if (i++ >= 6) return void res.end();
+        res.write(`data: ${i}\n\n`);
+        setTimeout(tick, 30);
+      };
+      res.on('finish', () => ended('finished'));
+      res.on('close', () => ended(res.writableFinished ? 'finished' : 'cut'));
+      tick();
+    });
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    await router.setRoutes([{ name: 'abandoned', addr: `127.0.0.1:${(server.address() as AddressInfo).port}`, drain }]);
+    await new Promise<void>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: router.port, path: '/v1/chat/completions', method: 'POST' }, (res) => {
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on('error', (e) => (e.message.includes('socket hang up') ? resolve() : reject(e)));
+      req.end('{"stream":true}');
+    });
+    return how;
+  }
+
+  it('a drained replica (the simulator) never sees a client go away: the router reads its response to the end', async () => {
+    const before = (await router.stats()).abandoned;
+    expect(await abandon(true)).toBe('finished');
+    expect((await router.stats()).abandoned).toBe(before + 1);
+    expect(await router.inFlight('abandoned')).toBe(0);
+  });
+
+  it('any other replica has its response cut when the client goes away', async () => {
+    expect(await abandon(false)).toBe('cut');
+  });
+
+  it('marks the errors it makes itself with X-Scalebench-Router', async () => {
+    await router.setRoutes([]);
+    const kind = await new Promise<string | undefined>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: router.port, path: '/v1/chat/completions', method: 'POST' }, (res) => {
+        res.resume();
+        resolve(res.headers['x-scalebench-router'] as string | undefined);
+      });
+      req.on('error', reject);
+      req.end('{}');
+    });
+    expect(kind).toBe('unavailable');
   });
 });

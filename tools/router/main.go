@@ -6,15 +6,28 @@
 // It runs as its own process so that the harness's own work (sampling, files,
 // garbage collection) never stalls a stream being measured.
 //
+// For a backend marked "drain", a request whose client goes away is not cut off at
+// the replica: the router reads the rest of the response and drops it. The
+// simulator (llm-d-inference-sim v0.10.2) keeps generating a request whose
+// client disconnected, and its stream goroutine then writes an error into the
+// fasthttp RequestCtx the server has already recycled for another connection
+// (pkg/communication/http.go chunkSendFailed after sendStream's pipe breaks),
+// so an unrelated later request on that replica ends with EOF. Draining keeps
+// the replica's connection whole; the request costs the replica what it costs
+// anyway, and it stays counted in flight until the replica has finished it.
+// Errors the router makes itself carry the header X-Scalebench-Router
+// (unavailable: no ready replica; upstream: the replica could not be reached).
+//
 // Admin API (on --admin):
 //
-//	PUT /backends  [{"name":"pod-0","addr":"127.0.0.1:8001"}, ...]  replaces the routable set
-//	GET /stats     {"routed":..,"unavailable":..,"upstream_errors":..,"retries":..,"backends":{"pod-0":{"in_flight":..,"routed":..}}}
+//	PUT /backends  [{"name":"pod-0","addr":"127.0.0.1:8001","drain":true}, ...]  replaces the routable set
+//	GET /stats     {"routed":..,"unavailable":..,"upstream_errors":..,"retries":..,"abandoned":..,"backends":{"pod-0":{"in_flight":..,"routed":..}}}
 //	GET /healthz
 package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -33,13 +46,16 @@ import (
 
 // backendSpec is one entry of PUT /backends.
 type backendSpec struct {
-	Name string `json:"name"`
-	Addr string `json:"addr"`
+	Name  string `json:"name"`
+	Addr  string `json:"addr"`
+	Drain bool   `json:"drain"`
 }
 
 type backend struct {
-	Name     string
-	Addr     string
+	Name string
+	Addr string
+	// Drain: finish reading a response whose client went away (see the package comment).
+	drain    atomic.Bool
 	inFlight atomic.Int64
 	routed   atomic.Int64
 }
@@ -51,7 +67,7 @@ type router struct {
 	next      atomic.Uint64
 	transport *http.Transport
 
-	routed, unavailable, upstreamErrors, retries atomic.Int64
+	routed, unavailable, upstreamErrors, retries, abandoned atomic.Int64
 }
 
 func newRouter() *router {
@@ -97,6 +113,7 @@ func (r *router) setBackends(list []backendSpec) {
 			k = &backend{Name: b.Name, Addr: b.Addr}
 			r.known[b.Name] = k
 		}
+		k.drain.Store(b.Drain)
 		routable = append(routable, k)
 	}
 	r.routable = routable
@@ -104,8 +121,12 @@ func (r *router) setBackends(list []backendSpec) {
 
 var hopHeaders = []string{"Connection", "Proxy-Connection", "Keep-Alive", "Transfer-Encoding", "Te", "Trailer", "Upgrade"}
 
+// routerHeader marks a response the router made itself, with its kind.
+const routerHeader = "X-Scalebench-Router"
+
 func writeError(w http.ResponseWriter, status int, kind, msg string) {
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set(routerHeader, kind)
 	w.WriteHeader(status)
 	b, _ := json.Marshal(map[string]any{"error": map[string]string{"message": msg, "type": kind}})
 	_, _ = w.Write(b)
@@ -124,7 +145,7 @@ func (r *router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		b := r.pick()
 		if b == nil {
 			r.unavailable.Add(1)
-			writeError(w, http.StatusServiceUnavailable, "unavailable", "no ready replica")
+			writeError(w, http.StatusServiceUnavailable, "unavailable", "router: no ready replica")
 			return
 		}
 		retry := r.forward(w, req, body, b, attempt)
@@ -141,9 +162,18 @@ func (r *router) forward(w http.ResponseWriter, req *http.Request, body []byte, 
 	b.routed.Add(1)
 	defer b.inFlight.Add(-1)
 
-	out, err := http.NewRequestWithContext(req.Context(), req.Method, "http://"+b.Addr+req.URL.RequestURI(), bytes.NewReader(body))
+	ctx := req.Context()
+	drain := b.drain.Load()
+	if drain {
+		// The client's cancellation must not reach the replica (see the package comment);
+		// the replica's own request bound ends a drain that never finishes.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), maxDrain)
+		defer cancel()
+	}
+	out, err := http.NewRequestWithContext(ctx, req.Method, "http://"+b.Addr+req.URL.RequestURI(), bytes.NewReader(body))
 	if err != nil {
-		writeError(w, http.StatusBadGateway, "bad_gateway", err.Error())
+		writeError(w, http.StatusBadGateway, "upstream", "router: "+err.Error())
 		return false
 	}
 	out.Header = req.Header.Clone()
@@ -160,7 +190,7 @@ func (r *router) forward(w http.ResponseWriter, req *http.Request, body []byte, 
 			return true
 		}
 		r.upstreamErrors.Add(1)
-		writeError(w, http.StatusBadGateway, "bad_gateway", fmt.Sprintf("replica %s: %v", b.Name, err))
+		writeError(w, http.StatusBadGateway, "upstream", fmt.Sprintf("router: replica %s: %v", b.Name, err))
 		return false
 	}
 	defer resp.Body.Close()
@@ -175,13 +205,17 @@ func (r *router) forward(w http.ResponseWriter, req *http.Request, body []byte, 
 	w.WriteHeader(resp.StatusCode)
 	flusher, _ := w.(http.Flusher)
 	buf := make([]byte, 32*1024)
+	clientGone := false
 	for {
 		n, rerr := resp.Body.Read(buf)
-		if n > 0 {
+		if n > 0 && !clientGone {
 			if _, werr := w.Write(buf[:n]); werr != nil {
-				return false // the client went away; closing resp.Body ends the upstream request
-			}
-			if flusher != nil {
+				if !drain {
+					return false // the client went away; closing resp.Body ends the upstream request
+				}
+				clientGone = true
+				r.abandoned.Add(1)
+			} else if flusher != nil {
 				flusher.Flush()
 			}
 		}
@@ -193,6 +227,9 @@ func (r *router) forward(w http.ResponseWriter, req *http.Request, body []byte, 
 		}
 	}
 }
+
+// maxDrain bounds how long an abandoned response is read to its end.
+const maxDrain = 10 * time.Minute
 
 // maxRetries: attempts after the first for a request that never reached a replica.
 const maxRetries = 2
@@ -233,7 +270,7 @@ func (r *router) admin() http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]any{
 			"routed": r.routed.Load(), "unavailable": r.unavailable.Load(),
-			"upstream_errors": r.upstreamErrors.Load(), "retries": r.retries.Load(), "backends": backends,
+			"upstream_errors": r.upstreamErrors.Load(), "retries": r.retries.Load(), "abandoned": r.abandoned.Load(), "backends": backends,
 		})
 	})
 	return mux

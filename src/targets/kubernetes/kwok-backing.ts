@@ -96,7 +96,7 @@ export class KwokBacking {
   private async back(pod: string): Promise<void> {
     const port = await freePort();
     const r = await Replica.start(
-      { name: pod, command: this.o.simBinary, args: simArgs(this.o.deployment, this.o.workload, port, ++this.seq), port, readyPath: '/health/ready', logDir: this.o.logDir },
+      { name: pod, command: this.o.simBinary, args: simArgs(this.o.deployment, this.o.workload, port, ++this.seq), port, readyPath: '/health/ready', logDir: this.o.logDir, simulator: true },
       () => this.publish(),
     );
     r.onPhase = () => this.publish();
@@ -107,7 +107,7 @@ export class KwokBacking {
     if (this.stopped) return;
     const live = [...this.replicas.values()].filter((r) => r.phase !== 'gone');
     this.prometheus.setTargets(live.map((r) => ({ address: r.address, labels: { namespace: this.o.namespace, pod: r.name } })));
-    void this.router.setRoutes(live.filter((r) => r.routable).map((r) => ({ name: r.name, addr: r.address }))).catch(() => undefined);
+    void this.router.setRoutes(live.filter((r) => r.routable).map((r) => ({ name: r.name, addr: r.address, drain: r.spec.simulator }))).catch(() => undefined);
   }
 
   async stop(): Promise<void> {

@@ -70,6 +70,10 @@ export class LocalTarget implements Target {
     return this.prom.url;
   }
 
+  harnessPids(): Record<string, number> {
+    return { router: this.router.pid };
+  }
+
   /** The router's counters (requests routed, refused, upstream errors, in flight per replica). */
   routerStats(): ReturnType<RouterProcess['stats']> {
     return this.router.stats();
@@ -224,6 +228,7 @@ export class LocalTarget implements Target {
         port,
         readyPath: command ? '/health' : '/health/ready',
         logDir: cell.logDir,
+        simulator: !command,
       },
       (r) => this.onGone(r),
     );
@@ -258,7 +263,7 @@ export class LocalTarget implements Target {
 
   /** Tells the router which replicas are ready; resolves once it is in force. */
   private publishRoutes(): Promise<void> {
-    const routes = this.replicas.filter((r) => r.routable).map((r) => ({ name: r.name, addr: r.address }));
+    const routes = this.replicas.filter((r) => r.routable).map((r) => ({ name: r.name, addr: r.address, drain: r.spec.simulator }));
     return this.router.setRoutes(routes).catch(() => undefined);
   }
 

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { processCpuSeconds } from '../../metrics/cpu.js';
 import { join } from 'node:path';
 import { startProc, type Proc } from '../../util/proc.js';
 import { sleep } from '../../util/ports.js';
@@ -15,10 +16,14 @@ export interface ReplicaSpec {
   /** Path polled for readiness; 200 means ready. */
   readyPath: string;
   logDir: string;
+  /**
+   * The process is llm-d-inference-sim, which must never see a client go away
+   * mid-request: the router reads such a response to its end (tools/router).
+   */
+  simulator: boolean;
 }
 
 const READY_POLL_MS = 100;
-const CLK_TCK = 100; // Linux USER_HZ: /proc/<pid>/stat times are in 1/100 s
 
 /** One serving process on a loopback port, with its lifecycle. */
 export class Replica {
@@ -140,13 +145,6 @@ export class Replica {
 
   /** CPU seconds (user + system) the process has used, from /proc; undefined once gone. */
   cpuSeconds(): number | undefined {
-    try {
-      const stat = readFileSync(`/proc/${this.proc.pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // After "(comm)": state is field 3, utime field 14, stime field 15 (1-based, proc(5)).
-      return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-    } catch {
-      return undefined;
-    }
+    return processCpuSeconds(this.proc.pid);
   }
 }

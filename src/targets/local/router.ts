@@ -11,6 +11,8 @@ export interface Route {
   name: string;
   /** host:port */
   addr: string;
+  /** Read a response whose client went away to its end instead of closing the replica's connection (simulator replicas). */
+  drain?: boolean;
 }
 
 const statsSchema = z.object({
@@ -18,6 +20,7 @@ const statsSchema = z.object({
   unavailable: z.number(),
   upstream_errors: z.number(),
   retries: z.number(),
+  abandoned: z.number(),
   backends: z.record(z.string(), z.object({ in_flight: z.number(), routed: z.number() })),
 });
 export type RouterStats = z.infer<typeof statsSchema>;
@@ -93,6 +96,10 @@ export class RouterProcess {
     const s = await this.stats();
     if (name !== undefined) return s.backends[name]?.in_flight ?? 0;
     return Object.values(s.backends).reduce((n, b) => n + b.in_flight, 0);
+  }
+
+  get pid(): number {
+    return this.proc.pid;
   }
 
   get alive(): boolean {
