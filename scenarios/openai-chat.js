@@ -4,10 +4,18 @@
 // passes with --config; this script only makes requests. Its settings come from the JSON
 // file named by SCALEBENCH_WORKLOAD:
 //   { url, model, prompt: {mean, stdev, min, max}, output: {...}, seed, timeoutMs,
-//     maxRequests, points, summary }
-// Per request it records TTFT (first non-empty content chunk), inter-token latency,
-// TPOT, E2E, prompt and output tokens and errors, as k6 metrics and, when `points` is
-// set, as one JSON line per request (the raw points scalebench analyses).
+//     maxRequests, warmupMs, ratePerS, points, meta, summary }
+// Per request it records TTFT (first token, reasoning or content), TTFC (first content
+// token), inter-token latency, TPOT, E2E, prompt and output tokens and errors with
+// their source, as k6 metrics and, when `points` is set, as one JSON line per request
+// (the raw points scalebench analyses).
+//
+// The load is one scenario from start to end: the warm-up is its first warmupMs, and
+// a request belongs to the phase in which it started (nothing is cut at the edge).
+// With ratePerS (an open-loop, constant-arrival-rate load) the k-th iteration of the
+// scenario was due at start + k / ratePerS: each point carries that scheduled time,
+// t_sched (exact while k6 drops no iteration; with drops it is early by the dropped
+// ones, and the cell is invalid anyway).
 import llm from 'k6/x/llmstream';
 import exec from 'k6/execution';
 import { sleep } from 'k6';
@@ -15,6 +23,11 @@ import { Counter, Rate, Trend } from 'k6/metrics';
 
 const cfg = JSON.parse(open(__ENV.SCALEBENCH_WORKLOAD));
 const points = cfg.points ? llm.open(cfg.points) : null;
+const meta = cfg.meta ? llm.open(cfg.meta) : null;
+// Open this VU's connection now, in init, so the load's first request does not pay for it.
+llm.connect(cfg.url);
+const warmupMs = cfg.warmupMs || 0;
+let scenarioStart = NaN;
 
 const ttft = new Trend('llm_ttft', true);
 const itl = new Trend('llm_itl', true);
@@ -68,7 +81,14 @@ export default function () {
     ignore_eos: true,
     messages: [{ role: 'user', content: prompt(promptLen) }],
   });
+  if (Number.isNaN(scenarioStart)) {
+    scenarioStart = llm.scenarioStartMs();
+    // Each VU's first iteration says when the load started (the same instant for all).
+    if (meta) meta.write({ scenario_start_ms: scenarioStart, vu: exec.vu.idInTest });
+  }
+  const tSched = cfg.ratePerS ? scenarioStart + (exec.scenario.iterationInTest * 1000) / cfg.ratePerS : undefined;
   const r = llm.chat(cfg.url, body, { timeoutMs: cfg.timeoutMs });
+  const phase = r.t_start_ms - scenarioStart < warmupMs ? 'warmup' : 'main';
 
   requests.add(1);
   errors.add(!r.ok);
@@ -83,12 +103,15 @@ export default function () {
   if (points) {
     points.write({
       t: r.t_start_ms,
-      phase: exec.scenario.name,
+      t_sched: tSched === undefined ? undefined : Math.round(tSched * 1000) / 1000,
+      phase,
       vu: exec.vu.idInTest,
       ok: r.ok,
       status: r.status,
       error: r.error || undefined,
+      error_source: r.error_source || undefined,
       ttft_ms: r.ttft_ms,
+      ttfc_ms: r.ttfc_ms,
       tpot_ms: r.tpot_ms,
       e2e_ms: r.e2e_ms,
       itl_ms: r.itl_ms,

@@ -5,6 +5,8 @@ import type { CellResult } from '../runner/cell.js';
 import type { ClientSummary } from './cell-summary.js';
 import { loadSteps, replicaSeconds, summarizeScaling, type CellEvent, type ScalingSummary } from './scaling.js';
 import { mainSamples, serverStats, type ServerStats } from './server.js';
+import type { HarnessCpu } from '../metrics/cpu.js';
+import type { Validity } from './validity.js';
 import { recovery, type Recovery, type SloWindow } from './windows.js';
 
 /** stable: keeps up; backlogged: the waiting queue grows; overloaded: errors, or a rate it cannot reach. */
@@ -22,6 +24,10 @@ export interface CellAnalysis {
     mainReplicaSeconds: number;
   };
   saturation?: Saturation;
+  /** Whether the cell measured what it was meant to (result.json); undefined for failed cells and older runs. */
+  validity?: Validity;
+  /** CPU of the load generator, the router and the machine during the load (result.json). */
+  harnessCpu?: HarnessCpu;
   /**
    * Replica-seconds spent over those the best measured per-replica capacity in
    * the run would have needed for the same good requests, minus 1 (0: as
@@ -72,10 +78,12 @@ export function analyzeCell(i: CellInput): CellAnalysis {
   const { cell } = i;
   const out: CellAnalysis = { cell, status: i.entry.status, ...(i.entry.reason ? { reason: i.entry.reason } : {}) };
   if (i.client) out.client = i.client;
+  if (i.result?.validity) out.validity = i.result.validity;
+  if (i.result?.harnessCpu) out.harnessCpu = i.result.harnessCpu;
   const loadStart = loadStartOf(i.result, i.samples);
   if (loadStart === undefined || i.samples.length === 0) return out;
   const main = mainSamples(i.samples, cell.load.warmupMs, cell.load.durationMs);
-  out.server = serverStats(main, cell.load.durationMs);
+  out.server = serverStats(main, cell.load.durationMs, i.result?.phaseServer);
 
   const steps = loadSteps(cell);
   const mainFrom = loadStart + cell.load.warmupMs;

@@ -2,15 +2,31 @@ import type { ResolvedSlo } from '../matrix/types.js';
 import { Column } from './columns.js';
 import { distributionInPlace, round, type Distribution } from './stats.js';
 
+/**
+ * Where a failed request's error came from (tools/k6/llmstream): its own
+ * timeout; the load's end cutting it after the graceful stop; the connection
+ * (refused, reset, closed); the router with no ready replica, or unable to
+ * reach one; the server's error status; a malformed or early-ended stream.
+ */
+export const ERROR_SOURCES = ['timeout', 'aborted', 'connection', 'no_replica', 'upstream', 'http', 'stream'] as const;
+export type ErrorSource = (typeof ERROR_SOURCES)[number];
+
 /** One request as the scenario writes it to points.jsonl. */
 export interface RawPoint {
-  /** Start, ms since the epoch. */
+  /** Start (sent), ms since the epoch. */
   t: number;
+  /** When an open-loop request was due, ms since the epoch; null for closed-loop loads. */
+  t_sched?: number | null;
   phase: string;
   ok: boolean;
   status: number;
   error?: string | null;
+  /** One of ERROR_SOURCES for a failed request (older files: absent). */
+  error_source?: string | null;
+  /** Time to the first token of any kind (reasoning or content). */
   ttft_ms: number | null;
+  /** Time to the first content token (equal to ttft_ms unless the model reasons first). */
+  ttfc_ms?: number | null;
   tpot_ms: number | null;
   e2e_ms: number;
   itl_ms: number[];
@@ -25,12 +41,22 @@ export interface ClientSummary {
   errorRate: number;
   /** Errors by message, most frequent first (at most 10). */
   errorKinds: Array<{ message: string; count: number }>;
+  /** Errors by source (ERROR_SOURCES; "unknown" for points that do not say). */
+  errorSources: Partial<Record<ErrorSource | 'unknown', number>>;
   rps: number;
   outputTokensPerS: number;
   ttftMs: Distribution;
+  /** Time to the first content token: differs from TTFT for reasoning models. */
+  ttfcMs: Distribution;
   tpotMs: Distribution;
   itlMs: Distribution;
   e2eMs: Distribution;
+  /**
+   * Open-loop loads: how late requests were sent after they were due, and
+   * latency counted from when they were due (what a user arriving on schedule
+   * would have waited); undefined for closed-loop loads.
+   */
+  scheduled?: { lateMs: Distribution; ttftMs: Distribution; e2eMs: Distribution };
   promptTokensMean?: number;
   /** Sample standard deviation of the prompt tokens reported per request. */
   promptTokensStdev?: number;
@@ -105,6 +131,11 @@ export interface AccumulatorState {
   e2e: Float64Array;
   ok: Uint8Array;
   itl: Float32Array;
+  ttfc: Float64Array;
+  sched: Float64Array;
+  spanStart: Float64Array;
+  spanEnd: Float64Array;
+  sources: Array<[string, number]>;
   prompt: { n: number; sum: number; sumSq: number };
   output: { n: number; sum: number; sumSq: number };
   kinds: Array<[string, number]>;
@@ -119,7 +150,14 @@ export class PointAccumulator {
   readonly tpot = new Column(Float64Array);
   readonly e2e = new Column(Float64Array);
   readonly ok = new Column(Uint8Array);
+  readonly ttfc = new Column(Float64Array);
+  /** When each main-phase request was due (NaN: closed loop). */
+  readonly sched = new Column(Float64Array);
+  /** Every request's span, warm-up included, for the client's in-flight timeline: start and end, ms since the epoch. */
+  readonly spanStart = new Column(Float64Array);
+  readonly spanEnd = new Column(Float64Array);
   private readonly itl = new Column(Float32Array);
+  private readonly sources = new Map<string, number>();
   private readonly prompt = new TokenStats();
   private readonly output = new TokenStats();
   private readonly kinds = new Map<string, number>();
@@ -138,18 +176,25 @@ export class PointAccumulator {
 
   add(p: RawPoint): void {
     if (p.t < this.firstStartMs) this.firstStartMs = p.t;
+    this.spanStart.push(p.t);
+    this.spanEnd.push(p.t + (Number.isFinite(p.e2e_ms) ? p.e2e_ms : 0));
     if (p.phase !== 'main') return;
     this.t.push(p.t);
     this.ok.push(p.ok ? 1 : 0);
     this.e2e.push(p.e2e_ms);
+    this.sched.push(p.t_sched ?? NaN);
     if (!p.ok) {
       const kind = p.error ?? `HTTP ${p.status}`;
       this.kinds.set(kind, (this.kinds.get(kind) ?? 0) + 1);
+      const source = p.error_source ?? 'unknown';
+      this.sources.set(source, (this.sources.get(source) ?? 0) + 1);
       this.ttft.push(NaN);
+      this.ttfc.push(NaN);
       this.tpot.push(NaN);
       return;
     }
     this.ttft.push(p.ttft_ms ?? NaN);
+    this.ttfc.push(p.ttfc_ms ?? p.ttft_ms ?? NaN);
     this.tpot.push(p.tpot_ms ?? NaN);
     this.itl.pushAll(p.itl_ms);
     if (p.output_tokens !== null) this.output.add(p.output_tokens);
@@ -164,7 +209,8 @@ export class PointAccumulator {
   exportState(): AccumulatorState {
     return {
       t: this.t.view().slice(), ttft: this.ttft.view().slice(), tpot: this.tpot.view().slice(), e2e: this.e2e.view().slice(),
-      ok: this.ok.view().slice(), itl: this.itl.view().slice(),
+      ok: this.ok.view().slice(), itl: this.itl.view().slice(), ttfc: this.ttfc.view().slice(), sched: this.sched.view().slice(),
+      spanStart: this.spanStart.view().slice(), spanEnd: this.spanEnd.view().slice(), sources: [...this.sources.entries()],
       prompt: { n: this.prompt.n, sum: this.prompt.sum, sumSq: this.prompt.sumSq },
       output: { n: this.output.n, sum: this.output.sum, sumSq: this.output.sumSq },
       kinds: [...this.kinds.entries()], meeting: this.meeting, firstStartMs: this.firstStartMs,
@@ -179,11 +225,69 @@ export class PointAccumulator {
     this.e2e.append(s.e2e);
     this.ok.append(s.ok);
     this.itl.append(s.itl);
+    this.ttfc.append(s.ttfc);
+    this.sched.append(s.sched);
+    this.spanStart.append(s.spanStart);
+    this.spanEnd.append(s.spanEnd);
+    for (const [k, n] of s.sources) this.sources.set(k, (this.sources.get(k) ?? 0) + n);
     this.prompt.merge(s.prompt);
     this.output.merge(s.output);
     for (const [k, n] of s.kinds) this.kinds.set(k, (this.kinds.get(k) ?? 0) + n);
     this.meeting += s.meeting;
     this.firstStartMs = Math.min(this.firstStartMs, s.firstStartMs);
+  }
+
+  /** Lateness and latency from the schedule, over the main-phase requests that carry a scheduled time. */
+  private scheduledSummary(): Pick<ClientSummary, 'scheduled'> {
+    const sched = this.sched.view();
+    const t = this.t.view();
+    const ok = this.ok.view();
+    const ttft = this.ttft.view();
+    const e2e = this.e2e.view();
+    const late: number[] = [];
+    const ttftFrom: number[] = [];
+    const e2eFrom: number[] = [];
+    for (let i = 0; i < sched.length; i++) {
+      if (Number.isNaN(sched[i]!)) continue;
+      const l = Math.max(0, t[i]! - sched[i]!);
+      late.push(l);
+      if (ok[i] !== 1) continue;
+      if (!Number.isNaN(ttft[i]!)) ttftFrom.push(ttft[i]! + l);
+      e2eFrom.push(e2e[i]! + l);
+    }
+    if (late.length === 0) return {};
+    const d = (xs: number[]): Distribution => distributionInPlace(Float64Array.from(xs));
+    return { scheduled: { lateMs: d(late), ttftMs: d(ttftFrom), e2eMs: d(e2eFrom) } };
+  }
+
+  /**
+   * The client's own count of requests in flight (every phase): its
+   * time-weighted mean over [fromMs, toMs), and its maximum over the whole
+   * load. Requests are in flight from their start to their start + E2E.
+   */
+  inFlight(fromMs: number, toMs: number): { mean: number; max: number } {
+    const starts = this.spanStart.view().slice().sort();
+    const ends = this.spanEnd.view().slice().sort();
+    let i = 0;
+    let j = 0;
+    let level = 0;
+    let max = 0;
+    let area = 0;
+    let at = fromMs;
+    // Sweep the start and end events in time order; an end at the same instant as a start goes first.
+    while (i < starts.length || j < ends.length) {
+      const isEnd = j < ends.length && (i >= starts.length || ends[j]! <= starts[i]!);
+      const time = isEnd ? ends[j++]! : starts[i++]!;
+      if (time > at && at < toMs) {
+        const until = Math.min(time, toMs);
+        if (until > at) area += level * (until - at);
+        at = Math.max(at, until);
+      }
+      level += isEnd ? -1 : 1;
+      if (!isEnd) max = Math.max(max, level);
+    }
+    if (at < toMs) area += level * (toMs - at);
+    return { mean: toMs > fromMs ? round(area / (toMs - fromMs), 3) : 0, max };
   }
 
   /** The summary of what was added; may be called again after more points. */
@@ -194,6 +298,8 @@ export class PointAccumulator {
     const ttft = this.ttft.view();
     const tpot = this.tpot.view();
     const ttftD = distributionInPlace(this.ttft.filtered((i) => ok[i] === 1 && !Number.isNaN(ttft[i])));
+    const ttfc = this.ttfc.view();
+    const ttfcD = distributionInPlace(this.ttfc.filtered((i) => ok[i] === 1 && !Number.isNaN(ttfc[i])));
     const tpotD = distributionInPlace(this.tpot.filtered((i) => ok[i] === 1 && !Number.isNaN(tpot[i])));
     const e2eD = distributionInPlace(this.e2e.filtered((i) => ok[i] === 1));
     const seconds = this.durationMs / 1000;
@@ -208,12 +314,15 @@ export class PointAccumulator {
       errors: requests - okCount,
       errorRate: requests ? round(1 - okCount / requests, 4) : 0,
       errorKinds: [...this.kinds.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([message, count]) => ({ message, count })),
+      errorSources: Object.fromEntries([...this.sources.entries()].sort((a, b) => b[1] - a[1])),
       rps: round(requests / seconds),
       outputTokensPerS: round(output.sum / seconds),
       ttftMs: ttftD,
+      ttfcMs: ttfcD,
       tpotMs: tpotD,
       itlMs: distributionInPlace(this.itl.view()),
       e2eMs: e2eD,
+      ...this.scheduledSummary(),
       ...(prompt.n ? { promptTokensMean: round(prompt.mean(), 1), promptTokensStdev: round(prompt.stdev(), 1) } : {}),
       ...(output.n ? { outputTokensMean: round(output.mean(), 1), outputTokensStdev: round(output.stdev(), 1) } : {}),
       slo: {

@@ -1,17 +1,17 @@
 import { linearRegression } from 'simple-statistics';
 import type { Sample } from '../metrics/sampler.js';
-import { bucketBounds, tpotBucketsS, ttftBucketsS } from '../metrics/promql.js';
+import { bucketBounds, e2eBucketsS, tpotBucketsS, ttftBucketsS } from '../metrics/promql.js';
+import type { PhaseQuantiles, PhaseServer } from '../metrics/phase-server.js';
 import { quantileSorted, round } from './stats.js';
 
-/**
- * E2E request latency buckets (seconds): vLLM's and the simulator's
- * (llm-d-inference-sim pkg/common/utils.go RequestLatencyBucketsBoundaries).
- */
-export const e2eBucketsS = [0.3, 0.5, 0.8, 1, 1.5, 2, 2.5, 5, 10, 15, 20, 30, 40, 50, 60, 120, 240, 480, 960, 1920, 7680] as const;
 
 /** A server-side quantile over a cell's main phase, and the histogram bucket it falls in. */
 export interface ServerQuantile {
-  /** Median over the main phase's samples of the windowed histogram_quantile, ms. */
+  /**
+   * The phase's quantile, ms: from the histogram's increase over the whole
+   * main phase when the cell recorded it (result.json phaseServer), else (older
+   * runs) the median over the phase's samples of the windowed quantile.
+   */
   ms: number;
   /** Worst (highest) windowed value seen, ms. */
   maxMs: number;
@@ -33,6 +33,10 @@ export interface ServerStats {
   ttft: { p50?: ServerQuantile; p95?: ServerQuantile; p99?: ServerQuantile };
   tpot: { p50?: ServerQuantile; p95?: ServerQuantile; p99?: ServerQuantile };
   e2e: { p50?: ServerQuantile; p95?: ServerQuantile; p99?: ServerQuantile };
+  /** Time requests waited in the server's queue (vllm:request_queue_time_seconds over the phase); absent for older runs. */
+  queue?: { p50?: ServerQuantile; p95?: ServerQuantile; p99?: ServerQuantile };
+  /** Whether the quantiles come from the histograms' increase over the whole phase (true) or the median of windows (false). */
+  wholePhase: boolean;
   running?: GaugeStats;
   waiting?: GaugeStats;
   /** KV-cache usage, 0…1. */
@@ -71,7 +75,7 @@ function gauge(values: number[]): GaugeStats | undefined {
  * median across the phase (and the worst window), reported with the bucket
  * that bounds it, since a histogram quantile is only as fine as its buckets.
  */
-export function serverStats(main: readonly Sample[], durationMs: number): ServerStats {
+export function serverStats(main: readonly Sample[], durationMs: number, phase?: PhaseServer): ServerStats {
   const field = (name: string): number[] => {
     const out: number[] = [];
     for (const s of main) {
@@ -94,7 +98,23 @@ export function serverStats(main: readonly Sample[], durationMs: number): Server
     ttft: quantiles('ttft', ttftBucketsS),
     tpot: quantiles('tpot', tpotBucketsS),
     e2e: quantiles('e2e', e2eBucketsS),
+    wholePhase: phase !== undefined,
   };
+  if (phase) {
+    // The phase's own quantiles; the windows keep only their worst value.
+    const whole = (q: PhaseQuantiles, windows: ServerStats['ttft']): ServerStats['ttft'] => {
+      const o: ServerStats['ttft'] = {};
+      for (const p of ['p50', 'p95', 'p99'] as const) {
+        const v = q[p];
+        if (v) o[p] = { ms: v.ms, maxMs: Math.max(v.ms, windows[p]?.maxMs ?? v.ms), bucketMs: v.bucketMs };
+      }
+      return o;
+    };
+    out.ttft = whole(phase.ttft, out.ttft);
+    out.tpot = whole(phase.tpot, out.tpot);
+    out.e2e = whole(phase.e2e, out.e2e);
+    out.queue = whole(phase.queue, {});
+  }
   const gauges = { running: 'running', waiting: 'waiting', kvCacheUsage: 'kv_cache_usage', outputTokensPerS: 'output_tokens_per_s' } as const;
   for (const [key, name] of Object.entries(gauges) as Array<[keyof typeof gauges, string]>) {
     const g = gauge(field(name));
@@ -105,4 +125,20 @@ export function serverStats(main: readonly Sample[], durationMs: number): Server
   const waiting = main.flatMap((s) => (typeof s.server?.waiting === 'number' ? [[s.elapsed_s, s.server.waiting] as [number, number]] : []));
   if (waiting.length >= 3) out.waitingGrowth = round(linearRegression(waiting).m * (durationMs / 1000), 3);
   return out;
+}
+
+/**
+ * Whether the server's TTFT histogram leaves the queue out: true when clients
+ * waited clearly longer for their first token than the server says (median
+ * over 1.25 × the server's, and 10 ms more) and the server's queue time
+ * accounts for at least half of the difference. llm-d-inference-sim v0.10.2
+ * observes TTFT from the moment a request is scheduled; vLLM from its
+ * arrival. Undefined when there is nothing to compare.
+ */
+export function ttftExcludesQueue(clientTtftP50Ms: number | undefined, server: ServerStats | undefined): boolean | undefined {
+  const s = server?.ttft.p50?.ms;
+  const q = server?.queue?.p50?.ms;
+  if (clientTtftP50Ms === undefined || s === undefined || q === undefined) return undefined;
+  const gap = clientTtftP50Ms - s;
+  return gap > 10 && clientTtftP50Ms > 1.25 * s && q >= 0.5 * gap;
 }

@@ -60,50 +60,55 @@ export function stages(load: ResolvedLoad, level: number): Stage[] {
   }
 }
 
-function mainScenario(load: ResolvedLoad, level: number, startMs: number): Scenario {
-  const common = { startTime: d(startMs), gracefulStop: d(GRACEFUL_STOP_MS), tags: { phase: 'main' } };
+/**
+ * VUs k6 makes before an open-loop load starts: enough for this many seconds
+ * of requests in flight (Little's law at the level's rate); more are made
+ * during the load, up to max_vus, each paying its start-up while it is due.
+ */
+const PREALLOCATED_SECONDS = 4;
+
+/** The cell's load as one k6 scenario, warm-up included: the rate or users of the shape's start hold through the warm-up. */
+function loadScenario(load: ResolvedLoad, level: number): Scenario {
+  const total = load.warmupMs + load.durationMs;
+  const common = { startTime: '0ms', gracefulStop: d(GRACEFUL_STOP_MS), tags: { phase: 'load' } };
   switch (load.shape) {
     case 'constant':
-      return { executor: 'constant-vus', vus: level, duration: d(load.durationMs), ...common };
+      return { executor: 'constant-vus', vus: level, duration: d(total), ...common };
     case 'arrival-rate':
       return {
         executor: 'constant-arrival-rate',
         rate: Math.round(level * 1000),
         timeUnit: '1000s',
-        duration: d(load.durationMs),
-        preAllocatedVUs: Math.min(load.maxVus, Math.max(1, Math.ceil(level))),
+        duration: d(total),
+        preAllocatedVUs: Math.min(load.maxVus, Math.max(1, Math.ceil(level * PREALLOCATED_SECONDS))),
         maxVUs: load.maxVus,
         ...common,
       };
     case 'step':
     case 'spike':
-    case 'ramp':
+    case 'ramp': {
+      const start = startingUsers(load, level);
+      const warm: Stage[] = load.warmupMs > 0 ? [{ duration: d(load.warmupMs), target: start }] : [];
       return {
         executor: 'ramping-vus',
-        startVUs: load.shape === 'ramp' ? 0 : startingUsers(load, level),
-        stages: stages(load, level),
+        startVUs: load.shape === 'ramp' && load.warmupMs === 0 ? 0 : start,
+        stages: [...warm, ...stages(load, level)],
         gracefulRampDown: d(GRACEFUL_STOP_MS),
         ...common,
       };
+    }
   }
 }
 
-/** k6 options (passed with --config): an optional warm-up scenario, then the cell's load shape. */
+/**
+ * k6 options (passed with --config): the cell's load as one uninterrupted
+ * scenario. The warm-up is its first warmupMs; the scenario labels each
+ * request with the phase in which it started, so nothing is cut at the edge
+ * and in-flight requests never exceed the cell's users.
+ */
 export function k6Options(cell: Pick<Cell, 'load' | 'level'>): Record<string, unknown> {
-  const { load, level } = cell;
-  const scenarios: Record<string, Scenario> = {};
-  if (load.warmupMs > 0) {
-    scenarios.warmup = {
-      executor: 'constant-vus',
-      vus: Math.max(1, Math.ceil(load.shape === 'arrival-rate' ? Math.min(load.maxVus, level) : startingUsers(load, level))),
-      duration: d(load.warmupMs),
-      gracefulStop: '0s',
-      tags: { phase: 'warmup' },
-    };
-  }
-  scenarios.main = mainScenario(load, level, load.warmupMs);
   return {
-    scenarios,
+    scenarios: { load: loadScenario(cell.load, cell.level) },
     summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)', 'count'],
     discardResponseBodies: true,
     noUsageReport: true,
@@ -119,16 +124,22 @@ export interface ScenarioWorkload {
   seed: number;
   timeoutMs: number;
   maxRequests?: number;
+  /** The warm-up's length at the start of the scenario, ms: requests started within it are labelled warmup. */
+  warmupMs: number;
+  /** Requests per second of an open-loop load: points then carry their scheduled time. */
+  ratePerS?: number;
   points: string;
+  /** Lines of { scenario_start_ms, vu }, one per VU: when the load started. */
+  meta: string;
   summary: string;
 }
 
 export function scenarioWorkload(
-  cell: Pick<Cell, 'load' | 'repeat'>,
+  cell: Pick<Cell, 'load' | 'repeat' | 'level'>,
   workload: ResolvedWorkload,
   endpoint: string,
   model: string,
-  files: { points: string; summary: string },
+  files: { points: string; meta: string; summary: string },
 ): ScenarioWorkload {
   return {
     url: `${endpoint}/v1/chat/completions`,
@@ -138,7 +149,10 @@ export function scenarioWorkload(
     seed: workload.seed * 1000 + cell.repeat,
     timeoutMs: REQUEST_TIMEOUT_MS,
     ...(cell.load.maxRequests !== undefined ? { maxRequests: cell.load.maxRequests } : {}),
+    warmupMs: cell.load.warmupMs,
+    ...(cell.load.shape === 'arrival-rate' ? { ratePerS: Math.round(cell.level * 1000) / 1000 } : {}),
     points: files.points,
+    meta: files.meta,
     summary: files.summary,
   };
 }
@@ -165,7 +179,7 @@ export function offeredAt(cell: Pick<Cell, 'load' | 'level'>, elapsedMs: number)
   let t = elapsedMs - load.warmupMs;
   if (t >= load.durationMs) return 0;
   if (load.shape === 'constant' || load.shape === 'arrival-rate') return level;
-  let users = load.shape === 'ramp' ? 0 : startingUsers(load, level);
+  let users = load.shape === 'ramp' && load.warmupMs === 0 ? 0 : startingUsers(load, level);
   for (const st of stages(load, level)) {
     const ms = Number(st.duration.slice(0, -2));
     if (t < ms) return Math.round(users + ((st.target - users) * t) / ms);

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startProc } from '../util/proc.js';
 import { projectRoot } from '../util/tools.js';
@@ -20,12 +20,17 @@ export interface K6Result {
   /** Why k6 failed, when it did; undefined when the run counts. */
   failure?: string;
   files: K6Files;
+  /** When k6's scenario started, ms since the epoch (µs precision); undefined if no request was made. */
+  scenarioStartMs?: number;
+  /** Open-loop iterations k6 could not start on time for want of a free VU (its dropped_iterations); undefined without a summary. */
+  droppedIterations?: number;
 }
 
 export interface K6Files {
   options: string;
   workload: string;
   points: string;
+  meta: string;
   summary: string;
   log: string;
 }
@@ -35,6 +40,7 @@ export function k6Files(cellDir: string): K6Files {
     options: join(cellDir, 'k6-options.json'),
     workload: join(cellDir, 'k6-workload.json'),
     points: join(cellDir, 'points.jsonl'),
+    meta: join(cellDir, 'k6-meta.jsonl'),
     summary: join(cellDir, 'k6-summary.json'),
     log: join(cellDir, 'k6.log'),
   };
@@ -79,6 +85,30 @@ export interface RunK6Options {
   model: string;
   cellDir: string;
   signal?: AbortSignal;
+  /** Called with k6's pid once it has started (the runner watches its CPU). */
+  onStart?: (pid: number) => void;
+}
+
+/** The scenario's start from k6-meta.jsonl (every VU writes the same instant; the first line will do). */
+export function readScenarioStart(metaFile: string): number | undefined {
+  try {
+    const first = readFileSync(metaFile, 'utf8').split('\n', 1)[0];
+    const v = first ? (JSON.parse(first) as { scenario_start_ms?: unknown }).scenario_start_ms : undefined;
+    return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** dropped_iterations from k6's end-of-test summary (0 when the metric is absent: nothing was dropped); undefined without a summary. */
+export function readDroppedIterations(summaryFile: string): number | undefined {
+  try {
+    const data = JSON.parse(readFileSync(summaryFile, 'utf8')) as { metrics?: Record<string, { values?: { count?: unknown } }> };
+    const count = data.metrics?.dropped_iterations?.values?.count;
+    return typeof count === 'number' ? count : 0;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -89,7 +119,7 @@ export interface RunK6Options {
 export async function runK6(o: RunK6Options): Promise<K6Result> {
   const files = k6Files(o.cellDir);
   writeFileSync(files.options, `${JSON.stringify(k6Options(o.cell), null, 2)}\n`);
-  const wl = scenarioWorkload(o.cell, o.workload, o.endpoint, o.model, { points: files.points, summary: files.summary });
+  const wl = scenarioWorkload(o.cell, o.workload, o.endpoint, o.model, { points: files.points, meta: files.meta, summary: files.summary });
   writeFileSync(files.workload, `${JSON.stringify(wl, null, 2)}\n`);
   const proc = await startProc({
     name: 'k6',
@@ -103,16 +133,20 @@ export async function runK6(o: RunK6Options): Promise<K6Result> {
       K6_AUTO_EXTENSION_RESOLUTION: 'false',
     },
   });
+  o.onStart?.(proc.pid);
   const onAbort = (): void => void proc.stop(10_000);
   o.signal?.addEventListener('abort', onAbort, { once: true });
   const timer = setTimeout(() => void proc.stop(5000), k6WallMs(o.cell.load).max);
   try {
     const exit = await proc.exited;
     const code = exit.code;
-    if (o.signal?.aborted) return { exitCode: code, failure: 'interrupted', files };
-    if (code === 0 || code === 99) return { exitCode: code, files };
+    const scenarioStartMs = readScenarioStart(files.meta);
+    const droppedIterations = readDroppedIterations(files.summary);
+    const seen = { files, ...(scenarioStartMs !== undefined ? { scenarioStartMs } : {}), ...(droppedIterations !== undefined ? { droppedIterations } : {}) };
+    if (o.signal?.aborted) return { exitCode: code, failure: 'interrupted', ...seen };
+    if (code === 0 || code === 99) return { exitCode: code, ...seen };
     const why = code !== null ? (k6ExitCodes[code] ?? `exit code ${code}`) : `killed by ${exit.signal}`;
-    return { exitCode: code, failure: `k6 failed: ${why} (see ${files.log})`, files };
+    return { exitCode: code, failure: `k6 failed: ${why} (see ${files.log})`, ...seen };
   } finally {
     clearTimeout(timer);
     o.signal?.removeEventListener('abort', onAbort);

@@ -1,5 +1,5 @@
 import { aggregateRepeats, type Group } from '../analysis/run-analysis.js';
-import { comparedMetrics, formatValue, type ComparedMetric } from './comparison.js';
+import { comparable, comparedMetrics, formatValue, type ComparedMetric } from './comparison.js';
 import { CSP, STYLE, escapeHtml } from './html.js';
 import { mdText } from './markdown.js';
 import type { BenchmarkRecord } from './records.js';
@@ -30,12 +30,16 @@ export interface RunComparison {
   cells: CellComparison[];
   onlyInA: string[];
   onlyInB: string[];
+  /** Finished cells left out because their measurement is invalid: cell ids per run. */
+  invalid: { a: string[]; b: string[] };
 }
 
 const byKey = (records: readonly BenchmarkRecord[]): Map<string, Group<BenchmarkRecord>> =>
   new Map(
-    aggregateRepeats(records.filter((r) => r.status === 'done' && typeof r.cell_key === 'string'), (r) => String(r.cell_key), comparedMetrics.map((m) => m.field)).map((g) => [g.key, g]),
+    aggregateRepeats(records.filter((r) => comparable(r) && typeof r.cell_key === 'string'), (r) => String(r.cell_key), comparedMetrics.map((m) => m.field)).map((g) => [g.key, g]),
   );
+
+const invalidIds = (records: readonly BenchmarkRecord[]): string[] => records.filter((r) => r.status === 'done' && !comparable(r)).map((r) => String(r.cell_id)).sort();
 
 /** The same cells of two runs side by side (matched by content, repeats averaged), with B − A for every metric. */
 export function compareRuns(a: { id: string; records: readonly BenchmarkRecord[] }, b: { id: string; records: readonly BenchmarkRecord[] }): RunComparison {
@@ -66,6 +70,7 @@ export function compareRuns(a: { id: string; records: readonly BenchmarkRecord[]
     cells,
     onlyInA: [...ga.keys()].filter((k) => !gb.has(k)).sort(),
     onlyInB: [...gb.keys()].filter((k) => !ga.has(k)).sort(),
+    invalid: { a: invalidIds(a.records), b: invalidIds(b.records) },
   };
 }
 
@@ -90,6 +95,9 @@ export function compareMarkdown(c: RunComparison): string {
   }
   if (c.onlyInA.length) lines.push(`Only in ${mdText(c.a)}: ${c.onlyInA.map(mdText).join(', ')}`, '');
   if (c.onlyInB.length) lines.push(`Only in ${mdText(c.b)}: ${c.onlyInB.map(mdText).join(', ')}`, '');
+  for (const [run, ids] of [[c.a, c.invalid.a], [c.b, c.invalid.b]] as const) {
+    if (ids.length) lines.push(`Left out of ${mdText(run)}, measurement invalid: ${ids.map(mdText).join(', ')}`, '');
+  }
   return lines.join('\n');
 }
 
@@ -106,6 +114,8 @@ export function compareHtml(c: RunComparison): string {
   const only = [
     c.onlyInA.length ? `<p>Only in ${escapeHtml(c.a)}: ${escapeHtml(c.onlyInA.join(', '))}</p>` : '',
     c.onlyInB.length ? `<p>Only in ${escapeHtml(c.b)}: ${escapeHtml(c.onlyInB.join(', '))}</p>` : '',
+    c.invalid.a.length ? `<p>Left out of ${escapeHtml(c.a)}, measurement invalid: ${escapeHtml(c.invalid.a.join(', '))}</p>` : '',
+    c.invalid.b.length ? `<p>Left out of ${escapeHtml(c.b)}, measurement invalid: ${escapeHtml(c.invalid.b.join(', '))}</p>` : '',
   ].join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">

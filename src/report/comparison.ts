@@ -67,9 +67,16 @@ export interface ComparisonSection {
   rows: ComparisonRow[];
   /** Winner(s) per field, where two or more autoscalers measured it. */
   winners: Array<{ metric: ComparedMetric; autoscalers: string[]; value: number }>;
+  /** Finished cells left out because their measurement is invalid (cell ids). */
+  leftOut: string[];
 }
 
-/** The autoscalers compared at each deployment and load level (finished cells only; repeats as mean and 95 % CI). */
+/** Whether a record's measurement may enter a comparison: finished, and not judged invalid. */
+export function comparable(r: BenchmarkRecord): boolean {
+  return r.status === 'done' && r.validity !== 'invalid';
+}
+
+/** The autoscalers compared at each deployment and load level (finished, valid or warned cells only; repeats as mean and 95 % CI). */
 export function compareAutoscalers(records: readonly BenchmarkRecord[]): ComparisonSection[] {
   const finished = records.filter((r) => r.status === 'done');
   const sections = new Map<string, BenchmarkRecord[]>();
@@ -79,14 +86,17 @@ export function compareAutoscalers(records: readonly BenchmarkRecord[]): Compari
   }
   const fields = comparedMetrics.map((m) => m.field);
   return [...sections.values()]
-    .map((rs) => {
+    .map((all) => {
+      const rs = all.filter(comparable);
+      const leftOut = all.filter((r) => !comparable(r)).map((r) => String(r.cell_id));
       const groups = aggregateRepeats(rs, (r) => String(r.autoscaler), fields);
       const rows: ComparisonRow[] = groups.map((group) => ({ autoscaler: group.key, group, wins: new Set<string>() }));
       const won = winners(groups, comparedMetrics);
       for (const w of won) for (const g of w.groups) rows.find((r) => r.group === g)!.wins.add(w.field);
       return {
-        deployment: String(rs[0]!.deployment),
-        level: Number(rs[0]!.level),
+        deployment: String(all[0]!.deployment),
+        level: Number(all[0]!.level),
+        leftOut,
         rows,
         winners: won.map((w) => ({ metric: comparedMetrics.find((m) => m.field === w.field)!, autoscalers: w.groups.map((g) => g.key), value: w.value })),
       };

@@ -38,7 +38,7 @@ b{color:#060}.up{color:#060}.down{color:#a00}`;
 export const tableColumns = [
   'cell_id', 'deployment', 'model', 'autoscaler', 'shape', 'level', 'repeat', 'status', 'requests', 'failures', 'ttft_ms_p95', 'tpot_ms_p95',
   'e2e_ms_p95', 'slo_attainment', 'goodput_rps', 'replicas_mean', 'replica_seconds', 'cost_usd', 'scale_up_lag_s', 'recovery_s',
-  'oscillations', 'over_provisioning', 'saturation',
+  'oscillations', 'over_provisioning', 'saturation', 'validity', 'harness_errors', 'error_sources', 'server_queue_ms_p95', 'validity_reasons',
 ] as const;
 
 export interface HtmlInput {
@@ -65,9 +65,25 @@ function comparisonHtml(records: readonly BenchmarkRecord[]): string {
         return `<tr><td>${escapeHtml(r.autoscaler)}</td><td class="n">${r.group.rows.length}</td>${cells.join('')}</tr>`;
       });
       const wins = s.winners.map((w) => `${escapeHtml(w.metric.label)}: ${escapeHtml(w.autoscalers.join(', '))} (${escapeHtml(formatValue(w.metric.format, w.value))})`);
-      return `<h3>${escapeHtml(s.deployment)} at load level ${s.level}</h3><table class="compare">${head}${rows.join('')}</table>${wins.length ? `<p>Winner per metric: ${wins.join('; ')}</p>` : ''}`;
+      const left = s.leftOut.length ? `<p class="note">Left out, measurement invalid: ${escapeHtml(s.leftOut.join(', '))} (see Validity).</p>` : '';
+      return `<h3>${escapeHtml(s.deployment)} at load level ${s.level}</h3><table class="compare">${head}${rows.join('')}</table>${left}${wins.length ? `<p>Winner per metric: ${wins.join('; ')}</p>` : ''}`;
     })
     .join('\n');
+}
+
+/** The Validity section as HTML: counts, every flagged cell with its reasons, the server-TTFT note. */
+function validityHtml(records: readonly BenchmarkRecord[]): string {
+  const judged = records.filter((r) => typeof r.validity === 'string');
+  if (judged.length === 0) return '';
+  const counts = (['valid', 'warn', 'invalid'] as const).map((v) => `${judged.filter((r) => r.validity === v).length} ${v}`).join(', ');
+  const items = judged
+    .filter((r) => r.validity !== 'valid')
+    .map((r) => `<li>${escapeHtml(`${r.cell_id} (${r.deployment}, ${r.autoscaler}, level ${r.level})`)}: <span class="${r.validity === 'invalid' ? 'down' : ''}">${escapeHtml(String(r.validity))}</span>: ${escapeHtml(String(r.validity_reasons ?? ''))}</li>`);
+  const excluding = records.filter((r) => r.server_ttft_excludes_queue === true).map((r) => String(r.cell_id));
+  const note = excluding.length
+    ? `<p class="note">The server's TTFT histogram leaves out the time requests queued in ${escapeHtml(excluding.join(', '))}: SLOs are judged on the client-side figures.</p>`
+    : '';
+  return `<h2>Validity</h2><p id="validity">${escapeHtml(counts)} of ${judged.length} cells judged. Invalid cells are left out of the comparisons and the gate.</p>${items.length ? `<ul>${items.join('')}</ul>` : ''}${note}`;
 }
 
 function cellTable(records: readonly BenchmarkRecord[]): string {
@@ -131,6 +147,7 @@ ${inlinedLibraries()}
 ${matrix}
 <h2>Autoscalers compared</h2>
 ${comparisonHtml(i.records) || '<p class="note">No finished cells.</p>'}
+${validityHtml(i.records)}
 <h2>Charts</h2>
 ${charts}
 <h2>Cells</h2><p>Click a column to sort.</p>

@@ -39,6 +39,7 @@ export function summaryMarkdown(meta: MarkdownMeta, records: readonly BenchmarkR
       lines.push(`| ${mdText(row.autoscaler)} | ${row.group.rows.length} | ${cells.join(' | ')} |`);
     }
     lines.push('');
+    if (s.leftOut.length) lines.push(`Left out of this comparison, measurement invalid: ${s.leftOut.map(mdText).join(', ')} (see Validity).`, '');
     if (s.winners.length) {
       lines.push('Winner per metric:', '');
       for (const w of s.winners) lines.push(`- ${w.metric.label}: ${w.autoscalers.map(mdText).join(', ')} (${formatValue(w.metric.format, w.value)})`);
@@ -46,5 +47,25 @@ export function summaryMarkdown(meta: MarkdownMeta, records: readonly BenchmarkR
     }
   }
   if (sections.length === 0) lines.push('No finished cells.', '');
+  lines.push(...validityLines(records));
   return lines.join('\n');
+}
+
+/** The Validity section: every cell that is not plainly valid with its reasons, and the server-TTFT note. */
+export function validityLines(records: readonly BenchmarkRecord[]): string[] {
+  const judged = records.filter((r) => typeof r.validity === 'string');
+  if (judged.length === 0) return [];
+  const flagged = judged.filter((r) => r.validity !== 'valid');
+  const counts = (['valid', 'warn', 'invalid'] as const).map((v) => `${judged.filter((r) => r.validity === v).length} ${v}`).join(', ');
+  const lines = ['## Validity', '', `${counts} of ${judged.length} cells judged. Invalid cells are left out of the comparisons and the gate.`, ''];
+  for (const r of flagged) lines.push(`- ${mdText(String(r.cell_id))} (${mdText(String(r.deployment))}, ${mdText(String(r.autoscaler))}, level ${r.level}): **${r.validity}**: ${mdText(String(r.validity_reasons ?? ''))}`);
+  if (flagged.length) lines.push('');
+  const excluding = records.filter((r) => r.server_ttft_excludes_queue === true).map((r) => String(r.cell_id));
+  if (excluding.length) {
+    lines.push(
+      `The server's TTFT histogram leaves out the time requests queued (clients waited longer for their first token than it records, and its queue time accounts for the difference) in ${excluding.length} cell(s): ${excluding.map(mdText).join(', ')}. SLOs are judged on the client-side figures.`,
+      '',
+    );
+  }
+  return lines;
 }

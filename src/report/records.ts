@@ -1,5 +1,6 @@
 import type { CellAnalysis } from '../analysis/cell-analysis.js';
-import type { ServerQuantile } from '../analysis/server.js';
+import { ttftExcludesQueue, type ServerQuantile } from '../analysis/server.js';
+import { errorSourcesText } from './summary-csv.js';
 import type { Distribution } from '../analysis/stats.js';
 import { round } from '../analysis/stats.js';
 import type { Cell, ResolvedAutoscaler, ResolvedDeployment, ResolvedMatrix } from '../matrix/types.js';
@@ -132,13 +133,16 @@ export function benchmarkRecord(a: CellAnalysis, ctx: RecordContext): BenchmarkR
     ...dist('tpot_ms', c?.tpotMs),
     ...dist('itl_ms', c?.itlMs),
     ...dist('e2e_ms', c?.e2eMs),
-    queue_ms: null,
+    queue_ms: n(s?.queue?.p50?.ms),
     slo_attainment: n(c?.slo.attainment),
     goodput_rps: n(c?.slo.goodputRps),
     // server (Prometheus histograms and gauges over the main phase)
     ...serverQ('server_ttft_ms_p95', s?.ttft.p95),
     ...serverQ('server_tpot_ms_p95', s?.tpot.p95),
     ...serverQ('server_e2e_ms_p95', s?.e2e.p95),
+    server_queue_ms_p50: n(s?.queue?.p50?.ms),
+    server_queue_ms_p95: n(s?.queue?.p95?.ms),
+    server_ttft_excludes_queue: ttftExcludesQueue(c?.ttftMs.p50, s) ?? null,
     kv_cache_usage_mean: n(s?.kvCacheUsage?.mean),
     kv_cache_usage_p95: n(s?.kvCacheUsage?.p95),
     running_mean: n(s?.running?.mean),
@@ -162,5 +166,10 @@ export function benchmarkRecord(a: CellAnalysis, ctx: RecordContext): BenchmarkR
     slo_pass_tpot: c?.slo.pass.tpot ?? null,
     slo_pass_e2e: c?.slo.pass.e2e ?? null,
     saturation: a.saturation ?? null,
+    validity: a.validity?.verdict ?? null,
+    validity_reasons: a.validity ? a.validity.reasons.join('; ') : null,
+    harness_errors: n(a.validity?.figures.harnessErrors),
+    error_sources: c && c.errors > 0 ? errorSourcesText(c.errorSources) : null,
+    dropped_iterations: n(a.validity?.figures.droppedIterations),
   };
 }

@@ -1,6 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import type { CellAnalysis } from '../analysis/cell-analysis.js';
-import type { ServerQuantile } from '../analysis/server.js';
+import { ttftExcludesQueue, type ServerQuantile } from '../analysis/server.js';
 
 /**
  * summary.csv columns, in their stable order (new columns are only ever
@@ -21,6 +21,10 @@ export const summaryColumns = [
   'running_mean', 'waiting_mean', 'waiting_p95', 'kv_cache_usage_mean',
   'replica_seconds', 'gpu_hours', 'cost_usd',
   'scale_up_decision_s', 'scale_up_lag_s', 'recovery_s', 'scale_down_lag_s', 'oscillations', 'over_provisioning', 'saturation',
+  // added with the validity verdict
+  'validity', 'validity_reasons', 'error_sources', 'harness_errors', 'dropped_iterations', 'late_p95_ms', 'late_p99_ms',
+  'ttft_sched_p50_ms', 'ttft_sched_p95_ms', 'e2e_sched_p95_ms', 'ttfc_p50_ms', 'ttfc_p95_ms', 'in_flight_mean', 'in_flight_max',
+  'server_queue_p50_ms', 'server_queue_p95_ms', 'server_ttft_excludes_queue', 'k6_cpu_pct', 'router_cpu_pct', 'machine_busy_pct',
 ] as const;
 export type SummaryColumn = (typeof summaryColumns)[number];
 export type SummaryRow = Partial<Record<SummaryColumn, string | number>>;
@@ -99,7 +103,46 @@ export function summaryRow(a: CellAnalysis, sampleGaps?: number): SummaryRow {
     oscillations: sc?.oscillations,
     over_provisioning: a.overProvisioning,
     saturation: a.saturation,
+    ...validityColumns(a),
   };
+}
+
+/** The validity verdict and the figures behind it, as summary.csv columns. */
+function validityColumns(a: CellAnalysis): SummaryRow {
+  const c = a.client;
+  const v = a.validity;
+  const cpu = a.harnessCpu;
+  const excludes = ttftExcludesQueue(c?.ttftMs.p50, a.server);
+  return {
+    validity: v?.verdict,
+    validity_reasons: v?.reasons.join('; '),
+    error_sources: c && c.errors > 0 ? errorSourcesText(c.errorSources) : undefined,
+    harness_errors: v?.figures.harnessErrors,
+    dropped_iterations: v?.figures.droppedIterations,
+    late_p95_ms: c?.scheduled?.lateMs.p95,
+    late_p99_ms: c?.scheduled?.lateMs.p99,
+    ttft_sched_p50_ms: c?.scheduled?.ttftMs.p50,
+    ttft_sched_p95_ms: c?.scheduled?.ttftMs.p95,
+    e2e_sched_p95_ms: c?.scheduled?.e2eMs.p95,
+    ttfc_p50_ms: c?.ttfcMs?.p50,
+    ttfc_p95_ms: c?.ttfcMs?.p95,
+    in_flight_mean: v?.figures.inFlightMean,
+    in_flight_max: v?.figures.inFlightMax,
+    server_queue_p50_ms: a.server?.queue?.p50?.ms,
+    server_queue_p95_ms: a.server?.queue?.p95?.ms,
+    server_ttft_excludes_queue: excludes === undefined ? undefined : String(excludes),
+    k6_cpu_pct: cpu?.processes.k6?.meanPct,
+    router_cpu_pct: cpu?.processes.router?.meanPct,
+    machine_busy_pct: cpu?.machineBusyPct.meanPct,
+  };
+}
+
+/** Errors by source as one cell: `upstream 3; timeout 1`. */
+export function errorSourcesText(sources: Readonly<Record<string, number | undefined>>): string {
+  return Object.entries(sources)
+    .filter(([, n]) => (n ?? 0) > 0)
+    .map(([k, n]) => `${k} ${n}`)
+    .join('; ');
 }
 
 export function summaryCsv(rows: readonly SummaryRow[]): string {

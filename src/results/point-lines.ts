@@ -2,8 +2,8 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { RawPoint } from '../analysis/cell-summary.js';
 
 /** The fields of RawPoint the decoder fills, by id (0: a field it skips). */
-const KEYS = ['', 't', 'phase', 'ok', 'status', 'error', 'ttft_ms', 'tpot_ms', 'e2e_ms', 'itl_ms', 'prompt_tokens', 'output_tokens'] as const;
-const T = 1, PHASE = 2, OK = 3, STATUS = 4, ERROR = 5, TTFT = 6, TPOT = 7, E2E = 8, ITL = 9, PROMPT = 10, OUTPUT = 11;
+const KEYS = ['', 't', 'phase', 'ok', 'status', 'error', 'ttft_ms', 'tpot_ms', 'e2e_ms', 'itl_ms', 'prompt_tokens', 'output_tokens', 't_sched', 'ttfc_ms', 'error_source'] as const;
+const T = 1, PHASE = 2, OK = 3, STATUS = 4, ERROR = 5, TTFT = 6, TPOT = 7, E2E = 8, ITL = 9, PROMPT = 10, OUTPUT = 11, T_SCHED = 12, TTFC = 13, ERROR_SOURCE = 14;
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 /** 2^53: integers up to it are exact doubles. */
 const EXACT = 9007199254740992;
@@ -21,8 +21,9 @@ function keyId(b: Buffer, s: number, len: number): number {
   else if (len === 2) id = OK;
   else if (len === 5) id = c0 === 112 /* p */ ? PHASE : ERROR;
   else if (len === 6) id = c0 === 115 /* s */ ? STATUS : c0 === LOWER_E ? E2E : ITL;
-  else if (len === 7) id = b[s + 1] === LOWER_T ? TTFT : TPOT;
+  else if (len === 7) id = b[s + 1] === 95 /* _ */ ? T_SCHED : b[s + 1] === 112 /* p */ ? TPOT : b[s + 3] === 99 /* c */ ? TTFC : TTFT;
   else if (len === 13) id = c0 === 112 /* p */ ? PROMPT : OUTPUT;
+  else if (len === 12) id = ERROR_SOURCE;
   if (id === 0) return 0;
   const k = KEYS[id]!;
   for (let i = 0; i < len; i++) if (b[s + i] !== k.charCodeAt(i)) return 0;
@@ -37,7 +38,10 @@ function phaseName(b: Buffer, s: number, len: number): string {
 }
 
 /** The point every decoded line is written into (reused). */
-const point: RawPoint = { t: NaN, phase: '', ok: false, status: 0, error: null, ttft_ms: null, tpot_ms: null, e2e_ms: NaN, itl_ms: [], prompt_tokens: null, output_tokens: null };
+const point: RawPoint = {
+  t: NaN, t_sched: null, phase: '', ok: false, status: 0, error: null, error_source: null, ttft_ms: null, ttfc_ms: null, tpot_ms: null,
+  e2e_ms: NaN, itl_ms: [], prompt_tokens: null, output_tokens: null,
+};
 
 /**
  * Decodes one line of points.jsonl, b[start, end), into `point`. The lines are
@@ -52,7 +56,7 @@ const point: RawPoint = { t: NaN, phase: '', ok: false, status: 0, error: null, 
 function decodeFlat(b: Buffer, start: number, end: number): boolean {
   let pos = start;
   const p = point;
-  p.t = NaN; p.phase = ''; p.ok = false; p.status = 0; p.error = null; p.ttft_ms = null; p.tpot_ms = null;
+  p.t = NaN; p.t_sched = null; p.phase = ''; p.ok = false; p.status = 0; p.error = null; p.error_source = null; p.ttft_ms = null; p.ttfc_ms = null; p.tpot_ms = null;
   p.e2e_ms = NaN; p.itl_ms.length = 0; p.prompt_tokens = null; p.output_tokens = null;
   if (b[pos++] !== LBRACE) return false;
   if (b[pos] === RBRACE) return pos + 1 === end;
@@ -71,6 +75,7 @@ function decodeFlat(b: Buffer, start: number, end: number): boolean {
       if (b[pos] !== QUOTE) return false;
       if (key === PHASE) p.phase = phaseName(b, s, pos - s);
       else if (key === ERROR) p.error = b.toString('utf8', s, pos);
+      else if (key === ERROR_SOURCE) p.error_source = b.toString('utf8', s, pos);
       pos++;
     } else if (c === LOWER_T) {
       if (b[pos + 1] !== 114 || b[pos + 2] !== 117 || b[pos + 3] !== LOWER_E) return false; // rue
@@ -132,6 +137,8 @@ function decodeFlat(b: Buffer, start: number, end: number): boolean {
             case T: p.t = v; break;
             case STATUS: p.status = v; break;
             case TTFT: p.ttft_ms = v; break;
+            case TTFC: p.ttfc_ms = v; break;
+            case T_SCHED: p.t_sched = v; break;
             case TPOT: p.tpot_ms = v; break;
             case E2E: p.e2e_ms = v; break;
             case PROMPT: p.prompt_tokens = v; break;
@@ -229,8 +236,8 @@ export function lineRanges(path: string, size: number, parts: number, firstShare
 function parsed(text: string): RawPoint {
   const o = JSON.parse(text) as Partial<RawPoint>;
   return {
-    t: o.t ?? NaN, phase: o.phase ?? '', ok: o.ok ?? false, status: o.status ?? 0, error: o.error ?? null,
-    ttft_ms: o.ttft_ms ?? null, tpot_ms: o.tpot_ms ?? null, e2e_ms: o.e2e_ms ?? NaN, itl_ms: o.itl_ms ?? [],
+    t: o.t ?? NaN, t_sched: o.t_sched ?? null, phase: o.phase ?? '', ok: o.ok ?? false, status: o.status ?? 0, error: o.error ?? null,
+    error_source: o.error_source ?? null, ttft_ms: o.ttft_ms ?? null, ttfc_ms: o.ttfc_ms ?? null, tpot_ms: o.tpot_ms ?? null, e2e_ms: o.e2e_ms ?? NaN, itl_ms: o.itl_ms ?? [],
     prompt_tokens: o.prompt_tokens ?? null, output_tokens: o.output_tokens ?? null,
   };
 }

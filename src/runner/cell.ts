@@ -2,12 +2,16 @@ import { join } from 'node:path';
 import type { ClientSummary } from '../analysis/cell-summary.js';
 import { accumulatePoints } from '../analysis/points-parallel.js';
 import { round } from '../analysis/stats.js';
+import { judgeValidity, type Validity } from '../analysis/validity.js';
+import { CpuMonitor, type HarnessCpu } from '../metrics/cpu.js';
+import { phaseServer, type PhaseServer } from '../metrics/phase-server.js';
 import { k6WallMs, offeredAt } from '../load/k6-options.js';
 import { PointsTail, runK6 } from '../load/k6-process.js';
 import type { Cell, ResolvedMatrix } from '../matrix/types.js';
 import { PromClient } from '../metrics/prom.js';
 import { gaugeSum } from '../metrics/promql.js';
 import { Sampler, type Sample } from '../metrics/sampler.js';
+import { mainSamples } from '../analysis/server.js';
 import { JsonlWriter, writeJsonAtomic } from '../results/files.js';
 import type { AutoscalerHandle, Target } from '../targets/target.js';
 import { sleep } from '../util/ports.js';
@@ -30,6 +34,30 @@ export interface CellResult {
   sampleGaps: number;
   /** Set when the caller ended the load early (search: a level clearly failing); the cell is otherwise complete. */
   stoppedEarly?: string;
+  /** When k6's scenario (warm-up, then main phase) started, ms since the epoch; the main phase starts warmupMs later. */
+  scenarioStartMs?: number;
+  /** Open-loop iterations k6 dropped for want of a free VU. */
+  droppedIterations?: number;
+  /** The client's requests in flight: mean over the main phase, most at once over the load. */
+  inFlight?: { mean: number; max: number };
+  /** CPU of the load generator, the router and the machine while the load ran. */
+  harnessCpu?: HarnessCpu;
+  /** Server-side figures over the main phase, from the histograms' increase (Prometheus at the cell's end). */
+  phaseServer?: PhaseServer;
+  /** Whether the cell measured what it was meant to, and why not. */
+  validity?: Validity;
+}
+
+/** Users offered, time-averaged over the main phase (100 ms steps of offeredAt). */
+export function offeredMeanUsers(cell: Cell): number {
+  const step = 100;
+  let sum = 0;
+  let n = 0;
+  for (let t = cell.load.warmupMs; t < cell.load.warmupMs + cell.load.durationMs; t += step) {
+    sum += offeredAt(cell, t + step / 2);
+    n++;
+  }
+  return n ? sum / n : 0;
 }
 
 /** Thrown when the run was interrupted during this cell. */
@@ -109,6 +137,12 @@ export async function runCell(o: RunCellOptions): Promise<CellResult> {
 
   let k6ExitCode: number | null = null;
   let failure: string | undefined;
+  let scenarioStartMs: number | undefined;
+  let droppedIterations: number | undefined;
+  let harnessCpu: HarnessCpu | undefined;
+  let phase_: PhaseServer | undefined;
+  let k6Pid: number | undefined;
+  const cpu = new CpuMonitor(() => ({ k6: k6Pid, ...target.harnessPids?.() }));
   try {
     await target.deploy({ cell, workload: matrix.workload, dir, onEvent: event });
     // The sampler selects this cell's pods, so it is made once they exist.
@@ -118,23 +152,35 @@ export async function runCell(o: RunCellOptions): Promise<CellResult> {
     await target.waitReady(cell.deployment.simulator.startupMs + READY_ALLOWANCE_MS, signal);
     autoscaler = target.startAutoscaler(cell.autoscaler, { timeScale: matrix.timeScale, onDecision: (d) => event(d) });
     const k6Signal = o.stopLoad ? AbortSignal.any([signal, o.stopLoad]) : signal;
-    const k6Run = runK6({ k6: o.k6, cell, workload: matrix.workload, endpoint: target.endpoint(), model: target.model(), cellDir: dir, signal: k6Signal });
+    const k6Run = runK6({
+      k6: o.k6, cell, workload: matrix.workload, endpoint: target.endpoint(), model: target.model(), cellDir: dir, signal: k6Signal,
+      onStart: (pid) => {
+        k6Pid = pid;
+        cpu.start();
+      },
+    });
     loadStart = Date.now();
     phase = cell.load.warmupMs > 0 ? 'warmup' : 'load';
     sampler.start();
     const warmTimer = setTimeout(() => (phase = 'load'), cell.load.warmupMs);
     const k6 = await k6Run;
+    const k6End = Date.now();
+    harnessCpu = cpu.stop();
     clearTimeout(warmTimer);
     k6ExitCode = k6.exitCode;
+    scenarioStartMs = k6.scenarioStartMs;
+    droppedIterations = k6.droppedIterations;
     if (signal.aborted) throw new CellInterrupted(cell.id);
     failure = o.stopLoad?.aborted ? undefined : k6.failure;
     phase = 'settle';
     await settle(o);
+    phase_ = await mainPhaseServer(o, scenarioStartMs, k6End, scrapeMs);
   } catch (err) {
     if (signal.aborted) throw new CellInterrupted(cell.id);
     failure = (err as Error).message;
   } finally {
     clearInterval(ticker);
+    harnessCpu ??= cpu.stop();
     await autoscaler?.stop();
     await sampler?.stop();
     await target.teardown();
@@ -142,8 +188,25 @@ export async function runCell(o: RunCellOptions): Promise<CellResult> {
 
   tail.poll();
   // Streamed as the report reads it (never every point as an object).
-  const client = accumulatePoints(join(dir, 'points.jsonl'), matrix.slo, cell.load.durationMs).summary();
+  const acc = accumulatePoints(join(dir, 'points.jsonl'), matrix.slo, cell.load.durationMs);
+  const client = acc.summary();
   const replicas = replicaStats(sampler?.samples ?? []);
+  const mainFrom = (scenarioStartMs ?? loadStart) + cell.load.warmupMs;
+  const inFlight = Number.isFinite(mainFrom) && acc.spanStart.length > 0 ? acc.inFlight(mainFrom, mainFrom + cell.load.durationMs) : undefined;
+  const validity = failure
+    ? undefined
+    : judgeValidity({
+        cell,
+        targetKind: target.kind,
+        client,
+        ...(inFlight ? { inFlight } : {}),
+        ...(cell.load.shape !== 'arrival-rate' ? { offeredMean: offeredMeanUsers(cell) } : {}),
+        ...(droppedIterations !== undefined ? { droppedIterations } : {}),
+        ...(harnessCpu ? { harnessCpu } : {}),
+        samples: mainSamples(sampler?.samples ?? [], cell.load.warmupMs, cell.load.durationMs).length,
+        sampleGaps: mainSamples(sampler?.samples ?? [], cell.load.warmupMs, cell.load.durationMs).filter((x) => x.gap !== undefined).length,
+        expectedSamples: o.stopLoad?.aborted ? 0 : Math.floor(cell.load.durationMs / matrix.sampleIntervalMs),
+      });
   const result: CellResult = {
     id: cell.id,
     status: failure ? 'failed' : 'done',
@@ -156,6 +219,12 @@ export async function runCell(o: RunCellOptions): Promise<CellResult> {
     samples: sampler?.samples.length ?? 0,
     sampleGaps: sampler?.gaps ?? 0,
     ...(o.stopLoad?.aborted ? { stoppedEarly: String(o.stopLoad.reason instanceof Error ? o.stopLoad.reason.message : o.stopLoad.reason) } : {}),
+    ...(scenarioStartMs !== undefined ? { scenarioStartMs } : {}),
+    ...(droppedIterations !== undefined ? { droppedIterations } : {}),
+    ...(inFlight ? { inFlight } : {}),
+    ...(harnessCpu ? { harnessCpu } : {}),
+    ...(phase_ ? { phaseServer: phase_ } : {}),
+    ...(validity ? { validity } : {}),
   };
   writeJsonAtomic(join(dir, 'result.json'), result);
   return result;
@@ -183,6 +252,25 @@ async function settle(o: RunCellOptions): Promise<void> {
     }
     if (inFlight === 0 && busy === 0) return;
     await sleep(250, o.signal);
+  }
+}
+
+/**
+ * The main phase's server figures, once Prometheus has scraped past the load's
+ * end (two scrape intervals); undefined when it cannot answer (the samples'
+ * gaps already say so).
+ */
+async function mainPhaseServer(o: RunCellOptions, scenarioStartMs: number | undefined, k6EndMs: number, scrapeMs: number): Promise<PhaseServer | undefined> {
+  if (scenarioStartMs === undefined) return undefined;
+  const from = scenarioStartMs + o.cell.load.warmupMs;
+  const to = k6EndMs + 2 * scrapeMs;
+  if (to <= from) return undefined;
+  const wait = to + 100 - Date.now();
+  if (wait > 0) await sleep(wait, o.signal);
+  try {
+    return await phaseServer(new PromClient(o.target.prometheusUrl, 5000), o.target.selector(), from, to);
+  } catch {
+    return undefined;
   }
 }
 

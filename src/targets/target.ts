@@ -58,6 +58,8 @@ export interface Target {
    * their declared CPU request; undefined where the target cannot tell.
    */
   cpuUtilization?(): number | undefined;
+  /** Processes of the harness on this machine that carry the load (the local router), by name: their CPU is watched while a cell runs. */
+  harnessPids?(): Record<string, number>;
   /** Requests in flight through the target's entry point, where it knows (local router). */
   inFlight(): Promise<number | undefined>;
   /**

@@ -19,7 +19,11 @@ const read = (path: string, chunk?: number): RawPoint[] => {
 /** What JSON.parse gives for RawPoint's fields, absent ones as the decoder's defaults. */
 const expected = (line: string): RawPoint => {
   const o = JSON.parse(line) as Partial<RawPoint>;
-  return { t: o.t ?? NaN, phase: o.phase ?? '', ok: o.ok ?? false, status: o.status ?? 0, error: o.error ?? null, ttft_ms: o.ttft_ms ?? null, tpot_ms: o.tpot_ms ?? null, e2e_ms: o.e2e_ms ?? NaN, itl_ms: o.itl_ms ?? [], prompt_tokens: o.prompt_tokens ?? null, output_tokens: o.output_tokens ?? null };
+  return {
+    t: o.t ?? NaN, t_sched: o.t_sched ?? null, phase: o.phase ?? '', ok: o.ok ?? false, status: o.status ?? 0, error: o.error ?? null,
+    error_source: o.error_source ?? null, ttft_ms: o.ttft_ms ?? null, ttfc_ms: o.ttfc_ms ?? null, tpot_ms: o.tpot_ms ?? null, e2e_ms: o.e2e_ms ?? NaN,
+    itl_ms: o.itl_ms ?? [], prompt_tokens: o.prompt_tokens ?? null, output_tokens: o.output_tokens ?? null,
+  };
 };
 
 describe('points.jsonl, streamed', () => {
@@ -27,6 +31,9 @@ describe('points.jsonl, streamed', () => {
     // the scenario's own form (sorted keys, compact)
     '{"e2e_ms":189.152,"error":null,"itl_ms":[9.983,10.445],"ok":true,"output_tokens":16,"phase":"main","prompt_tokens":37,"status":200,"t":1795422939917.422,"target_output":16,"tpot_ms":10.368,"ttft_ms":33.625,"vu":1}',
     '{"e2e_ms":3.5,"error":"HTTP 503: busy","itl_ms":[],"ok":false,"output_tokens":null,"phase":"warmup","prompt_tokens":null,"status":503,"t":1,"tpot_ms":null,"ttft_ms":null}',
+    // with the scheduled time, the error's source and the time to first content (a reasoning model)
+    '{"e2e_ms":258.5,"error":"router: no ready replica","error_source":"no_replica","itl_ms":[],"ok":false,"phase":"main","status":503,"t":1796016523117.765,"t_sched":1796016523112.5,"ttfc_ms":null,"ttft_ms":null}',
+    '{"e2e_ms":300,"error":null,"error_source":null,"itl_ms":[20],"ok":true,"phase":"main","status":200,"t":10,"t_sched":9.25,"ttfc_ms":150.5,"ttft_ms":70.25,"tpot_ms":20}',
     // numbers the fast path hands over: exponents, 17 digits, negatives
     '{"t":1.5e3,"e2e_ms":-0.25,"ttft_ms":0.1,"tpot_ms":12345678901234567.5,"itl_ms":[1E-2,-3,0],"ok":true,"phase":"main","status":200}',
     // white space, an escaped string, nesting and unknown fields: JSON.parse's path

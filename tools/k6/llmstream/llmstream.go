@@ -2,14 +2,22 @@
 //
 // It sends one OpenAI-compatible streaming request (chat/completions or
 // completions with "stream": true), reads the Server-Sent Events as they
-// arrive and times them with the monotonic clock: time to the first
-// non-empty content chunk (TTFT), the gaps between content chunks
-// (inter-token latency) and the end of the stream (E2E). Core k6 buffers
-// whole responses and cannot do this.
+// arrive and times them with the monotonic clock: time to the first token of
+// any kind, reasoning or content (TTFT), time to the first content token
+// (TTFC), the gaps between token chunks (inter-token latency) and the end of
+// the stream (E2E). Core k6 buffers whole responses and cannot do this.
+//
+// Each VU has its own HTTP client, made when the VU is made, so that
+// llm.connect can open its keep-alive connection in the init context, before
+// the test starts: no request of the load pays for a connection set-up. (k6's
+// own transport exists only inside iterations; its TLS and --hosts settings
+// are therefore not applied here.)
 //
 // JavaScript API (import llm from 'k6/x/llmstream'):
 //
+//	llm.connect(url) -> { ok, error }   open the VU's connection (init context or VU)
 //	llm.chat(url, body, { headers: {...}, timeoutMs: 120000 }) -> result
+//	llm.scenarioStartMs() -> ms since the epoch (µs precision) the running scenario started
 //	llm.open(path) -> writer; writer.write(obj) appends obj as one JSON line
 package llmstream
 
@@ -18,16 +26,21 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"net/http"
+	neturl "net/url"
 	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"go.k6.io/k6/js/modules"
+	"go.k6.io/k6/lib"
 )
 
 func init() {
@@ -41,6 +54,7 @@ type RootModule struct{}
 type ModuleInstance struct {
 	vu     modules.VU
 	client *http.Client
+	reader *bufio.Reader // reused from request to request
 }
 
 var (
@@ -50,14 +64,31 @@ var (
 
 // NewModuleInstance implements modules.Module.
 func (*RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
-	return &ModuleInstance{vu: vu}
+	return &ModuleInstance{vu: vu, client: newClient()}
+}
+
+// newClient is one VU's client: a VU has one request in flight at a time, so
+// one or two idle connections suffice; idle connections live as long as the
+// test (a VU added at a step edge finds the one it opened in init).
+func newClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConnsPerHost: 2,
+		IdleConnTimeout:     0,
+		DisableCompression:  true,
+		ForceAttemptHTTP2:   false,
+		TLSHandshakeTimeout: 10 * time.Second,
+	}}
 }
 
 // Exports implements modules.Instance.
 func (m *ModuleInstance) Exports() modules.Exports {
 	return modules.Exports{Named: map[string]any{
-		"chat": m.chat,
-		"open": m.open,
+		"chat":            m.chat,
+		"connect":         m.connect,
+		"scenarioStartMs": m.scenarioStartMs,
+		"open":            m.open,
 	}}
 }
 
@@ -69,21 +100,45 @@ type ChatOptions struct {
 
 const defaultTimeout = 120 * time.Second
 
-func (m *ModuleInstance) httpClient() *http.Client {
-	if m.client != nil {
-		return m.client
+func ms(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
+
+// connect opens the VU's keep-alive connection to url's server with a GET of
+// /v1/models (any answer will do: the connection is what is wanted), so that
+// the first request of the load does not pay for it. Callable in the init
+// context; never throws.
+func (m *ModuleInstance) connect(url string) map[string]any {
+	u, err := neturl.Parse(url)
+	if err != nil || u.Host == "" {
+		return map[string]any{"ok": false, "error": fmt.Sprintf("llmstream.connect: not a URL: %q", url)}
 	}
-	// Prefer k6's own transport (its dialer honours --hosts, blocked
-	// hostnames and the VU's TLS settings); it exists only outside init.
-	var rt http.RoundTripper = http.DefaultTransport
-	if st := m.vu.State(); st != nil && st.Transport != nil {
-		rt = st.Transport
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	probe := u.Scheme + "://" + u.Host + "/v1/models"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, probe, nil)
+	if err != nil {
+		return map[string]any{"ok": false, "error": err.Error()}
 	}
-	m.client = &http.Client{Transport: rt}
-	return m.client
+	resp, err := m.client.Do(req)
+	if err != nil {
+		return map[string]any{"ok": false, "error": err.Error()}
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	_ = resp.Body.Close()
+	return map[string]any{"ok": true, "error": ""}
 }
 
-func ms(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
+// scenarioStartMs is when the running scenario started, ms since the epoch
+// with microsecond precision (k6/execution's startTime is whole ms).
+func (m *ModuleInstance) scenarioStartMs() float64 {
+	if m.vu.State() == nil {
+		panic(m.vu.Runtime().NewGoError(fmt.Errorf("llmstream.scenarioStartMs can only be called in a VU, not in the init context")))
+	}
+	ss := lib.GetScenarioState(m.vu.Context())
+	if ss == nil {
+		return math.NaN()
+	}
+	return float64(ss.StartTime.UnixMicro()) / 1e3
+}
 
 // chat runs one streaming request to completion and returns its timings.
 // It never throws for a failed request: the result carries ok=false and error.
@@ -110,7 +165,7 @@ func (m *ModuleInstance) stream(ctx context.Context, url, body string, headers m
 	res := newResult()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(body))
 	if err != nil {
-		return res.fail(err.Error())
+		return res.fail(failure{sourceConnection, err.Error()})
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "text/event-stream")
@@ -121,7 +176,7 @@ func (m *ModuleInstance) stream(ctx context.Context, url, body string, headers m
 	wall := time.Now()
 	res.tStartMs = float64(wall.UnixNano()) / 1e6
 	start := time.Now()
-	resp, err := m.httpClient().Do(req)
+	resp, err := m.client.Do(req)
 	if err != nil {
 		res.e2e = time.Since(start)
 		return res.fail(transportError(ctx, err))
@@ -131,19 +186,34 @@ func (m *ModuleInstance) stream(ctx context.Context, url, body string, headers m
 	if resp.StatusCode != http.StatusOK {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 		res.e2e = time.Since(start)
-		return res.fail(fmt.Sprintf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(msg))))
+		return res.fail(httpError(resp, msg))
 	}
 
-	rd := bufio.NewReaderSize(resp.Body, 64*1024)
+	if m.reader == nil {
+		m.reader = bufio.NewReaderSize(resp.Body, 64*1024)
+	} else {
+		m.reader.Reset(resp.Body)
+	}
+	rd := m.reader
+	defer rd.Reset(nil)
 	var last time.Time
 	for {
-		line, err := rd.ReadBytes('\n')
+		line, err := rd.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			// A line longer than the buffer: gather it whole.
+			long := append([]byte(nil), line...)
+			for errors.Is(err, bufio.ErrBufferFull) {
+				line, err = rd.ReadSlice('\n')
+				long = append(long, line...)
+			}
+			line = long
+		}
 		now := time.Now()
 		if len(line) > 0 {
 			res.bytes += len(line)
-			if done, perr := res.onLine(bytes.TrimSpace(line), now, start, &last); perr != "" {
+			if done, perr := res.onLine(bytes.TrimSpace(line), now, start, &last); perr != nil {
 				res.e2e = now.Sub(start)
-				return res.fail(perr)
+				return res.fail(*perr)
 			} else if done {
 				res.done = true
 			}
@@ -152,7 +222,7 @@ func (m *ModuleInstance) stream(ctx context.Context, url, body string, headers m
 			res.e2e = time.Since(start)
 			if err == io.EOF {
 				if !res.done {
-					return res.fail("stream ended without [DONE]")
+					return res.fail(failure{sourceStream, "stream ended without [DONE]"})
 				}
 				return res.finish()
 			}
@@ -163,23 +233,67 @@ func (m *ModuleInstance) stream(ctx context.Context, url, body string, headers m
 
 var errTimeout = fmt.Errorf("request timeout")
 
-// transportError names why a request ended early: its own timeout, or k6
-// ending the iteration (scenario end, graceful stop, test abort).
-func transportError(ctx context.Context, err error) string {
+// Where a failed request's error came from (the point's error_source).
+const (
+	sourceTimeout    = "timeout"    // the request's own time limit
+	sourceAborted    = "aborted"    // k6 ended the iteration: the load's end after its graceful stop
+	sourceConnection = "connection" // refused, reset or closed by the endpoint
+	sourceNoReplica  = "no_replica" // the router had no ready replica (503)
+	sourceUpstream   = "upstream"   // the router could not reach the replica (502)
+	sourceHTTP       = "http"       // the server answered with an error status
+	sourceStream     = "stream"     // the stream was malformed, reported an error or ended early
+)
+
+type failure struct{ source, message string }
+
+// transportError names why a request ended early: its own timeout, k6
+// ending the iteration (scenario end, graceful stop, test abort), or the
+// connection.
+func transportError(ctx context.Context, err error) failure {
 	if ctx.Err() != nil {
 		if context.Cause(ctx) == errTimeout {
-			return "timeout"
+			return failure{sourceTimeout, "timeout"}
 		}
-		return "aborted: the scenario ended"
+		return failure{sourceAborted, "aborted: the load ended"}
 	}
-	return err.Error()
+	msg := err.Error()
+	var ue *neturl.Error
+	if errors.As(err, &ue) {
+		msg = ue.Err.Error() // without the method and URL
+	}
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return failure{sourceConnection, "connection refused: " + msg}
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return failure{sourceConnection, "connection reset: " + msg}
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return failure{sourceConnection, "connection closed: " + msg}
+	}
+	return failure{sourceConnection, msg}
 }
 
-// chunk is the part of an OpenAI streaming chunk that matters here.
+// httpError names an error status by who answered it: the router (its
+// X-Scalebench-Router header) or the server.
+func httpError(resp *http.Response, body []byte) failure {
+	msg := fmt.Sprintf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(body)))
+	switch resp.Header.Get("X-Scalebench-Router") {
+	case "unavailable":
+		return failure{sourceNoReplica, msg}
+	case "upstream":
+		return failure{sourceUpstream, msg}
+	}
+	return failure{sourceHTTP, msg}
+}
+
+// chunk is the part of an OpenAI streaming chunk that matters here. Reasoning
+// models stream their thinking in delta.reasoning_content (vLLM's reasoning
+// parsers, DeepSeek) or delta.reasoning (OpenRouter, newer vLLM) before content.
 type chunk struct {
 	Choices []struct {
 		Delta *struct {
-			Content string `json:"content"`
+			Content          string `json:"content"`
+			ReasoningContent string `json:"reasoning_content"`
+			Reasoning        string `json:"reasoning"`
 		} `json:"delta"`
 		Text         string  `json:"text"`
 		FinishReason *string `json:"finish_reason"`
@@ -196,10 +310,12 @@ type chunk struct {
 type result struct {
 	tStartMs         float64
 	status           int
-	ttft             time.Duration
+	ttft             time.Duration // first token of any kind
+	ttfc             time.Duration // first content token
 	e2e              time.Duration
 	itl              []float64
 	chunks           int
+	tokenChunks      int // chunks carrying reasoning or content
 	contentChunks    int
 	promptTokens     int
 	completionTokens int
@@ -207,63 +323,73 @@ type result struct {
 	bytes            int
 	done             bool
 	errMsg           string
+	errSource        string
 }
 
 func newResult() *result { return &result{promptTokens: -1, completionTokens: -1} }
 
 // onLine handles one SSE line; it reports whether the stream is done, or an error.
-func (r *result) onLine(line []byte, now, start time.Time, last *time.Time) (bool, string) {
+func (r *result) onLine(line []byte, now, start time.Time, last *time.Time) (bool, *failure) {
 	if !bytes.HasPrefix(line, []byte("data:")) {
-		return false, "" // comments, event names, blank separators
+		return false, nil // comments, event names, blank separators
 	}
 	payload := bytes.TrimSpace(line[len("data:"):])
 	if bytes.Equal(payload, []byte("[DONE]")) {
-		return true, ""
+		return true, nil
 	}
 	r.chunks++
 	var c chunk
 	if err := json.Unmarshal(payload, &c); err != nil {
-		return false, "malformed stream chunk: " + err.Error()
+		return false, &failure{sourceStream, "malformed stream chunk: " + err.Error()}
 	}
 	if c.Error != nil {
-		return false, "server error in stream: " + c.Error.Message
+		return false, &failure{sourceStream, "server error in stream: " + c.Error.Message}
 	}
 	if c.Usage != nil {
 		r.promptTokens = c.Usage.PromptTokens
 		r.completionTokens = c.Usage.CompletionTokens
 	}
 	for _, ch := range c.Choices {
-		text := ch.Text
+		content := ch.Text
+		reasoning := ""
 		if ch.Delta != nil {
-			text += ch.Delta.Content
+			content += ch.Delta.Content
+			reasoning = ch.Delta.ReasoningContent + ch.Delta.Reasoning
 		}
 		if ch.FinishReason != nil && *ch.FinishReason != "" {
 			r.finishReason = *ch.FinishReason
 		}
-		if text == "" {
+		if content == "" && reasoning == "" {
 			continue
 		}
-		if r.contentChunks == 0 {
+		if r.tokenChunks == 0 {
 			r.ttft = now.Sub(start)
 		} else {
 			r.itl = append(r.itl, round3(ms(now.Sub(*last))))
 		}
 		*last = now
-		r.contentChunks++
+		r.tokenChunks++
+		if content != "" {
+			if r.contentChunks == 0 {
+				r.ttfc = now.Sub(start)
+			}
+			r.contentChunks++
+		}
 	}
-	return false, ""
+	return false, nil
 }
 
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
 
-func (r *result) fail(msg string) map[string]any {
-	r.errMsg = msg
+func (r *result) fail(f failure) map[string]any {
+	r.errMsg = f.message
+	r.errSource = f.source
 	return r.export(false)
 }
 
 func (r *result) finish() map[string]any {
-	if r.contentChunks == 0 {
-		return r.fail("stream carried no content")
+	if r.tokenChunks == 0 {
+		return r.fail(failure{sourceStream, "stream carried no tokens"})
 	}
 	return r.export(true)
 }
@@ -273,9 +399,11 @@ func (r *result) export(ok bool) map[string]any {
 		"ok":             ok,
 		"status":         r.status,
 		"error":          r.errMsg,
+		"error_source":   r.errSource,
 		"t_start_ms":     math.Round(r.tStartMs*1000) / 1000,
 		"e2e_ms":         round3(ms(r.e2e)),
 		"chunks":         r.chunks,
+		"token_chunks":   r.tokenChunks,
 		"content_chunks": r.contentChunks,
 		"finish_reason":  r.finishReason,
 		"bytes":          r.bytes,
@@ -284,17 +412,19 @@ func (r *result) export(ok bool) map[string]any {
 	if r.itl == nil {
 		out["itl_ms"] = []float64{}
 	}
-	if r.contentChunks > 0 {
+	out["ttft_ms"], out["ttfc_ms"] = nil, nil
+	if r.tokenChunks > 0 {
 		out["ttft_ms"] = round3(ms(r.ttft))
-	} else {
-		out["ttft_ms"] = nil
+	}
+	if r.contentChunks > 0 {
+		out["ttfc_ms"] = round3(ms(r.ttfc))
 	}
 	// Token counts come from the usage chunk (stream_options.include_usage);
-	// without it, each content chunk is taken as one token.
+	// without it, each token chunk is taken as one token.
 	out["prompt_tokens"] = nilIfNeg(r.promptTokens)
 	completion := r.completionTokens
-	if completion < 0 && r.contentChunks > 0 {
-		completion = r.contentChunks
+	if completion < 0 && r.tokenChunks > 0 {
+		completion = r.tokenChunks
 	}
 	out["completion_tokens"] = nilIfNeg(completion)
 	// TPOT as vLLM defines it: (e2e - ttft) / (output tokens - 1).

@@ -1,0 +1,58 @@
+import type { PromClient } from './prom.js';
+import { bucketBounds, e2eBucketsS, histograms, tpotBucketsS, ttftBucketsS } from './promql.js';
+
+/** A quantile of one phase, from the histogram's increase over the phase, ms; with the bucket [lo, hi] that bounds it (hi null: +Inf). */
+export interface PhaseQuantile {
+  ms: number;
+  bucketMs: [number, number | null];
+}
+
+export type PhaseQuantiles = { p50?: PhaseQuantile; p95?: PhaseQuantile; p99?: PhaseQuantile };
+
+/**
+ * Server-side figures of a cell's main phase, each from one query over the
+ * whole phase (not a statistic of short windows): quantiles from the
+ * increase of each vLLM histogram, and how many observations it holds.
+ */
+export interface PhaseServer {
+  /** The span the increase was taken over, ms since the epoch. */
+  fromMs: number;
+  toMs: number;
+  ttft: PhaseQuantiles;
+  tpot: PhaseQuantiles;
+  e2e: PhaseQuantiles;
+  /** Time requests waited in the server's queue before being scheduled (vllm:request_queue_time_seconds). */
+  queue: PhaseQuantiles;
+  /** Observations of the TTFT histogram over the span: requests that reached their first token. */
+  requests?: number;
+}
+
+const parts = { ttft: ttftBucketsS, tpot: tpotBucketsS, e2e: e2eBucketsS, queue: e2eBucketsS } as const;
+const levels = [['p50', 0.5], ['p95', 0.95], ['p99', 0.99]] as const;
+
+/** histogram_quantile over the increase of a histogram across [to - range, to], evaluated at `to`. */
+export function phaseQuantileQuery(metric: string, q: number, sel: string, rangeMs: number): string {
+  return `histogram_quantile(${q}, sum by (le) (increase(${metric}_bucket{${sel}}[${Math.max(1, Math.round(rangeMs))}ms])))`;
+}
+
+/**
+ * Reads the phase's server figures from Prometheus (it must have scraped past
+ * `toMs`). A quantile the histogram cannot give (no observations) is left out.
+ */
+export async function phaseServer(prom: PromClient, sel: string, fromMs: number, toMs: number): Promise<PhaseServer> {
+  const range = toMs - fromMs;
+  const out: PhaseServer = { fromMs, toMs, ttft: {}, tpot: {}, e2e: {}, queue: {} };
+  for (const [name, buckets] of Object.entries(parts) as Array<[keyof typeof parts, readonly number[]]>) {
+    for (const [label, q] of levels) {
+      const v = await prom.scalar(phaseQuantileQuery(histograms[name], q, sel, range), toMs);
+      if (v === undefined || !Number.isFinite(v)) continue;
+      const [lo, hi] = bucketBounds(buckets, v);
+      out[name][label] = { ms: r3(v * 1000), bucketMs: [r3(lo * 1000), hi === Infinity ? null : r3(hi * 1000)] };
+    }
+  }
+  const n = await prom.scalar(`sum(increase(${histograms.ttft}_count{${sel}}[${Math.max(1, Math.round(range))}ms]))`, toMs);
+  if (n !== undefined) out.requests = Math.round(n);
+  return out;
+}
+
+const r3 = (v: number): number => Math.round(v * 1000) / 1000;
