@@ -5,10 +5,11 @@
 // file named by SCALEBENCH_WORKLOAD:
 //   { url, model, prompt: {mean, stdev, min, max}, output: {...}, seed, timeoutMs,
 //     maxRequests, warmupMs, ratePerS, points, meta, summary }
-// Per request it records TTFT (first token, reasoning or content), TTFC (first content
-// token), inter-token latency, TPOT, E2E, prompt and output tokens and errors with
-// their source, as k6 metrics and, when `points` is set, as one JSON line per request
-// (the raw points scalebench analyses).
+// Per request the extension writes one JSON line to `points` (the raw points scalebench
+// analyses): TTFT (first token, reasoning or content), TTFC (first content token),
+// inter-token latency, TPOT, E2E, prompt and output tokens, and errors with their
+// source. Nothing is added to k6's own metrics: scalebench reads only the points, and
+// every k6 sample costs the load generator CPU while it measures.
 //
 // The load is one scenario from start to end: the warm-up is its first warmupMs, and
 // a request belongs to the phase in which it started (nothing is cut at the edge).
@@ -19,7 +20,6 @@
 import llm from 'k6/x/llmstream';
 import exec from 'k6/execution';
 import { sleep } from 'k6';
-import { Counter, Rate, Trend } from 'k6/metrics';
 
 const cfg = JSON.parse(open(__ENV.SCALEBENCH_WORKLOAD));
 const points = cfg.points ? llm.open(cfg.points) : null;
@@ -28,15 +28,6 @@ const meta = cfg.meta ? llm.open(cfg.meta) : null;
 llm.connect(cfg.url);
 const warmupMs = cfg.warmupMs || 0;
 let scenarioStart = NaN;
-
-const ttft = new Trend('llm_ttft', true);
-const itl = new Trend('llm_itl', true);
-const tpot = new Trend('llm_tpot', true);
-const e2e = new Trend('llm_e2e', true);
-const promptTokens = new Counter('llm_prompt_tokens');
-const outputTokens = new Counter('llm_output_tokens');
-const requests = new Counter('llm_requests');
-const errors = new Rate('llm_errors');
 
 // A small deterministic generator per VU (mulberry32), seeded from the run's seed.
 function rng(seed) {
@@ -87,40 +78,15 @@ export default function () {
     if (meta) meta.write({ scenario_start_ms: scenarioStart, vu: exec.vu.idInTest });
   }
   const tSched = cfg.ratePerS ? scenarioStart + (exec.scenario.iterationInTest * 1000) / cfg.ratePerS : undefined;
-  const r = llm.chat(cfg.url, body, { timeoutMs: cfg.timeoutMs });
-  const phase = r.t_start_ms - scenarioStart < warmupMs ? 'warmup' : 'main';
-
-  requests.add(1);
-  errors.add(!r.ok);
-  if (r.ok) {
-    ttft.add(r.ttft_ms);
-    e2e.add(r.e2e_ms);
-    if (r.tpot_ms !== null) tpot.add(r.tpot_ms);
-    for (const gap of r.itl_ms) itl.add(gap);
-    if (r.prompt_tokens !== null) promptTokens.add(r.prompt_tokens);
-    if (r.completion_tokens !== null) outputTokens.add(r.completion_tokens);
-  }
-  if (points) {
-    points.write({
-      t: r.t_start_ms,
-      t_sched: tSched === undefined ? undefined : Math.round(tSched * 1000) / 1000,
-      phase,
-      vu: exec.vu.idInTest,
-      ok: r.ok,
-      status: r.status,
-      error: r.error || undefined,
-      error_source: r.error_source || undefined,
-      ttft_ms: r.ttft_ms,
-      ttfc_ms: r.ttfc_ms,
-      tpot_ms: r.tpot_ms,
-      e2e_ms: r.e2e_ms,
-      itl_ms: r.itl_ms,
-      prompt_tokens: r.prompt_tokens,
-      output_tokens: r.completion_tokens,
-      target_prompt: promptLen,
-      target_output: outputLen,
-    });
-  }
+  llm.chat(cfg.url, body, {
+    timeoutMs: cfg.timeoutMs,
+    points,
+    warmupMs,
+    schedMs: tSched,
+    vu: exec.vu.idInTest,
+    targetPrompt: promptLen,
+    targetOutput: outputLen,
+  });
 }
 
 export function handleSummary(data) {

@@ -16,7 +16,9 @@
 // JavaScript API (import llm from 'k6/x/llmstream'):
 //
 //	llm.connect(url) -> { ok, error }   open the VU's connection (init context or VU)
-//	llm.chat(url, body, { headers: {...}, timeoutMs: 120000 }) -> result
+//	llm.chat(url, body, { headers: {...}, timeoutMs: 120000, points: writer, ... }) -> result
+//	  with points (a writer from llm.open), the request's point line is written
+//	  here, in Go: see PointOptions for the fields it carries.
 //	llm.scenarioStartMs() -> ms since the epoch (µs precision) the running scenario started
 //	llm.open(path) -> writer; writer.write(obj) appends obj as one JSON line
 package llmstream
@@ -34,6 +36,7 @@ import (
 	"net/http"
 	neturl "net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -96,6 +99,19 @@ func (m *ModuleInstance) Exports() modules.Exports {
 type ChatOptions struct {
 	Headers   map[string]string `js:"headers"`
 	TimeoutMs float64           `js:"timeoutMs"`
+	PointOptions
+}
+
+// PointOptions describe the point line chat writes when Points is set: the
+// phase is "warmup" for a request started within WarmupMs of the scenario's
+// start, else "main"; SchedMs (0: none) is when an open-loop request was due.
+type PointOptions struct {
+	Points       *Writer `js:"points"`
+	WarmupMs     float64 `js:"warmupMs"`
+	SchedMs      float64 `js:"schedMs"`
+	VU           int64   `js:"vu"`
+	TargetPrompt int64   `js:"targetPrompt"`
+	TargetOutput int64   `js:"targetOutput"`
 }
 
 const defaultTimeout = 120 * time.Second
@@ -158,10 +174,20 @@ func (m *ModuleInstance) chat(url, body string, opts *ChatOptions) map[string]an
 	}
 	ctx, cancel := context.WithTimeoutCause(m.vu.Context(), timeout, errTimeout)
 	defer cancel()
-	return m.stream(ctx, url, body, headers)
+	res := m.stream(ctx, url, body, headers)
+	if opts != nil && opts.Points != nil {
+		phase := "main"
+		if ss := lib.GetScenarioState(m.vu.Context()); ss != nil && res.tStartMs-float64(ss.StartTime.UnixMicro())/1e3 < opts.WarmupMs {
+			phase = "warmup"
+		}
+		if err := opts.Points.writeLine(res.appendPoint(nil, phase, &opts.PointOptions)); err != nil {
+			panic(m.vu.Runtime().NewGoError(fmt.Errorf("llmstream: writing the point: %w", err)))
+		}
+	}
+	return res.export()
 }
 
-func (m *ModuleInstance) stream(ctx context.Context, url, body string, headers map[string]string) map[string]any {
+func (m *ModuleInstance) stream(ctx context.Context, url, body string, headers map[string]string) *result {
 	res := newResult()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(body))
 	if err != nil {
@@ -322,6 +348,7 @@ type result struct {
 	finishReason     string
 	bytes            int
 	done             bool
+	ok               bool
 	errMsg           string
 	errSource        string
 }
@@ -381,20 +408,111 @@ func (r *result) onLine(line []byte, now, start time.Time, last *time.Time) (boo
 
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
 
-func (r *result) fail(f failure) map[string]any {
+func (r *result) fail(f failure) *result {
 	r.errMsg = f.message
 	r.errSource = f.source
-	return r.export(false)
+	return r
 }
 
-func (r *result) finish() map[string]any {
+func (r *result) finish() *result {
 	if r.tokenChunks == 0 {
 		return r.fail(failure{sourceStream, "stream carried no tokens"})
 	}
-	return r.export(true)
+	r.ok = true
+	return r
 }
 
-func (r *result) export(ok bool) map[string]any {
+// completion is the output token count: the usage chunk's
+// (stream_options.include_usage), else one per token chunk; -1 when unknown.
+func (r *result) completion() int {
+	if r.completionTokens < 0 && r.tokenChunks > 0 {
+		return r.tokenChunks
+	}
+	return r.completionTokens
+}
+
+// tpotMs is TPOT as vLLM defines it, (e2e - ttft) / (output tokens - 1); NaN when undefined.
+func (r *result) tpotMs() float64 {
+	if c := r.completion(); r.ok && c > 1 {
+		return round3(ms(r.e2e-r.ttft) / float64(c-1))
+	}
+	return math.NaN()
+}
+
+// appendPoint appends the request's point line (compact JSON, no white
+// space, the flat form scalebench's reader decodes fastest) and a newline.
+func (r *result) appendPoint(b []byte, phase string, o *PointOptions) []byte {
+	num := func(b []byte, key string, v float64) []byte {
+		b = append(b, ',', '"')
+		b = append(b, key...)
+		b = append(b, '"', ':')
+		if math.IsNaN(v) {
+			return append(b, "null"...)
+		}
+		return strconv.AppendFloat(b, v, 'f', -1, 64)
+	}
+	str := func(b []byte, key, v string) []byte {
+		b = append(b, ',', '"')
+		b = append(b, key...)
+		b = append(b, '"', ':')
+		if v == "" {
+			return append(b, "null"...)
+		}
+		q, _ := json.Marshal(v)
+		return append(b, q...)
+	}
+	count := func(v int) float64 {
+		if v < 0 {
+			return math.NaN()
+		}
+		return float64(v)
+	}
+	b = append(b, `{"t":`...)
+	b = strconv.AppendFloat(b, math.Round(r.tStartMs*1000)/1000, 'f', -1, 64)
+	if o.SchedMs > 0 {
+		b = num(b, "t_sched", math.Round(o.SchedMs*1000)/1000)
+	}
+	b = append(b, `,"phase":"`...)
+	b = append(b, phase...)
+	b = append(b, `","vu":`...)
+	b = strconv.AppendInt(b, o.VU, 10)
+	b = append(b, `,"ok":`...)
+	b = strconv.AppendBool(b, r.ok)
+	b = num(b, "status", float64(r.status))
+	b = str(b, "error", r.errMsg)
+	b = str(b, "error_source", r.errSource)
+	ttft, ttfc := math.NaN(), math.NaN()
+	if r.tokenChunks > 0 {
+		ttft = round3(ms(r.ttft))
+	}
+	if r.contentChunks > 0 {
+		ttfc = round3(ms(r.ttfc))
+	}
+	b = num(b, "ttft_ms", ttft)
+	b = num(b, "ttfc_ms", ttfc)
+	b = num(b, "tpot_ms", r.tpotMs())
+	b = num(b, "e2e_ms", round3(ms(r.e2e)))
+	b = append(b, `,"itl_ms":[`...)
+	for i, v := range r.itl {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendFloat(b, v, 'f', -1, 64)
+	}
+	b = append(b, ']')
+	b = num(b, "prompt_tokens", count(r.promptTokens))
+	b = num(b, "output_tokens", count(r.completion()))
+	if o.TargetPrompt > 0 {
+		b = num(b, "target_prompt", float64(o.TargetPrompt))
+	}
+	if o.TargetOutput > 0 {
+		b = num(b, "target_output", float64(o.TargetOutput))
+	}
+	return append(b, '}', '\n')
+}
+
+func (r *result) export() map[string]any {
+	ok := r.ok
 	out := map[string]any{
 		"ok":             ok,
 		"status":         r.status,
@@ -419,19 +537,11 @@ func (r *result) export(ok bool) map[string]any {
 	if r.contentChunks > 0 {
 		out["ttfc_ms"] = round3(ms(r.ttfc))
 	}
-	// Token counts come from the usage chunk (stream_options.include_usage);
-	// without it, each token chunk is taken as one token.
 	out["prompt_tokens"] = nilIfNeg(r.promptTokens)
-	completion := r.completionTokens
-	if completion < 0 && r.tokenChunks > 0 {
-		completion = r.tokenChunks
-	}
-	out["completion_tokens"] = nilIfNeg(completion)
-	// TPOT as vLLM defines it: (e2e - ttft) / (output tokens - 1).
-	if ok && completion > 1 {
-		out["tpot_ms"] = round3(ms(r.e2e-r.ttft) / float64(completion-1))
-	} else {
-		out["tpot_ms"] = nil
+	out["completion_tokens"] = nilIfNeg(r.completion())
+	out["tpot_ms"] = nil
+	if tpot := r.tpotMs(); !math.IsNaN(tpot) {
+		out["tpot_ms"] = tpot
 	}
 	return out
 }
@@ -476,9 +586,13 @@ func (w *Writer) Write(v any) error {
 	if err != nil {
 		return err
 	}
-	b = append(b, '\n')
+	return w.writeLine(append(b, '\n'))
+}
+
+// writeLine appends one complete line with one write(2).
+func (w *Writer) writeLine(b []byte) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	_, err = w.f.Write(b)
+	_, err := w.f.Write(b)
 	return err
 }
