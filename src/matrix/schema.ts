@@ -110,7 +110,7 @@ const autoscaler = z.discriminatedUnion('kind', [
     cooldown_period: duration.optional(),
     min_replicas: int(0).optional(),
     idle_replicas: int(0).optional(),
-    fallback: z.strictObject({ failure_threshold: int(1), replicas: int(1) }).optional(),
+    fallback: z.strictObject({ failure_threshold: int(0).meta({ description: 'Failures beyond this many serve the fallback (KEDA: 0 is valid, the first failure).' }), replicas: int(1) }).optional(),
   }),
 ]);
 

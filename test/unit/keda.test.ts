@@ -5,6 +5,7 @@ import {
   kedaPoll,
   kedaReadTrigger,
   kedaSpecFor,
+  hasValidFallback,
   newKedaState,
   type KedaAction,
   type KedaSpec,
@@ -87,6 +88,36 @@ describe('kedaReadTrigger: fallback', () => {
     const { decision } = kedaHpaSync(spec, state, { now: 0, currentReplicas: 2, read });
     expect(decision).toMatchObject({ proposal: 4, after: 4 });
   });
+});
+
+describe("kedaReadTrigger: KEDA's own fallback test cases (pkg/fallback/fallback_test.go, v2.21.0)", () => {
+  const withFallback = (failureThreshold: number, replicas: number, threshold = 3): KedaSpec => ({ ...base, threshold, fallback: { failureThreshold, replicas } });
+  const failingAt = (n: number): KedaState => ({ ...newKedaState(0), failures: n });
+  type Expected = { value: number } | { error: string };
+  // Each row: upstream It(...) name, spec (metricSpec target = threshold), starting numberOfFailures, outcome,
+  // then the value or error GetMetricsWithFallback returns and numberOfFailures after it.
+  it.each<[string, KedaSpec, number, PromQueryOutcome, Expected, number]>([
+    ['should return the expected metric when fallback is disabled', base, 0, one('5'), { value: 5 }, 0],
+    ['should initialise the health status on success when fallback is enabled and status is empty', withFallback(3, 10), 0, one('6'), { value: 6 }, 0],
+    ['should reset the health status when scaler metrics are available when fallback is enabled', withFallback(3, 10), 5, one('6'), { value: 6 }, 0],
+    ['should not reset the health status when fallback is not enabled', base, 5, one('6'), { value: 6 }, 5],
+    ['should propagate the error when fallback is disabled', base, 0, { error: 'some error' }, { error: 'some error' }, 0],
+    ['should bump the number of failures when metrics call fails', withFallback(3, 10, 10), 0, { error: 'some error' }, { error: 'some error' }, 1],
+    ['should return a normalised metric when number of failures are beyond threshold', withFallback(3, 10, 10), 3, { error: 'some error' }, { value: 100 }, 4],
+    ['should return error when fallback is enabled but scaledobject has invalid parameter', withFallback(-3, 10, 10), 3, { error: 'some error' }, { error: 'some error' }, 3],
+    // Not upstream cases, same rules: failureThreshold 0 is valid (HasValidFallback: >= 0), so the first failure falls back.
+    ['failureThreshold 0: the first failure already exceeds it', withFallback(0, 2, 5), 0, { error: 'some error' }, { value: 10 }, 1],
+    ['an invalid fallback is not tracked on success either', withFallback(3, -1), 5, one('6'), { value: 6 }, 5],
+  ])('%s (fallback.go GetMetricsWithFallback)', (_, spec, start, outcome, expected, failuresAfter) => {
+    const { read, state } = kedaReadTrigger(spec, failingAt(start), outcome);
+    expect('error' in read ? { error: read.error } : { value: read.value }).toEqual(expected);
+    expect(state.failures).toBe(failuresAfter);
+  });
+
+  it.each<[number, number, boolean]>([[3, 10, true], [0, 0, true], [-3, 10, false], [3, -1, false]])(
+    'HasValidFallback: failureThreshold %i, replicas %i → %s (fallback.go HasValidFallback)',
+    (failureThreshold, replicas, valid) => expect(hasValidFallback({ failureThreshold, replicas })).toBe(valid),
+  );
 });
 
 describe('kedaPoll', () => {

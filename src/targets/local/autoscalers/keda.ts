@@ -50,7 +50,7 @@ export interface KedaState {
   createdAt: number;
   /** status.lastActiveTime, ms; absent until the trigger was first active. */
   lastActiveTime?: number;
-  /** status.health[s0-prometheus].numberOfFailures. */
+  /** status.health[s0-prometheus].numberOfFailures; only tracked with a valid fallback. */
   failures: number;
   /** The generated HPA's controller memory. */
   hpa: HpaState;
@@ -67,23 +67,37 @@ export const KEDA_METRIC_NAME = 's0-prometheus';
 export type TriggerRead = { value: number; active: boolean; fallback: boolean } | { error: string };
 
 /**
+ * HasValidFallback (fallback.go): failureThreshold and replicas at least 0.
+ * The CRD's schema rejects negatives on apply, so only a spec built in memory
+ * can be invalid; upstream then passes the error through and tracks nothing.
+ */
+export function hasValidFallback(f: { failureThreshold: number; replicas: number }): boolean {
+  return f.failureThreshold >= 0 && f.replicas >= 0;
+}
+
+/**
  * One query of the trigger, by either loop (operator poll or HPA sync: upstream
- * both go through GetMetricsWithFallback and share one failure counter). A
- * success resets the counter; an error with a fallback counts, and once the count
- * exceeds failureThreshold the metric is served as fallback.replicas × threshold,
- * so the HPA computes fallback.replicas, and the trigger counts as active.
+ * both go through GetMetricsWithFallback and share one failure counter).
+ * Health is tracked only with a valid fallback (fallback.go
+ * GetMetricsWithFallback): then a success resets the counter and an error
+ * counts; once the count exceeds failureThreshold the metric is served as
+ * fallback.replicas × threshold, so the HPA computes fallback.replicas, and the
+ * trigger counts as active. Without a fallback, or with an invalid one, the
+ * counter is left as it is and an error passes through.
  */
 export function kedaReadTrigger(spec: KedaSpec, state: KedaState, outcome: PromQueryOutcome): { read: TriggerRead; state: KedaState } {
   const v = promTriggerValue(outcome, spec.query, spec.ignoreNullValues ?? kedaDefaults.ignoreNullValues);
+  const tracked = spec.fallback !== undefined && hasValidFallback(spec.fallback);
   if ('value' in v) {
     const active = isTriggerActive(v.value, spec.activationThreshold ?? kedaDefaults.activationThreshold);
-    return { read: { value: metricQuantity(v.value), active, fallback: false }, state: { ...state, failures: 0 } };
+    return { read: { value: metricQuantity(v.value), active, fallback: false }, state: tracked ? { ...state, failures: 0 } : state };
   }
-  if (!spec.fallback) return { read: { error: v.error }, state };
+  if (!tracked) return { read: { error: v.error }, state };
+  const fallback = spec.fallback!;
   const failures = state.failures + 1;
-  if (failures <= spec.fallback.failureThreshold) return { read: { error: v.error }, state: { ...state, failures } };
+  if (failures <= fallback.failureThreshold) return { read: { error: v.error }, state: { ...state, failures } };
   // doFallback: int64(target * 1000 * replicas) milli-units.
-  const value = Math.trunc(metricQuantity(spec.threshold) * 1000 * spec.fallback.replicas) / 1000;
+  const value = Math.trunc(metricQuantity(spec.threshold) * 1000 * fallback.replicas) / 1000;
   return { read: { value, active: true, fallback: true }, state: { ...state, failures } };
 }
 
