@@ -10,9 +10,10 @@ import { gateJunit, gateMarkdown } from '../gate/outputs.js';
 import { expandCells } from '../matrix/expand.js';
 import type { BenchmarkRecord } from '../report/records.js';
 import { writeReport } from '../report/write.js';
-import { readJson, readJsonl, writeJsonAtomic } from '../results/files.js';
+import { readJsonl, writeJsonAtomic } from '../results/files.js';
 import { RunDir } from '../results/run-dir.js';
 import { ExitCode, UserError } from '../util/errors.js';
+import { readInputFile } from '../util/input-file.js';
 
 /** A run's records; the report is written first if the run has none yet. */
 function runRecords(out: string, id: string): { dir: RunDir; records: BenchmarkRecord[] } {
@@ -34,9 +35,8 @@ const baselineSchema = z.object({
 function loadBaseline(ref: string, baselines: string): Baseline {
   const file = existsSync(ref) ? ref : join(baselines, `${ref}.json`);
   if (!existsSync(file)) throw new UserError(`no baseline "${ref}" (looked for ${file}): save one with \`scalebench baseline save <run-id> --name ${ref}\``);
-  const parsed = baselineSchema.safeParse(readJson(file));
-  if (!parsed.success) throw new UserError(`${file}: not a baseline (${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}): save one with \`scalebench baseline save\``);
-  return parsed.data;
+  const fix = 'save one with `scalebench baseline save <run-id> --name <name>`';
+  return readInputFile(file, baselineSchema, { fix, hint: `not a baseline: ${fix}` }).data;
 }
 
 export function registerGate(program: Command): void {

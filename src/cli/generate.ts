@@ -1,14 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { Option, type Command } from 'commander';
-import { parse } from 'yaml';
 import { generateForMatrix } from '../manifests/from-matrix.js';
 import { kserveModes, monitorKinds, servingForms, type ManifestOptions, type KserveMode, type MonitorKind, type ServingForm } from '../manifests/types.js';
 import { streamYaml, writeManifests } from '../manifests/yaml.js';
-import { loadMatrix, parseMatrix } from '../matrix/load.js';
+import { parseMatrix } from '../matrix/load.js';
 import type { ResolvedMatrix } from '../matrix/types.js';
 import { isRecommendation, parseRecommendation } from '../recommend/recommendation-file.js';
 import { UserError } from '../util/errors.js';
+import { parseInput, readInputText } from '../util/input-file.js';
 
 interface GenerateFlags {
   out?: string;
@@ -27,19 +26,9 @@ interface GenerateFlags {
 
 /** A matrix or a recommendation file (recommend/recommendation-file.ts), told apart by its top-level key. */
 export function loadGenerateInput(path: string): ResolvedMatrix {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return loadMatrix(path); // its message says what is wrong with the path
-  }
-  let data: unknown;
-  try {
-    data = parse(text);
-  } catch {
-    return parseMatrix(text, path); // positioned YAML errors
-  }
-  return isRecommendation(data) ? parseRecommendation(text, path) : parseMatrix(text, path);
+  const text = readInputText(path, 'give the path of a matrix or of a recommendation file written by `scalebench recommend`');
+  // Positioned YAML errors and the input limits come from either parser.
+  return isRecommendation(parseInput(text, path).data) ? parseRecommendation(text, path) : parseMatrix(text, path);
 }
 
 /** A repeatable option's values, in order. */

@@ -39,15 +39,17 @@ export const defaultRules: ResolvedGateRule[] = [
 export function readGateFile(path: string): ResolvedGateRule[] {
   const { data, where } = readYamlFile(path, gateFileSchema);
   const known = [...gateableMetrics];
+  const unknown: string[] = [];
   const check = (metric: string, at: Array<string | number>): void => {
     if (!gateableMetrics.has(metric)) {
-      throw new UserError(`${where(at)}: ${at.join('.').replace(/\.(\d+)/g, '[$1]')}: unknown metric "${metric}"${didYouMean(metric, known)} (a numeric field of records.jsonl)`);
+      unknown.push(`${where(at)}: ${at.join('.').replace(/\.(\d+)/g, '[$1]')}: unknown metric "${metric}"${didYouMean(metric, known)} (a numeric field of records.jsonl)`);
     }
   };
   data.rules.forEach((r, i) => {
     check(r.metric, ['rules', i, 'metric']);
     r.corroborated_by?.forEach((m, j) => check(m, ['rules', i, 'corroborated_by', j]));
   });
+  if (unknown.length) throw new UserError(unknown.join('\n'));
   return data.rules.map((r) => ({
     metric: r.metric,
     better: r.better,

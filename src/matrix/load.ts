@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type Document, type Node, type Pair } from 'yaml';
 import { UserError } from '../util/errors.js';
+import { parseInput, positionedLines, readInputText, type InputDoc } from '../util/input-file.js';
 import { formatPath, fromZodIssues, type MatrixIssue } from './issues.js';
 import { resolveMatrix } from './resolve.js';
 import { matrixSchema } from './schema.js';
@@ -12,15 +12,7 @@ import type { ResolvedMatrix } from './types.js';
  * position, in one UserError (exit code 2).
  */
 export function loadMatrix(path: string): ResolvedMatrix {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory, not a file' : `cannot be read (${code ?? String(err)})`;
-    const fix = 'give the path of a matrix YAML file, such as matrices/nightly.yaml (see matrices/ and matrices/examples/)';
-    throw new UserError(`${path}: ${why}: ${fix}`);
-  }
+  const text = readInputText(path, 'give the path of a matrix YAML file, such as matrices/nightly.yaml (see matrices/ and matrices/examples/)');
   return parseMatrix(text, path);
 }
 
@@ -29,46 +21,25 @@ export function loadMatrix(path: string): ResolvedMatrix {
  * and becomes ResolvedMatrix.source.
  */
 export function parseMatrix(text: string, source: string): ResolvedMatrix {
-  const lineCounter = new LineCounter();
   // merge: YAML merge keys (<<: *anchor) let deployments share settings.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true });
-  if (doc.errors.length > 0) {
-    // The parser's own message, without the position and excerpt it may append.
-    const lines = doc.errors.map((e) => ({ pos: e.pos[0], text: e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '') }));
-    throw new UserError(report(source, lineCounter, lines));
-  }
-  const data: unknown = doc.toJS({ maxAliasCount: 1000 });
+  const input = parseInput(text, source, { merge: true });
+  const data = input.data;
   const parsed = matrixSchema.safeParse(data);
   if (!parsed.success) {
-    throw new UserError(positioned(source, doc, lineCounter, fromZodIssues(matrixSchema, data, parsed.error.issues)));
+    throw new UserError(positioned(input, fromZodIssues(matrixSchema, data, parsed.error.issues)));
   }
   const resolved = resolveMatrix(parsed.data, source);
-  if (!resolved.ok) throw new UserError(positioned(source, doc, lineCounter, resolved.issues));
+  if (!resolved.ok) throw new UserError(positioned(input, resolved.issues));
   return resolved.matrix;
 }
 
-interface Located {
-  pos: number;
-  text: string;
-}
-
-function report(source: string, lc: LineCounter, lines: Located[]): string {
-  const sorted = lines.map((l, i) => ({ ...l, i })).sort((a, b) => a.pos - b.pos || a.i - b.i);
-  const out = sorted.map((l) => {
-    const { line, col } = lc.linePos(l.pos);
-    return `${source}:${line}:${col}: ${l.text}`;
-  });
-  return [...new Set(out)].join('\n');
-}
-
-function positioned(source: string, doc: Document, lc: LineCounter, issues: MatrixIssue[]): string {
-  return report(
-    source,
-    lc,
+function positioned(input: InputDoc, issues: MatrixIssue[]): string {
+  return positionedLines(
     issues.map((issue) => {
       const shown = formatPath(issue.atKey ? issue.path.slice(0, -1) : issue.path);
-      return { pos: positionOf(doc, issue), text: shown ? `${shown}: ${issue.message}` : issue.message };
+      return { pos: positionOf(input.doc, issue), text: shown ? `${shown}: ${issue.message}` : issue.message };
     }),
+    input.at,
   );
 }
 

@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { CurvePoint } from '../analysis/capacity.js';
 import { stableJson, writeAtomic } from '../results/files.js';
-import { UserError } from '../util/errors.js';
+import { readInputFile } from '../util/input-file.js';
 
 /**
  * Profiles: the measured capacity of one deployment config, written by
@@ -114,17 +114,7 @@ export function readProfiles(dir: string): Profile[] {
     .sort()
     .map((f) => {
       const path = join(dir, f);
-      let raw: unknown;
-      try {
-        raw = JSON.parse(readFileSync(path, 'utf8'));
-      } catch (err) {
-        throw new UserError(`${path}: not JSON (${(err as Error).message}): remove it or write it again with \`scalebench tune\``);
-      }
-      const parsed = profileSchema.safeParse(raw);
-      if (!parsed.success) {
-        const i = parsed.error.issues[0]!;
-        throw new UserError(`${path}: ${i.path.join('.') || '(top)'}: ${i.message}: remove it or write it again with \`scalebench tune\``);
-      }
-      return parsed.data;
+      const fix = 'remove it or write it again with `scalebench tune`';
+      return readInputFile(path, profileSchema, { fix, hint: fix }).data;
     });
 }

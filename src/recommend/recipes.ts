@@ -1,10 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { parse } from 'yaml';
 import { z } from 'zod';
 import { profileNames } from '../load/profiles.js';
 import type { ResolvedDeployment } from '../matrix/types.js';
 import { UserError } from '../util/errors.js';
+import { readInputFile } from '../util/input-file.js';
 import { projectRoot } from '../util/tools.js';
 import { precisionNames } from './memory.js';
 
@@ -57,13 +57,9 @@ export function readRecipes(dir = recipesDir): Recipe[] {
   const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
   const recipes = files.map((f) => {
     const path = join(dir, f);
-    const parsed = recipeSchema.safeParse(parse(readFileSync(path, 'utf8')));
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new UserError(`${path}: ${issue.path.join('.')}: ${issue.message}`);
-    }
-    if (parsed.data.id !== basename(f, '.yaml')) throw new UserError(`${path}: id: expected "${basename(f, '.yaml')}" (the file's name), got "${parsed.data.id}"`);
-    return parsed.data;
+    const { data, input } = readInputFile(path, recipeSchema, { fix: 'a recipe is a YAML file under data/recipes/' });
+    if (data.id !== basename(f, '.yaml')) throw new UserError(`${input.at(input.offsetOf(['id']))}: id: expected "${basename(f, '.yaml')}" (the file's name), got "${data.id}"`);
+    return data;
   });
   return recipes.sort((a, b) => (a.id < b.id ? -1 : 1));
 }

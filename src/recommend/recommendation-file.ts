@@ -1,10 +1,10 @@
-import { parse } from 'yaml';
 import { z } from 'zod';
 import { formatPath, fromZodIssues, type DocPath, type MatrixIssue } from '../matrix/issues.js';
 import { resolveMatrix } from '../matrix/resolve.js';
 import { matrixSchema } from '../matrix/schema.js';
 import type { ResolvedMatrix } from '../matrix/types.js';
 import { UserError } from '../util/errors.js';
+import { parseInput, positionedLines, type InputDoc } from '../util/input-file.js';
 
 /**
  * A recommendation file: what `recommend` proposes, in a form `generate`
@@ -44,8 +44,12 @@ function recommendationPath(path: DocPath): DocPath {
   return ['recommendation', ...path];
 }
 
-function fail(source: string, issues: readonly MatrixIssue[]): never {
-  throw new UserError(issues.map((i) => `${source}: ${formatPath(recommendationPath(i.path))}: ${i.message}`).join('\n'));
+function fail(input: InputDoc, issues: readonly MatrixIssue[]): never {
+  const lines = issues.map((i) => {
+    const path = recommendationPath(i.path);
+    return { pos: input.offsetOf(path), text: `${formatPath(path)}: ${i.message}` };
+  });
+  throw new UserError(positionedLines(lines, input.at));
 }
 
 /**
@@ -54,9 +58,11 @@ function fail(source: string, issues: readonly MatrixIssue[]): never {
  * and defaults included). Errors name the recommendation's own fields.
  */
 export function parseRecommendation(text: string, source: string): ResolvedMatrix {
-  const data: unknown = parse(text);
-  const file = fileSchema.safeParse(data);
-  if (!file.success) throw new UserError(file.error.issues.map((i) => `${source}: ${formatPath(i.path as DocPath) || '(top)'}: ${i.message}`).join('\n'));
+  const input = parseInput(text, source);
+  const file = fileSchema.safeParse(input.data);
+  if (!file.success) {
+    throw new UserError(positionedLines(file.error.issues.map((i) => ({ pos: input.offsetOf(i.path as DocPath), text: `${formatPath(i.path as DocPath) || '(top)'}: ${i.message}` })), input.at));
+  }
   const r = file.data.recommendation;
   const synthetic: Record<string, unknown> = {
     name: r.name,
@@ -67,8 +73,8 @@ export function parseRecommendation(text: string, source: string): ResolvedMatri
   if (r.slo !== undefined) synthetic.slo = r.slo;
   if (r.autoscalers !== undefined) synthetic.autoscalers = r.autoscalers;
   const parsed = matrixSchema.safeParse(synthetic);
-  if (!parsed.success) fail(source, fromZodIssues(matrixSchema, synthetic, parsed.error.issues));
+  if (!parsed.success) fail(input, fromZodIssues(matrixSchema, synthetic, parsed.error.issues));
   const resolved = resolveMatrix(parsed.data, source);
-  if (!resolved.ok) fail(source, resolved.issues);
+  if (!resolved.ok) fail(input, resolved.issues);
   return resolved.matrix;
 }
