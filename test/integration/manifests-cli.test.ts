@@ -3,11 +3,11 @@ import { join, relative, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/util/tools.js';
 import { ensureBuilt, runCli, scratch, type CliResult } from './helpers.js';
+import { crdDir, haveCrds as haveCrdsHere } from '../prerequisites.js';
 
 /** `scalebench generate` and `scalebench validate` as a user runs them: exit codes, output, no stack traces. */
 
-const crdDir = resolve(projectRoot, '..', 'shared', 'crds');
-const haveCrds = existsSync(crdDir);
+const haveCrds = haveCrdsHere();
 if (!haveCrds) process.stdout.write(`validate --crds cases skipped: no ${crdDir} (the shared/ folder beside the clone)\n`);
 
 beforeAll(() => ensureBuilt(), 120_000);

@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { CrdSchemas } from '../../src/manifests/crd-schemas.js';
 import { validateText } from '../../src/manifests/validate-files.js';
 import { projectRoot } from '../../src/util/tools.js';
+import { crdDir, haveCrds as haveCrdsHere } from '../prerequisites.js';
 
 /** The real upstream CRDs, read by path: test data, never copied into the project. */
-const crdDir = resolve(projectRoot, '..', 'shared', 'crds');
-const haveCrds = existsSync(crdDir);
+const haveCrds = haveCrdsHere();
 if (!haveCrds) process.stdout.write(`broken custom resources skipped: no ${crdDir} (the shared/ folder beside the clone)\n`);
 const crds = haveCrds ? CrdSchemas.fromPath(crdDir) : CrdSchemas.none();
 

@@ -9,10 +9,10 @@ import { formatReport, validatePaths, type ValidationReport } from '../../src/ma
 import { writeManifests } from '../../src/manifests/yaml.js';
 import { loadMatrix } from '../../src/matrix/load.js';
 import { projectRoot } from '../../src/util/tools.js';
+import { crdDir, haveCrds as haveCrdsHere } from '../prerequisites.js';
 
 /** The real upstream CRDs, read by path: test data, never copied into the project. */
-const crdDir = resolve(projectRoot, '..', 'shared', 'crds');
-const haveCrds = existsSync(crdDir);
+const haveCrds = haveCrdsHere();
 if (!haveCrds) process.stdout.write(`manifest validation against CRDs skipped: no ${crdDir} (the shared/ folder beside the clone)\n`);
 /** One set for every test: each kind's schema is compiled once. */
 const crds = haveCrds ? CrdSchemas.fromPath(crdDir) : CrdSchemas.none();
