@@ -118,6 +118,8 @@ export function readDroppedIterations(summaryFile: string): number | undefined {
  */
 export async function runK6(o: RunK6Options): Promise<K6Result> {
   const files = k6Files(o.cellDir);
+  // An 'abort' event that has already fired will not fire again for the listener below.
+  if (o.signal?.aborted) return { exitCode: null, failure: 'interrupted', files };
   writeFileSync(files.options, `${JSON.stringify(k6Options(o.cell), null, 2)}\n`);
   const wl = scenarioWorkload(o.cell, o.workload, o.endpoint, o.model, { points: files.points, meta: files.meta, summary: files.summary });
   writeFileSync(files.workload, `${JSON.stringify(wl, null, 2)}\n`);
@@ -136,6 +138,7 @@ export async function runK6(o: RunK6Options): Promise<K6Result> {
   o.onStart?.(proc.pid);
   const onAbort = (): void => void proc.stop(10_000);
   o.signal?.addEventListener('abort', onAbort, { once: true });
+  if (o.signal?.aborted) onAbort();
   const timer = setTimeout(() => void proc.stop(5000), k6WallMs(o.cell.load).max);
   try {
     const exit = await proc.exited;

@@ -150,6 +150,8 @@ export async function runCell(o: RunCellOptions): Promise<CellResult> {
     phase = 'starting';
     show();
     await target.waitReady(cell.deployment.simulator.startupMs + READY_ALLOWANCE_MS, signal);
+    // Whatever a target's waitReady does with an abort, an interrupted run starts no load.
+    if (signal.aborted) throw new CellInterrupted(cell.id);
     autoscaler = target.startAutoscaler(cell.autoscaler, { timeScale: matrix.timeScale, onDecision: (d) => event(d) });
     const k6Signal = o.stopLoad ? AbortSignal.any([signal, o.stopLoad]) : signal;
     const k6Run = runK6({

@@ -68,6 +68,26 @@ describe('resume', () => {
   }, 180_000);
 });
 
+describe('an interrupt while replicas start', () => {
+  it('ends the cell before any load: no k6, no points, the cell interrupted, nothing left running', async () => {
+    const dir = scratch();
+    writeMatrix(dir, 'slow.yaml', matrix('slow', deployment('sim', ', startup: 30s'), '{ shape: constant, users: [2], duration: 6s }'));
+    const run = spawnCli(['run', 'slow.yaml', '--out', 'out', '--id', 'slow-run'], { cwd: dir });
+    const runDir = join(dir, 'out', 'slow-run');
+    await waitFor(() => existsSync(join(runDir, 'run.json')) && startedPids(runDir).some((p) => p.name.startsWith('replica')), 60_000, 'a replica to start');
+    await new Promise((r) => setTimeout(r, 1000));
+    run.child.kill('SIGINT');
+    const res = await run.done;
+    expect(res.code).toBe(130);
+    const record = readJsonFile<RunRecord>(join(runDir, 'run.json'));
+    expect(record.cells.map((c) => c.status)).toEqual(['interrupted']);
+    const cell = cellDirs(runDir)[0]!;
+    expect(existsSync(join(cell, 'points.jsonl'))).toBe(false);
+    expect(startedPids(runDir).map((p) => p.name)).not.toContain('k6');
+    expect(alivePids(runDir)).toEqual([]);
+  }, 120_000);
+});
+
 describe('a failing cell', () => {
   it('is recorded with its reason and the run goes on; the exit code says a cell failed', async () => {
     const dir = scratch();

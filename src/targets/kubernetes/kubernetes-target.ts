@@ -193,7 +193,7 @@ export class KubernetesTarget implements Target {
     const cur = this.need();
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (signal?.aborted) return;
+      signal?.throwIfAborted(); // an interrupted run ends the cell here, as on the local target
       const c = this.counted; // kept current by the poller deploy() started
       const workloadReady = cur.spec.options.serving === 'deployment' ? true : await this.inferenceServiceReady();
       // Settled: the wanted replicas are ready and no extra ones are left over from an earlier cell.
