@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { cellAnatomy, type AnatomyEvent, type CellAnatomy, type RequestColumns } from '../analysis/anatomy.js';
 import { analyzeCell, lagRange, loadStartOf, type CellAnalysis } from '../analysis/cell-analysis.js';
-import type { ClientSummary } from '../analysis/cell-summary.js';
+import type { ClientSummary, PointAccumulator } from '../analysis/cell-summary.js';
 import { accumulatePoints } from '../analysis/points-parallel.js';
 import { setOverProvisioning } from '../analysis/run-analysis.js';
-import type { CellEvent } from '../analysis/scaling.js';
 import { sloWindows, type SloWindow } from '../analysis/windows.js';
 import type { Cell } from '../matrix/types.js';
 import type { Sample } from '../metrics/sampler.js';
@@ -23,6 +23,10 @@ export interface RunAnalysis {
   capacity: Record<string, number>;
   /** GPU prices used, USD per GPU-hour, by GPU type (those in data/gpus.json). */
   prices: Record<string, number>;
+  /** Each cell's scale-ups and scale-downs, stage by stage, by cell id (cells with points and samples). */
+  anatomy: Map<string, CellAnatomy>;
+  /** Each cell's client-side p95s per window over the whole load (warm-up included), by cell id. */
+  windows: Map<string, SloWindow[]>;
 }
 
 /**
@@ -30,11 +34,11 @@ export interface RunAnalysis {
  * memory as objects), with the windows the scale-up lag is judged on.
  * Undefined when the cell has no points file.
  */
-export function streamClient(file: string, cell: Cell, matrixSlo: RunRecord['matrix']['slo'], loadStart: number | undefined, windowMs: number): { client: ClientSummary; windows: SloWindow[] } | undefined {
+export function streamClient(file: string, cell: Cell, matrixSlo: RunRecord['matrix']['slo'], loadStart: number | undefined, windowMs: number): { client: ClientSummary; windows: SloWindow[]; acc: PointAccumulator } | undefined {
   if (!existsSync(file)) return undefined;
   const acc = accumulatePoints(file, matrixSlo, cell.load.durationMs);
   const range = loadStart !== undefined ? lagRange(cell, loadStart) : undefined;
-  return { client: acc.summary(), windows: range ? sloWindows(acc, range.fromMs, range.toMs, windowMs, matrixSlo) : [] };
+  return { client: acc.summary(), windows: range ? sloWindows(acc, range.fromMs, range.toMs, windowMs, matrixSlo) : [], acc };
 }
 
 /** Reads and analyses every cell of a run directory, one cell's points at a time. */
@@ -44,18 +48,27 @@ export function analyzeRun(dir: RunDir, cells: readonly Cell[]): RunAnalysis {
   const prices: Record<string, number> = {};
   const windowMs = Math.max(1000, record.matrix.sampleIntervalMs);
   const samples = new Map<string, Sample[]>();
+  const anatomy = new Map<string, CellAnatomy>();
+  const windows = new Map<string, SloWindow[]>();
   const out: CellAnalysis[] = [];
   for (const cell of cells) {
     const cellDir = dir.cellDir(cell.id);
     const resultFile = join(cellDir, 'result.json');
     const result = existsSync(resultFile) ? (readJson(resultFile) as CellResult) : undefined;
     const cellSamples = readJsonl<Sample>(join(cellDir, 'samples.jsonl'));
-    const events = readJsonl<CellEvent>(join(cellDir, 'events.jsonl'));
+    const events = readJsonl<AnatomyEvent>(join(cellDir, 'events.jsonl'));
     const price = catalog[cell.deployment.gpu.type]?.usd_per_hour;
     if (price !== undefined) prices[cell.deployment.gpu.type] = price;
-    const streamed = streamClient(join(cellDir, 'points.jsonl'), cell, record.matrix.slo, loadStartOf(result, cellSamples), windowMs);
+    const loadStart = loadStartOf(result, cellSamples);
+    const streamed = streamClient(join(cellDir, 'points.jsonl'), cell, record.matrix.slo, loadStart, windowMs);
     const client = streamed?.client ?? result?.client;
     samples.set(cell.id, cellSamples);
+    if (streamed && loadStart !== undefined && cellSamples.length > 0) {
+      const { acc } = streamed;
+      anatomy.set(cell.id, cellAnatomy({ cell, slo: record.matrix.slo, loadStart, samples: cellSamples, events, requests: requestColumns(acc), windowMs }));
+      const end = loadStart + cell.load.warmupMs + cell.load.durationMs;
+      windows.set(cell.id, sloWindows(acc, loadStart, end, windowMs, record.matrix.slo));
+    }
     out.push(
       analyzeCell({
         cell,
@@ -71,5 +84,10 @@ export function analyzeRun(dir: RunDir, cells: readonly Cell[]): RunAnalysis {
     );
   }
   const capacity = setOverProvisioning(out);
-  return { record, cells: out, samples, capacity, prices };
+  return { record, cells: out, samples, capacity, prices, anatomy, windows };
+}
+
+/** The accumulator's main-phase columns, as the anatomy reads them. */
+export function requestColumns(acc: PointAccumulator): RequestColumns {
+  return { t: acc.t.view(), ok: acc.ok.view(), ttft: acc.ttft.view(), tpot: acc.tpot.view(), e2e: acc.e2e.view() };
 }

@@ -1,7 +1,6 @@
 import { aggregateRepeats } from '../analysis/run-analysis.js';
 import type { ResolvedSlo } from '../matrix/types.js';
 import type { BenchmarkRecord } from './records.js';
-import type { TimeRow } from './timeseries-csv.js';
 
 /** A Vega-Lite spec, as data. */
 export type Spec = Record<string, unknown>;
@@ -16,39 +15,6 @@ export interface Chart {
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 const WIDTH = 560;
 const done = (records: readonly BenchmarkRecord[]): BenchmarkRecord[] => records.filter((r) => r.status === 'done');
-
-/** Ready replicas over time, one line per cell (colour: autoscaler), with the offered load (dashed) on a second axis, for one level. */
-export function replicasChart(rows: readonly TimeRow[], level: number): Spec {
-  const atLevel = rows.filter((r) => r.level === level);
-  const first = atLevel[0]?.cell_id;
-  return {
-    $schema: SCHEMA,
-    width: WIDTH,
-    height: 220,
-    layer: [
-      {
-        data: { values: atLevel.map((r) => ({ cell_id: r.cell_id, autoscaler: r.autoscaler, repeat: r.repeat, elapsed_s: r.elapsed_s, replicas_ready: r.replicas_ready })) },
-        mark: { type: 'line', interpolate: 'step-after', strokeWidth: 2 },
-        encoding: {
-          x: { field: 'elapsed_s', type: 'quantitative', title: 'seconds since the load started' },
-          y: { field: 'replicas_ready', type: 'quantitative', title: 'ready replicas', axis: { tickMinStep: 1 } },
-          color: { field: 'autoscaler', type: 'nominal', title: 'autoscaler' },
-          detail: { field: 'cell_id', type: 'nominal' },
-          tooltip: [{ field: 'autoscaler' }, { field: 'repeat' }, { field: 'elapsed_s' }, { field: 'replicas_ready' }],
-        },
-      },
-      {
-        data: { values: atLevel.filter((r) => r.cell_id === first).map((r) => ({ elapsed_s: r.elapsed_s, offered: r.offered })) },
-        mark: { type: 'line', strokeDash: [4, 4], color: '#888', interpolate: 'step-after' },
-        encoding: {
-          x: { field: 'elapsed_s', type: 'quantitative' },
-          y: { field: 'offered', type: 'quantitative', title: 'offered load (dashed: users or req/s)', axis: { orient: 'right' } },
-        },
-      },
-    ],
-    resolve: { scale: { y: 'independent' } },
-  };
-}
 
 /** The series a record belongs to: its autoscaler, prefixed by the deployment when the run has several. */
 function seriesOf(records: readonly BenchmarkRecord[]): (r: BenchmarkRecord) => string {
@@ -159,11 +125,9 @@ export function lagChart(records: readonly BenchmarkRecord[]): Spec | undefined 
 }
 
 /** Every chart of the report, in page order. */
-export function reportCharts(records: readonly BenchmarkRecord[], rows: readonly TimeRow[], slo: ResolvedSlo): Chart[] {
-  const levels = [...new Set(rows.map((r) => Number(r.level)))].sort((a, b) => a - b);
+export function reportCharts(records: readonly BenchmarkRecord[], slo: ResolvedSlo): Chart[] {
   const lag = lagChart(records);
   return [
-    ...levels.map((level) => ({ id: `replicas-${level}`, title: `Replicas over time at load level ${level}`, spec: replicasChart(rows, level) })),
     { id: 'ttft', title: 'p95 TTFT vs load (SLO dashed red, bars: 95 % CI over repeats)', spec: latencyChart(records, 'ttft_ms_p95', slo.ttftP95Ms) },
     { id: 'tpot', title: 'p95 TPOT vs load (SLO dashed red, bars: 95 % CI over repeats)', spec: latencyChart(records, 'tpot_ms_p95', slo.tpotP95Ms) },
     { id: 'pareto', title: 'SLO attainment vs cost (each level\'s Pareto front dotted)', spec: paretoChart(records) },

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../util/tools.js';
+import { formatDifference, verdictMetrics, verdictSentences, type LevelVerdict } from '../analysis/verdicts.js';
 import type { Chart } from './charts.js';
 import { compareAutoscalers, comparedMetrics, formatMean, formatValue } from './comparison.js';
+import { anatomyCells, anatomyHeader, levelTitle, type LevelSection } from './levels.js';
 import type { BenchmarkRecord } from './records.js';
 
 /** Escapes text for HTML element content and attribute values. */
@@ -32,7 +34,8 @@ export const CSP = "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'
 export const STYLE = `body{font:14px system-ui,sans-serif;margin:24px;color:#222;max-width:1300px}h1{font-size:20px}h2{font-size:16px;margin-top:28px}h3{font-size:14px}
 table{border-collapse:collapse;font-size:12px}th,td{border:1px solid #ddd;padding:3px 6px;text-align:left}td.n{text-align:right}
 #cells th{cursor:pointer;background:#f4f4f4}.chart{margin:8px 0 20px}.note{color:#666}pre{font-size:11px;background:#f8f8f8;padding:8px;overflow:auto}
-b{color:#060}.up{color:#060}.down{color:#a00}`;
+b{color:#060}.up{color:#060}.down{color:#a00}.verdict{background:#f3f8f3;border-left:4px solid #393;padding:6px 12px;margin:8px 0}
+.verdict li{margin:3px 0}`;
 
 /** The columns of the sortable cell table (record fields). */
 export const tableColumns = [
@@ -47,6 +50,10 @@ export interface HtmlInput {
   /** The resolved matrix, shown as JSON. */
   matrix?: unknown;
   charts: readonly Chart[];
+  /** Per deployment, shape and level: its verdict, series and anatomy, with its charts (aligned time series, anatomy). */
+  levels?: ReadonlyArray<{ section: LevelSection; charts: readonly Chart[] }>;
+  /** Verdicts of levels with no samples to chart are shown too. */
+  verdicts?: readonly LevelVerdict[];
   /** One row per cell: the records, and stubs (id, names, status) for cells that did not run. */
   records: readonly BenchmarkRecord[];
 }
@@ -84,6 +91,44 @@ function validityHtml(records: readonly BenchmarkRecord[]): string {
     ? `<p class="note">The server's TTFT histogram leaves out the time requests queued in ${escapeHtml(excluding.join(', '))}: SLOs are judged on the client-side figures.</p>`
     : '';
   return `<h2>Validity</h2><p id="validity">${escapeHtml(counts)} of ${judged.length} cells judged. Invalid cells are left out of the comparisons and the gate.</p>${items.length ? `<ul>${items.join('')}</ul>` : ''}${note}`;
+}
+
+/** The verdict of every level, first on the page. */
+function verdictsHtml(verdicts: readonly LevelVerdict[], levels: ReadonlyArray<{ section: LevelSection }>): string {
+  if (verdicts.length === 0) return '<p class="note">No finished cells to judge.</p>';
+  return verdicts
+    .map((v) => {
+      const section = levels.find((l) => l.section.deployment === v.deployment && l.section.shape === v.shape && l.section.level === v.level)?.section;
+      const link = section ? ` <a href="#${section.id}">series and anatomy ↓</a>` : '';
+      return `<h3>${escapeHtml(levelTitle(v))}${link}</h3><div class="verdict"><ul>${verdictSentences(v).map((t) => `<li>${escapeHtml(t)}</li>`).join('')}</ul></div>`;
+    })
+    .join('\n');
+}
+
+/** Every pair of setups at a level, every metric, b − a with its 95 % interval. */
+function pairsHtml(v: LevelVerdict): string {
+  if (v.pairs.length === 0) return '';
+  const head = `<tr><th>b − a</th>${verdictMetrics.map((m) => `<th>${escapeHtml(`${m.label} (${m.better} is better)`)}</th>`).join('')}</tr>`;
+  const rows = v.pairs.map((p) => {
+    const cells = verdictMetrics.map((m) => {
+      const d = p.differences.find((x) => x.metric.field === m.field);
+      const cls = d?.favours === 'b' ? 'up' : d?.favours === 'a' ? 'down' : '';
+      return `<td class="n ${cls}">${d ? escapeHtml(formatDifference(d)) : '–'}</td>`;
+    });
+    return `<tr><td>${escapeHtml(`${p.b} − ${p.a}`)}</td>${cells.join('')}</tr>`;
+  });
+  return `<details><summary>Every pair: difference of means and 95 % interval (green: b better, red: a better, beyond the interval)</summary><table>${head}${rows.join('')}</table></details>`;
+}
+
+/** One level: its series, the anatomy as a timeline and a table, and the pairs. */
+function levelHtml(l: { section: LevelSection; charts: readonly Chart[] }): string {
+  const s = l.section;
+  const charts = l.charts.map((c) => `<h4>${escapeHtml(c.title)}</h4>${c.spec ? `<div class="chart" id="chart-${escapeHtml(c.id)}"></div>` : `<p class="note">${escapeHtml(c.note ?? 'Nothing to draw.')}</p>`}`).join('\n');
+  const repeats = s.anatomy.some((r) => r.repeat > 1);
+  const table = s.anatomy.length
+    ? `<table class="anatomy"><tr>${anatomyHeader.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>${s.anatomy.map((r) => `<tr>${anatomyCells(r, repeats).map((c, k) => `<td${k ? ' class="n"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</table>`
+    : '';
+  return `<h3 id="${escapeHtml(s.id)}">${escapeHtml(levelTitle(s))}</h3>${charts}${table}${s.verdict ? pairsHtml(s.verdict) : ''}`;
 }
 
 function cellTable(records: readonly BenchmarkRecord[]): string {
@@ -130,10 +175,11 @@ const SCRIPT = `(function () {
  */
 export function reportHtml(i: HtmlInput): string {
   const meta = i.meta.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('');
+  const levels = i.levels ?? [];
   const charts = i.charts
     .map((c) => `<h3>${escapeHtml(c.title)}</h3>${c.spec ? `<div class="chart" id="chart-${escapeHtml(c.id)}"></div>` : `<p class="note">${escapeHtml(c.note ?? 'Nothing to draw.')}</p>`}`)
     .join('\n');
-  const specs = i.charts.filter((c) => c.spec).map((c) => ({ id: c.id, spec: c.spec }));
+  const specs = [...levels.flatMap((l) => l.charts), ...i.charts].filter((c) => c.spec).map((c) => ({ id: c.id, spec: c.spec }));
   const matrix = i.matrix === undefined ? '' : `<details><summary>Matrix (resolved)</summary><pre>${escapeHtml(JSON.stringify(i.matrix, null, 2))}</pre></details>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -143,15 +189,18 @@ export function reportHtml(i: HtmlInput): string {
 ${inlinedLibraries()}
 </head><body>
 <h1>${escapeHtml(i.title)}</h1>
-<h2>Run</h2><table class="meta">${meta}</table>
-${matrix}
+<h2>Verdict</h2>
+<div id="verdicts">${verdictsHtml(i.verdicts ?? [], levels)}</div>
+${levels.length ? `<h2>Each level over time</h2><p class="note">Aligned on the time since the load started; one colour per setup. The anatomy splits each scale-up and scale-down into stages (faded: the stage's end never came).</p>\n${levels.map(levelHtml).join('\n')}` : ''}
 <h2>Autoscalers compared</h2>
 ${comparisonHtml(i.records) || '<p class="note">No finished cells.</p>'}
 ${validityHtml(i.records)}
-<h2>Charts</h2>
+<h2>Across levels</h2>
 ${charts}
 <h2>Cells</h2><p>Click a column to sort.</p>
 ${cellTable(i.records)}
+<h2>Run</h2><table class="meta">${meta}</table>
+${matrix}
 <script type="application/json" id="specs">${scriptJson(specs)}</script>
 <script>${SCRIPT}</script>
 </body></html>

@@ -1,5 +1,7 @@
+import { levelVerdicts, verdictSentences, type LevelVerdict } from '../analysis/verdicts.js';
 import { compareAutoscalers, comparedMetrics, formatMean, formatValue } from './comparison.js';
 import { escapeHtml } from './html.js';
+import { anatomyCells, anatomyHeader, levelTitle, type LevelSection } from './levels.js';
 import type { BenchmarkRecord } from './records.js';
 
 /**
@@ -19,12 +21,14 @@ export interface MarkdownMeta {
 }
 
 /**
- * The comparison for a CI job summary: per deployment and load level, one row
- * per autoscaler (mean ± 95 % CI over repeats), each metric's best value in
- * bold, and the winner per metric listed under the table.
+ * The comparison for a CI job summary: first the verdict of every level
+ * (with the anatomy of its scale-ups when `levels` has it), then per
+ * deployment and load level one row per autoscaler (mean ± 95 % CI over
+ * repeats), each metric's best value in bold, and the winner per metric.
  */
-export function summaryMarkdown(meta: MarkdownMeta, records: readonly BenchmarkRecord[]): string {
+export function summaryMarkdown(meta: MarkdownMeta, records: readonly BenchmarkRecord[], levels: readonly LevelSection[] = []): string {
   const lines = [`# ${mdText(meta.title)}`, '', ...meta.lines.map((l) => `- ${mdText(l)}`), ''];
+  lines.push(...verdictLines(levelVerdicts(records), levels));
   const sections = compareAutoscalers(records);
   const metrics = comparedMetrics.filter((m) => records.some((r) => typeof r[m.field] === 'number'));
   for (const s of sections) {
@@ -49,6 +53,30 @@ export function summaryMarkdown(meta: MarkdownMeta, records: readonly BenchmarkR
   if (sections.length === 0) lines.push('No finished cells.', '');
   lines.push(...validityLines(records));
   return lines.join('\n');
+}
+
+/** The Verdict section: per level its sentences, then the anatomy table of its cells. */
+export function verdictLines(verdicts: readonly LevelVerdict[], levels: readonly LevelSection[]): string[] {
+  if (verdicts.length === 0) return [];
+  const lines = ['## Verdict', ''];
+  for (const v of verdicts) {
+    lines.push(`### ${mdText(levelTitle(v))}`, '', ...verdictSentences(v).map((t) => `- ${mdText(t)}`), '');
+    const section = levels.find((l) => l.deployment === v.deployment && l.shape === v.shape && l.level === v.level);
+    if (section && section.anatomy.some((r) => r.up)) lines.push(...anatomyTable(section), '');
+  }
+  return lines;
+}
+
+/** A level's anatomy as a Markdown table: stage lengths after the load step, violations by stage, the scale-down. */
+export function anatomyTable(section: LevelSection): string[] {
+  const repeats = section.anatomy.some((r) => r.repeat > 1);
+  return [
+    'Anatomy of the scale-up (seconds after the load stepped up) and the scale-down:',
+    '',
+    `| ${anatomyHeader.map(mdText).join(' | ')} |`,
+    `|---|${anatomyHeader.slice(1).map(() => '---:').join('|')}|`,
+    ...section.anatomy.map((r) => `| ${anatomyCells(r, repeats).map(mdText).join(' | ')} |`),
+  ];
 }
 
 /** The Validity section: every cell that is not plainly valid with its reasons, and the server-TTFT note. */

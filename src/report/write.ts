@@ -1,17 +1,20 @@
 import { join } from 'node:path';
+import { levelVerdicts, verdictSentences } from '../analysis/verdicts.js';
 import type { Cell } from '../matrix/types.js';
-import { writeAtomic } from '../results/files.js';
+import { readJsonl, writeAtomic } from '../results/files.js';
 import type { RunDir, RunRecord } from '../results/run-dir.js';
 import { analyzeRun, type RunAnalysis } from './analyze-run.js';
-import { reportCharts } from './charts.js';
+import { reportCharts, type Chart } from './charts.js';
 import { reportHtml } from './html.js';
+import { anatomyChart, anatomyRows, levelTimeline } from './level-charts.js';
+import { levelSections, levelTitle, type LevelSection } from './levels.js';
 import { summaryMarkdown } from './markdown.js';
 import { benchmarkRecord, cellKey, type BenchmarkRecord } from './records.js';
 import { summaryCsv, summaryRow } from './summary-csv.js';
 import { timeRows, timeseriesCsv } from './timeseries-csv.js';
 
 /** The run-level files of a report, by name, in the order they are listed. */
-export const reportFiles = ['summary.csv', 'timeseries.csv', 'records.jsonl', 'summary.md', 'index.html'] as const;
+export const reportFiles = ['summary.csv', 'timeseries.csv', 'records.jsonl', 'anatomy.json', 'summary.md', 'index.html'] as const;
 export type ReportFile = (typeof reportFiles)[number];
 
 /** What the run was, as label/value lines for the page and summary.md. */
@@ -57,13 +60,25 @@ export function renderReport(a: RunAnalysis): Record<ReportFile, string> {
   const series = a.cells.flatMap((c) => timeRows(c.cell, a.samples.get(c.cell.id) ?? []));
   const meta = runMeta(run, a.capacity);
   const title = `scalebench run ${run.id}: ${run.matrix.name}`;
+  const verdicts = levelVerdicts(records);
+  const levels = levelSections(a, verdicts);
   return {
     'summary.csv': summaryCsv(a.cells.map((c) => summaryRow(c))),
     'timeseries.csv': timeseriesCsv(series),
     'records.jsonl': records.map((r) => `${JSON.stringify(r)}\n`).join(''),
-    'summary.md': summaryMarkdown({ title, lines: meta.filter(([k]) => ['matrix', 'status', 'git revision', 'SLO'].includes(k)).map(([k, v]) => `${k}: ${v}`) }, records),
-    'index.html': reportHtml({ title, meta, matrix: run.matrix, charts: reportCharts(records, series, run.matrix.slo), records: tableRows }),
+    'anatomy.json': `${JSON.stringify(Object.fromEntries([...a.anatomy.entries()].sort(([x], [y]) => x.localeCompare(y))), null, 2)}\n`,
+    'summary.md': summaryMarkdown({ title, lines: meta.filter(([k]) => ['matrix', 'status', 'git revision', 'SLO'].includes(k)).map(([k, v]) => `${k}: ${v}`) }, records, levels),
+    'index.html': reportHtml({ title, meta, matrix: run.matrix, charts: reportCharts(records, run.matrix.slo), records: tableRows, verdicts, levels: levels.map((l) => ({ section: l, charts: levelCharts(l, run.matrix.slo) })) }),
   };
+}
+
+/** A level's charts: the aligned time series, and the anatomy when a cell has one. */
+export function levelCharts(l: LevelSection, slo: RunRecord['matrix']['slo']): Chart[] {
+  const rows = anatomyRows(l.series, (c) => c.samples[0]!.t - c.samples[0]!.elapsed_s * 1000);
+  return [
+    { id: `timeline-${l.id}`, title: 'Offered load, replicas, p95 TTFT and TPOT per window, queue', spec: levelTimeline(l.series, slo) },
+    rows.length ? { id: `anatomy-${l.id}`, title: 'Anatomy of the scale-up and scale-down', spec: anatomyChart(rows) } : { id: `anatomy-${l.id}`, title: 'Anatomy', note: 'No cell of this level has points to place its stages.' },
+  ];
 }
 
 /**
@@ -79,4 +94,10 @@ export function writeReport(dir: RunDir, cells: readonly Cell[]): string[] {
     return path;
   });
   return [dir.runJson, ...paths];
+}
+
+/** The verdict of every level of a written report (its records.jsonl), as lines for a terminal. */
+export function verdictText(runRoot: string): string[] {
+  const verdicts = levelVerdicts(readJsonl<BenchmarkRecord>(join(runRoot, 'records.jsonl')));
+  return verdicts.flatMap((v) => [`verdict, ${levelTitle(v)}:`, ...verdictSentences(v).map((t) => `  ${t}`)]);
 }

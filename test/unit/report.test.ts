@@ -4,13 +4,15 @@ import { join } from 'node:path';
 import { compile } from 'vega-lite';
 import { describe, expect, it } from 'vitest';
 import { expandCells } from '../../src/matrix/expand.js';
-import { lagChart, latencyChart, paretoFront, replicasChart, reportCharts, type Spec } from '../../src/report/charts.js';
+import { analyzeRun } from '../../src/report/analyze-run.js';
+import { lagChart, latencyChart, paretoFront, reportCharts, type Spec } from '../../src/report/charts.js';
 import { escapeHtml, scriptJson } from '../../src/report/html.js';
 import { mdText, summaryMarkdown } from '../../src/report/markdown.js';
 import type { BenchmarkRecord } from '../../src/report/records.js';
 import { summaryColumns } from '../../src/report/summary-csv.js';
-import { timeColumns, type TimeRow } from '../../src/report/timeseries-csv.js';
-import { writeReport } from '../../src/report/write.js';
+import { levelSections } from '../../src/report/levels.js';
+import { levelCharts, writeReport } from '../../src/report/write.js';
+import { levelVerdicts } from '../../src/analysis/verdicts.js';
 import { EVIL_MODEL, writeFixtureRun } from '../report-fixture.js';
 
 const rec = (autoscaler: string, ttft: number, attainment: number, cost: number, over: Partial<BenchmarkRecord> = {}): BenchmarkRecord => ({
@@ -56,14 +58,19 @@ function compiles(spec: Spec): string[] {
 }
 
 describe('charts as data', () => {
-  const row = (over: Partial<TimeRow>): TimeRow => ({ ...(Object.fromEntries(timeColumns.map((c) => [c, null])) as TimeRow), cell_id: 'c1', autoscaler: 'a', level: 8, repeat: 1, elapsed_s: 0, offered: 2, replicas_ready: 1, ...over });
-
-  it('the replicas chart plots one level, every repeat, with the first cell’s offered load on an independent axis', () => {
-    const spec = replicasChart([row({}), row({ level: 16 }), row({ cell_id: 'c2', repeat: 2, elapsed_s: 1 })], 8);
-    const [lines, offered] = spec.layer as Array<{ data: { values: unknown[] } }>;
-    expect(lines!.data.values).toHaveLength(2);
-    expect(offered!.data.values).toEqual([{ elapsed_s: 0, offered: 2 }]);
-    expect(spec.resolve).toEqual({ scale: { y: 'independent' } });
+  it('each level has its aligned time series (five panels, one time axis) and its anatomy, and both compile', () => {
+    const run = writeFixtureRun(mkdtempSync(join(tmpdir(), 'scalebench-levels-')));
+    const a = analyzeRun(run, expandCells(run.record.matrix));
+    const records = a.cells.map((c) => ({ status: 'done', validity: 'valid', deployment: c.cell.deployment.name, shape: c.cell.load.shape, level: c.cell.level, autoscaler: c.cell.autoscaler.name, cell_id: c.cell.id, slo_attainment: c.client!.slo.attainment ?? null, replica_seconds: c.scaling!.replicaSeconds }));
+    const levels = levelSections(a, levelVerdicts(records));
+    expect(levels.map((l) => [l.level, l.series.length, l.anatomy.length])).toEqual([[8, 6, 6], [32, 6, 6]]);
+    const [timeline, anatomy] = levelCharts(levels[1]!, run.record.matrix.slo);
+    expect((timeline!.spec!.vconcat as unknown[]).length).toBe(5);
+    expect(timeline!.spec!.resolve).toEqual({ scale: { x: 'shared', color: 'shared' } });
+    for (const c of [timeline!, anatomy!]) expect(compiles(c.spec!), c.id).toEqual([]);
+    const bars = (anatomy!.spec!.data as { values: Array<Record<string, unknown>> }).values.filter((v) => v.setup === 'cpu r1' && v.direction === 'scale-up');
+    // decision 1 s after the step at 10 s, ready 1 s after that: detect and decide end together (no metric in the samples)
+    expect(bars.map((b) => [b.from, b.to])).toEqual([[10, 11], [11, 11], [11, 11], [11, 12], [12, 12], [12, 20]]);
   });
 
   it('the latency chart has the means, their CI and the SLO as a rule only when there is an SLO', () => {
@@ -89,8 +96,8 @@ describe('charts as data', () => {
 
   it('every chart of a report compiles with Vega-Lite without a warning', () => {
     const records = [rec('cpu', 300, 0.9, 0.02, { scale_up_lag_s: 2, scale_up_decision_s: 1, gpu_hours: 0.1 }), rec('keda', 200, 0.99, 0.03, { gpu_hours: 0.2 })];
-    const charts = reportCharts(records, [row({}), row({ elapsed_s: 1, replicas_ready: 2 })], { ttftP95Ms: 250, tpotP95Ms: 25 });
-    expect(charts.map((c) => c.id)).toEqual(['replicas-8', 'ttft', 'tpot', 'pareto', 'lag']);
+    const charts = reportCharts(records, { ttftP95Ms: 250, tpotP95Ms: 25 });
+    expect(charts.map((c) => c.id)).toEqual(['ttft', 'tpot', 'pareto', 'lag']);
     for (const c of charts) expect(compiles(c.spec!), c.id).toEqual([]);
   });
 });
@@ -115,7 +122,7 @@ describe('the report of a synthetic run', () => {
   const read = (name: string): string => readFileSync(join(run.root, name), 'utf8');
 
   it('writes every file, one row or record per cell', () => {
-    expect(files.map((f) => f.slice(run.root.length + 1))).toEqual(['run.json', 'summary.csv', 'timeseries.csv', 'records.jsonl', 'summary.md', 'index.html']);
+    expect(files.map((f) => f.slice(run.root.length + 1))).toEqual(['run.json', 'summary.csv', 'timeseries.csv', 'records.jsonl', 'anatomy.json', 'summary.md', 'index.html']);
     expect(read('summary.csv').trim().split('\n')).toHaveLength(13);
     expect(read('timeseries.csv').trim().split('\n')).toHaveLength(1 + 12 * 37);
     expect(read('records.jsonl').trim().split('\n')).toHaveLength(12);
