@@ -1,8 +1,8 @@
 import { isAbsolute, join, relative } from 'node:path';
 import type { Command } from 'commander';
-import { expandCells } from '../matrix/expand.js';
+import { estimateCellMs, expandCells } from '../matrix/expand.js';
 import { loadMatrix } from '../matrix/load.js';
-import { writeReport } from '../report/write.js';
+import { verdictText, writeReport } from '../report/write.js';
 import { RunDir } from '../results/run-dir.js';
 import { createProgress } from '../runner/progress.js';
 import { executeRun, localTools, newRunId, newRunRecord } from '../runner/run.js';
@@ -48,7 +48,7 @@ async function run(matrixPath: string | undefined, flags: RunFlags): Promise<num
     dir = RunDir.create(flags.out, newRunRecord(id, matrix, cells, tools));
   }
   const cells = expandCells(dir.record.matrix);
-  const progress = createProgress({ json: Boolean(flags.json) });
+  const progress = createProgress({ json: Boolean(flags.json), estimatesMs: cells.map((c) => estimateCellMs(c, dir.record.matrix)) });
   const shown = displayPath(dir.root);
   progress.note(`run ${dir.record.id}: ${cells.length} cells, results in ${shown}`);
 
@@ -78,6 +78,9 @@ async function run(matrixPath: string | undefined, flags: RunFlags): Promise<num
     } else {
       process.stdout.write(`results: ${shown}\n`);
       for (const f of files) process.stdout.write(`  ${displayPath(f)}\n`);
+      const verdict = verdictText(dir.root);
+      if (verdict.length) process.stdout.write(`\n${verdict.join('\n')}\n`);
+      process.stdout.write(`\nreport: ${displayPath(join(dir.root, 'index.html'))}\n`);
       if (outcome.interrupted) process.stderr.write(`interrupted: results so far are kept. Resume with: ${resume}\n`);
       else if (outcome.failed > 0) process.stderr.write(`${outcome.failed} of ${cells.length} cells failed: see "reason" in ${join(shown, 'run.json')}\n`);
     }

@@ -23,12 +23,44 @@ export interface Progress {
 }
 
 /**
- * Progress on stderr: a live line on a TTY; only one line per cell on a
- * non-TTY, under CI=true, or when stdout carries --json output.
+ * The run's remaining time: the cell in hand's estimate less its time so far,
+ * plus the estimates of the cells after it, scaled by how the finished cells
+ * of this run compared with their estimates (1 before any has finished).
  */
-export function createProgress(opts: { json: boolean; stream?: NodeJS.WriteStream }): Progress {
+export class RunEta {
+  private doneMs = 0;
+  private doneEstimateMs = 0;
+  private current?: { index: number; startedAt: number };
+
+  /** @param estimatesMs each cell's estimated wall time (plan's estimate), by 0-based index. */
+  constructor(private readonly estimatesMs: readonly number[]) {}
+
+  /** Remaining ms of the run, with `index` (1-based) the cell in hand at `now` (ms). */
+  remainingMs(index: number, now: number): number {
+    if (!this.current || this.current.index !== index) {
+      if (this.current && this.current.index < index) {
+        this.doneMs += now - this.current.startedAt;
+        this.doneEstimateMs += this.estimatesMs[this.current.index - 1] ?? 0;
+      }
+      this.current = { index, startedAt: now };
+    }
+    const scale = this.doneEstimateMs > 0 ? this.doneMs / this.doneEstimateMs : 1;
+    const own = Math.max(0, (this.estimatesMs[index - 1] ?? 0) * scale - (now - this.current.startedAt));
+    const after = this.estimatesMs.slice(index).reduce((s, x) => s + x, 0) * scale;
+    return Math.round(own + after);
+  }
+}
+
+/**
+ * Progress on stderr: a live line on a TTY (cell i/n, phase, elapsed, the
+ * cell's and the run's time left, requests, replicas); only one line per cell
+ * on a non-TTY, under CI=true, or when stdout carries --json output.
+ */
+export function createProgress(opts: { json: boolean; stream?: NodeJS.WriteStream; estimatesMs?: readonly number[]; now?: () => number }): Progress {
   const out = opts.stream ?? process.stderr;
   const live = Boolean(out.isTTY) && process.env.CI !== 'true' && !opts.json;
+  const eta = opts.estimatesMs ? new RunEta(opts.estimatesMs) : undefined;
+  const now = opts.now ?? Date.now;
   let shown = false;
   const clear = (): void => {
     if (live && shown) {
@@ -40,8 +72,9 @@ export function createProgress(opts: { json: boolean; stream?: NodeJS.WriteStrea
     update(p) {
       if (!live) return;
       const remaining = Math.max(0, p.expectedMs - p.elapsedMs);
+      const run = eta ? `, run ETA ${formatDuration(eta.remainingMs(p.index, now()))}` : '';
       const line =
-        `[${p.index}/${p.total}] ${p.id}  ${p.phase}  ${formatDuration(p.elapsedMs)} (~${formatDuration(remaining)} left)` +
+        `[${p.index}/${p.total}] ${p.id}  ${p.phase}  ${formatDuration(p.elapsedMs)} (~${formatDuration(remaining)} left${run})` +
         `  requests ${p.requests}  errors ${p.errors}  replicas ${p.replicas.ready}/${p.replicas.desired}`;
       const width = out.columns ?? 120;
       out.write(`\r\x1b[2K${line.length > width - 1 ? `${line.slice(0, width - 2)}…` : line}`);
