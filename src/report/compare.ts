@@ -1,4 +1,5 @@
 import { aggregateRepeats, type Group } from '../analysis/run-analysis.js';
+import { welchInterval } from '../analysis/verdicts.js';
 import { comparable, comparedMetrics, formatValue, type ComparedMetric } from './comparison.js';
 import { CSP, STYLE, escapeHtml } from './html.js';
 import { mdText } from './markdown.js';
@@ -13,8 +14,15 @@ export interface MetricDelta {
   delta?: number;
   /** (b − a) / |a|; absent when a is 0. */
   rel?: number;
-  /** Whether B is better, worse or the same on this metric. */
-  verdict?: 'better' | 'worse' | 'same';
+  /** The 95 % interval of b − a (Welch's t over repeats); absent with fewer than two repeats on a side. */
+  lo?: number;
+  hi?: number;
+  /**
+   * Whether B is better, worse or the same on this metric: with an interval,
+   * better or worse only when it excludes 0 ("no significant difference"
+   * otherwise); without one, by the single measurements.
+   */
+  verdict?: 'better' | 'worse' | 'same' | 'no significant difference';
 }
 
 export interface CellComparison {
@@ -39,6 +47,9 @@ const byKey = (records: readonly BenchmarkRecord[]): Map<string, Group<Benchmark
     aggregateRepeats(records.filter((r) => comparable(r) && typeof r.cell_key === 'string'), (r) => String(r.cell_key), comparedMetrics.map((m) => m.field)).map((g) => [g.key, g]),
   );
 
+const valuesOf = (g: Group<BenchmarkRecord>, field: string): number[] =>
+  g.rows.flatMap((r) => (typeof r[field] === 'number' && Number.isFinite(r[field]) ? [r[field] as number] : []));
+
 const invalidIds = (records: readonly BenchmarkRecord[]): string[] => records.filter((r) => r.status === 'done' && !comparable(r)).map((r) => String(r.cell_id)).sort();
 
 /** The same cells of two runs side by side (matched by content, repeats averaged), with B − A for every metric. */
@@ -58,7 +69,13 @@ export function compareRuns(a: { id: string; records: readonly BenchmarkRecord[]
         d.delta = vb - va;
         if (va !== 0) d.rel = (vb - va) / Math.abs(va);
         const sign = metric.better === 'lower' ? -1 : 1;
-        d.verdict = d.delta === 0 ? 'same' : sign * d.delta > 0 ? 'better' : 'worse';
+        const iv = welchInterval(valuesOf(x, metric.field), valuesOf(y, metric.field));
+        if (iv.lo !== undefined && iv.hi !== undefined) {
+          d.lo = iv.lo;
+          d.hi = iv.hi;
+        }
+        const excludesZero = d.lo === undefined || d.lo > 0 || d.hi! < 0;
+        d.verdict = d.delta === 0 ? 'same' : !excludesZero ? 'no significant difference' : sign * d.delta > 0 ? 'better' : 'worse';
       }
       return [d];
     });
@@ -82,14 +99,30 @@ export function formatDelta(d: MetricDelta): string {
   return `${sign}${formatValue(d.metric.format, Math.abs(d.delta))}${rel}`;
 }
 
+/** The 95 % interval of a change, or why there is none. */
+export function formatInterval(d: MetricDelta): string {
+  if (d.delta === undefined) return '–';
+  if (d.lo === undefined || d.hi === undefined) return 'one repeat: none';
+  const f = (v: number): string => `${v < 0 ? '−' : ''}${formatValue(d.metric.format, Math.abs(v))}`;
+  return `[${f(d.lo)}, ${f(d.hi)}]`;
+}
+
+/** How many metrics came out better, worse, not significantly different, or without an interval. */
+export function compareCounts(c: RunComparison): string {
+  const all = c.cells.flatMap((x) => x.metrics).filter((d) => d.verdict !== undefined);
+  const n = (f: (d: MetricDelta) => boolean): number => all.filter(f).length;
+  const withIv = (d: MetricDelta): boolean => d.lo !== undefined;
+  return `${n((d) => withIv(d) && d.verdict === 'better')} better and ${n((d) => withIv(d) && d.verdict === 'worse')} worse beyond their 95 % interval, ${n((d) => withIv(d) && (d.verdict === 'no significant difference' || d.verdict === 'same'))} with no significant difference, ${n((d) => !withIv(d))} without an interval (one repeat on a side: single measurements)`;
+}
+
 /** The comparison as Markdown: one table per cell (metric, A, B, B − A, verdict). */
 export function compareMarkdown(c: RunComparison): string {
-  const lines = [`# scalebench compare: ${mdText(c.a)} → ${mdText(c.b)}`, '', `${c.cells.length} cells in both runs; B − A, means over repeats.`, ''];
+  const lines = [`# scalebench compare: ${mdText(c.a)} → ${mdText(c.b)}`, '', `${c.cells.length} cells in both runs; B − A, means over repeats, 95 % interval by Welch's t.`, '', `Verdict: ${compareCounts(c)}.`, ''];
   for (const cell of c.cells) {
-    lines.push(`## ${mdText(cell.key)} (repeats ${cell.repeats.a} → ${cell.repeats.b})`, '', `| metric | ${mdText(c.a)} | ${mdText(c.b)} | change | B is |`, '|---|---:|---:|---:|---|');
+    lines.push(`## ${mdText(cell.key)} (repeats ${cell.repeats.a} → ${cell.repeats.b})`, '', `| metric | ${mdText(c.a)} | ${mdText(c.b)} | change | 95 % interval | B is |`, '|---|---:|---:|---:|---:|---|');
     for (const d of cell.metrics) {
       const verdict = d.verdict === 'better' ? '**better**' : d.verdict === 'worse' ? '**worse**' : (d.verdict ?? '–');
-      lines.push(`| ${d.metric.label} (${d.metric.better}) | ${formatValue(d.metric.format, d.a)} | ${formatValue(d.metric.format, d.b)} | ${formatDelta(d)} | ${verdict} |`);
+      lines.push(`| ${d.metric.label} (${d.metric.better}) | ${formatValue(d.metric.format, d.a)} | ${formatValue(d.metric.format, d.b)} | ${formatDelta(d)} | ${formatInterval(d)} | ${verdict} |`);
     }
     lines.push('');
   }
@@ -107,9 +140,9 @@ export function compareHtml(c: RunComparison): string {
   const sections = c.cells.map((cell) => {
     const rows = cell.metrics.map((d) => {
       const cls = d.verdict === 'better' ? 'up' : d.verdict === 'worse' ? 'down' : '';
-      return `<tr><td>${escapeHtml(`${d.metric.label} (${d.metric.better})`)}</td><td class="n">${escapeHtml(formatValue(d.metric.format, d.a))}</td><td class="n">${escapeHtml(formatValue(d.metric.format, d.b))}</td><td class="n ${cls}">${escapeHtml(formatDelta(d))}</td><td class="${cls}">${d.verdict ?? '–'}</td></tr>`;
+      return `<tr><td>${escapeHtml(`${d.metric.label} (${d.metric.better})`)}</td><td class="n">${escapeHtml(formatValue(d.metric.format, d.a))}</td><td class="n">${escapeHtml(formatValue(d.metric.format, d.b))}</td><td class="n ${cls}">${escapeHtml(formatDelta(d))}</td><td class="n">${escapeHtml(formatInterval(d))}</td><td class="${cls}">${d.verdict ?? '–'}</td></tr>`;
     });
-    return `<h2>${escapeHtml(cell.key)} <small>(repeats ${cell.repeats.a} → ${cell.repeats.b})</small></h2><table><tr><th>metric</th><th>${escapeHtml(c.a)}</th><th>${escapeHtml(c.b)}</th><th>change</th><th>B is</th></tr>${rows.join('')}</table>`;
+    return `<h2>${escapeHtml(cell.key)} <small>(repeats ${cell.repeats.a} → ${cell.repeats.b})</small></h2><table><tr><th>metric</th><th>${escapeHtml(c.a)}</th><th>${escapeHtml(c.b)}</th><th>change</th><th>95 % interval</th><th>B is</th></tr>${rows.join('')}</table>`;
   });
   const only = [
     c.onlyInA.length ? `<p>Only in ${escapeHtml(c.a)}: ${escapeHtml(c.onlyInA.join(', '))}</p>` : '',
@@ -121,7 +154,7 @@ export function compareHtml(c: RunComparison): string {
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${CSP}">
 <title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body>
-<h1>${escapeHtml(title)}</h1><p>${c.cells.length} cells in both runs; B − A, means over repeats.</p>
+<h1>${escapeHtml(title)}</h1><p>${c.cells.length} cells in both runs; B − A, means over repeats, 95 % interval by Welch's t.</p><p class="verdict">Verdict: ${escapeHtml(compareCounts(c))}.</p>
 ${sections.join('\n')}
 ${only}
 </body></html>

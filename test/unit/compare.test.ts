@@ -20,6 +20,17 @@ describe('compare two runs', () => {
     expect(keda!.metrics.find((m) => m.metric.field === 'slo_attainment')!.verdict).toBe('same');
   });
 
+  it('with repeats on both sides, calls a change better or worse only when its 95 % interval excludes 0', () => {
+    const x = { id: 'x', records: [rec('k', 300, 0.9), rec('k', 310, 0.91), rec('k', 305, 0.89)] };
+    const y = { id: 'y', records: [rec('k', 250, 0.91), rec('k', 255, 0.93), rec('k', 245, 0.89)] };
+    const [cell] = compareRuns(x, y).cells;
+    const ttft = cell!.metrics.find((m) => m.metric.field === 'ttft_ms_p95')!;
+    // −55 ms ± t(0.975, 3) · √(25/3 + 25/3): Welch's ν = 4 → 2.776 · 4.08 = 11.3
+    expect(ttft).toMatchObject({ delta: -55, verdict: 'better', lo: expect.closeTo(-66.33, 2), hi: expect.closeTo(-43.67, 2) });
+    expect(cell!.metrics.find((m) => m.metric.field === 'slo_attainment')).toMatchObject({ verdict: 'no significant difference' });
+    expect(compareMarkdown(compareRuns(x, y))).toContain('Verdict: 1 better and 0 worse beyond their 95 % interval, 1 with no significant difference, 0 without an interval');
+  });
+
   it('lists the cells only one run has (failed cells do not count)', () => {
     expect([c.onlyInA, c.onlyInB]).toEqual([['d/gone/step/8'], ['d/new/step/8']]);
   });
@@ -27,7 +38,8 @@ describe('compare two runs', () => {
   it('Markdown and HTML: one table per cell, names as text', () => {
     expect(formatDelta(c.cells[0]!.metrics.find((m) => m.metric.field === 'ttft_ms_p95')!)).toBe('−70 ms (−21.9 %)');
     const md = compareMarkdown(c);
-    expect(md).toContain('| TTFT p95 (lower) | 320 ms | 250 ms | −70 ms (−21.9 %) | **better** |');
+    expect(md).toContain('| TTFT p95 (lower) | 320 ms | 250 ms | −70 ms (−21.9 %) | one repeat: none | **better** |');
+    expect(md).toContain('Verdict: 0 better and 0 worse beyond their 95 % interval, 0 with no significant difference, 4 without an interval (one repeat on a side: single measurements).');
     expect(md).toContain('Only in night-1: d/gone/step/8');
     const evil = compareRuns({ id: '<script>x</script>', records: a.records }, b);
     expect(compareHtml(evil)).not.toContain('<script>x');
