@@ -40,7 +40,7 @@ describe('nextMatrix: the run matrix with tuned autoscaler targets', () => {
     ],
     [
       'keda keeps the rest of its query and replaces every vLLM request metric in it',
-      `  - { name: k, kind: keda, query: 'max(vllm:num_requests_running{pod=~"a.*"}) + sum(vllm:num_requests_waiting)', threshold: 9 }`,
+      `  - { name: k, kind: keda, query: 'max(vllm:num_requests_running{pod=~"a.*"}) + sum(vllm:num_requests_running)', threshold: 9 }`,
       waiting,
       { name: 'k', kind: 'keda', query: 'max(vllm:num_requests_waiting{pod=~"a.*"}) + sum(vllm:num_requests_waiting)', threshold: 1.5 },
     ],
