@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { firstScaleUp, replicaTimeline, timelineAgreement, valueAt } from '../../src/targets/kubernetes/fidelity.js';
+import { firstScaleDown, firstScaleUp, replicaTimeline, timelineAgreement, valueAt } from '../../src/targets/kubernetes/fidelity.js';
 
 const tl = (pairs: Array<[number, number]>) => pairs.map(([s, desired]) => ({ s, desired }));
 
@@ -22,6 +22,12 @@ describe('replica timeline fidelity', () => {
     expect(firstScaleUp(tl([[0, 1], [1, 1]]))).toBeUndefined();
   });
 
+  it('finds the first scale-down: below the peak, after the peak was first reached', () => {
+    expect(firstScaleDown(tl([[0, 1], [2, 3], [3, 2], [5, 4], [8, 3], [9, 1]]))).toBe(8);
+    expect(firstScaleDown(tl([[0, 1], [2, 3]]))).toBeUndefined();
+    expect(firstScaleDown([])).toBeUndefined();
+  });
+
   it('counts the points differing by more than the tolerance, within both spans', () => {
     // a: 1 1 4 4 1 at 0..4 s; b: 1 2 2 4 at 0..3 s → compared at 0,1,2,3: |4-2| = 2 at s=2 differs.
     const a = tl([[0, 1], [1, 1], [2, 4], [3, 4], [4, 1]]);
@@ -31,6 +37,8 @@ describe('replica timeline fidelity', () => {
     expect(f.shareDifferingByMoreThanOne).toBe(0.25);
     expect(f.firstScaleUpS).toEqual({ a: 2, b: 1 });
     expect(f.firstScaleUpDifferenceS).toBe(1);
+    expect(f.firstScaleDownS).toEqual({ a: 4 });
+    expect(f.firstScaleDownDifferenceS).toBeUndefined();
     expect(f.max).toEqual({ a: 4, b: 4 });
   });
 });

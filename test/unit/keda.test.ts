@@ -13,6 +13,7 @@ import {
   type TriggerRead,
 } from '../../src/targets/local/autoscalers/keda.js';
 import { promTriggerValue, type PromQueryOutcome, type TriggerValue } from '../../src/targets/local/autoscalers/prometheus-trigger.js';
+import { kedaReplay } from '../../src/targets/kubernetes/keda-replay.js';
 
 const Q = 'sum(vllm:num_requests_waiting)';
 const one = (v: string): PromQueryOutcome => ({ result: [{ metric: {}, value: [1_700_000_000, v] }] });
@@ -221,5 +222,22 @@ describe('generated HPA', () => {
       query: Q, threshold: 5, activationThreshold: 0, minReplicaCount: 0, maxReplicaCount: 6, cooldownPeriodMs: 300_000,
       fallback: { failureThreshold: 3, replicas: 2 },
     });
+  });
+});
+
+describe('kedaReplay: the emulator on a recorded signal', () => {
+  // Signal: 0 until 10 s, 2 held requests from 10 s to 14 s, 0 after. Poll 5 s, sync 3 s, cooldown 10 s, min 0.
+  const spec: KedaSpec = { query: Q, threshold: 3, minReplicaCount: 0, maxReplicaCount: 4, cooldownPeriodMs: 10_000 };
+  const signal = (t: number): PromQueryOutcome => one(t >= 10_000 && t < 14_000 ? '2' : '0');
+  const steps = kedaReplay({ spec, startMs: 0, endMs: 40_000, pollingIntervalMs: 5000, syncPeriodMs: 3000, startReplicas: 1, outcomeAt: signal });
+
+  it('never active: to zero at the first poll strictly after creation + initialCooldownPeriod 0 (5 s); active at the 10 s poll → 1 (scale_scaledobjects.go RequestScale)', () => {
+    expect(steps[0]).toMatchObject({ t: 0, loop: 'poll', replicas: 1 });
+    expect(steps.find((x) => x.replicas === 0)).toMatchObject({ t: 5000, loop: 'poll' });
+    expect(steps.find((x) => x.t > 5000 && x.replicas > 0)).toMatchObject({ t: 10_000, loop: 'poll', replicas: 1 });
+  });
+
+  it('back to zero at the first poll strictly after lastActiveTime + cooldown: 10 s + 10 s → 25 s (scale_scaledobjects.go scaleToZeroOrIdle)', () => {
+    expect(steps.find((x) => x.t > 10_000 && x.replicas === 0)).toMatchObject({ t: 25_000, loop: 'poll' });
   });
 });

@@ -34,6 +34,13 @@ export function firstScaleUp(t: readonly TimelinePoint[]): number | undefined {
   return start === undefined ? undefined : t.find((p) => p.desired > start)?.s;
 }
 
+/** Seconds to the first point below the timeline's peak, after the peak was first reached (the first scale-down). */
+export function firstScaleDown(t: readonly TimelinePoint[]): number | undefined {
+  const peak = Math.max(...t.map((p) => p.desired));
+  const at = t.findIndex((p) => p.desired === peak);
+  return at < 0 ? undefined : t.slice(at).find((p) => p.desired < peak)?.s;
+}
+
 export interface Agreement {
   /** Points of `a` inside both timelines' span. */
   compared: number;
@@ -42,6 +49,9 @@ export interface Agreement {
   firstScaleUpS: { a?: number; b?: number };
   /** a − b, seconds. */
   firstScaleUpDifferenceS?: number;
+  firstScaleDownS: { a?: number; b?: number };
+  /** a − b, seconds. */
+  firstScaleDownDifferenceS?: number;
   max: { a: number; b: number };
 }
 
@@ -62,11 +72,15 @@ export function timelineAgreement(a: readonly TimelinePoint[], b: readonly Timel
   }
   const fa = firstScaleUp(a);
   const fb = firstScaleUp(b);
+  const da = firstScaleDown(a);
+  const db = firstScaleDown(b);
   return {
     compared,
     shareDifferingByMoreThanOne: compared ? differing / compared : 0,
     firstScaleUpS: { ...(fa !== undefined ? { a: fa } : {}), ...(fb !== undefined ? { b: fb } : {}) },
     ...(fa !== undefined && fb !== undefined ? { firstScaleUpDifferenceS: Math.round((fa - fb) * 1000) / 1000 } : {}),
+    firstScaleDownS: { ...(da !== undefined ? { a: da } : {}), ...(db !== undefined ? { b: db } : {}) },
+    ...(da !== undefined && db !== undefined ? { firstScaleDownDifferenceS: Math.round((da - db) * 1000) / 1000 } : {}),
     max: { a: Math.max(0, ...a.map((p) => p.desired)), b: Math.max(0, ...b.map((p) => p.desired)) },
   };
 }
