@@ -4,7 +4,7 @@
 // passes with --config; this script only makes requests. Its settings come from the JSON
 // file named by SCALEBENCH_WORKLOAD:
 //   { url, model, prompt: {mean, stdev, min, max}, output: {...}, seed, timeoutMs,
-//     maxRequests, warmupMs, ratePerS, points, meta, summary }
+//     maxRequests, warmupMs, ratePerS, schedule, points, meta, summary }
 // Per request the extension writes one JSON line to `points` (the raw points scalebench
 // analyses): TTFT (first token, reasoning or content), TTFC (first content token),
 // inter-token latency, TPOT, E2E, prompt and output tokens, and errors with their
@@ -16,7 +16,9 @@
 // With ratePerS (an open-loop, constant-arrival-rate load) the k-th iteration of the
 // scenario was due at start + k / ratePerS: each point carries that scheduled time,
 // t_sched (exact while k6 drops no iteration; with drops it is early by the dropped
-// ones, and the cell is invalid anyway).
+// ones, and the cell is invalid anyway). With a schedule (a replayed trace, or an
+// arrival process), each VU of a pool takes the schedule's next request when it is due
+// (llm.next) with its own prompt and output lengths; t_sched is its due time.
 import llm from 'k6/x/llmstream';
 import exec from 'k6/execution';
 import { sleep } from 'k6';
@@ -24,6 +26,7 @@ import { sleep } from 'k6';
 const cfg = JSON.parse(open(__ENV.SCALEBENCH_WORKLOAD));
 const points = cfg.points ? llm.open(cfg.points) : null;
 const meta = cfg.meta ? llm.open(cfg.meta) : null;
+const schedule = cfg.schedule ? llm.schedule(cfg.schedule) : null;
 // Open this VU's connection now, in init, so the load's first request does not pay for it.
 llm.connect(cfg.url);
 const warmupMs = cfg.warmupMs || 0;
@@ -42,11 +45,17 @@ function rng(seed) {
 }
 let random = null;
 
-// Normal draw (Box-Muller), rounded and clamped to [min, max].
+// A length: normal (Box-Muller), or lognormal with d's mean and stdev; rounded and clamped to [min, max].
+// (src/load/arrivals.ts drawLength is the same rule for scheduled loads.)
 function draw(d) {
   const u = Math.max(random(), 1e-12);
   const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-  return Math.min(d.max, Math.max(d.min, Math.round(d.mean + z * d.stdev)));
+  let v = d.mean + z * d.stdev;
+  if (d.dist === 'lognormal' && d.mean > 0) {
+    const s2 = Math.log(1 + (d.stdev * d.stdev) / (d.mean * d.mean));
+    v = Math.exp(Math.log(d.mean) - s2 / 2 + Math.sqrt(s2) * z);
+  }
+  return Math.min(d.max, Math.max(d.min, Math.round(v)));
 }
 
 const WORDS = ['the', 'model', 'serves', 'a', 'request', 'with', 'tokens', 'from', 'cache', 'and', 'queue', 'batch'];
@@ -62,8 +71,24 @@ export default function () {
     sleep(1); // the request budget is spent: idle until the executor ends
     return;
   }
-  const promptLen = draw(cfg.prompt);
-  const outputLen = draw(cfg.output);
+  let promptLen;
+  let outputLen;
+  let tSched;
+  let session = '';
+  if (schedule) {
+    const due = llm.next(schedule);
+    if (due === null) {
+      sleep(1); // the schedule is spent: idle until the load ends
+      return;
+    }
+    promptLen = Math.max(1, due.prompt);
+    outputLen = Math.max(1, due.output);
+    tSched = due.t_sched;
+    session = due.session || '';
+  } else {
+    promptLen = draw(cfg.prompt);
+    outputLen = draw(cfg.output);
+  }
   const body = JSON.stringify({
     model: cfg.model,
     stream: true,
@@ -77,15 +102,17 @@ export default function () {
     // Each VU's first iteration says when the load started (the same instant for all).
     if (meta) meta.write({ scenario_start_ms: scenarioStart, vu: exec.vu.idInTest });
   }
-  const tSched = cfg.ratePerS ? scenarioStart + (exec.scenario.iterationInTest * 1000) / cfg.ratePerS : undefined;
+  if (cfg.ratePerS) tSched = scenarioStart + (exec.scenario.iterationInTest * 1000) / cfg.ratePerS;
   llm.chat(cfg.url, body, {
     timeoutMs: cfg.timeoutMs,
     points,
     warmupMs,
     schedMs: tSched,
+    waitUntil: schedule ? tSched : 0,
     vu: exec.vu.idInTest,
     targetPrompt: promptLen,
     targetOutput: outputLen,
+    session,
   });
 }
 

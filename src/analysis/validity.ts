@@ -29,6 +29,8 @@ export interface ValidityFigures {
   achievedRps?: number;
   offeredRps?: number;
   droppedIterations?: number;
+  /** A scheduled load: main-phase requests of the schedule never sent (every VU busy until the load ended). */
+  unsent?: number;
   /** Open loop: how late requests were sent after they were due, p95 and p99, ms. */
   lateMsP95?: number;
   lateMsP99?: number;
@@ -81,6 +83,8 @@ export interface ValidityInput {
   /** Users offered, time-averaged over the main phase (closed-loop shapes). */
   offeredMean?: number;
   droppedIterations?: number;
+  /** A scheduled load (a trace, an arrival process): requests due in its main phase, and the VUs replaying it. */
+  schedule?: { mainRequests: number; vus: number };
   harnessCpu?: HarnessCpu;
   samples: number;
   sampleGaps: number;
@@ -96,12 +100,14 @@ export function judgeValidity(i: ValidityInput): Validity {
   const warn: string[] = [];
   const { load, level } = i.cell;
   const c = i.client;
-  const openLoop = load.shape === 'arrival-rate';
+  const openLoop = load.shape === 'arrival-rate' || i.schedule !== undefined;
+  const seconds = load.durationMs / 1000;
+  const offeredRps = i.schedule ? round(i.schedule.mainRequests / seconds, 3) : level;
   const f: ValidityFigures = { harnessErrors: 0, samples: i.samples, sampleGaps: i.sampleGaps, expectedSamples: i.expectedSamples };
 
   if (i.inFlight) {
     f.inFlightMax = i.inFlight.max;
-    f.inFlightAllowed = load.shape === 'arrival-rate' ? load.maxVus : level;
+    f.inFlightAllowed = i.schedule ? i.schedule.vus : load.shape === 'arrival-rate' ? load.maxVus : level;
     if (i.inFlight.max > f.inFlightAllowed) {
       invalid.push(`the client had ${i.inFlight.max} requests in flight at once, above the ${f.inFlightAllowed} the cell allows: the load generator overlapped requests`);
     }
@@ -115,14 +121,21 @@ export function judgeValidity(i: ValidityInput): Validity {
     else if (ratio < L.achievedUsersWarn) warn.push(text);
   }
   if (openLoop) {
-    const seconds = load.durationMs / 1000;
-    f.offeredRps = level;
+    f.offeredRps = offeredRps;
     f.achievedRps = round(c.requests / seconds, 3);
-    const ratio = f.achievedRps / level;
-    const text = `the client sent ${f.achievedRps} requests/s against ${level} offered (${pct(ratio)})`;
+    const ratio = offeredRps > 0 ? f.achievedRps / offeredRps : 1;
+    const text = `the client sent ${f.achievedRps} requests/s against ${offeredRps} offered (${pct(ratio)})`;
     if (ratio < L.achievedRateInvalid) invalid.push(text);
     else if (ratio < L.achievedRateWarn) warn.push(text);
-    if (i.droppedIterations !== undefined) {
+    if (i.schedule) {
+      f.unsent = Math.max(0, i.schedule.mainRequests - c.requests);
+      if (f.unsent > 0) {
+        const text = `${f.unsent} of ${i.schedule.mainRequests} requests due were never sent (all ${i.schedule.vus} VUs busy until the load ended: raise max_vus)`;
+        if (f.unsent / i.schedule.mainRequests > L.droppedInvalid) invalid.push(text);
+        else warn.push(text);
+      }
+    }
+    if (i.droppedIterations !== undefined && !i.schedule) {
       f.droppedIterations = i.droppedIterations;
       const due = level * ((load.warmupMs + load.durationMs) / 1000);
       if (i.droppedIterations > 0) {

@@ -1,4 +1,5 @@
 import type { Cell, ResolvedLoad, ResolvedWorkload } from '../matrix/types.js';
+import { isScheduled } from './schedule.js';
 
 /** In-flight streams get this long to finish when a stage or the test ends. */
 export const GRACEFUL_STOP_MS = 30_000;
@@ -17,6 +18,7 @@ export function startingUsers(load: ResolvedLoad, level: number): number {
   switch (load.shape) {
     case 'constant':
     case 'arrival-rate':
+    case 'trace':
       return level;
     case 'step':
     case 'spike':
@@ -56,6 +58,7 @@ export function stages(load: ResolvedLoad, level: number): Stage[] {
       return [{ duration: d(D), target: level }];
     case 'constant':
     case 'arrival-rate':
+    case 'trace':
       return [];
   }
 }
@@ -68,9 +71,13 @@ export function stages(load: ResolvedLoad, level: number): Stage[] {
 const PREALLOCATED_SECONDS = 4;
 
 /** The cell's load as one k6 scenario, warm-up included: the rate or users of the shape's start hold through the warm-up. */
-function loadScenario(load: ResolvedLoad, level: number): Scenario {
+function loadScenario(load: ResolvedLoad, level: number, scheduledVus?: number): Scenario {
   const total = load.warmupMs + load.durationMs;
   const common = { startTime: '0ms', gracefulStop: d(GRACEFUL_STOP_MS), tags: { phase: 'load' } };
+  if (isScheduled(load)) {
+    // A pool of VUs, each taking the next request of the schedule when it is due (llm.next()).
+    return { executor: 'constant-vus', vus: scheduledVus ?? 1, duration: d(total), ...common };
+  }
   switch (load.shape) {
     case 'constant':
       return { executor: 'constant-vus', vus: level, duration: d(total), ...common };
@@ -84,6 +91,8 @@ function loadScenario(load: ResolvedLoad, level: number): Scenario {
         maxVUs: load.maxVus,
         ...common,
       };
+    case 'trace':
+      throw new Error('a trace is always scheduled');
     case 'step':
     case 'spike':
     case 'ramp': {
@@ -106,9 +115,9 @@ function loadScenario(load: ResolvedLoad, level: number): Scenario {
  * request with the phase in which it started, so nothing is cut at the edge
  * and in-flight requests never exceed the cell's users.
  */
-export function k6Options(cell: Pick<Cell, 'load' | 'level'>): Record<string, unknown> {
+export function k6Options(cell: Pick<Cell, 'load' | 'level'>, o: { scheduledVus?: number } = {}): Record<string, unknown> {
   return {
-    scenarios: { load: loadScenario(cell.load, cell.level) },
+    scenarios: { load: loadScenario(cell.load, cell.level, o.scheduledVus) },
     summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)', 'count'],
     discardResponseBodies: true,
     noUsageReport: true,
@@ -126,8 +135,10 @@ export interface ScenarioWorkload {
   maxRequests?: number;
   /** The warm-up's length at the start of the scenario, ms: requests started within it are labelled warmup. */
   warmupMs: number;
-  /** Requests per second of an open-loop load: points then carry their scheduled time. */
+  /** Requests per second of a uniform open-loop load: points then carry their scheduled time. */
   ratePerS?: number;
+  /** The schedule file a scheduled load replays (src/load/schedule.ts): points carry their scheduled time. */
+  schedule?: string;
   points: string;
   /** Lines of { scenario_start_ms, vu }, one per VU: when the load started. */
   meta: string;
@@ -139,7 +150,7 @@ export function scenarioWorkload(
   workload: ResolvedWorkload,
   endpoint: string,
   model: string,
-  files: { points: string; meta: string; summary: string },
+  files: { points: string; meta: string; summary: string; schedule?: string },
 ): ScenarioWorkload {
   return {
     url: `${endpoint}/v1/chat/completions`,
@@ -150,7 +161,7 @@ export function scenarioWorkload(
     timeoutMs: REQUEST_TIMEOUT_MS,
     ...(cell.load.maxRequests !== undefined ? { maxRequests: cell.load.maxRequests } : {}),
     warmupMs: cell.load.warmupMs,
-    ...(cell.load.shape === 'arrival-rate' ? { ratePerS: Math.round(cell.level * 1000) / 1000 } : {}),
+    ...(isScheduled(cell.load) ? { schedule: files.schedule } : cell.load.shape === 'arrival-rate' ? { ratePerS: Math.round(cell.level * 1000) / 1000 } : {}),
     points: files.points,
     meta: files.meta,
     summary: files.summary,
@@ -178,7 +189,7 @@ export function offeredAt(cell: Pick<Cell, 'load' | 'level'>, elapsedMs: number)
   if (elapsedMs < load.warmupMs) return startingUsers(load, level);
   let t = elapsedMs - load.warmupMs;
   if (t >= load.durationMs) return 0;
-  if (load.shape === 'constant' || load.shape === 'arrival-rate') return level;
+  if (load.shape === 'constant' || load.shape === 'arrival-rate' || load.shape === 'trace') return level;
   let users = load.shape === 'ramp' && load.warmupMs === 0 ? 0 : startingUsers(load, level);
   for (const st of stages(load, level)) {
     const ms = Number(st.duration.slice(0, -2));

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { startProc } from '../util/proc.js';
 import { projectRoot } from '../util/tools.js';
 import { k6Args, k6Options, k6WallMs, scenarioWorkload } from './k6-options.js';
+import { isScheduled, schedulePool, writeSchedule, type ScheduleStats } from './schedule.js';
 import type { Cell, ResolvedWorkload } from '../matrix/types.js';
 
 /** k6's documented exit codes that are results, not crashes, or that name a cause. */
@@ -24,6 +25,8 @@ export interface K6Result {
   scenarioStartMs?: number;
   /** Open-loop iterations k6 could not start on time for want of a free VU (its dropped_iterations); undefined without a summary. */
   droppedIterations?: number;
+  /** A scheduled load's schedule (schedule.jsonl), as written before the load started, and the VUs that replayed it. */
+  schedule?: ScheduleStats & { vus: number };
 }
 
 export interface K6Files {
@@ -31,6 +34,7 @@ export interface K6Files {
   workload: string;
   points: string;
   meta: string;
+  schedule: string;
   summary: string;
   log: string;
 }
@@ -41,6 +45,7 @@ export function k6Files(cellDir: string): K6Files {
     workload: join(cellDir, 'k6-workload.json'),
     points: join(cellDir, 'points.jsonl'),
     meta: join(cellDir, 'k6-meta.jsonl'),
+    schedule: join(cellDir, 'schedule.jsonl'),
     summary: join(cellDir, 'k6-summary.json'),
     log: join(cellDir, 'k6.log'),
   };
@@ -87,6 +92,8 @@ export interface RunK6Options {
   signal?: AbortSignal;
   /** Called with k6's pid once it has started (the runner watches its CPU). */
   onStart?: (pid: number) => void;
+  /** Called with a scheduled load's schedule once it is written, before k6 starts. */
+  onSchedule?: (s: ScheduleStats) => void;
 }
 
 /** The scenario's start from k6-meta.jsonl (every VU writes the same instant; the first line will do). */
@@ -120,8 +127,11 @@ export async function runK6(o: RunK6Options): Promise<K6Result> {
   const files = k6Files(o.cellDir);
   // An 'abort' event that has already fired will not fire again for the listener below.
   if (o.signal?.aborted) return { exitCode: null, failure: 'interrupted', files };
-  writeFileSync(files.options, `${JSON.stringify(k6Options(o.cell), null, 2)}\n`);
-  const wl = scenarioWorkload(o.cell, o.workload, o.endpoint, o.model, { points: files.points, meta: files.meta, summary: files.summary });
+  const schedule = isScheduled(o.cell.load) ? writeSchedule(o.cell, o.workload, files.schedule) : undefined;
+  if (schedule) o.onSchedule?.(schedule);
+  const scheduledVus = schedule && (o.cell.load.shape === 'trace' || o.cell.load.shape === 'arrival-rate') ? schedulePool(schedule, o.cell.load.maxVus) : undefined;
+  writeFileSync(files.options, `${JSON.stringify(k6Options(o.cell, scheduledVus !== undefined ? { scheduledVus } : {}), null, 2)}\n`);
+  const wl = scenarioWorkload(o.cell, o.workload, o.endpoint, o.model, { points: files.points, meta: files.meta, summary: files.summary, schedule: files.schedule });
   writeFileSync(files.workload, `${JSON.stringify(wl, null, 2)}\n`);
   const proc = await startProc({
     name: 'k6',
@@ -145,7 +155,12 @@ export async function runK6(o: RunK6Options): Promise<K6Result> {
     const code = exit.code;
     const scenarioStartMs = readScenarioStart(files.meta);
     const droppedIterations = readDroppedIterations(files.summary);
-    const seen = { files, ...(scenarioStartMs !== undefined ? { scenarioStartMs } : {}), ...(droppedIterations !== undefined ? { droppedIterations } : {}) };
+    const seen = {
+      files,
+      ...(scenarioStartMs !== undefined ? { scenarioStartMs } : {}),
+      ...(droppedIterations !== undefined ? { droppedIterations } : {}),
+      ...(schedule ? { schedule: { ...schedule, vus: scheduledVus ?? 1 } } : {}),
+    };
     if (o.signal?.aborted) return { exitCode: code, failure: 'interrupted', ...seen };
     if (code === 0 || code === 99) return { exitCode: code, ...seen };
     const why = code !== null ? (k6ExitCodes[code] ?? `exit code ${code}`) : `killed by ${exit.signal}`;

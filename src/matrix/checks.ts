@@ -61,10 +61,10 @@ function loadIssues(input: MatrixInput, body: Body): MatrixIssue[] {
     if (l.users !== undefined) {
       issues.push(issue(['load', 'users'], `expected no users for shape "arrival-rate" (give rates, in requests/s), got ${describeValue(l.users)}`));
     }
-  } else if (l.users === undefined) {
+  } else if (l.shape !== 'trace' && l.users === undefined) {
     issues.push(issue(['load', 'users'], `expected a list of user counts for shape "${l.shape}", got nothing`));
   }
-  const field = l.shape === 'arrival-rate' ? 'rates' : 'users';
+  const field = l.shape === 'arrival-rate' ? 'rates' : l.shape === 'trace' ? 'levels' : 'users';
   body.load.levels.forEach((level, i) => {
     if (body.load.levels.indexOf(level) < i) issues.push(issue(['load', field, i], `expected each level once, got ${level} again`));
   });

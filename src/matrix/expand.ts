@@ -8,6 +8,7 @@ export const shapePrefix = {
   spike: 'spike',
   ramp: 'ramp',
   'arrival-rate': 'rate',
+  trace: 'trace',
 } as const satisfies Record<LoadShape, string>;
 
 /**

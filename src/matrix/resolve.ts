@@ -1,3 +1,5 @@
+import { dirname, isAbsolute, join } from 'node:path';
+import type { ArrivalProcess } from '../load/arrivals.js';
 import { profiles, type TokenDistribution } from '../load/profiles.js';
 import { recipeFor } from '../recommend/recipe-hook.js';
 import { contentHash } from '../util/canonical.js';
@@ -132,12 +134,12 @@ function autoscaler(a: AutoscalerInput, scale: Scale): ResolvedAutoscaler {
   }
 }
 
-function load(l: LoadInput, scale: Scale): ResolvedLoad {
+function load(l: LoadInput, scale: Scale, timeScale: number, source: string): ResolvedLoad {
   const dl = defaults.load;
   const durationMs = scale(ms(l.duration));
   const settleText = l.settle ?? dl.settle;
   const common = defined({
-    levels: l.shape === 'arrival-rate' ? l.rates : (l.users ?? []),
+    levels: l.shape === 'arrival-rate' ? l.rates : l.shape === 'trace' ? (l.levels ?? [1]) : (l.users ?? []),
     durationMs,
     warmupMs: scale(ms(l.warmup) ?? dl.warmupMs),
     settle:
@@ -158,7 +160,32 @@ function load(l: LoadInput, scale: Scale): ResolvedLoad {
       return { ...common, shape: l.shape, low: l.low ?? dl.stepLow, spikeMs };
     }
     case 'arrival-rate':
-      return { ...common, shape: l.shape, maxVus: l.max_vus ?? dl.maxVus };
+      return defined({ ...common, shape: l.shape, maxVus: l.max_vus ?? dl.maxVus, arrival: l.arrival && arrivalProcess(l.arrival, scale) });
+    case 'trace':
+      return defined({
+        ...common,
+        shape: l.shape,
+        trace: isAbsolute(l.trace) || !source ? l.trace : join(dirname(source), l.trace),
+        format: l.format,
+        fromMs: ms(l.from) ?? 0,
+        // A shorter cell (time_scale) plays the same stretch of trace faster.
+        speed: (l.speedup ?? 1) / timeScale,
+        maxVus: l.max_vus ?? dl.maxVus,
+      });
+  }
+}
+
+function arrivalProcess(a: NonNullable<Extract<LoadInput, { shape: 'arrival-rate' }>['arrival']>, scale: Scale): ArrivalProcess {
+  switch (a.process) {
+    case 'uniform':
+    case 'poisson':
+      return { process: a.process };
+    case 'gamma':
+      return { process: a.process, cv: a.cv };
+    case 'on-off':
+      return { process: a.process, onMs: scale(ms(a.on)), offMs: scale(ms(a.off)) };
+    case 'diurnal':
+      return { process: a.process, periodMs: scale(ms(a.period)), amplitude: a.amplitude };
   }
 }
 
@@ -198,7 +225,7 @@ export function resolveMatrix(input: MatrixInput, source: string): ResolveResult
     workload,
     deployments: input.deployments.map((d) => deployment(d, scale)),
     autoscalers: (input.autoscalers ?? defaults.autoscalers).map((a) => autoscaler(a, scale)),
-    load: load(input.load, scale),
+    load: load(input.load, scale, timeScale, source),
     repeats: input.repeats ?? defaults.repeats,
     sampleIntervalMs: ms(input.sample_interval) ?? defaults.sampleIntervalMs,
     timeScale,

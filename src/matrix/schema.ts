@@ -33,6 +33,7 @@ const slo = z
   .meta({ description: 'Service-level objectives on client-side p95 latencies; any subset.' });
 
 const tokenDist = z.strictObject({
+  dist: z.enum(['normal', 'lognormal']).optional().meta({ description: 'The distribution of lengths: normal (clamped) or lognormal with this mean and stdev. @default "normal"' }),
   mean: z.number().positive(),
   stdev: z.number().nonnegative().optional(),
   min: int(1).optional(),
@@ -122,6 +123,16 @@ const shapeCommon = {
   max_requests: int(1).optional(),
 };
 
+const arrival = z
+  .discriminatedUnion('process', [
+    z.strictObject({ process: z.literal('uniform') }),
+    z.strictObject({ process: z.literal('poisson') }),
+    z.strictObject({ process: z.literal('gamma'), cv: z.number().positive().meta({ description: 'Coefficient of variation of the gaps (1: Poisson; above 1: burstier).' }) }),
+    z.strictObject({ process: z.literal('on-off'), on: positiveDuration, off: positiveDuration }),
+    z.strictObject({ process: z.literal('diurnal'), period: positiveDuration, amplitude: z.number().min(0).max(1) }),
+  ])
+  .meta({ description: 'How requests arrive around the rate: uniform (k6 constant-arrival-rate, the default), Poisson, gamma with a CV, on/off bursts, a diurnal sine. Seeded by workload.seed and the repeat; the realised schedule is written with the cell.' });
+
 const load = z.discriminatedUnion('shape', [
   z.strictObject({ ...shapeCommon, shape: z.literal('constant') }),
   z.strictObject({
@@ -141,6 +152,20 @@ const load = z.discriminatedUnion('shape', [
     shape: z.literal('arrival-rate'),
     rates: z.array(z.number().positive()).min(1).meta({ description: 'Requests per second, one load level each.' }),
     max_vus: int(1).optional(),
+    arrival: arrival.optional(),
+  }),
+  z.strictObject({
+    duration: positiveDuration,
+    warmup: duration.optional(),
+    settle: z.union([duration, z.literal('until-idle')]).optional(),
+    max_requests: int(1).optional(),
+    shape: z.literal('trace'),
+    trace: z.string().min(1).meta({ description: 'A request trace replayed open-loop: Azure LLM inference CSV, BurstGPT CSV, or JSON lines (t_ms, prompt_tokens, output_tokens, session). Relative to the matrix file.' }),
+    format: z.enum(['azure', 'burstgpt', 'jsonl']).optional().meta({ description: 'The trace layout; told from the file when absent.' }),
+    from: duration.optional().meta({ description: "Where in the trace the cell starts (trace time). @default 0" }),
+    speedup: z.number().positive().optional().meta({ description: 'Trace time played per second of the cell (a day in a cell: 1440 for a minute). @default 1' }),
+    levels: z.array(z.number().positive()).min(1).optional().meta({ description: "Rate multipliers, one load level each: the trace's rate × level. @default [1]" }),
+    max_vus: int(1).optional().meta({ description: 'Requests in flight at most (k6 VUs). @default 1000' }),
   }),
 ]);
 

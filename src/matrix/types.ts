@@ -1,4 +1,6 @@
 import type { ProfileName, TokenDistribution } from '../load/profiles.js';
+import type { ArrivalProcess, LengthDistribution } from '../load/arrivals.js';
+import type { TraceFormat } from '../load/trace.js';
 
 /**
  * The resolved matrix: every default applied (defaults.ts), every duration in
@@ -45,8 +47,8 @@ export interface ResolvedSlo {
 
 export interface ResolvedWorkload {
   profile: ProfileName;
-  prompt: TokenDistribution;
-  output: TokenDistribution;
+  prompt: LengthDistribution;
+  output: LengthDistribution;
   seed: number;
 }
 
@@ -140,7 +142,18 @@ export type ResolvedLoad =
   | (LoadCommon & { shape: 'step'; low: number })
   | (LoadCommon & { shape: 'spike'; low: number; spikeMs: number })
   | (LoadCommon & { shape: 'ramp' })
-  | (LoadCommon & { shape: 'arrival-rate'; maxVus: number });
+  | (LoadCommon & { shape: 'arrival-rate'; maxVus: number; arrival?: ArrivalProcess })
+  | (LoadCommon & {
+      shape: 'trace';
+      /** The trace file (absolute, or relative to where scalebench runs). */
+      trace: string;
+      format?: TraceFormat;
+      /** Where in the trace the cell starts, trace ms. */
+      fromMs: number;
+      /** Trace ms played per cell ms at level 1 (speedup ÷ time_scale); a level multiplies it. */
+      speed: number;
+      maxVus: number;
+    });
 export type LoadShape = ResolvedLoad['shape'];
 
 /** One unit of work: a deployment × autoscaler × load level × repeat. */

@@ -7,6 +7,7 @@ import { CpuMonitor, type HarnessCpu } from '../metrics/cpu.js';
 import { phaseServer, type PhaseServer } from '../metrics/phase-server.js';
 import { k6WallMs, offeredAt } from '../load/k6-options.js';
 import { PointsTail, runK6 } from '../load/k6-process.js';
+import type { ScheduleStats } from '../load/schedule.js';
 import type { Cell, ResolvedMatrix } from '../matrix/types.js';
 import { PromClient } from '../metrics/prom.js';
 import { gaugeSum } from '../metrics/promql.js';
@@ -38,6 +39,8 @@ export interface CellResult {
   scenarioStartMs?: number;
   /** Open-loop iterations k6 dropped for want of a free VU. */
   droppedIterations?: number;
+  /** A scheduled load (a trace, an arrival process): what its schedule held (schedule.jsonl). */
+  schedule?: Omit<ScheduleStats, 'perSecond'> & { vus: number };
   /** The client's requests in flight: mean over the main phase, most at once over the load. */
   inFlight?: { mean: number; max: number };
   /** CPU of the load generator, the router and the machine while the load ran. */
@@ -47,6 +50,8 @@ export interface CellResult {
   /** Whether the cell measured what it was meant to, and why not. */
   validity?: Validity;
 }
+
+const withoutPerSecond = ({ perSecond: _, ...rest }: ScheduleStats & { vus: number }): Omit<ScheduleStats, 'perSecond'> & { vus: number } => rest;
 
 /** Users offered, time-averaged over the main phase (100 ms steps of offeredAt). */
 export function offeredMeanUsers(cell: Cell): number {
@@ -124,7 +129,8 @@ export async function runCell(o: RunCellOptions): Promise<CellResult> {
     source: {
       phase: () => phase,
       loadStartMs: () => (Number.isFinite(loadStart) ? loadStart : Date.now()),
-      offered: (elapsed) => (Number.isFinite(loadStart) ? offeredAt(cell, elapsed) : 0),
+      // A scheduled load offers what its schedule holds: requests due in that second.
+      offered: (elapsed) => (!Number.isFinite(loadStart) ? 0 : duePerSecond ? (duePerSecond[Math.floor(elapsed / 1000)] ?? 0) : offeredAt(cell, elapsed)),
       replicas: () => target.counts(),
       inFlight: () => target.inFlight(),
       cpuUtilization: () => target.cpuUtilization?.(),
@@ -133,12 +139,14 @@ export async function runCell(o: RunCellOptions): Promise<CellResult> {
     },
   });
   let sampler: Sampler | undefined;
+  let duePerSecond: number[] | undefined;
   let autoscaler: AutoscalerHandle | undefined;
 
   let k6ExitCode: number | null = null;
   let failure: string | undefined;
   let scenarioStartMs: number | undefined;
   let droppedIterations: number | undefined;
+  let schedule: (ScheduleStats & { vus: number }) | undefined;
   let harnessCpu: HarnessCpu | undefined;
   let phase_: PhaseServer | undefined;
   let k6Pid: number | undefined;
@@ -156,6 +164,7 @@ export async function runCell(o: RunCellOptions): Promise<CellResult> {
     const k6Signal = o.stopLoad ? AbortSignal.any([signal, o.stopLoad]) : signal;
     const k6Run = runK6({
       k6: o.k6, cell, workload: matrix.workload, endpoint: target.endpoint(), model: target.model(), cellDir: dir, signal: k6Signal,
+      onSchedule: (sch) => (duePerSecond = sch.perSecond),
       onStart: (pid) => {
         k6Pid = pid;
         cpu.start();
@@ -172,6 +181,7 @@ export async function runCell(o: RunCellOptions): Promise<CellResult> {
     k6ExitCode = k6.exitCode;
     scenarioStartMs = k6.scenarioStartMs;
     droppedIterations = k6.droppedIterations;
+    schedule = k6.schedule;
     if (signal.aborted) throw new CellInterrupted(cell.id);
     failure = o.stopLoad?.aborted ? undefined : k6.failure;
     phase = 'settle';
@@ -202,7 +212,8 @@ export async function runCell(o: RunCellOptions): Promise<CellResult> {
         targetKind: target.kind,
         client,
         ...(inFlight ? { inFlight } : {}),
-        ...(cell.load.shape !== 'arrival-rate' ? { offeredMean: offeredMeanUsers(cell) } : {}),
+        ...(cell.load.shape !== 'arrival-rate' && !schedule ? { offeredMean: offeredMeanUsers(cell) } : {}),
+        ...(schedule ? { schedule: { mainRequests: schedule.mainRequests, vus: schedule.vus } } : {}),
         ...(droppedIterations !== undefined ? { droppedIterations } : {}),
         ...(harnessCpu ? { harnessCpu } : {}),
         samples: mainSamples(sampler?.samples ?? [], cell.load.warmupMs, cell.load.durationMs).length,
@@ -223,6 +234,7 @@ export async function runCell(o: RunCellOptions): Promise<CellResult> {
     ...(o.stopLoad?.aborted ? { stoppedEarly: String(o.stopLoad.reason instanceof Error ? o.stopLoad.reason.message : o.stopLoad.reason) } : {}),
     ...(scenarioStartMs !== undefined ? { scenarioStartMs } : {}),
     ...(droppedIterations !== undefined ? { droppedIterations } : {}),
+    ...(schedule ? { schedule: withoutPerSecond(schedule) } : {}),
     ...(inFlight ? { inFlight } : {}),
     ...(harnessCpu ? { harnessCpu } : {}),
     ...(phase_ ? { phaseServer: phase_ } : {}),

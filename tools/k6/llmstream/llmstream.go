@@ -21,6 +21,11 @@
 //	  here, in Go: see PointOptions for the fields it carries.
 //	llm.scenarioStartMs() -> ms since the epoch (µs precision) the running scenario started
 //	llm.open(path) -> writer; writer.write(obj) appends obj as one JSON line
+//	llm.schedule(path) -> schedule   a schedule file, shared by the VUs (init context)
+//	llm.next(schedule) -> { t_sched, prompt, output, session } | null
+//	  takes the schedule's next request (due at the scenario's start + its t);
+//	  null once the schedule is spent. chat's { waitUntil: t_sched } sends it
+//	  when it is due, after the body is built.
 package llmstream
 
 import (
@@ -92,6 +97,8 @@ func (m *ModuleInstance) Exports() modules.Exports {
 		"connect":         m.connect,
 		"scenarioStartMs": m.scenarioStartMs,
 		"open":            m.open,
+		"schedule":        m.schedule,
+		"next":            m.next,
 	}}
 }
 
@@ -99,6 +106,8 @@ func (m *ModuleInstance) Exports() modules.Exports {
 type ChatOptions struct {
 	Headers   map[string]string `js:"headers"`
 	TimeoutMs float64           `js:"timeoutMs"`
+	// WaitUntil (ms since the epoch; 0: none): send no earlier than this.
+	WaitUntil float64 `js:"waitUntil"`
 	PointOptions
 }
 
@@ -107,6 +116,7 @@ type ChatOptions struct {
 // start, else "main"; SchedMs (0: none) is when an open-loop request was due.
 type PointOptions struct {
 	Points       *Writer `js:"points"`
+	Session      string  `js:"session"`
 	WarmupMs     float64 `js:"warmupMs"`
 	SchedMs      float64 `js:"schedMs"`
 	VU           int64   `js:"vu"`
@@ -170,6 +180,18 @@ func (m *ModuleInstance) chat(url, body string, opts *ChatOptions) map[string]an
 		}
 		for k, v := range opts.Headers {
 			headers[k] = v
+		}
+	}
+	if opts != nil && opts.WaitUntil > 0 {
+		due := time.UnixMicro(int64(opts.WaitUntil * 1000))
+		if wait := time.Until(due); wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-m.vu.Context().Done():
+				t.Stop()
+				return map[string]any{"ok": false, "error": "aborted: the load ended before the request was due"}
+			}
 		}
 	}
 	ctx, cancel := context.WithTimeoutCause(m.vu.Context(), timeout, errTimeout)
@@ -508,6 +530,9 @@ func (r *result) appendPoint(b []byte, phase string, o *PointOptions) []byte {
 	if o.TargetOutput > 0 {
 		b = num(b, "target_output", float64(o.TargetOutput))
 	}
+	if o.Session != "" {
+		b = str(b, "session", o.Session)
+	}
 	return append(b, '}', '\n')
 }
 
@@ -551,6 +576,88 @@ func nilIfNeg(v int) any {
 		return nil
 	}
 	return v
+}
+
+// Schedule is a schedule file read by every VU of the process, one request at
+// a time: lines of {"t": ms from the scenario's start, "p": prompt tokens,
+// "o": output tokens, "s": session}, in time order.
+type Schedule struct {
+	mu    sync.Mutex
+	rd    *bufio.Reader
+	f     *os.File
+	taken int64
+}
+
+type scheduleEntry struct {
+	T float64 `json:"t"`
+	P int64   `json:"p"`
+	O int64   `json:"o"`
+	S *string `json:"s"`
+}
+
+var (
+	schedulesMu sync.Mutex
+	schedules   = map[string]*Schedule{}
+)
+
+func (m *ModuleInstance) schedule(path string) *Schedule {
+	schedulesMu.Lock()
+	defer schedulesMu.Unlock()
+	if s, ok := schedules[path]; ok {
+		return s
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		panic(m.vu.Runtime().NewGoError(fmt.Errorf("llmstream.schedule: %w", err)))
+	}
+	s := &Schedule{f: f, rd: bufio.NewReaderSize(f, 1<<16)}
+	schedules[path] = s
+	return s
+}
+
+// take reads the next entry; ok is false once the schedule is spent.
+func (s *Schedule) take() (scheduleEntry, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for {
+		line, err := s.rd.ReadBytes('\n')
+		if len(bytes.TrimSpace(line)) > 0 {
+			var e scheduleEntry
+			if jerr := json.Unmarshal(line, &e); jerr != nil {
+				return e, false, fmt.Errorf("schedule line %d: %w", s.taken+1, jerr)
+			}
+			s.taken++
+			return e, true, nil
+		}
+		if err != nil {
+			return scheduleEntry{}, false, nil
+		}
+	}
+}
+
+// next takes the schedule's next request; nil when the schedule is spent.
+func (m *ModuleInstance) next(s *Schedule) map[string]any {
+	if m.vu.State() == nil || s == nil {
+		panic(m.vu.Runtime().NewGoError(fmt.Errorf("llmstream.next needs a schedule (llmstream.schedule) and can only be called in a VU")))
+	}
+	ctx := m.vu.Context()
+	ss := lib.GetScenarioState(ctx)
+	if ss == nil {
+		return nil
+	}
+	e, ok, err := s.take()
+	if err != nil {
+		panic(m.vu.Runtime().NewGoError(err))
+	}
+	if !ok {
+		return nil
+	}
+	due := ss.StartTime.Add(time.Duration(e.T * float64(time.Millisecond)))
+	out := map[string]any{"t_sched": float64(due.UnixMicro()) / 1e3, "prompt": e.P, "output": e.O, "session": nil}
+	if e.S != nil {
+		out["session"] = *e.S
+	}
+	return out
 }
 
 // Writer appends JSON lines to one file shared by every VU of the process.
