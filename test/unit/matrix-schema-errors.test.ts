@@ -79,7 +79,7 @@ describe('schema errors: file:line:col: field.path: expected …, got …', () =
     [
       'unknown load shape',
       `name: t\n${D}\nload: { shape: steps, users: [4], duration: 1m }\n`,
-      `m.yaml:3:16: load.shape: expected shape to be one of "constant" | "step" | "spike" | "ramp" | "arrival-rate", got "steps"; did you mean "step"?`,
+      `m.yaml:3:16: load.shape: expected shape to be one of "constant" | "step" | "spike" | "ramp" | "arrival-rate" | "trace", got "steps"; did you mean "step"?`,
     ],
     [
       'unknown workload profile',
