@@ -122,6 +122,8 @@ export interface LevelVerdict {
   repeats: Record<string, number>;
   /** The attainment × replica-seconds Pareto front, cheapest first. */
   front: string[];
+  /** Along the front, each setup against the cheaper one before it (to − from): what its replica-seconds buy. */
+  frontSteps: Array<{ from: string; to: string; differences: MetricDifference[] }>;
   dominated: Dominated[];
   /** Every pair (a before b in setup order), b − a. */
   pairs: Array<{ a: string; b: string; differences: MetricDifference[] }>;
@@ -184,6 +186,8 @@ function verdictOf(all: readonly VerdictRow[]): LevelVerdict {
       const confidence = key.some((d) => d.favours === undefined) ? 'no-interval' : key.some((d) => d.favours === 'a') ? 'significant' : 'not-significant';
       return { setup: s.name, by: by.name, differences, confidence };
     });
+  const rowsOf = (name: string): VerdictRow[] => at.find((x) => x.name === name)!.rows;
+  const frontSteps = front.slice(1).map((to, k) => ({ from: front[k]!, to, differences: compareSetups(rowsOf(front[k]!), rowsOf(to)) }));
   const keyDiffs = pairs.flatMap((p) => p.differences.filter((d) => PARETO.includes(d.metric.field)));
   const first = all[0]!;
   return {
@@ -192,6 +196,7 @@ function verdictOf(all: readonly VerdictRow[]): LevelVerdict {
     level: Number(first.level),
     repeats: Object.fromEntries(at.map((s) => [s.name, s.rows.length])),
     front,
+    frontSteps,
     dominated,
     pairs,
     noSignificantDifference: at.length > 1 && keyDiffs.length > 0 && keyDiffs.every((d) => d.favours === 'none'),
@@ -239,6 +244,10 @@ export function verdictSentences(v: LevelVerdict): string[] {
     out.push(`No significant difference: every pair's 95 % intervals of SLO attainment and replica-seconds contain 0 (${repeats}).`);
   }
   out.push(v.front.length === 1 ? `Best: ${v.front[0]} (highest SLO attainment for the fewest replica-seconds).` : `Pareto front (SLO attainment × replica-seconds): ${v.front.join(', ')}, cheapest first; each buys attainment with replica-seconds.`);
+  for (const step of v.frontSteps) {
+    const [att, rs] = PARETO.map((f) => step.differences.find((x) => x.metric.field === f)!);
+    out.push(`${step.to} over ${step.from}: SLO attainment ${formatDifference(att!)} for replica-seconds ${formatDifference(rs!)}.`);
+  }
   for (const d of v.dominated) {
     const key = d.differences.filter((x) => PARETO.includes(x.metric.field)).map((x) => `${x.metric.label} ${formatDifference(x)}`);
     const tail =

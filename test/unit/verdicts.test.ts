@@ -76,6 +76,7 @@ describe('verdicts on a synthetic run with known differences', () => {
     expect(v!.noSignificantDifference).toBe(false);
     const text = verdictSentences(v!).join('\n');
     expect(text).toContain('Pareto front (SLO attainment × replica-seconds): fixed, keda');
+    expect(text).toMatch(/^keda over fixed: SLO attainment \+3\d(\.\d)? pp \[.*\] for replica-seconds \+\d+(\.\d)? s \[.*\]\.$/m);
     expect(text).toMatch(/^hpa loses to keda: SLO attainment −1\d\.\d pp \[−\d+(\.\d)? pp, −\d+(\.\d)? pp\], replica-seconds \+\d+(\.\d)? s \[.*\] \(significant at 95 %\)\.$/m);
   });
 
