@@ -1,5 +1,6 @@
 import type { Cell, ResolvedAutoscaler, ResolvedSlo } from '../matrix/types.js';
 import type { Sample } from '../metrics/sampler.js';
+import type { PointAccumulator } from './cell-summary.js';
 import { loadSteps, type CellEvent } from './scaling.js';
 import { quantilesInPlace, round } from './stats.js';
 
@@ -16,6 +17,11 @@ export interface RequestColumns {
   ttft: ArrayLike<number>;
   tpot: ArrayLike<number>;
   e2e: ArrayLike<number>;
+}
+
+/** A point accumulator's main-phase columns, as the anatomy reads them (views, not copies). */
+export function requestColumns(acc: PointAccumulator): RequestColumns {
+  return { t: acc.t.view(), ok: acc.ok.view(), ttft: acc.ttft.view(), tpot: acc.tpot.view(), e2e: acc.e2e.view() };
 }
 
 export interface AnatomyInput {
@@ -60,7 +66,8 @@ export interface Episode {
   stages: Stage[];
   /** up: load change → first new replica ready (the scale-up lag); down: → first replica stopped. */
   lagS?: number;
-  crossing?: { source: CrossingSource; target: number };
+  /** Where the crossing was seen, and the target it crossed (per pod; KEDA from the samples: threshold × ready replicas). */
+  crossing?: { source: CrossingSource; target?: number };
   violationS: number;
   violating: number;
   overProvisionedReplicaS?: number;
@@ -163,7 +170,7 @@ function scaleUp(i: AnatomyInput, events: readonly AnatomyEvent[], at: number, e
   const crossAt = Math.min(sampled?.t ?? Infinity, seen?.t ?? Infinity, sampled || seen ? (decision?.t ?? Infinity) : Infinity);
   if (Number.isFinite(crossAt)) {
     marks.metric = rel(crossAt);
-    crossing = sampled && sampled.t === crossAt ? { source: 'samples', target: sampledMetric(a, sampled)!.target } : { source: 'autoscaler', target: target ?? NaN };
+    crossing = sampled && sampled.t === crossAt ? { source: 'samples', target: sampledMetric(a, sampled)!.target } : { source: 'autoscaler', ...(target !== undefined ? { target } : {}) };
   } else if (decision) marks.metric = rel(decision.t);
   if (decision) {
     marks.decision = rel(decision.t);

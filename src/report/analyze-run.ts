@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { cellAnatomy, type AnatomyEvent, type CellAnatomy, type RequestColumns } from '../analysis/anatomy.js';
+import { cellAnatomy, requestColumns, type AnatomyEvent, type CellAnatomy } from '../analysis/anatomy.js';
 import { analyzeCell, lagRange, loadStartOf, type CellAnalysis } from '../analysis/cell-analysis.js';
 import type { ClientSummary, PointAccumulator } from '../analysis/cell-summary.js';
 import { accumulatePoints } from '../analysis/points-parallel.js';
@@ -87,7 +87,3 @@ export function analyzeRun(dir: RunDir, cells: readonly Cell[]): RunAnalysis {
   return { record, cells: out, samples, capacity, prices, anatomy, windows };
 }
 
-/** The accumulator's main-phase columns, as the anatomy reads them. */
-export function requestColumns(acc: PointAccumulator): RequestColumns {
-  return { t: acc.t.view(), ok: acc.ok.view(), ttft: acc.ttft.view(), tpot: acc.tpot.view(), e2e: acc.e2e.view() };
-}

@@ -101,6 +101,16 @@ describe('the anatomy of a scale-up and a scale-down', () => {
     expect(f.episodes[0]!.marks).toEqual({});
   });
 
+  it('on the kubernetes target (rescale and pod-Ready events only): start and load are one stage, the crossing from the samples', () => {
+    const k8s: AnatomyEvent[] = [{ t: at(12), kind: 'scale', from: 1, to: 2 }, { t: at(14), kind: 'replica-ready', pod: 'sim-abc' }];
+    const [u] = cellAnatomy({ cell: queueCell!, slo: matrix.slo, loadStart: T0, samples, events: k8s, requests, windowMs: 1000 }).episodes;
+    expect(u!.marks).toEqual({ metric: 1, decision: 2, started: 2, ready: 4, served: 4.05 });
+    expect(u!.lagS).toBe(4);
+    // Without the sampler's series either, the metric's crossing is placed at the decision that acted on it.
+    const blind = samples.map((x) => ({ ...x, server: {} }));
+    expect(cellAnatomy({ cell: queueCell!, slo: matrix.slo, loadStart: T0, samples: blind, events: k8s, requests, windowMs: 1000 }).episodes[0]!.marks.metric).toBe(2);
+  });
+
   it('reads the metric as the sampler saw it, per ready replica (KEDA: the sum against threshold × replicas)', () => {
     const s = samples[12]!;
     expect(sampledMetric(queueCell!.autoscaler, s)).toEqual({ value: 8, target: 2 });
