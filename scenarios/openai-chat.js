@@ -4,7 +4,7 @@
 // passes with --config; this script only makes requests. Its settings come from the JSON
 // file named by SCALEBENCH_WORKLOAD:
 //   { url, model, prompt: {mean, stdev, min, max}, output: {...}, seed, timeoutMs,
-//     maxRequests, warmupMs, ratePerS, schedule, points, meta, summary }
+//     maxRequests, warmupMs, ratePerS, schedule, conversation, points, meta, summary }
 // Per request the extension writes one JSON line to `points` (the raw points scalebench
 // analyses): TTFT (first token, reasoning or content), TTFC (first content token),
 // inter-token latency, TPOT, E2E, prompt and output tokens, and errors with their
@@ -19,6 +19,9 @@
 // ones, and the cell is invalid anyway). With a schedule (a replayed trace, or an
 // arrival process), each VU of a pool takes the schedule's next request when it is due
 // (llm.next) with its own prompt and output lengths; t_sched is its due time.
+// With a conversation ({ turns, thinkTimeMs, systemPromptTokens }), each VU runs sessions:
+// every turn sends a shared system prompt, the session's history so far (its user
+// messages and the replies) and a new user message; the think time passes between turns.
 import llm from 'k6/x/llmstream';
 import exec from 'k6/execution';
 import { sleep } from 'k6';
@@ -65,8 +68,21 @@ function prompt(n) {
   return out.join(' ');
 }
 
+// The system prompt every session shares: the same words for every VU (seeded by the run only).
+let systemPrompt = null;
+const conv = cfg.conversation || null;
+let history = [];
+let turn = 0;
+let sessions = 0;
+
 export default function () {
-  if (random === null) random = rng(cfg.seed * 7919 + exec.vu.idInTest);
+  if (random === null) {
+    if (conv && conv.systemPromptTokens > 0) {
+      random = rng(cfg.seed * 31 + 1);
+      systemPrompt = prompt(conv.systemPromptTokens);
+    }
+    random = rng(cfg.seed * 7919 + exec.vu.idInTest);
+  }
   if (cfg.maxRequests && exec.scenario.iterationInTest >= cfg.maxRequests) {
     sleep(1); // the request budget is spent: idle until the executor ends
     return;
@@ -89,13 +105,26 @@ export default function () {
     promptLen = draw(cfg.prompt);
     outputLen = draw(cfg.output);
   }
+  let messages;
+  let userText;
+  if (conv) {
+    if (turn === 0) {
+      history = [];
+      sessions++;
+    }
+    userText = prompt(promptLen);
+    messages = [...(systemPrompt ? [{ role: 'system', content: systemPrompt }] : []), ...history, { role: 'user', content: userText }];
+    session = `${exec.vu.idInTest}-${sessions}`;
+  } else {
+    messages = [{ role: 'user', content: prompt(promptLen) }];
+  }
   const body = JSON.stringify({
     model: cfg.model,
     stream: true,
     stream_options: { include_usage: true },
     max_tokens: outputLen,
     ignore_eos: true,
-    messages: [{ role: 'user', content: prompt(promptLen) }],
+    messages,
   });
   if (Number.isNaN(scenarioStart)) {
     scenarioStart = llm.scenarioStartMs();
@@ -103,8 +132,10 @@ export default function () {
     if (meta) meta.write({ scenario_start_ms: scenarioStart, vu: exec.vu.idInTest });
   }
   if (cfg.ratePerS) tSched = scenarioStart + (exec.scenario.iterationInTest * 1000) / cfg.ratePerS;
-  llm.chat(cfg.url, body, {
+  const r = llm.chat(cfg.url, body, {
     timeoutMs: cfg.timeoutMs,
+    collect: conv !== null,
+    turn: conv ? turn + 1 : 0,
     points,
     warmupMs,
     schedMs: tSched,
@@ -114,6 +145,11 @@ export default function () {
     targetOutput: outputLen,
     session,
   });
+  if (conv) {
+    history.push({ role: 'user', content: userText }, { role: 'assistant', content: r.content || '' });
+    turn = (turn + 1) % conv.turns;
+    if (turn !== 0 && conv.thinkTimeMs > 0) sleep(conv.thinkTimeMs / 1000);
+  }
 }
 
 export function handleSummary(data) {

@@ -32,6 +32,8 @@ export interface RawPoint {
   itl_ms: number[];
   prompt_tokens: number | null;
   output_tokens: number | null;
+  /** Prompt tokens the server found in its prefix cache (usage.prompt_tokens_details.cached_tokens), when it reports them. */
+  cached_tokens?: number | null;
 }
 
 /** Client-side results of one cell, exact from the raw points of its main phase. */
@@ -62,6 +64,8 @@ export interface ClientSummary {
   promptTokensStdev?: number;
   outputTokensMean?: number;
   outputTokensStdev?: number;
+  /** Share of prompt tokens the server served from its prefix cache, over the requests that report it. */
+  cachedTokenShare?: number;
   slo: SloResult;
 }
 
@@ -136,6 +140,7 @@ export interface AccumulatorState {
   spanStart: Float64Array;
   spanEnd: Float64Array;
   sources: Array<[string, number]>;
+  cached: { prompt: number; cached: number };
   prompt: { n: number; sum: number; sumSq: number };
   output: { n: number; sum: number; sumSq: number };
   kinds: Array<[string, number]>;
@@ -158,6 +163,8 @@ export class PointAccumulator {
   readonly spanEnd = new Column(Float64Array);
   private readonly itl = new Column(Float32Array);
   private readonly sources = new Map<string, number>();
+  /** Prompt tokens and cached ones, over the requests that report cached tokens. */
+  private readonly cached = { prompt: 0, cached: 0 };
   private readonly prompt = new TokenStats();
   private readonly output = new TokenStats();
   private readonly kinds = new Map<string, number>();
@@ -199,6 +206,10 @@ export class PointAccumulator {
     this.itl.pushAll(p.itl_ms);
     if (p.output_tokens !== null) this.output.add(p.output_tokens);
     if (p.prompt_tokens !== null) this.prompt.add(p.prompt_tokens);
+    if (p.prompt_tokens !== null && typeof p.cached_tokens === 'number') {
+      this.cached.prompt += p.prompt_tokens;
+      this.cached.cached += p.cached_tokens;
+    }
     if (this.hasSlo && meetsSlo(p, this.slo)) this.meeting++;
   }
 
@@ -211,6 +222,7 @@ export class PointAccumulator {
       t: this.t.view().slice(), ttft: this.ttft.view().slice(), tpot: this.tpot.view().slice(), e2e: this.e2e.view().slice(),
       ok: this.ok.view().slice(), itl: this.itl.view().slice(), ttfc: this.ttfc.view().slice(), sched: this.sched.view().slice(),
       spanStart: this.spanStart.view().slice(), spanEnd: this.spanEnd.view().slice(), sources: [...this.sources.entries()],
+      cached: { ...this.cached },
       prompt: { n: this.prompt.n, sum: this.prompt.sum, sumSq: this.prompt.sumSq },
       output: { n: this.output.n, sum: this.output.sum, sumSq: this.output.sumSq },
       kinds: [...this.kinds.entries()], meeting: this.meeting, firstStartMs: this.firstStartMs,
@@ -230,6 +242,8 @@ export class PointAccumulator {
     this.spanStart.append(s.spanStart);
     this.spanEnd.append(s.spanEnd);
     for (const [k, n] of s.sources) this.sources.set(k, (this.sources.get(k) ?? 0) + n);
+    this.cached.prompt += s.cached.prompt;
+    this.cached.cached += s.cached.cached;
     this.prompt.merge(s.prompt);
     this.output.merge(s.output);
     for (const [k, n] of s.kinds) this.kinds.set(k, (this.kinds.get(k) ?? 0) + n);
@@ -325,6 +339,7 @@ export class PointAccumulator {
       ...this.scheduledSummary(),
       ...(prompt.n ? { promptTokensMean: round(prompt.mean(), 1), promptTokensStdev: round(prompt.stdev(), 1) } : {}),
       ...(output.n ? { outputTokensMean: round(output.mean(), 1), outputTokensStdev: round(output.stdev(), 1) } : {}),
+      ...(this.cached.prompt > 0 ? { cachedTokenShare: round(this.cached.cached / this.cached.prompt, 4) } : {}),
       slo: {
         ...(this.hasSlo && requests ? { attainment: round(this.meeting / requests, 4), goodputRps: round(this.meeting / seconds) } : {}),
         pass,

@@ -139,6 +139,8 @@ export interface ScenarioWorkload {
   ratePerS?: number;
   /** The schedule file a scheduled load replays (src/load/schedule.ts): points carry their scheduled time. */
   schedule?: string;
+  /** Sessions of several turns (closed-loop loads). */
+  conversation?: NonNullable<ResolvedWorkload['conversation']>;
   points: string;
   /** Lines of { scenario_start_ms, vu }, one per VU: when the load started. */
   meta: string;
@@ -161,6 +163,7 @@ export function scenarioWorkload(
     timeoutMs: REQUEST_TIMEOUT_MS,
     ...(cell.load.maxRequests !== undefined ? { maxRequests: cell.load.maxRequests } : {}),
     warmupMs: cell.load.warmupMs,
+    ...(workload.conversation && !isScheduled(cell.load) ? { conversation: workload.conversation } : {}),
     ...(isScheduled(cell.load) ? { schedule: files.schedule } : cell.load.shape === 'arrival-rate' ? { ratePerS: Math.round(cell.level * 1000) / 1000 } : {}),
     points: files.points,
     meta: files.meta,

@@ -217,6 +217,8 @@ export function resolveMatrix(input: MatrixInput, source: string): ResolveResult
     output: tokenDistribution(profiles[profile].output, input.workload?.output_tokens),
     seed: input.workload?.seed ?? defaults.workload.seed,
   };
+  const conv = input.workload?.conversation;
+  if (conv) workload.conversation = { turns: conv.turns, thinkTimeMs: scale(ms(conv.think_time) ?? 0), systemPromptTokens: conv.system_prompt_tokens ?? 0 };
   const body: Omit<ResolvedMatrix, 'hash' | 'source'> = defined({
     name: input.name,
     description: input.description,

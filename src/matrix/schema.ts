@@ -44,6 +44,14 @@ const workload = z.strictObject({
   profile: z.enum(profileNames).meta({ description: 'A named workload profile (prompt → output token shape).' }),
   prompt_tokens: tokenDist.optional(),
   output_tokens: tokenDist.optional(),
+  conversation: z
+    .strictObject({
+      turns: int(2).meta({ description: 'Turns per session; each turn carries the whole history.' }),
+      think_time: duration.optional().meta({ description: 'Pause between a reply and the next turn. @default 0s' }),
+      system_prompt_tokens: int(0).optional().meta({ description: 'A system prompt every session shares (a cached prefix). @default 0' }),
+    })
+    .optional()
+    .meta({ description: 'Closed-loop loads: each user runs sessions of several turns (prompt_tokens is each new user message); the simulator runs with its KV cache, so prefix hits show as cached tokens.' }),
   seed: z.number().int().optional(),
 });
 

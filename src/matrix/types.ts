@@ -49,6 +49,8 @@ export interface ResolvedWorkload {
   profile: ProfileName;
   prompt: LengthDistribution;
   output: LengthDistribution;
+  /** Sessions of several turns with a growing history (closed-loop loads). */
+  conversation?: { turns: number; thinkTimeMs: number; systemPromptTokens: number };
   seed: number;
 }
 

@@ -2,8 +2,8 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { RawPoint } from '../analysis/cell-summary.js';
 
 /** The fields of RawPoint the decoder fills, by id (0: a field it skips). */
-const KEYS = ['', 't', 'phase', 'ok', 'status', 'error', 'ttft_ms', 'tpot_ms', 'e2e_ms', 'itl_ms', 'prompt_tokens', 'output_tokens', 't_sched', 'ttfc_ms', 'error_source'] as const;
-const T = 1, PHASE = 2, OK = 3, STATUS = 4, ERROR = 5, TTFT = 6, TPOT = 7, E2E = 8, ITL = 9, PROMPT = 10, OUTPUT = 11, T_SCHED = 12, TTFC = 13, ERROR_SOURCE = 14;
+const KEYS = ['', 't', 'phase', 'ok', 'status', 'error', 'ttft_ms', 'tpot_ms', 'e2e_ms', 'itl_ms', 'prompt_tokens', 'output_tokens', 't_sched', 'ttfc_ms', 'error_source', 'cached_tokens'] as const;
+const T = 1, PHASE = 2, OK = 3, STATUS = 4, ERROR = 5, TTFT = 6, TPOT = 7, E2E = 8, ITL = 9, PROMPT = 10, OUTPUT = 11, T_SCHED = 12, TTFC = 13, ERROR_SOURCE = 14, CACHED = 15;
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 /** 2^53: integers up to it are exact doubles. */
 const EXACT = 9007199254740992;
@@ -22,7 +22,7 @@ function keyId(b: Buffer, s: number, len: number): number {
   else if (len === 5) id = c0 === 112 /* p */ ? PHASE : ERROR;
   else if (len === 6) id = c0 === 115 /* s */ ? STATUS : c0 === LOWER_E ? E2E : ITL;
   else if (len === 7) id = b[s + 1] === 95 /* _ */ ? T_SCHED : b[s + 1] === 112 /* p */ ? TPOT : b[s + 3] === 99 /* c */ ? TTFC : TTFT;
-  else if (len === 13) id = c0 === 112 /* p */ ? PROMPT : OUTPUT;
+  else if (len === 13) id = c0 === 112 /* p */ ? PROMPT : c0 === 99 /* c */ ? CACHED : OUTPUT;
   else if (len === 12) id = ERROR_SOURCE;
   if (id === 0) return 0;
   const k = KEYS[id]!;
@@ -40,7 +40,7 @@ function phaseName(b: Buffer, s: number, len: number): string {
 /** The point every decoded line is written into (reused). */
 const point: RawPoint = {
   t: NaN, t_sched: null, phase: '', ok: false, status: 0, error: null, error_source: null, ttft_ms: null, ttfc_ms: null, tpot_ms: null,
-  e2e_ms: NaN, itl_ms: [], prompt_tokens: null, output_tokens: null,
+  e2e_ms: NaN, itl_ms: [], prompt_tokens: null, output_tokens: null, cached_tokens: null,
 };
 
 /**
@@ -57,7 +57,7 @@ function decodeFlat(b: Buffer, start: number, end: number): boolean {
   let pos = start;
   const p = point;
   p.t = NaN; p.t_sched = null; p.phase = ''; p.ok = false; p.status = 0; p.error = null; p.error_source = null; p.ttft_ms = null; p.ttfc_ms = null; p.tpot_ms = null;
-  p.e2e_ms = NaN; p.itl_ms.length = 0; p.prompt_tokens = null; p.output_tokens = null;
+  p.e2e_ms = NaN; p.itl_ms.length = 0; p.prompt_tokens = null; p.output_tokens = null; p.cached_tokens = null;
   if (b[pos++] !== LBRACE) return false;
   if (b[pos] === RBRACE) return pos + 1 === end;
   for (;;) {
@@ -143,6 +143,7 @@ function decodeFlat(b: Buffer, start: number, end: number): boolean {
             case E2E: p.e2e_ms = v; break;
             case PROMPT: p.prompt_tokens = v; break;
             case OUTPUT: p.output_tokens = v; break;
+            case CACHED: p.cached_tokens = v; break;
           }
           break;
         }
@@ -238,7 +239,7 @@ function parsed(text: string): RawPoint {
   return {
     t: o.t ?? NaN, t_sched: o.t_sched ?? null, phase: o.phase ?? '', ok: o.ok ?? false, status: o.status ?? 0, error: o.error ?? null,
     error_source: o.error_source ?? null, ttft_ms: o.ttft_ms ?? null, ttfc_ms: o.ttfc_ms ?? null, tpot_ms: o.tpot_ms ?? null, e2e_ms: o.e2e_ms ?? NaN, itl_ms: o.itl_ms ?? [],
-    prompt_tokens: o.prompt_tokens ?? null, output_tokens: o.output_tokens ?? null,
+    prompt_tokens: o.prompt_tokens ?? null, output_tokens: o.output_tokens ?? null, cached_tokens: o.cached_tokens ?? null,
   };
 }
 

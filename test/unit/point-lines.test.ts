@@ -22,7 +22,7 @@ const expected = (line: string): RawPoint => {
   return {
     t: o.t ?? NaN, t_sched: o.t_sched ?? null, phase: o.phase ?? '', ok: o.ok ?? false, status: o.status ?? 0, error: o.error ?? null,
     error_source: o.error_source ?? null, ttft_ms: o.ttft_ms ?? null, ttfc_ms: o.ttfc_ms ?? null, tpot_ms: o.tpot_ms ?? null, e2e_ms: o.e2e_ms ?? NaN,
-    itl_ms: o.itl_ms ?? [], prompt_tokens: o.prompt_tokens ?? null, output_tokens: o.output_tokens ?? null,
+    itl_ms: o.itl_ms ?? [], prompt_tokens: o.prompt_tokens ?? null, output_tokens: o.output_tokens ?? null, cached_tokens: o.cached_tokens ?? null,
   };
 };
 
@@ -34,6 +34,8 @@ describe('points.jsonl, streamed', () => {
     // with the scheduled time, the error's source and the time to first content (a reasoning model)
     '{"e2e_ms":258.5,"error":"router: no ready replica","error_source":"no_replica","itl_ms":[],"ok":false,"phase":"main","status":503,"t":1796016523117.765,"t_sched":1796016523112.5,"ttfc_ms":null,"ttft_ms":null}',
     '{"e2e_ms":300,"error":null,"error_source":null,"itl_ms":[20],"ok":true,"phase":"main","status":200,"t":10,"t_sched":9.25,"ttfc_ms":150.5,"ttft_ms":70.25,"tpot_ms":20}',
+    // a conversation's turn, as the extension writes it (its own key order)
+    '{"t":1796016523117.765,"phase":"main","vu":3,"ok":true,"status":200,"error":null,"error_source":null,"ttft_ms":20.5,"ttfc_ms":20.5,"tpot_ms":5,"e2e_ms":60,"itl_ms":[5,5],"prompt_tokens":312,"cached_tokens":304,"output_tokens":3,"target_prompt":8,"target_output":3,"session":"3-1","turn":2}',
     // numbers the fast path hands over: exponents, 17 digits, negatives
     '{"t":1.5e3,"e2e_ms":-0.25,"ttft_ms":0.1,"tpot_ms":12345678901234567.5,"itl_ms":[1E-2,-3,0],"ok":true,"phase":"main","status":200}',
     // white space, an escaped string, nesting and unknown fields: JSON.parse's path

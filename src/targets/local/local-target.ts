@@ -10,7 +10,7 @@ import { AutoscalerLoop } from './autoscaler-loop.js';
 import { LocalPrometheus } from './prometheus.js';
 import { Replica } from './replica.js';
 import { RouterProcess, startPrometheusAndRouter } from './router.js';
-import { customArgs, simArgs } from './sim-args.js';
+import { customArgs, simArgs, simEnv } from './sim-args.js';
 
 /** The namespace label local replicas carry, as pods in a cluster would. */
 export const LOCAL_NAMESPACE = 'scalebench';
@@ -220,11 +220,13 @@ export class LocalTarget implements Target {
     const name = `${cell.podPrefix}-${cell.seq++}`;
     const d = cell.deployment;
     const command = d.simulator.command;
+    const args = command ? customArgs(command.slice(1), port, d.model) : simArgs(d, cell.workload, port, cell.seq);
     const replica = await Replica.start(
       {
         name,
         command: command ? command[0]! : this.opts.simBinary,
-        args: command ? customArgs(command.slice(1), port, d.model) : simArgs(d, cell.workload, port, cell.seq),
+        args,
+        env: command ? {} : simEnv(args),
         port,
         readyPath: command ? '/health' : '/health/ready',
         logDir: cell.logDir,

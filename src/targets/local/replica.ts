@@ -21,6 +21,8 @@ export interface ReplicaSpec {
    * mid-request: the router reads such a response to its end (tools/router).
    */
   simulator: boolean;
+  /** Added to the harness's environment. */
+  env?: Record<string, string>;
 }
 
 const READY_POLL_MS = 100;
@@ -54,6 +56,7 @@ export class Replica {
       command: spec.command,
       args: spec.args,
       logFile: join(spec.logDir, `${spec.name}.log`),
+      ...(spec.env ? { env: { ...process.env, ...spec.env } } : {}),
     });
     return new Replica(spec, proc, onGone);
   }

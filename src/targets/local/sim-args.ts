@@ -71,10 +71,17 @@ export function simArgs(d: ResolvedDeployment, w: ResolvedWorkload, port: number
   if (sim.startupMs > 0) args.push('--startup-duration', goDuration(sim.startupMs));
   if (sim.failureRate > 0) args.push('--failure-injection-rate', String(sim.failureRate));
   if (sim.maxWaiting !== undefined) args.push('--max-waiting-queue-length', String(sim.maxWaiting));
+  // Conversations share prefixes: the simulator's KV cache reports them as cached tokens (it needs POD_IP: simEnv).
+  if (w.conversation && d.vllm.enablePrefixCaching) args.push('--enable-kvcache');
   return args;
 }
 
 /** A custom replica command with {port} and {model} substituted. */
 export function customArgs(command: readonly string[], port: number, model: string): string[] {
   return command.map((a) => a.replaceAll('{port}', String(port)).replaceAll('{model}', model));
+}
+
+/** Environment a simulator replica needs: its KV cache wants the pod's IP (llm-d-inference-sim v0.10.2 refuses to start without it). */
+export function simEnv(args: readonly string[]): Record<string, string> {
+  return args.includes('--enable-kvcache') ? { POD_IP: '127.0.0.1' } : {};
 }

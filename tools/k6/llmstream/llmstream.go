@@ -108,6 +108,8 @@ type ChatOptions struct {
 	TimeoutMs float64           `js:"timeoutMs"`
 	// WaitUntil (ms since the epoch; 0: none): send no earlier than this.
 	WaitUntil float64 `js:"waitUntil"`
+	// Collect: return the reply's content text (a conversation's next turn carries it).
+	Collect bool `js:"collect"`
 	PointOptions
 }
 
@@ -117,6 +119,7 @@ type ChatOptions struct {
 type PointOptions struct {
 	Points       *Writer `js:"points"`
 	Session      string  `js:"session"`
+	Turn         int64   `js:"turn"`
 	WarmupMs     float64 `js:"warmupMs"`
 	SchedMs      float64 `js:"schedMs"`
 	VU           int64   `js:"vu"`
@@ -196,7 +199,7 @@ func (m *ModuleInstance) chat(url, body string, opts *ChatOptions) map[string]an
 	}
 	ctx, cancel := context.WithTimeoutCause(m.vu.Context(), timeout, errTimeout)
 	defer cancel()
-	res := m.stream(ctx, url, body, headers)
+	res := m.stream(ctx, url, body, headers, opts != nil && opts.Collect)
 	if opts != nil && opts.Points != nil {
 		phase := "main"
 		if ss := lib.GetScenarioState(m.vu.Context()); ss != nil && res.tStartMs-float64(ss.StartTime.UnixMicro())/1e3 < opts.WarmupMs {
@@ -209,8 +212,9 @@ func (m *ModuleInstance) chat(url, body string, opts *ChatOptions) map[string]an
 	return res.export()
 }
 
-func (m *ModuleInstance) stream(ctx context.Context, url, body string, headers map[string]string) *result {
+func (m *ModuleInstance) stream(ctx context.Context, url, body string, headers map[string]string, collect bool) *result {
 	res := newResult()
+	res.collect = collect
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(body))
 	if err != nil {
 		return res.fail(failure{sourceConnection, err.Error()})
@@ -347,8 +351,11 @@ type chunk struct {
 		FinishReason *string `json:"finish_reason"`
 	} `json:"choices"`
 	Usage *struct {
-		PromptTokens     int `json:"prompt_tokens"`
-		CompletionTokens int `json:"completion_tokens"`
+		PromptTokens        int `json:"prompt_tokens"`
+		CompletionTokens    int `json:"completion_tokens"`
+		PromptTokensDetails *struct {
+			CachedTokens int `json:"cached_tokens"`
+		} `json:"prompt_tokens_details"`
 	} `json:"usage"`
 	Error *struct {
 		Message string `json:"message"`
@@ -371,11 +378,14 @@ type result struct {
 	bytes            int
 	done             bool
 	ok               bool
+	cachedTokens     int // -1: not reported
+	collect          bool
+	content          strings.Builder
 	errMsg           string
 	errSource        string
 }
 
-func newResult() *result { return &result{promptTokens: -1, completionTokens: -1} }
+func newResult() *result { return &result{promptTokens: -1, completionTokens: -1, cachedTokens: -1} }
 
 // onLine handles one SSE line; it reports whether the stream is done, or an error.
 func (r *result) onLine(line []byte, now, start time.Time, last *time.Time) (bool, *failure) {
@@ -397,6 +407,9 @@ func (r *result) onLine(line []byte, now, start time.Time, last *time.Time) (boo
 	if c.Usage != nil {
 		r.promptTokens = c.Usage.PromptTokens
 		r.completionTokens = c.Usage.CompletionTokens
+		if d := c.Usage.PromptTokensDetails; d != nil {
+			r.cachedTokens = d.CachedTokens
+		}
 	}
 	for _, ch := range c.Choices {
 		content := ch.Text
@@ -423,6 +436,9 @@ func (r *result) onLine(line []byte, now, start time.Time, last *time.Time) (boo
 				r.ttfc = now.Sub(start)
 			}
 			r.contentChunks++
+			if r.collect {
+				r.content.WriteString(content)
+			}
 		}
 	}
 	return false, nil
@@ -523,6 +539,9 @@ func (r *result) appendPoint(b []byte, phase string, o *PointOptions) []byte {
 	}
 	b = append(b, ']')
 	b = num(b, "prompt_tokens", count(r.promptTokens))
+	if r.cachedTokens >= 0 {
+		b = num(b, "cached_tokens", float64(r.cachedTokens))
+	}
 	b = num(b, "output_tokens", count(r.completion()))
 	if o.TargetPrompt > 0 {
 		b = num(b, "target_prompt", float64(o.TargetPrompt))
@@ -532,6 +551,9 @@ func (r *result) appendPoint(b []byte, phase string, o *PointOptions) []byte {
 	}
 	if o.Session != "" {
 		b = str(b, "session", o.Session)
+	}
+	if o.Turn > 0 {
+		b = num(b, "turn", float64(o.Turn))
 	}
 	return append(b, '}', '\n')
 }
@@ -564,6 +586,10 @@ func (r *result) export() map[string]any {
 	}
 	out["prompt_tokens"] = nilIfNeg(r.promptTokens)
 	out["completion_tokens"] = nilIfNeg(r.completion())
+	out["cached_tokens"] = nilIfNeg(r.cachedTokens)
+	if r.collect {
+		out["content"] = r.content.String()
+	}
 	out["tpot_ms"] = nil
 	if tpot := r.tpotMs(); !math.IsNaN(tpot) {
 		out["tpot_ms"] = tpot
