@@ -22,7 +22,9 @@ function labeller(cells: readonly CellSeries[]): (c: CellSeries) => string {
   return (c) => (several ? `${c.cell.autoscaler.name} r${c.cell.repeat}` : c.cell.autoscaler.name);
 }
 
-const x = { field: 's', type: 'quantitative', title: 'seconds since the load started' } as const;
+// One time axis for all panels: its title only under the last one.
+const x = { field: 's', type: 'quantitative', title: null } as const;
+const xLast = { ...x, title: 'seconds since the load started' } as const;
 const color = { field: 'setup', type: 'nominal', title: 'setup' } as const;
 
 function panel(title: string, values: object[], layers: Spec[]): Spec {
@@ -50,7 +52,7 @@ export function levelTimeline(cells: readonly CellSeries[], slo: ResolvedSlo): S
   const waiting = samples.flatMap(({ c, s }) => (typeof s.server?.waiting === 'number' ? [{ setup: name(c), s: s.elapsed_s, waiting: s.server.waiting }] : []));
   const line = (field: string, title: string, extra: object = {}): Spec => ({
     mark: { type: 'line', interpolate: 'step-after', ...extra },
-    encoding: { x, y: { field, type: 'quantitative', title }, color, tooltip: [{ field: 'setup' }, { field: 's', title: 's' }, { field, format: '.4~f' }] },
+    encoding: { x: xLast, y: { field, type: 'quantitative', title }, color, tooltip: [{ field: 'setup' }, { field: 's', title: 's' }, { field, format: '.4~f' }] },
   });
   const latency = (field: 'ttft' | 'tpot', title: string, ms: number | undefined): Spec =>
     panel(`client ${title} per ${cells[0]?.windowMs ?? 1000} ms window (SLO dashed red)`, windows.filter((w) => w[field] !== null), [
@@ -121,7 +123,7 @@ export function anatomyChart(rows: ReadonlyArray<Record<string, string | number 
         mark: { type: 'bar', height: 14, stroke: '#c00' },
         encoding: {
           y, x: { field: 'from', type: 'quantitative', title: 'seconds since the load started' }, x2: { field: 'to' },
-          color: { field: 'stage', type: 'nominal', scale: { domain: stageDomain, scheme: 'tableau20' }, title: 'stage (red outline: SLO missed in it)', legend: { labelLimit: 320 } },
+          color: { field: 'stage', type: 'nominal', scale: { domain: stageDomain, scheme: 'tableau20' }, title: 'stage (red outline: SLO missed in it)', legend: { labelLimit: 320, titleLimit: 320 } },
           opacity: { condition: { test: 'datum.ended', value: 1 }, value: 0.35 },
           strokeWidth: { condition: { test: 'datum.violation_s > 0', value: 2 }, value: 0 },
           tooltip: [{ field: 'setup' }, { field: 'direction' }, { field: 'stage' }, { field: 'seconds', format: '.3f' }, { field: 'violation_s', title: 'SLO-violation s' }, { field: 'violating', title: 'violating requests' }, { field: 'requests' }, { field: 'over_replica_s', title: 'over-provisioned replica-s' }],
