@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, closeSync, openSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { delimiter } from 'node:path';
 
 /** How a supervised process is started. */
 export interface ProcSpec {
@@ -32,12 +33,37 @@ export interface Proc {
 const live = new Set<SupervisedProc>();
 let journal: string | undefined;
 
+/** One line of a process journal. */
+export interface JournalEntry {
+  name: string;
+  pid: number;
+  command: string;
+  /** Start time in clock ticks since boot (/proc/<pid>/stat field 22): tells a reused pid from ours. */
+  start?: number;
+  started: string;
+}
+
+/**
+ * Names more journals, shared by every process of a test run (set by
+ * test/global-setup.ts and inherited by the CLIs it starts), which
+ * sweepJournal reads at the run's end: paths separated by ":", a nested
+ * run's own first, then the journals of the runs around it.
+ */
+export const RUN_JOURNAL_ENV = 'SCALEBENCH_PROC_JOURNAL';
+
 /**
  * Every process started through here is written as one JSON line to this file
  * (name, pid, command), so a test or a person can check that none is left.
  */
 export function setProcessJournal(path: string | undefined): void {
   journal = path;
+}
+
+/** Appends a process to the run's journal and those in $SCALEBENCH_PROC_JOURNAL. */
+export function journalProcess(name: string, pid: number, command: string): void {
+  const line = `${JSON.stringify({ name, pid, command, start: processStart(pid), started: new Date().toISOString() } satisfies JournalEntry)}\n`;
+  const shared = (process.env[RUN_JOURNAL_ENV] ?? '').split(delimiter);
+  for (const file of new Set([journal, ...shared])) if (file) appendFileSync(file, line);
 }
 
 class SupervisedProc implements Proc {
@@ -109,9 +135,7 @@ export async function startProc(spec: ProcSpec): Promise<Proc> {
   });
   const proc = new SupervisedProc(spec.name, child as ChildProcess & { pid: number });
   live.add(proc);
-  if (journal) {
-    appendFileSync(journal, `${JSON.stringify({ name: spec.name, pid: proc.pid, command: spec.command, started: new Date().toISOString() })}\n`);
-  }
+  journalProcess(spec.name, proc.pid, spec.command);
   return proc;
 }
 
@@ -126,9 +150,115 @@ export function liveCount(): number {
 }
 
 // Last line of defence: whatever way this process exits, take the groups along.
-process.on('exit', () => {
+const killLive = (): void => {
   for (const p of live) p.signal('SIGKILL');
-});
+};
+process.on('exit', killLive);
+// A signal nobody handles ends the process without 'exit' (vitest stops its workers with SIGTERM):
+// then kill the groups and die of the signal as before. A program that handles the signal
+// itself (the CLI stops its processes gracefully) is left to do so.
+for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+  process.on(sig, function lastResort(): void {
+    if (process.listenerCount(sig) > 1) return;
+    killLive();
+    process.off(sig, lastResort);
+    process.kill(process.pid, sig);
+  });
+}
+
+interface ProcStat {
+  pid: number;
+  state: string;
+  ppid: number;
+  pgrp: number;
+  start: number;
+}
+
+/** /proc/<pid>/stat, or undefined when there is no such process. */
+function statOf(pid: number): ProcStat | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // "pid (comm) S ppid pgrp ..." — comm may hold spaces and parentheses, so cut at the last ")".
+  const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return { pid, state: f[0]!, ppid: Number(f[1]), pgrp: Number(f[2]), start: Number(f[19]) };
+}
+
+/** A process's start time in clock ticks since boot; undefined when it does not exist (or there is no /proc). */
+export function processStart(pid: number): number | undefined {
+  return statOf(pid)?.start;
+}
+
+/** Every process on the machine that is not a zombie. */
+function liveProcesses(): ProcStat[] {
+  if (!existsSync('/proc/self/stat')) return [];
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map((d) => statOf(Number(d)))
+    .filter((s): s is ProcStat => s !== undefined && s.state !== 'Z');
+}
+
+/** Live (non-zombie) children of a process, by pid. */
+export function childrenOf(pid: number): number[] {
+  return liveProcesses()
+    .filter((s) => s.ppid === pid)
+    .map((s) => s.pid);
+}
+
+/**
+ * The live processes a journal entry stands for: the process itself while it
+ * is the one journaled (same start time), and what is left of its process group.
+ * A group outlives its leader; Linux does not reuse a pid while it names a group.
+ */
+export function stillRunning(e: Pick<JournalEntry, 'pid' | 'start'>): number[] {
+  const self = statOf(e.pid);
+  if (self && e.start !== undefined && self.start !== e.start) return []; // the pid now belongs to another process
+  return liveProcesses()
+    .filter((s) => s.pid === e.pid || s.pgrp === e.pid)
+    .map((s) => s.pid);
+}
+
+/** The entries of a journal file (none if it is missing; a line cut by a crash is skipped). */
+export function readJournal(path: string): JournalEntry[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as JournalEntry];
+      } catch {
+        return [];
+      }
+    });
+}
+
+/**
+ * Kills (SIGKILL, group and process) whatever a journal's processes left
+ * running, as the exit hook does for this process's own children; for the end
+ * of a test run whose workers may have died without their exit hook. Returns
+ * the entries that were still running, once they are gone.
+ */
+export function sweepJournal(path: string): JournalEntry[] {
+  const swept: JournalEntry[] = [];
+  for (const e of readJournal(path)) {
+    if (stillRunning(e).length === 0) continue;
+    for (const target of [-e.pid, e.pid]) {
+      try {
+        process.kill(target, 'SIGKILL');
+      } catch {
+        /* not a group leader, or gone */
+      }
+    }
+    swept.push(e);
+  }
+  // SIGKILL is delivered, not done: wait (up to 5 s) until they are gone, so their files can be removed.
+  const deadline = Date.now() + 5000;
+  while (swept.some((e) => stillRunning(e).length > 0) && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  return swept;
+}
 
 /** True if a process with this pid exists and is not a zombie. */
 export function pidAlive(pid: number): boolean {
@@ -137,11 +267,6 @@ export function pidAlive(pid: number): boolean {
   } catch {
     return false;
   }
-  try {
-    // "pid (comm) S ..." — comm may hold spaces and parentheses, so cut at the last ")".
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
+  const s = statOf(pid);
+  return s !== undefined && s.state !== 'Z';
 }
