@@ -7,6 +7,8 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 20_000,
     hookTimeout: 60_000,
+    // A temporary folder per run (TMPDIR) and a process sweep at its end: nothing is left behind.
+    globalSetup: ['./test/global-setup.ts'],
     reporters: ['default', './test/plain-summary.ts'],
   },
 });

@@ -2,7 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pidAlive } from '../../src/util/proc.js';
+import { journalProcess, readJournal, stillRunning, type JournalEntry } from '../../src/util/proc.js';
 import { projectRoot } from '../../src/util/tools.js';
 
 const cliMain = join(projectRoot, 'dist', 'cli', 'main.js');
@@ -22,6 +22,10 @@ export function ensureBuilt(): void {
   execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: projectRoot, stdio: 'inherit' });
 }
 
+/**
+ * A scratch folder from mkdtemp. Under vitest, tmpdir() is the test run's own
+ * folder (test/global-setup.ts), removed with everything in it at the run's end.
+ */
 export function scratch(prefix = 'scalebench-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
@@ -45,6 +49,8 @@ export function spawnCli(args: string[], opts: { cwd: string; env?: NodeJS.Proce
     env: { ...process.env, CI: 'true', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // So the end of the test run kills a CLI a failed or timed-out test left running.
+  if (child.pid !== undefined) journalProcess(`scalebench ${args[0] ?? ''}`.trim(), child.pid, process.execPath);
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -57,18 +63,16 @@ export function runCli(args: string[], opts: { cwd: string; env?: NodeJS.Process
   return spawnCli(args, opts).done;
 }
 
-/** The pids a run started, from its processes.jsonl. */
-export function startedPids(runDir: string): Array<{ name: string; pid: number }> {
-  const file = join(runDir, 'processes.jsonl');
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as { name: string; pid: number });
+/** The processes a run started, from its processes.jsonl. */
+export function startedPids(runDir: string): JournalEntry[] {
+  return readJournal(join(runDir, 'processes.jsonl'));
 }
 
-export function alivePids(runDir: string): Array<{ name: string; pid: number }> {
-  return startedPids(runDir).filter((p) => pidAlive(p.pid));
+/** Those of them still running: the process itself, or anything left in its process group. */
+export function alivePids(runDir: string): Array<{ name: string; pid: number; running: number[] }> {
+  return startedPids(runDir)
+    .map((p) => ({ name: p.name, pid: p.pid, running: stillRunning(p) }))
+    .filter((p) => p.running.length > 0);
 }
 
 /** The single run directory under a reports directory. */
