@@ -13,7 +13,8 @@ import { PromClient } from '../metrics/prom.js';
 import { gaugeSum } from '../metrics/promql.js';
 import { Sampler, type Sample } from '../metrics/sampler.js';
 import { mainSamples } from '../analysis/server.js';
-import { JsonlWriter, writeJsonAtomic } from '../results/files.js';
+import { JsonlWriter, readJsonl, writeJsonAtomic } from '../results/files.js';
+import { cellAnatomy, requestColumns, type AnatomyEvent, type CellAnatomy } from '../analysis/anatomy.js';
 import type { AutoscalerHandle, Target } from '../targets/target.js';
 import { sleep } from '../util/ports.js';
 import type { Progress } from './progress.js';
@@ -49,6 +50,8 @@ export interface CellResult {
   phaseServer?: PhaseServer;
   /** Whether the cell measured what it was meant to, and why not. */
   validity?: Validity;
+  /** Every load change's scale-up or scale-down, stage by stage (src/analysis/anatomy.ts). */
+  anatomy?: CellAnatomy;
 }
 
 const withoutPerSecond = ({ perSecond: _, ...rest }: ScheduleStats & { vus: number }): Omit<ScheduleStats, 'perSecond'> & { vus: number } => rest;
@@ -202,6 +205,19 @@ export async function runCell(o: RunCellOptions): Promise<CellResult> {
   // Streamed as the report reads it (never every point as an object).
   const acc = accumulatePoints(join(dir, 'points.jsonl'), matrix.slo, cell.load.durationMs);
   const client = acc.summary();
+  // Every scale-up and scale-down, stage by stage (the report computes the same from the cell's files).
+  const anatomy =
+    Number.isFinite(loadStart) && sampler && sampler.samples.length > 0
+      ? cellAnatomy({
+          cell,
+          slo: matrix.slo,
+          loadStart,
+          samples: sampler.samples,
+          events: readJsonl<AnatomyEvent>(join(dir, 'events.jsonl')),
+          requests: requestColumns(acc),
+          windowMs: Math.max(1000, matrix.sampleIntervalMs),
+        })
+      : undefined;
   const replicas = replicaStats(sampler?.samples ?? []);
   const mainFrom = (scenarioStartMs ?? loadStart) + cell.load.warmupMs;
   const inFlight = Number.isFinite(mainFrom) && acc.spanStart.length > 0 ? acc.inFlight(mainFrom, mainFrom + cell.load.durationMs) : undefined;
@@ -239,6 +255,7 @@ export async function runCell(o: RunCellOptions): Promise<CellResult> {
     ...(harnessCpu ? { harnessCpu } : {}),
     ...(phase_ ? { phaseServer: phase_ } : {}),
     ...(validity ? { validity } : {}),
+    ...(anatomy ? { anatomy } : {}),
   };
   writeJsonAtomic(join(dir, 'result.json'), result);
   return result;
