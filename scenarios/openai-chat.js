@@ -105,7 +105,9 @@ export default function () {
     promptLen = draw(cfg.prompt);
     outputLen = draw(cfg.output);
   }
-  let messages;
+  // A single-turn request's body is built by the extension, in Go (promptLen words of the VU's
+  // own seeded draw); a conversation's, carrying its history, here.
+  let body = '';
   let userText;
   if (conv) {
     if (turn === 0) {
@@ -113,19 +115,16 @@ export default function () {
       sessions++;
     }
     userText = prompt(promptLen);
-    messages = [...(systemPrompt ? [{ role: 'system', content: systemPrompt }] : []), ...history, { role: 'user', content: userText }];
+    body = JSON.stringify({
+      model: cfg.model,
+      stream: true,
+      stream_options: { include_usage: true },
+      max_tokens: outputLen,
+      ignore_eos: true,
+      messages: [...(systemPrompt ? [{ role: 'system', content: systemPrompt }] : []), ...history, { role: 'user', content: userText }],
+    });
     session = `${exec.vu.idInTest}-${sessions}`;
-  } else {
-    messages = [{ role: 'user', content: prompt(promptLen) }];
   }
-  const body = JSON.stringify({
-    model: cfg.model,
-    stream: true,
-    stream_options: { include_usage: true },
-    max_tokens: outputLen,
-    ignore_eos: true,
-    messages,
-  });
   if (Number.isNaN(scenarioStart)) {
     scenarioStart = llm.scenarioStartMs();
     // Each VU's first iteration says when the load started (the same instant for all).
@@ -134,6 +133,7 @@ export default function () {
   if (cfg.ratePerS) tSched = scenarioStart + (exec.scenario.iterationInTest * 1000) / cfg.ratePerS;
   const r = llm.chat(cfg.url, body, {
     timeoutMs: cfg.timeoutMs,
+    build: body === '' ? { model: cfg.model, promptTokens: promptLen, maxTokens: outputLen, seed: cfg.seed * 7919 + exec.vu.idInTest } : null,
     collect: conv !== null,
     turn: conv ? turn + 1 : 0,
     points,

@@ -72,13 +72,16 @@ describe('a reasoning model: reasoning_content streamed before content', () => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(sse(delta({ role: 'assistant', content: '' })));
       res.write(sse(delta({ reasoning_content: 'Let' })));
-      setTimeout(() => res.write(sse(delta({ reasoning_content: ' me think' }))), GAP_MS);
+      // Chained, so each gap is at least its length whatever the timers' lateness.
       setTimeout(() => {
-        res.write(sse(delta({ content: 'Hello' })));
-        res.write(sse(delta({ content: ' there' })));
-        res.write(sse({ choices: [], usage: { prompt_tokens: 8, completion_tokens: 4 } }));
-        res.end('data: [DONE]\n\n');
-      }, GAP_MS + REASON_MS);
+        res.write(sse(delta({ reasoning_content: ' me think' })));
+        setTimeout(() => {
+          res.write(sse(delta({ content: 'Hello' })));
+          res.write(sse(delta({ content: ' there' })));
+          res.write(sse({ choices: [], usage: { prompt_tokens: 8, completion_tokens: 4 } }));
+          res.end('data: [DONE]\n\n');
+        }, REASON_MS);
+      }, GAP_MS);
     });
     servers.push(server);
     points = await k6Points(url);
@@ -93,16 +96,17 @@ describe('a reasoning model: reasoning_content streamed before content', () => {
   it('TTFT is the first reasoning token; TTFC the first content token, later by the reasoning time', () => {
     for (const p of points) {
       expect(p.ttft_ms!).toBeLessThan(20);
-      expect(p.ttfc_ms!).toBeGreaterThanOrEqual(GAP_MS + REASON_MS - 2);
-      expect(p.ttfc_ms! - p.ttft_ms!).toBeGreaterThan(GAP_MS + REASON_MS - 10);
+      expect(p.ttfc_ms!).toBeGreaterThanOrEqual(GAP_MS + REASON_MS - 10);
+      expect(p.ttfc_ms! - p.ttft_ms!).toBeGreaterThan(GAP_MS + REASON_MS - 20);
     }
   });
 
   it('inter-token gaps run over reasoning and content tokens alike', () => {
     for (const p of points) {
       expect(p.itl_ms).toHaveLength(3);
-      expect(p.itl_ms[0]!).toBeGreaterThanOrEqual(GAP_MS - 2);
-      expect(p.itl_ms[1]!).toBeGreaterThanOrEqual(REASON_MS - 2);
+      // A chunk read late (a busy machine) shortens the gap after it: 10 ms of slack.
+      expect(p.itl_ms[0]!).toBeGreaterThanOrEqual(GAP_MS - 10);
+      expect(p.itl_ms[1]!).toBeGreaterThanOrEqual(REASON_MS - 10);
     }
   });
 });

@@ -37,6 +37,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	neturl "net/url"
@@ -63,6 +64,8 @@ type ModuleInstance struct {
 	vu     modules.VU
 	client *http.Client
 	reader *bufio.Reader // reused from request to request
+	body   []byte        // a built request body, reused
+	rnd    *rand.Rand    // the VU's generator for built bodies
 }
 
 var (
@@ -110,6 +113,8 @@ type ChatOptions struct {
 	WaitUntil float64 `js:"waitUntil"`
 	// Collect: return the reply's content text (a conversation's next turn carries it).
 	Collect bool `js:"collect"`
+	// Build: the body is built here (body argument empty).
+	Build *BuildOptions `js:"build"`
 	PointOptions
 }
 
@@ -197,9 +202,14 @@ func (m *ModuleInstance) chat(url, body string, opts *ChatOptions) map[string]an
 			}
 		}
 	}
+	var payload io.Reader = strings.NewReader(body)
+	if opts != nil && opts.Build != nil && body == "" {
+		m.body = m.buildBody(m.body[:0], opts.Build)
+		payload = bytes.NewReader(m.body)
+	}
 	ctx, cancel := context.WithTimeoutCause(m.vu.Context(), timeout, errTimeout)
 	defer cancel()
-	res := m.stream(ctx, url, body, headers, opts != nil && opts.Collect)
+	res := m.stream(ctx, url, payload, headers, opts != nil && opts.Collect)
 	if opts != nil && opts.Points != nil {
 		phase := "main"
 		if ss := lib.GetScenarioState(m.vu.Context()); ss != nil && res.tStartMs-float64(ss.StartTime.UnixMicro())/1e3 < opts.WarmupMs {
@@ -212,10 +222,10 @@ func (m *ModuleInstance) chat(url, body string, opts *ChatOptions) map[string]an
 	return res.export()
 }
 
-func (m *ModuleInstance) stream(ctx context.Context, url, body string, headers map[string]string, collect bool) *result {
+func (m *ModuleInstance) stream(ctx context.Context, url string, body io.Reader, headers map[string]string, collect bool) *result {
 	res := newResult()
 	res.collect = collect
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, body)
 	if err != nil {
 		return res.fail(failure{sourceConnection, err.Error()})
 	}
@@ -397,6 +407,15 @@ func (r *result) onLine(line []byte, now, start time.Time, last *time.Time) (boo
 		return true, nil
 	}
 	r.chunks++
+	if !r.collect {
+		if k, ok := fastChunk(payload); ok {
+			if k.finish != "" {
+				r.finishReason = k.finish
+			}
+			r.onTokens(k.content, k.reasoning, now, start, last)
+			return false, nil
+		}
+	}
 	var c chunk
 	if err := json.Unmarshal(payload, &c); err != nil {
 		return false, &failure{sourceStream, "malformed stream chunk: " + err.Error()}
@@ -421,27 +440,33 @@ func (r *result) onLine(line []byte, now, start time.Time, last *time.Time) (boo
 		if ch.FinishReason != nil && *ch.FinishReason != "" {
 			r.finishReason = *ch.FinishReason
 		}
-		if content == "" && reasoning == "" {
-			continue
-		}
-		if r.tokenChunks == 0 {
-			r.ttft = now.Sub(start)
-		} else {
-			r.itl = append(r.itl, round3(ms(now.Sub(*last))))
-		}
-		*last = now
-		r.tokenChunks++
-		if content != "" {
-			if r.contentChunks == 0 {
-				r.ttfc = now.Sub(start)
-			}
-			r.contentChunks++
-			if r.collect {
-				r.content.WriteString(content)
-			}
+		r.onTokens(content != "", reasoning != "", now, start, last)
+		if content != "" && r.collect {
+			r.content.WriteString(content)
 		}
 	}
 	return false, nil
+}
+
+// onTokens times a chunk that carries tokens: the first of any kind (TTFT),
+// the first content (TTFC), and the gap since the previous one.
+func (r *result) onTokens(content, reasoning bool, now, start time.Time, last *time.Time) {
+	if !content && !reasoning {
+		return
+	}
+	if r.tokenChunks == 0 {
+		r.ttft = now.Sub(start)
+	} else {
+		r.itl = append(r.itl, round3(ms(now.Sub(*last))))
+	}
+	*last = now
+	r.tokenChunks++
+	if content {
+		if r.contentChunks == 0 {
+			r.ttfc = now.Sub(start)
+		}
+		r.contentChunks++
+	}
 }
 
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
