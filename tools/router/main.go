@@ -1,7 +1,9 @@
 // Command scalebench-router spreads OpenAI-compatible requests over the local
 // target's ready replicas: least requests in flight, ties broken round-robin.
-// Responses are streamed through as they arrive, flushed after every read, so
-// server-sent tokens reach the client when the replica sends them.
+// Responses are streamed through as they arrive, each read from the replica
+// written to the client at once, so server-sent tokens reach the client when
+// the replica sends them. The data plane is a plain HTTP/1.1 proxy (proxy.go);
+// the admin API uses net/http.
 //
 // It runs as its own process so that the harness's own work (sampling, files,
 // garbage collection) never stalls a stream being measured.
@@ -23,11 +25,10 @@
 //	PUT /backends  [{"name":"pod-0","addr":"127.0.0.1:8001","drain":true}, ...]  replaces the routable set
 //	GET /stats     {"routed":..,"unavailable":..,"upstream_errors":..,"retries":..,"abandoned":..,"backends":{"pod-0":{"in_flight":..,"routed":..}}}
 //	GET /healthz
+//	GET /debug/pprof/…   Go's profiler (CPU: /debug/pprof/profile?seconds=N)
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -36,6 +37,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"sync"
@@ -58,30 +60,20 @@ type backend struct {
 	drain    atomic.Bool
 	inFlight atomic.Int64
 	routed   atomic.Int64
+	pool     pool // idle connections to the replica
 }
 
 type router struct {
-	mu        sync.RWMutex
-	routable  []*backend
-	known     map[string]*backend // every backend seen, so in-flight counts outlive removal
-	next      atomic.Uint64
-	transport *http.Transport
+	mu       sync.RWMutex
+	routable []*backend
+	known    map[string]*backend // every backend seen, so in-flight counts outlive removal
+	next     atomic.Uint64
 
 	routed, unavailable, upstreamErrors, retries, abandoned atomic.Int64
 }
 
 func newRouter() *router {
-	return &router{
-		known: map[string]*backend{},
-		transport: &http.Transport{
-			DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-			MaxIdleConns:        4096,
-			MaxIdleConnsPerHost: 4096,
-			IdleConnTimeout:     60 * time.Second,
-			DisableCompression:  true,
-			ForceAttemptHTTP2:   false,
-		},
-	}
+	return &router{known: map[string]*backend{}}
 }
 
 // pick returns the routable backend with the fewest requests in flight.
@@ -119,117 +111,8 @@ func (r *router) setBackends(list []backendSpec) {
 	r.routable = routable
 }
 
-var hopHeaders = []string{"Connection", "Proxy-Connection", "Keep-Alive", "Transfer-Encoding", "Te", "Trailer", "Upgrade"}
-
 // routerHeader marks a response the router made itself, with its kind.
 const routerHeader = "X-Scalebench-Router"
-
-func writeError(w http.ResponseWriter, status int, kind, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set(routerHeader, kind)
-	w.WriteHeader(status)
-	b, _ := json.Marshal(map[string]any{"error": map[string]string{"message": msg, "type": kind}})
-	_, _ = w.Write(b)
-}
-
-func (r *router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	// Bodies are small JSON: read whole, so a request that meets a keep-alive
-	// connection the replica has just closed can be sent once more.
-	body, err := io.ReadAll(req.Body)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "reading the request body: "+err.Error())
-		return
-	}
-	r.routed.Add(1)
-	for attempt := 0; ; attempt++ {
-		b := r.pick()
-		if b == nil {
-			r.unavailable.Add(1)
-			writeError(w, http.StatusServiceUnavailable, "unavailable", "router: no ready replica")
-			return
-		}
-		retry := r.forward(w, req, body, b, attempt)
-		if !retry {
-			return
-		}
-		r.retries.Add(1)
-	}
-}
-
-// forward sends one attempt to b; it reports whether the request may be retried.
-func (r *router) forward(w http.ResponseWriter, req *http.Request, body []byte, b *backend, attempt int) bool {
-	b.inFlight.Add(1)
-	b.routed.Add(1)
-	defer b.inFlight.Add(-1)
-
-	ctx := req.Context()
-	drain := b.drain.Load()
-	if drain {
-		// The client's cancellation must not reach the replica (see the package comment);
-		// the replica's own request bound ends a drain that never finishes.
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), maxDrain)
-		defer cancel()
-	}
-	out, err := http.NewRequestWithContext(ctx, req.Method, "http://"+b.Addr+req.URL.RequestURI(), bytes.NewReader(body))
-	if err != nil {
-		writeError(w, http.StatusBadGateway, "upstream", "router: "+err.Error())
-		return false
-	}
-	out.Header = req.Header.Clone()
-	for _, h := range hopHeaders {
-		out.Header.Del(h)
-	}
-	out.ContentLength = int64(len(body))
-	resp, err := r.transport.RoundTrip(out)
-	if err != nil {
-		if attempt < maxRetries && req.Context().Err() == nil && retryable(err) {
-			// The pool may hold more connections the replica has closed (a burst of
-			// aborted streams closes several at once): retry on fresh ones.
-			r.transport.CloseIdleConnections()
-			return true
-		}
-		r.upstreamErrors.Add(1)
-		writeError(w, http.StatusBadGateway, "upstream", fmt.Sprintf("router: replica %s: %v", b.Name, err))
-		return false
-	}
-	defer resp.Body.Close()
-	for k, vs := range resp.Header {
-		for _, v := range vs {
-			w.Header().Add(k, v)
-		}
-	}
-	for _, h := range hopHeaders {
-		w.Header().Del(h)
-	}
-	w.WriteHeader(resp.StatusCode)
-	flusher, _ := w.(http.Flusher)
-	buf := make([]byte, 32*1024)
-	clientGone := false
-	for {
-		n, rerr := resp.Body.Read(buf)
-		if n > 0 && !clientGone {
-			if _, werr := w.Write(buf[:n]); werr != nil {
-				if !drain {
-					return false // the client went away; closing resp.Body ends the upstream request
-				}
-				clientGone = true
-				r.abandoned.Add(1)
-			} else if flusher != nil {
-				flusher.Flush()
-			}
-		}
-		if rerr != nil {
-			if !errors.Is(rerr, io.EOF) {
-				r.upstreamErrors.Add(1)
-			}
-			return false
-		}
-	}
-}
-
-// maxDrain bounds how long an abandoned response is read to its end.
-const maxDrain = 10 * time.Minute
 
 // maxRetries: attempts after the first for a request that never reached a replica.
 const maxRetries = 2
@@ -243,14 +126,17 @@ func retryable(err error) bool {
 func (r *router) admin() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	// Go's profiler, for `npm run bench` and anyone asking where the router's time goes.
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/backends", func(w http.ResponseWriter, req *http.Request) {
 		if req.Method != http.MethodPut {
-			writeError(w, http.StatusMethodNotAllowed, "method", "use PUT")
+			http.Error(w, "use PUT", http.StatusMethodNotAllowed)
 			return
 		}
 		var list []backendSpec
 		if err := json.NewDecoder(req.Body).Decode(&list); err != nil {
-			writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
 		r.setBackends(list)
@@ -291,9 +177,8 @@ func main() {
 	if err != nil {
 		log.Fatalf("admin listen %s: %v", *adminAddr, err)
 	}
-	traffic := &http.Server{Handler: r, ReadHeaderTimeout: 10 * time.Second}
 	adm := &http.Server{Handler: r.admin(), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = traffic.Serve(trafficLn) }()
+	go func() { _ = r.serveTraffic(trafficLn) }()
 	go func() { _ = adm.Serve(adminLn) }()
 	// One line on stdout tells the harness where we listen.
 	fmt.Printf("{\"listen\":%q,\"admin\":%q}\n", trafficLn.Addr().String(), adminLn.Addr().String())
@@ -302,6 +187,6 @@ func main() {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
 	<-sig
-	_ = traffic.Close()
+	_ = trafficLn.Close()
 	_ = adm.Close()
 }

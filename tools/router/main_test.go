@@ -14,17 +14,24 @@ import (
 	"time"
 )
 
+// listening is the router's traffic port under test, as a URL.
+type listening struct{ URL string }
+
 // serve starts the router under test on a loopback port with the given backends.
-func serve(t *testing.T, backends ...backendSpec) (*router, *httptest.Server) {
+func serve(t *testing.T, backends ...backendSpec) (*router, *listening) {
 	t.Helper()
 	r := newRouter()
 	r.setBackends(backends)
-	srv := httptest.NewServer(r)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = r.serveTraffic(ln) }()
 	t.Cleanup(func() {
-		srv.Close()
-		r.transport.CloseIdleConnections()
+		_ = ln.Close()
+		r.closeIdle()
 	})
-	return r, srv
+	return r, &listening{URL: "http://" + ln.Addr().String()}
 }
 
 // refusedAddr is a loopback address nothing listens on: a dial to it is refused.
@@ -314,7 +321,7 @@ func TestAbandonedStream(t *testing.T) {
 			defer replica.Close()
 			r, srv := serve(t, backendSpec{Name: "r0", Addr: replica.Listener.Addr().String(), Drain: tc.drain})
 
-			c, err := net.Dial("tcp", srv.Listener.Addr().String())
+			c, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
 			if err != nil {
 				t.Fatal(err)
 			}
