@@ -2,7 +2,6 @@ import type { ResolvedAutoscaler, ResolvedDeployment } from '../matrix/types.js'
 import { gpuRequest } from '../recommend/accelerators.js';
 import { checkAutoscaler } from '../recommend/autoscaler-checks.js';
 import { checkDeployment, type CheckIssue } from '../recommend/checks.js';
-import { findRecipe } from '../recommend/recipes.js';
 import { UserError } from '../util/errors.js';
 import { adapterRulesConfigMap } from './adapter-rules.js';
 import { admissionPolicies } from './admission-policies.js';
@@ -35,15 +34,14 @@ export interface GeneratedSet {
   notes: string[];
 }
 
-/** The MIG profile a deployment runs on: its recipe's, when the recipe is for this GPU. */
+/** The MIG profile a deployment runs on (its gpu.sharing; resolve puts a MIG recipe's slice there). */
 export function migOf(d: ResolvedDeployment): string | undefined {
-  const r = d.recipe === undefined ? undefined : findRecipe(d.recipe);
-  return r && r.hardware === d.gpu.type ? r.mig : undefined;
+  return d.gpu.sharing?.mode === 'mig' ? d.gpu.sharing.profile : undefined;
 }
 
 /** Everything the generators need for one deployment × autoscaler. */
 export function servingSpec(d: ResolvedDeployment, a: ResolvedAutoscaler, options: ManifestOptions): ServingSpec {
-  return { deployment: d, autoscaler: a, gpu: gpuRequest(d.gpu.type, d.gpu.count, migOf(d)), options };
+  return { deployment: d, autoscaler: a, gpu: gpuRequest(d.gpu.type, d.gpu.count, d.gpu.sharing), options };
 }
 
 /** The objects of one deployment × autoscaler, by file name. */
@@ -82,7 +80,7 @@ export function preDeployIssues(input: Omit<GenerateInput, 'options'>): { errors
   const errors: string[] = [];
   const warnings: string[] = [];
   for (const d of input.deployments) {
-    const issues = checkDeployment(d, migOf(d));
+    const issues = checkDeployment(d);
     errors.push(...describe(`deployment "${d.name}"`, issues.filter((i) => i.severity === 'error')));
     warnings.push(...describe(`deployment "${d.name}"`, issues.filter((i) => i.severity === 'warning')));
     for (const a of input.autoscalers) errors.push(...describe(`autoscaler "${a.name}" on deployment "${d.name}"`, checkAutoscaler(a, d)));

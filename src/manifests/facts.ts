@@ -15,7 +15,7 @@ export const factKeys = {
   recipe: `${PREFIX}/recipe`,
   gpu: `${PREFIX}/gpu`,
   gpuResource: `${PREFIX}/gpu-resource`,
-  /** Memory of one device (GPU or MIG slice), bytes. */
+  /** Memory vLLM sees on one device (GPU, MIG slice or partition; a time-sliced GPU's whole memory), bytes. */
   gpuMemoryBytes: `${PREFIX}/gpu-memory-bytes`,
   /** Parameters of the model (weights = params × bytes per weight). */
   params: `${PREFIX}/model-params`,
@@ -33,7 +33,7 @@ export function factsAnnotations(s: ServingSpec): Record<string, string> {
     [factKeys.model]: s.deployment.model,
     [factKeys.gpu]: s.gpu.label,
     [factKeys.gpuResource]: s.gpu.resource,
-    [factKeys.gpuMemoryBytes]: String(Math.round(s.gpu.memoryGb * 1e9)),
+    [factKeys.gpuMemoryBytes]: String(Math.round(s.gpu.slice.visibleMemoryGb * 1e9)),
     [factKeys.overheadBytes]: String(Math.round(RUNTIME_OVERHEAD_GB * 1e9)),
   };
   if (s.deployment.recipe !== undefined) out[factKeys.recipe] = s.deployment.recipe;

@@ -78,7 +78,8 @@ export function vllmContainer(s: ServingSpec, name: string): Record<string, unkn
 
 /** Node selection: the GPU product label and the GPU taint's toleration (data/accelerators.json). */
 export function placement(s: ServingSpec): Record<string, unknown> {
-  const selector = { ...s.gpu.accelerator.node_selector };
-  // With MIG ("mixed" strategy) the product label stays the GPU's; the resource name does the selecting.
+  // With MIG (NVIDIA "mixed" strategy) and AMD partitions ("mixed" naming) the product label stays the GPU's and
+  // the resource name does the selecting; time-slicing adds the labels of nodes sliced that many ways.
+  const selector = { ...s.gpu.accelerator.node_selector, ...s.gpu.nodeSelector };
   return { nodeSelector: selector, tolerations: s.gpu.accelerator.tolerations.map((t) => ({ ...t })) };
 }

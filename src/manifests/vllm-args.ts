@@ -1,5 +1,6 @@
 import { flagValue, parallelLayout } from '../recommend/memory.js';
 import type { ResolvedDeployment } from '../matrix/types.js';
+import { vllmMemoryUtilization } from '../recommend/sharing.js';
 
 /**
  * vLLM's arguments for a deployment, as `vllm serve` takes them: the model
@@ -18,7 +19,8 @@ export function vllmArgs(d: ResolvedDeployment, port: number): string[] {
     `--max-num-seqs=${v.maxNumSeqs}`,
   ];
   if (v.maxNumBatchedTokens !== undefined) args.push(`--max-num-batched-tokens=${v.maxNumBatchedTokens}`);
-  args.push(`--gpu-memory-utilization=${v.gpuMemoryUtilization}`);
+  // Of the slice's memory; a time-sliced process sees the whole GPU, so vLLM gets its share of it.
+  args.push(`--gpu-memory-utilization=${vllmMemoryUtilization(v.gpuMemoryUtilization, d.gpu.sharing)}`);
   // Given in extra_args (with pipeline or data parallel), it is left to them.
   if (flagValue(v.extraArgs, '--tensor-parallel-size', '-tp') === undefined) args.push(`--tensor-parallel-size=${layout.tp}`);
   // vLLM's flag is a BooleanOptionalAction: say it either way rather than rely on the version's default.

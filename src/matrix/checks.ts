@@ -1,5 +1,6 @@
 import { gpuCatalog, modelCatalog } from '../recommend/catalog.js';
 import { recipeProblem } from '../recommend/recipe-hook.js';
+import { sharingProblem } from '../recommend/sharing-check.js';
 import { describeValue, didYouMean, formatPath, oneOf, type DocPath, type MatrixIssue } from './issues.js';
 import type { MatrixInput } from './schema.js';
 import type { ResolvedMatrix } from './types.js';
@@ -100,6 +101,9 @@ function catalogIssues(input: MatrixInput, body: Body): MatrixIssue[] {
       const message = `expected a GPU from data/gpus.json (${oneOf(gpus)}), got "${d.gpu.type}"${didYouMean(d.gpu.type, gpus)}`;
       issues.push(issue(['deployments', i, 'gpu', 'type'], message));
     }
+    // gpu.sharing: a mode the GPU supports, one slice per replica where slices cannot be combined.
+    const sharing = gpus.includes(d.gpu.type) ? sharingProblem(d) : undefined;
+    if (sharing !== undefined) issues.push(issue(['deployments', i, 'gpu', input.deployments[i]!.gpu.sharing ? 'sharing' : 'type'], sharing));
     // The local simulator derives latencies from the model's architecture unless both are given.
     const simulated = d.simulator.command === undefined && (d.simulator.ttftMs === undefined || d.simulator.itlMs === undefined);
     if (body.target.kind === 'local' && simulated && !models.includes(d.model)) {

@@ -65,7 +65,12 @@ function deployment(d: DeploymentInput, scale: Scale): ResolvedDeployment {
     name: d.name,
     model: d.model,
     recipe: r?.id ?? d.recipe,
-    gpu: { type: d.gpu.type, count: (d.recipe === 'auto' ? r?.fill.gpu.count : undefined) ?? d.gpu.count ?? r?.fill.gpu.count ?? dd.gpuCount },
+    gpu: defined({
+      type: d.gpu.type,
+      count: (d.recipe === 'auto' ? r?.fill.gpu.count : undefined) ?? d.gpu.count ?? r?.fill.gpu.count ?? dd.gpuCount,
+      // gpu.sharing, else a MIG recipe's slice.
+      sharing: d.gpu.sharing ?? (r?.fill.mig !== undefined ? { mode: 'mig' as const, profile: r.fill.mig } : undefined),
+    }),
     vllm: defined({
       maxNumSeqs: d.vllm?.max_num_seqs ?? rv?.maxNumSeqs ?? dd.maxNumSeqs,
       maxModelLen: d.vllm?.max_model_len ?? rv?.maxModelLen ?? dd.maxModelLen,

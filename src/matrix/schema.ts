@@ -69,11 +69,30 @@ const simulator = z
   })
   .meta({ description: 'Local target only: overrides for the simulated replicas. By default their latencies come from the roofline model of the GPU and model.' });
 
+/** How a replica shares its GPU (src/recommend/sharing.ts); absent: whole GPUs. */
+const gpuSharing = z
+  .discriminatedUnion('mode', [
+    z.strictObject({
+      mode: z.literal('mig'),
+      profile: z.string().regex(/^\d+g\.\d+gb$/, 'expected a MIG profile such as "1g.10gb" or "3g.40gb"').meta({ description: 'A MIG profile of data/accelerators.json; the replica requests nvidia.com/mig-<profile> (device plugin "mixed" strategy).' }),
+    }),
+    z.strictObject({
+      mode: z.literal('time-slice'),
+      replicas: int(2).max(64).meta({ description: "The device plugin's time-slicing replicas: how many pods share one GPU (each gets its share under contention)." }),
+    }),
+    z.strictObject({
+      mode: z.literal('partition'),
+      compute: z.enum(['SPX', 'CPX']).meta({ description: 'AMD compute partitioning: SPX (one partition) or CPX (one per XCD).' }),
+      memory: z.enum(['NPS1', 'NPS4']).meta({ description: 'AMD memory partitioning (NUMA per socket).' }),
+    }),
+  ])
+  .meta({ description: 'GPU sharing: a MIG slice, a time-sliced GPU, or an AMD compute/memory partition. Absent: whole GPUs.' });
+
 const deployment = z.strictObject({
   name,
   model: z.string().min(1),
   recipe: z.string().min(1).optional(),
-  gpu: z.strictObject({ type: z.string().min(1), count: int(1).optional() }),
+  gpu: z.strictObject({ type: z.string().min(1), count: int(1).optional(), sharing: gpuSharing.optional() }),
   vllm: z
     .strictObject({
       max_num_seqs: int(1).optional(),
@@ -212,3 +231,4 @@ export type DeploymentInput = z.infer<typeof deployment>;
 export type AutoscalerInput = z.infer<typeof autoscaler>;
 export type LoadInput = z.infer<typeof load>;
 export type BehaviorInput = z.infer<typeof behavior>;
+export type GpuSharingInput = z.infer<typeof gpuSharing>;

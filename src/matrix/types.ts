@@ -69,11 +69,17 @@ export interface ResolvedSimulator {
   command?: string[];
 }
 
+/** How a replica shares its GPU (the matrix's gpu.sharing, or a recipe's MIG profile); absent: whole GPUs. */
+export type GpuSharing =
+  | { mode: 'mig'; profile: string }
+  | { mode: 'time-slice'; replicas: number }
+  | { mode: 'partition'; compute: 'SPX' | 'CPX'; memory: 'NPS1' | 'NPS4' };
+
 export interface ResolvedDeployment {
   name: string;
   model: string;
   recipe?: string;
-  gpu: { type: string; count: number };
+  gpu: { type: string; count: number; sharing?: GpuSharing };
   vllm: {
     maxNumSeqs: number;
     maxModelLen: number;

@@ -1,4 +1,4 @@
-import type { ResolvedDeployment } from '../matrix/types.js';
+import type { GpuSharing, ResolvedDeployment } from '../matrix/types.js';
 import { gpuRequest, type GpuRequest } from './accelerators.js';
 import { modelCatalog, type ModelArch } from './catalog.js';
 import { flagValue, gb, hasFlag, memoryPlan, type MemoryPlan } from './memory.js';
@@ -63,7 +63,7 @@ function memoryIssues(model: ModelArch, req: GpuRequest, d: ResolvedDeployment, 
   const perGpu = plan.layout.tp * plan.layout.pp > 1 ? ` per GPU (tensor parallel ${plan.layout.tp}, pipeline parallel ${plan.layout.pp})` : '';
   if (plan.weightsGb + plan.overheadGb > plan.usableGb) {
     const n = minDevices(model, req, d);
-    const hint = req.mig ? 'use a larger MIG profile or whole GPUs' : n === undefined ? 'use a larger GPU' : `it needs at least ${n} ${req.label} GPUs`;
+    const hint = req.mig ? 'use a larger MIG profile or whole GPUs' : req.sharing ? 'share the GPU fewer ways, or use whole GPUs' : n === undefined ? 'use a larger GPU' : `it needs at least ${n} ${req.label} GPUs`;
     const fp8 = plan.precision === 'fp8' ? '' : ', or fp8 weights (--quantization=fp8)';
     const message = `the weights of ${d.model} (${model.params_b} B parameters in ${plan.precision}) need ${gb(plan.weightsGb)}${perGpu}, plus ${gb(plan.overheadGb)} runtime overhead, more than the ${budget}; ${hint}${fp8}`;
     return [error('gpu.count', message)];
@@ -86,6 +86,10 @@ function parallelIssues(model: ModelArch | undefined, req: GpuRequest, d: Resolv
   if (req.mig && count !== 1) {
     // MIG instances are isolated: NCCL cannot span them, so a replica takes exactly one slice.
     issues.push(error('gpu.count', `expected 1 with MIG profile ${req.mig} (a replica cannot span MIG slices: no tensor parallel across them), got ${count}`));
+  }
+  if (req.sharing?.mode === 'time-slice' && count !== 1) {
+    // NVIDIA device plugin: a pod asking for several time-sliced replicas may get slices of one GPU, with no more compute.
+    issues.push(error('gpu.count', `expected 1 with time-slicing (several time-sliced replicas may be slices of the same GPU: no more compute or memory), got ${count}`));
   }
   if (count % tp !== 0) {
     issues.push(error('vllm.extra_args', `tensor parallel ${tp} does not divide gpu.count ${count}; use one of ${divisors(count, count)}`));
@@ -135,16 +139,19 @@ export function replicaIssues(d: ResolvedDeployment): CheckIssue[] {
 }
 
 /**
- * Every pre-deploy check of one deployment. `mig` is the MIG profile it runs
- * on, if any. A model missing from data/models.json skips the memory and
- * head checks with a warning; an unknown GPU type is an error.
+ * Every pre-deploy check of one deployment, on the memory of its slice when
+ * it shares a GPU (gpu.sharing). A string `sharing` is a recipe's MIG profile
+ * (errors name `recipe`). A model missing from data/models.json skips the
+ * memory and head checks with a warning; an unknown GPU type is an error.
  */
-export function checkDeployment(d: ResolvedDeployment, mig?: string): CheckIssue[] {
+export function checkDeployment(d: ResolvedDeployment, sharing: GpuSharing | string | undefined = d.gpu.sharing): CheckIssue[] {
   let req: GpuRequest;
+  const given = typeof sharing === 'string' ? { mode: 'mig' as const, profile: sharing } : sharing;
   try {
-    req = gpuRequest(d.gpu.type, d.gpu.count, mig);
+    req = gpuRequest(d.gpu.type, d.gpu.count, given);
   } catch (err) {
-    return [error(mig ? 'recipe' : 'gpu.type', (err as Error).message), ...vllmIssues(d), ...replicaIssues(d)];
+    const field = typeof sharing === 'string' ? 'recipe' : sharing ? 'gpu.sharing' : 'gpu.type';
+    return [error(field, (err as Error).message), ...vllmIssues(d), ...replicaIssues(d)];
   }
   const model = modelCatalog()[d.model];
   const plan = memoryPlan(model ?? { params_b: 0, layers: 1, attention_heads: 1, kv_heads: 1, head_dim: 1, hidden: 1 }, req.memoryGb, { ...d.vllm, gpuCount: d.gpu.count });

@@ -36,7 +36,7 @@ function asDeployment(r: Recipe): ResolvedDeployment {
   return {
     name: r.id,
     model: r.model,
-    gpu: fill.gpu,
+    gpu: fill.mig !== undefined ? { ...fill.gpu, sharing: { mode: 'mig', profile: fill.mig } } : fill.gpu,
     vllm: fill.vllm,
     replicas: { ...defaults.deployment.replicas },
     cpuRequestMillis: defaults.deployment.cpuRequestMillis,
@@ -46,7 +46,7 @@ function asDeployment(r: Recipe): ResolvedDeployment {
 
 /** Errors the checks find in a recipe on this hardware ("" when it passes). */
 function rejection(r: Recipe): string {
-  const errors = checkDeployment(asDeployment(r), r.mig).filter((i) => i.severity === 'error');
+  const errors = checkDeployment(asDeployment(r)).filter((i) => i.severity === 'error');
   return errors.map((e) => `${e.field}: ${e.message}`).join('; ');
 }
 

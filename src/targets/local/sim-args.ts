@@ -1,4 +1,5 @@
 import type { ResolvedDeployment, ResolvedWorkload } from '../../matrix/types.js';
+import { deviceGpu, gpuRequest } from '../../recommend/accelerators.js';
 import { gpuCatalog, modelCatalog } from '../../recommend/catalog.js';
 import { simLatency } from '../../recommend/roofline.js';
 import { UserError } from '../../util/errors.js';
@@ -21,7 +22,8 @@ export function replicaLatency(d: ResolvedDeployment, w: ResolvedWorkload): Repl
   const roofline = (): ReturnType<typeof simLatency> => {
     if (derived) return derived;
     const model = modelCatalog()[d.model];
-    const gpu = gpuCatalog()[d.gpu.type];
+    // A shared GPU: the slice's share of compute and bandwidth (time-slicing: its share under contention).
+    const gpu = d.gpu.sharing && gpuCatalog()[d.gpu.type] ? deviceGpu(gpuRequest(d.gpu.type, d.gpu.count, d.gpu.sharing)) : gpuCatalog()[d.gpu.type];
     if (!model || !gpu) {
       throw new UserError(
         `deployment "${d.name}": no roofline for model "${d.model}" on GPU "${d.gpu.type}": add them to data/models.json and data/gpus.json, or give simulator.ttft and simulator.itl`,
