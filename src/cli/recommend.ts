@@ -29,6 +29,7 @@ interface RecommendFlags {
   namespace: string;
   out?: string;
   json?: boolean;
+  sharing?: boolean;
 }
 
 function positive(flag: string, text: string, allowZero = false): number {
@@ -102,6 +103,7 @@ export function recommendationText(r: Recommendation, u: UseCase): string {
   const v = r.best.candidate;
   lines.push('', `vLLM: --max-num-seqs=${v.maxNumSeqs} --max-model-len=${v.maxModelLen} --gpu-memory-utilization=${v.gpuMemoryUtilization}${v.extraArgs.length ? ` ${v.extraArgs.join(' ')}` : ''} (${v.gpuCount} × ${v.hardware}, ${v.precision})`);
   for (const n of r.best.targets.notes) lines.push(`note: ${n}`);
+  for (const w of r.why ?? []) lines.push(`why: ${w}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -130,6 +132,7 @@ export function registerRecommend(program: Command): void {
     .option('--namespace <ns>', 'namespace for the KEDA query and the manifests', 'scalebench')
     .option('--out <file>', 'write the recommendation file (for `scalebench generate` and a matrix)')
     .option('--json', 'print the recommendation as JSON')
+    .option('--sharing', 'also consider sharing the GPU of each one-GPU recipe: MIG slices, time-slicing by 2 and 4, AMD partitions (gpu.sharing)')
     .action((flags: RecommendFlags) => {
       const u = useCaseFromFlags(flags);
       const { candidates, notes } = buildCandidates({
@@ -140,6 +143,7 @@ export function registerRecommend(program: Command): void {
         outputTokens: u.outputTokens,
         ...(flags.model ? { model: flags.model } : {}),
         ...(flags.gpu ? { gpus: flags.gpu.split(',').map((s) => s.trim()) } : {}),
+        ...(flags.sharing ? { sharing: true } : {}),
       });
       if (candidates.length === 0) throw new UserError(`recommend: no configuration to consider${flags.model ? ` for --model ${flags.model}` : ''}${flags.gpu ? ` on --gpu ${flags.gpu}` : ''}: data/recipes/ and ${flags.profiles} have none`);
       for (const n of notes) process.stderr.write(`scalebench: note: ${n}\n`);
@@ -147,7 +151,7 @@ export function registerRecommend(program: Command): void {
       const doc = recommendationDoc(r, u, flags.namespace);
       if (flags.out && doc) writeFileSync(flags.out, `# scalebench recommend (${u.name}, ${u.peakQps} requests/s peak): read by \`scalebench generate\`\n${stringify(doc)}`);
       if (flags.json) {
-        const out = r.best ? { chosen: figures(r.best), runners_up: r.runnersUp.map(figures) } : { chosen: null, closest: r.closest.map((e) => ({ id: e.candidate.id, basis: e.confidence, miss: e.miss, why: e.why })) };
+        const out = r.best ? { chosen: figures(r.best), runners_up: r.runnersUp.map(figures), ...(r.why ? { why: r.why } : {}) } : { chosen: null, closest: r.closest.map((e) => ({ id: e.candidate.id, basis: e.confidence, miss: e.miss, why: e.why })) };
         process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       } else {
         process.stdout.write(recommendationText(r, u));

@@ -1,10 +1,12 @@
-import type { ResolvedDeployment, ResolvedWorkload } from '../matrix/types.js';
+import type { GpuSharing, ResolvedDeployment, ResolvedWorkload } from '../matrix/types.js';
+import { deviceGpu, gpuRequest } from './accelerators.js';
 import { replicaLatency } from '../targets/local/sim-args.js';
 import { gpuCatalog, modelCatalog, type Gpu, type ModelArch } from './catalog.js';
 import type { LatencyParams } from './capacity-model.js';
-import { precisions, type Precision } from './memory.js';
+import { memoryPlan, precisions, type Precision } from './memory.js';
 import { configKey, curvePointOf, type Profile } from './profiles.js';
-import type { Recipe } from './recipes.js';
+import { precisionArgs, type Recipe } from './recipes.js';
+import { sharingModes } from './sharing.js';
 import type { Candidate } from './recommender.js';
 import { simLatency } from './roofline.js';
 
@@ -44,6 +46,22 @@ export interface CandidateInput {
   model?: string;
   /** Only these GPU types, when given. */
   gpus?: readonly string[];
+  /** Also every way of sharing the GPU of each one-GPU recipe (MIG slices, time-slicing, partitions; sharing.ts). @default false */
+  sharing?: boolean;
+}
+
+/** A one-GPU recipe on a slice of its GPU: max_num_seqs cut to what the slice's memory holds; undefined when not one sequence fits. */
+function onSlice(r: Recipe, model: ModelArch, sharing: GpuSharing): { seqs: number; gpu: Gpu; share: number } | undefined {
+  const req = gpuRequest(r.hardware, 1, sharing);
+  const v = r.vllm_args;
+  const plan = memoryPlan(model, req.memoryGb, { maxNumSeqs: v.max_num_seqs, maxModelLen: v.max_model_len, gpuMemoryUtilization: v.gpu_memory_utilization, extraArgs: precisionArgs(r), gpuCount: 1 });
+  const seqs = Math.min(v.max_num_seqs, plan.maxSeqsThatFit);
+  return seqs >= 1 ? { seqs, gpu: deviceGpu(req), share: req.slice.cost } : undefined;
+}
+
+/** "mig-3g.40gb", "ts4", "cpx-nps4": a candidate id's suffix. */
+function sharingSuffix(s: GpuSharing): string {
+  return s.mode === 'mig' ? `mig-${s.profile}` : s.mode === 'time-slice' ? `ts${s.replicas}` : `${s.compute}-${s.memory}`.toLowerCase();
 }
 
 export function buildCandidates(i: CandidateInput): { candidates: Candidate[]; notes: string[] } {
@@ -77,13 +95,18 @@ export function buildCandidates(i: CandidateInput): { candidates: Candidate[]; n
   }
   const out: Candidate[] = [];
   for (const r of i.recipes) {
-    if (!wanted(r.model, r.hardware) || r.mig) continue;
+    if (!wanted(r.model, r.hardware)) continue;
     const model = models[r.model];
-    const gpu = catalog[r.hardware];
-    if (!model || !gpu) continue;
+    const whole = catalog[r.hardware];
+    if (!model || !whole) continue;
+    // A MIG recipe runs on its slice: the slice's compute, bandwidth and price.
+    const recipeSlice: GpuSharing | undefined = r.mig !== undefined ? { mode: 'mig', profile: r.mig } : undefined;
+    const sliceReq = recipeSlice ? gpuRequest(r.hardware, r.gpu_count, recipeSlice) : undefined;
+    const gpu = sliceReq ? deviceGpu(sliceReq) : whole;
     for (const seqs of seqVariants(r.vllm_args.max_num_seqs)) {
       const key = configKey({ model: r.model, hardware: r.hardware, gpus_per_replica: r.gpu_count, precision: r.precision, max_num_seqs: seqs, workload: i.workload, engine: 'vllm' });
-      const fromProfile = measured.get(key);
+      // Profiles do not record sharing yet: a sliced recipe is never matched with a whole-GPU profile.
+      const fromProfile = recipeSlice ? undefined : measured.get(key);
       if (fromProfile) {
         out.push({ ...fromProfile, id: seqs === r.vllm_args.max_num_seqs ? r.id : `${r.id}-seqs${seqs}`, recipe: r.id });
         measured.delete(key);
@@ -103,8 +126,35 @@ export function buildCandidates(i: CandidateInput): { candidates: Candidate[]; n
         extraArgs: [...(r.precision === 'fp8' ? ['--quantization=fp8'] : []), ...(v.kv_cache_dtype === 'fp8' ? ['--kv-cache-dtype=fp8'] : []), ...(v.extra_args ?? [])],
         recipe: r.id,
         usdPerGpuHour: gpu.usd_per_hour,
+        ...(recipeSlice && sliceReq ? { sharing: recipeSlice, gpuShare: sliceReq.slice.cost } : {}),
         basis: { kind: 'estimated', params: rooflineParams(model, gpu, r.gpu_count, r.precision, seqs, i.promptTokens, i.outputTokens) },
       });
+    }
+    if (!i.sharing || r.gpu_count !== 1 || recipeSlice) continue;
+    for (const sharing of sharingModes(r.hardware)) {
+      const slice = onSlice(r, model, sharing);
+      if (!slice) continue;
+      const v = r.vllm_args;
+      for (const seqs of seqVariants(slice.seqs)) {
+        const id = `${r.id}-${sharingSuffix(sharing)}${seqs === slice.seqs ? '' : `-seqs${seqs}`}`;
+        out.push({
+          id,
+          model: r.model,
+          hardware: r.hardware,
+          gpuCount: 1,
+          precision: r.precision,
+          maxNumSeqs: seqs,
+          maxModelLen: v.max_model_len,
+          gpuMemoryUtilization: v.gpu_memory_utilization,
+          enablePrefixCaching: v.enable_prefix_caching,
+          extraArgs: [...precisionArgs(r), ...(v.extra_args ?? [])],
+          recipe: r.id,
+          usdPerGpuHour: slice.gpu.usd_per_hour,
+          sharing,
+          gpuShare: slice.share,
+          basis: { kind: 'estimated', params: rooflineParams(model, slice.gpu, 1, r.precision, seqs, i.promptTokens, i.outputTokens) },
+        });
+      }
     }
   }
   out.push(...measured.values());

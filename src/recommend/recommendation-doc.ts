@@ -1,6 +1,6 @@
 import { round } from '../analysis/stats.js';
 import type { ResolvedSlo } from '../matrix/types.js';
-import type { Evaluation, Recommendation, UseCase } from './recommender.js';
+import { devicesLabel, type Evaluation, type Recommendation, type UseCase } from './recommender.js';
 
 /**
  * The recommendation as a document: the `recommendation:` file that
@@ -47,7 +47,8 @@ export function deploymentInput(e: Ok): Record<string, unknown> {
   };
   if (c.extraArgs.length) vllm.extra_args = c.extraArgs;
   const r = e.sizing.replicas;
-  return { name: safeName(c.id), model: c.model, gpu: { type: c.hardware, count: c.gpuCount }, vllm, replicas: { start: r.min, min: r.min, max: r.max } };
+  const gpu = { type: c.hardware, count: c.gpuCount, ...(c.sharing ? { sharing: c.sharing } : {}) };
+  return { name: safeName(c.id), model: c.model, gpu, vllm, replicas: { start: r.min, min: r.min, max: r.max } };
 }
 
 /** One configuration's figures, for the document and for --json. */
@@ -59,7 +60,7 @@ export function figures(e: Ok): Record<string, unknown> {
     basis: e.confidence,
     ...(c.basis.kind === 'measured' ? { measured_in: c.basis.runId, engine: c.basis.engine } : {}),
     model: c.model,
-    gpu: `${c.gpuCount} × ${c.hardware}`,
+    gpu: devicesLabel(c),
     max_num_seqs: c.maxNumSeqs,
     users_per_replica: e.usersPerReplica,
     ...(e.atLeast ? { capacity_at_least: true } : {}),
@@ -85,6 +86,7 @@ export function recommendationDoc(r: Recommendation, u: UseCase, namespace: stri
       autoscalers: autoscalerInputs(best, namespace),
       workload: { profile: u.workload, prompt_tokens: u.promptTokens, output_tokens: u.outputTokens, peak_qps: u.peakQps, growth: u.growth },
       chosen: figures(best),
+      ...(r.why ? { why: r.why } : {}),
       notes: best.targets.notes,
       runners_up: r.runnersUp.map(figures),
     },

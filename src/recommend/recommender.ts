@@ -1,7 +1,8 @@
 import { capacityOf, type CurvePoint } from '../analysis/capacity.js';
 import { round } from '../analysis/stats.js';
-import type { ResolvedSlo } from '../matrix/types.js';
+import type { GpuSharing, ResolvedSlo } from '../matrix/types.js';
 import { capacityAtSlo, type LatencyParams } from './capacity-model.js';
+import { sharingLabel } from './sharing.js';
 import { deriveTargets, valuesAtCapacity, type Targets } from './targets.js';
 
 /**
@@ -46,7 +47,12 @@ export interface Candidate {
   enablePrefixCaching: boolean;
   extraArgs: string[];
   recipe?: string;
+  /** Price of one device (a whole GPU, or the slice's share of its price), USD per hour. */
   usdPerGpuHour: number;
+  /** How a replica shares its GPU; absent: whole GPUs. */
+  sharing?: GpuSharing;
+  /** Share of one GPU a device is (the slice's price share, sharing.ts). @default 1 */
+  gpuShare?: number;
   basis: Basis;
 }
 
@@ -142,6 +148,39 @@ export interface Recommendation {
   /** When nothing meets the SLO: the candidates that miss least. */
   closest: Array<Extract<Evaluation, { ok: false }>>;
   evaluated: number;
+  /** Why the choice beat the other way of holding a GPU (a slice over whole GPUs, or whole GPUs over every slice), when both were considered. */
+  why?: string[];
+}
+
+type Ok = Extract<Evaluation, { ok: true }>;
+
+/** "1 × A100-80 MIG 3g.40gb": the devices of one replica. */
+export function devicesLabel(c: Candidate): string {
+  return `${c.gpuCount} × ${c.hardware}${c.sharing ? ` ${sharingLabel(c.sharing)}` : ''}`;
+}
+
+const money = (v: number): string => `$${v.toFixed(v < 10 ? 2 : 0)}`;
+
+function costLine(e: Ok): string {
+  const c = e.candidate;
+  const share = c.gpuShare ?? 1;
+  const part = c.sharing ? ` (${Math.round(share * 1000) / 1000} of a GPU, ${money(c.usdPerGpuHour)}/h)` : '';
+  const n = e.sizing.replicas.peak;
+  return `${c.id}: ${n} replica${n === 1 ? '' : 's'} of ${devicesLabel(c)}${part} at ${e.usersPerReplica} users and ${e.rpsPerReplica} requests/s per replica, ${money(e.sizing.usdPerMonth)} a month (${money(e.sizing.usdPerMillionTokens)} per million tokens)`;
+}
+
+/** The reasons a slice (or a whole GPU) won: its cost against the best of the other kind. */
+function sharingWhy(best: Ok, ok: readonly Ok[], all: readonly Evaluation[]): string[] | undefined {
+  const shared = (e: Evaluation): boolean => e.candidate.sharing !== undefined;
+  const rival = ok.find((e) => shared(e) !== shared(best));
+  const considered = all.filter((e) => shared(e) !== shared(best)).length;
+  if (considered === 0) return undefined;
+  const kind = shared(best) ? 'a GPU slice' : 'whole GPUs';
+  const other = shared(best) ? 'whole-GPU configuration' : 'slice';
+  if (!rival) return [`chosen ${kind}: ${costLine(best)}; no ${other} of the ${considered} considered meets the SLO`];
+  const saving = 1 - best.sizing.usdPerMonth / rival.sizing.usdPerMonth;
+  const cheaper = saving > 0 ? `${Math.round(saving * 1000) / 10} % cheaper than` : 'as cheap as (a tie goes to fewer GPUs, then measured, then by id)';
+  return [`chosen ${kind}: ${costLine(best)}`, `${cheaper} the best ${other} meeting the SLO, ${costLine(rival)}`];
 }
 
 /**
@@ -152,7 +191,7 @@ export interface Recommendation {
 export function recommend(candidates: readonly Candidate[], u: UseCase, runnersUp = 3): Recommendation {
   const all = candidates.map((c) => evaluate(c, u));
   const ok = all.filter((e): e is Extract<Evaluation, { ok: true }> => e.ok);
-  const gpus = (e: Extract<Evaluation, { ok: true }>): number => e.sizing.replicas.peak * e.candidate.gpuCount;
+  const gpus = (e: Extract<Evaluation, { ok: true }>): number => e.sizing.replicas.peak * e.candidate.gpuCount * (e.candidate.gpuShare ?? 1);
   ok.sort(
     (a, b) =>
       a.sizing.usdPerMonth - b.sizing.usdPerMonth ||
@@ -162,5 +201,6 @@ export function recommend(candidates: readonly Candidate[], u: UseCase, runnersU
   );
   const failed = all.filter((e): e is Extract<Evaluation, { ok: false }> => !e.ok).sort((a, b) => a.miss - b.miss || (a.candidate.id < b.candidate.id ? -1 : 1));
   const [best, ...rest] = ok;
-  return { ...(best ? { best } : {}), runnersUp: rest.slice(0, runnersUp), closest: best ? [] : failed.slice(0, runnersUp), evaluated: all.length };
+  const why = best ? sharingWhy(best, ok, all) : undefined;
+  return { ...(best ? { best } : {}), runnersUp: rest.slice(0, runnersUp), closest: best ? [] : failed.slice(0, runnersUp), evaluated: all.length, ...(why ? { why } : {}) };
 }

@@ -4,6 +4,7 @@ import { errorSourcesText } from './summary-csv.js';
 import type { Distribution } from '../analysis/stats.js';
 import { round } from '../analysis/stats.js';
 import type { Cell, ResolvedAutoscaler, ResolvedDeployment, ResolvedMatrix } from '../matrix/types.js';
+import { sliceCostFields } from '../recommend/slice-cost.js';
 
 /**
  * One row per cell in the benchmark-record format the recommender reads
@@ -171,5 +172,14 @@ export function benchmarkRecord(a: CellAnalysis, ctx: RecordContext): BenchmarkR
     harness_errors: n(a.validity?.figures.harnessErrors),
     error_sources: c && c.errors > 0 ? errorSourcesText(c.errorSources) : null,
     dropped_iterations: n(a.validity?.figures.droppedIterations),
+    // GPU sharing (issue 21, src/recommend/slice-cost.ts): the slice, its price, cost per million tokens at the SLO.
+    ...sliceCostFields(d, {
+      ...(ctx.gpuUsdPerHour !== undefined ? { gpuUsdPerHour: ctx.gpuUsdPerHour } : {}),
+      ...(sc?.mainReplicaSeconds !== undefined ? { mainReplicaSeconds: sc.mainReplicaSeconds } : {}),
+      ...(c?.slo.goodputRps !== undefined ? { goodputRps: c.slo.goodputRps } : {}),
+      ...(c?.promptTokensMean !== undefined ? { promptTokensMean: c.promptTokensMean } : {}),
+      ...(c?.outputTokensMean !== undefined ? { outputTokensMean: c.outputTokensMean } : {}),
+      seconds,
+    }),
   };
 }
