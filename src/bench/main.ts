@@ -16,7 +16,12 @@
  * 5. The gate's false alarms and detections of 10 % and 20 % shifts at 3, 5
  *    and 10 repeats a side on synthetic nights (src/bench/gate-rates.ts).
  *
+ * 6. The load path link by link: wrk streaming direct and through the router,
+ *    k6 core, k6 with the extension and the scenario, a whole `scalebench run`;
+ *    requests/s and CPU per process as ratios (src/bench/load-path.ts).
+ *
  * `node dist/bench/main.js analysis` runs the third alone (it needs no tools);
+ * `node dist/bench/main.js load-path` the sixth alone;
  * `node dist/bench/main.js capacity` the fourth alone; `node dist/bench/main.js gate` the fifth.
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -32,6 +37,7 @@ import { freePort, sleep } from '../util/ports.js';
 import { findTool, projectRoot } from '../util/tools.js';
 import { gateRates, gateRatesTable } from './gate-rates.js';
 import { benchCapacitySearch } from './capacity-search.js';
+import { benchLoadPath, type LoadPathTools } from './load-path.js';
 
 const STREAMS = 64;
 const ROUND_S = 10;
@@ -109,6 +115,10 @@ async function wrkCeiling(wrk: string, dir: string, url: string, seconds: number
   return Number(m[1]);
 }
 
+const loadPathTools = (): LoadPathTools => ({
+  k6: findTool('k6'), wrk: findTool('wrk'), sim: findTool('sim'), router: findTool('router'), cli: join(projectRoot, 'bin', 'scalebench.js'),
+});
+
 function printRows(rows: ReadonlyArray<[string, string]>): void {
   const width = Math.max(...rows.map(([k]) => k.length));
   for (const [k, v] of rows) process.stdout.write(`${k.padEnd(width)}  ${v}\n`);
@@ -122,6 +132,10 @@ async function main(): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'scalebench-bench-'));
   if (process.argv.includes('capacity')) {
     printRows(await benchCapacitySearch(join(scratch, 'capacity')));
+    return;
+  }
+  if (process.argv.includes('load-path')) {
+    printRows(await benchLoadPath(scratch, loadPathTools()));
     return;
   }
   const analysisRows = await benchAnalysis(scratch);
@@ -178,8 +192,9 @@ async function main(): Promise<void> {
       ['ceiling: k6 / wrk', `${round(k6Rps / wrkRps, 3)}  (target ≥ 0.30)`],
     ];
     await stopAll();
+    const loadPathRows = await benchLoadPath(scratch, loadPathTools());
     const capacityRows = await benchCapacitySearch(join(scratch, 'capacity'));
-    printRows([...rows, ...analysisRows, ...capacityRows]);
+    printRows([...rows, ...loadPathRows, ...analysisRows, ...capacityRows]);
     process.stdout.write(`\n${gateRatesTable(gateRates())}`);
   } finally {
     await stopAll();
