@@ -11,6 +11,7 @@ import { registerRecommend } from './recommend.js';
 import { registerReport } from './report.js';
 import { registerRun } from './run.js';
 import { registerSearch } from './search.js';
+import { registerSimulate } from './simulate.js';
 import { registerTune } from './tune.js';
 import { registerValidate } from './validate.js';
 
@@ -22,7 +23,7 @@ const program = new Command('scalebench')
   .showHelpAfterError('(run `scalebench --help` for usage)')
   .exitOverride();
 
-for (const register of [registerPlan, registerRun, registerReport, registerCompare, registerGate, registerGenerate, registerValidate, registerRecommend, registerTune, registerSearch]) register(program);
+for (const register of [registerPlan, registerRun, registerReport, registerCompare, registerGate, registerGenerate, registerValidate, registerRecommend, registerTune, registerSearch, registerSimulate]) register(program);
 
 try {
   await program.parseAsync(process.argv);

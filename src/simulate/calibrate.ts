@@ -1,0 +1,125 @@
+import { join } from 'node:path';
+import { replicaSeconds } from '../analysis/scaling.js';
+import { round } from '../analysis/stats.js';
+import type { Cell } from '../matrix/types.js';
+import type { Sample } from '../metrics/sampler.js';
+import { readJson, readJsonl } from '../results/files.js';
+import type { RunDir } from '../results/run-dir.js';
+import type { CellResult } from '../runner/cell.js';
+
+/**
+ * Calibration: a simulated cell against the measured one it stands for.
+ * Replica timelines are compared sample by sample on the time since the
+ * load started (each measured sample of the load against the simulated
+ * sample in force at the same elapsed time); attainment, replica-seconds of
+ * the main phase (the analysis's trapezoid over samples, for both) and p95
+ * TTFT as differences. Pure but for readCellSide.
+ */
+
+export interface CellSide {
+  samples: readonly Sample[];
+  result: Pick<CellResult, 'loadStart' | 'client'>;
+}
+
+export interface CellCalibration {
+  cellId: string;
+  /** Measured samples of the load compared. */
+  samples: number;
+  /** Share of them where the simulated replicas (starting or ready) were off by more than one. */
+  offByMoreThanOne: number;
+  /** Mean absolute difference in replicas over those samples. */
+  meanAbsReplicaError: number;
+  attainment: { measured?: number; simulated?: number; /** simulated − measured, points (0–100). */ diffPoints?: number };
+  replicaSeconds: { measured: number; simulated: number; /** (simulated − measured) / measured, %. */ diffPct?: number };
+  ttftP95Ms: { measured?: number; simulated?: number; /** (simulated − measured) / measured, %. */ errorPct?: number };
+}
+
+const pct = (sim: number | undefined, meas: number | undefined): number | undefined =>
+  sim === undefined || meas === undefined || meas === 0 ? undefined : round(((sim - meas) / meas) * 100, 1);
+
+/** The sample in force at `elapsedMs` after the load's start (the last at or before it; the first if none). */
+function atElapsed(samples: readonly Sample[], loadStart: number, elapsedMs: number): Sample | undefined {
+  let lo = 0;
+  let hi = samples.length - 1;
+  if (hi < 0) return undefined;
+  const t = loadStart + elapsedMs;
+  if (samples[0]!.t > t) return samples[0];
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (samples[mid]!.t <= t) lo = mid;
+    else hi = mid - 1;
+  }
+  return samples[lo];
+}
+
+export function calibrateCell(cell: Cell, measured: CellSide, simulated: CellSide): CellCalibration {
+  const loadMs = cell.load.warmupMs + cell.load.durationMs;
+  const inLoad = measured.samples.filter((s) => s.t >= measured.result.loadStart && s.t <= measured.result.loadStart + loadMs);
+  let off = 0;
+  let abs = 0;
+  for (const m of inLoad) {
+    const s = atElapsed(simulated.samples, simulated.result.loadStart, m.t - measured.result.loadStart);
+    const diff = Math.abs((s?.replicas.current ?? 0) - m.replicas.current);
+    abs += diff;
+    if (diff > 1) off++;
+  }
+  const rs = (side: CellSide): number => {
+    const from = side.result.loadStart + cell.load.warmupMs;
+    return replicaSeconds(side.samples, from, from + cell.load.durationMs);
+  };
+  const mAtt = measured.result.client.slo.attainment;
+  const sAtt = simulated.result.client.slo.attainment;
+  const mRs = rs(measured);
+  const sRs = rs(simulated);
+  const mT = measured.result.client.ttftMs.p95;
+  const sT = simulated.result.client.ttftMs.p95;
+  return {
+    cellId: cell.id,
+    samples: inLoad.length,
+    offByMoreThanOne: inLoad.length ? round(off / inLoad.length, 4) : 0,
+    meanAbsReplicaError: inLoad.length ? round(abs / inLoad.length, 3) : 0,
+    attainment: {
+      ...(mAtt !== undefined ? { measured: mAtt } : {}),
+      ...(sAtt !== undefined ? { simulated: sAtt } : {}),
+      ...(mAtt !== undefined && sAtt !== undefined ? { diffPoints: round((sAtt - mAtt) * 100, 2) } : {}),
+    },
+    replicaSeconds: { measured: mRs, simulated: sRs, ...(pct(sRs, mRs) !== undefined ? { diffPct: pct(sRs, mRs)! } : {}) },
+    ttftP95Ms: { ...(mT !== undefined ? { measured: mT } : {}), ...(sT !== undefined ? { simulated: sT } : {}), ...(pct(sT, mT) !== undefined ? { errorPct: pct(sT, mT)! } : {}) },
+  };
+}
+
+/** A cell's samples (sorted by time) and result.json from a run directory; undefined when it did not finish. */
+export function readCellSide(dir: RunDir, cellId: string): CellSide | undefined {
+  const cellDir = dir.cellDir(cellId);
+  let result: CellResult;
+  try {
+    result = readJson(join(cellDir, 'result.json')) as CellResult;
+  } catch {
+    return undefined;
+  }
+  if (result.status !== 'done') return undefined;
+  const samples = readJsonl<Sample>(join(cellDir, 'samples.jsonl')).sort((a, b) => a.t - b.t);
+  return { samples, result };
+}
+
+/** The calibration table as text lines. */
+export function calibrationText(rows: readonly CellCalibration[]): string[] {
+  const f = (v: number | undefined, d = 1): string => (v === undefined ? '—' : v.toFixed(d));
+  const header = ['cell', 'samples', 'off>1 %', 'attain meas', 'attain sim', 'Δ pts', 'rs meas', 'rs sim', 'Δ rs %', 'ttft95 meas', 'ttft95 sim', 'err %'];
+  const body = rows.map((r) => [
+    r.cellId,
+    String(r.samples),
+    f(r.offByMoreThanOne * 100),
+    f(r.attainment.measured === undefined ? undefined : r.attainment.measured * 100),
+    f(r.attainment.simulated === undefined ? undefined : r.attainment.simulated * 100),
+    f(r.attainment.diffPoints, 2),
+    f(r.replicaSeconds.measured),
+    f(r.replicaSeconds.simulated),
+    f(r.replicaSeconds.diffPct),
+    f(r.ttftP95Ms.measured),
+    f(r.ttftP95Ms.simulated),
+    f(r.ttftP95Ms.errorPct),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  return [header, ...body].map((row) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
+}
