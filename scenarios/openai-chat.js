@@ -74,6 +74,8 @@ const conv = cfg.conversation || null;
 let history = [];
 let turn = 0;
 let sessions = 0;
+// This VU's id, read once: every read of k6/execution's vu makes a new object.
+let vu = 0;
 
 export default function () {
   if (random === null) {
@@ -81,9 +83,11 @@ export default function () {
       random = rng(cfg.seed * 31 + 1);
       systemPrompt = prompt(conv.systemPromptTokens);
     }
-    random = rng(cfg.seed * 7919 + exec.vu.idInTest);
+    vu = exec.vu.idInTest;
+    random = rng(cfg.seed * 7919 + vu);
   }
-  if (cfg.maxRequests && exec.scenario.iterationInTest >= cfg.maxRequests) {
+  const iteration = cfg.maxRequests || cfg.ratePerS ? exec.scenario.iterationInTest : 0;
+  if (cfg.maxRequests && iteration >= cfg.maxRequests) {
     sleep(1); // the request budget is spent: idle until the executor ends
     return;
   }
@@ -123,24 +127,24 @@ export default function () {
       ignore_eos: true,
       messages: [...(systemPrompt ? [{ role: 'system', content: systemPrompt }] : []), ...history, { role: 'user', content: userText }],
     });
-    session = `${exec.vu.idInTest}-${sessions}`;
+    session = `${vu}-${sessions}`;
   }
   if (Number.isNaN(scenarioStart)) {
     scenarioStart = llm.scenarioStartMs();
     // Each VU's first iteration says when the load started (the same instant for all).
-    if (meta) meta.write({ scenario_start_ms: scenarioStart, vu: exec.vu.idInTest });
+    if (meta) meta.write({ scenario_start_ms: scenarioStart, vu });
   }
-  if (cfg.ratePerS) tSched = scenarioStart + (exec.scenario.iterationInTest * 1000) / cfg.ratePerS;
+  if (cfg.ratePerS) tSched = scenarioStart + (iteration * 1000) / cfg.ratePerS;
   const r = llm.chat(cfg.url, body, {
     timeoutMs: cfg.timeoutMs,
-    build: body === '' ? { model: cfg.model, promptTokens: promptLen, maxTokens: outputLen, seed: cfg.seed * 7919 + exec.vu.idInTest } : null,
+    build: body === '' ? { model: cfg.model, promptTokens: promptLen, maxTokens: outputLen, seed: cfg.seed * 7919 + vu } : null,
     collect: conv !== null,
     turn: conv ? turn + 1 : 0,
     points,
     warmupMs,
     schedMs: tSched,
     waitUntil: schedule ? tSched : 0,
-    vu: exec.vu.idInTest,
+    vu,
     targetPrompt: promptLen,
     targetOutput: outputLen,
     session,

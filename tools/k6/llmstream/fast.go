@@ -23,7 +23,9 @@ var (
 	keyText      = []byte(`"text":`)
 	keyFinish    = []byte(`"finish_reason":`)
 	// Chunks these appear in are read by encoding/json (rare: one a request, or errors).
-	slowKeys = [][]byte{[]byte(`"usage"`), []byte(`"error"`), []byte(`"tool_calls"`), []byte(`"index":1`)}
+	slowKeys = [][]byte{[]byte(`"tool_calls"`), []byte(`"index":1`)}
+	// These too, unless null (llm-d-inference-sim writes "usage":null in every chunk).
+	slowUnlessNull = [][2][]byte{{[]byte(`"usage"`), []byte(`"usage":null`)}, {[]byte(`"error"`), []byte(`"error":null`)}}
 )
 
 // stringValue reports, for the first `key` in payload, whether its value is a
@@ -55,6 +57,11 @@ func fastChunk(payload []byte) (k tokenKind, ok bool) {
 	}
 	for _, s := range slowKeys {
 		if bytes.Contains(payload, s) {
+			return k, false
+		}
+	}
+	for _, s := range slowUnlessNull {
+		if n := bytes.Count(payload, s[0]); n > 0 && n != bytes.Count(payload, s[1]) {
 			return k, false
 		}
 	}

@@ -30,10 +30,10 @@ func slowChunk(t *testing.T, payload string) tokenKind {
 
 func TestFastChunkAgreesWithEncodingJSON(t *testing.T) {
 	cases := []string{
-		// llm-d-inference-sim's chunks, as it writes them
-		`{"id":"chatcmpl-1","created":1,"model":"m","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}`,
-		`{"id":"chatcmpl-1","created":1,"model":"m","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"word "},"finish_reason":null}]}`,
-		`{"id":"chatcmpl-1","created":1,"model":"m","object":"chat.completion.chunk","choices":[{"index":0,"delta":{},"finish_reason":"length"}]}`,
+		// llm-d-inference-sim v0.10.2's chunks, as it writes them
+		`{"id":"chatcmpl-f21a08d2","model":"m","object":"chat.completion.chunk","created":1796020023,"usage":null,"choices":[{"index":0,"finish_reason":null,"delta":{"role":"assistant"}}]}`,
+		`{"id":"chatcmpl-f21a08d2","model":"m","object":"chat.completion.chunk","created":1796020023,"usage":null,"choices":[{"index":0,"finish_reason":null,"delta":{"content":"Today "}}]}`,
+		`{"id":"chatcmpl-1","created":1,"model":"m","object":"chat.completion.chunk","usage":null,"choices":[{"index":0,"delta":{},"finish_reason":"length"}]}`,
 		// reasoning models
 		`{"choices":[{"index":0,"delta":{"reasoning_content":"Let me"},"finish_reason":null}]}`,
 		`{"choices":[{"index":0,"delta":{"reasoning":"think"},"finish_reason":null}]}`,
@@ -66,6 +66,8 @@ func TestFastChunkAgreesWithEncodingJSON(t *testing.T) {
 func TestFastChunkLeavesTheRestToEncodingJSON(t *testing.T) {
 	for _, p := range []string{
 		`{"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4}}`,
+		`{"choices":[],"usage": {"prompt_tokens":3}}`,
+		`{"usage":null,"error":{"message":"x"}}`,
 		`{"error":{"message":"boom"}}`,
 		`{"choices":[{"index":0,"delta":{"content": "spaced"}}]}`,
 		`{"choices":[{"index":0,"delta":{"content":"a"}},{"index":1,"delta":{"content":"b"}}]}`,
