@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import { generateForMatrix } from '../manifests/from-matrix.js';
 import { kserveModes, monitorKinds, servingForms, type ManifestOptions, type KserveMode, type MonitorKind, type ServingForm } from '../manifests/types.js';
 import { streamYaml, writeManifests } from '../manifests/yaml.js';
+import { writeHelmChart } from '../helm/write.js';
 import { parseMatrix } from '../matrix/load.js';
 import type { ResolvedMatrix } from '../matrix/types.js';
 import { isRecommendation, parseRecommendation } from '../recommend/recommendation-file.js';
@@ -11,6 +12,7 @@ import { parseInput, readInputText } from '../util/input-file.js';
 
 interface GenerateFlags {
   out?: string;
+  helm?: string;
   serving?: ServingForm;
   namespace?: string;
   image?: string;
@@ -93,6 +95,7 @@ export function registerGenerate(program: Command): void {
     .description('write the Kubernetes manifests (vLLM, KServe, HPA, KEDA, monitoring) of every deployment × autoscaler, after the pre-deploy checks')
     .argument('<input>', 'a matrix (matrices/…) or a recommendation file')
     .option('--out <dir>', 'write a folder of manifests (default: one YAML stream on stdout)')
+    .option('--helm <dir>', "write a Helm chart of one deployment (give --deployment when the matrix has several): recipe-aware values, auto-selection in the templates; `helm template` renders what generate writes")
     .addOption(new Option('--serving <form>', "deployment + Service, KServe with the vLLM container, or KServe huggingface runtime (default: deployment)").choices(servingForms))
     .option('--namespace <ns>', "namespace of the objects (default: the matrix's kubernetes target, else scalebench)")
     .option('--image <image>', 'vLLM image (default: per GPU vendor, data/accelerators.json)')
@@ -107,6 +110,10 @@ export function registerGenerate(program: Command): void {
     .action((input: string, flags: GenerateFlags) => {
       const source = relative(process.cwd(), input) || input;
       const matrix = selectPairs(loadGenerateInput(input), flags.deployment, flags.autoscaler, source);
+      if (flags.helm) {
+        for (const path of writeHelmChart(flags.helm, matrix, optionsFromFlags(flags, source), source)) process.stdout.write(`${relative(process.cwd(), `${flags.helm}/${path}`)}\n`);
+        return;
+      }
       const set = generateForMatrix(matrix, optionsFromFlags(flags, source));
       for (const note of set.notes) process.stderr.write(`scalebench: note: ${note}\n`);
       if (!flags.out) {
