@@ -20,6 +20,10 @@
  *    k6 core, k6 with the extension and the scenario, a whole `scalebench run`;
  *    requests/s and CPU per process as ratios (src/bench/load-path.ts).
  *
+ * 7. The what-if simulation's speed: a 24-hour trace at 20 requests/s through three
+ *    autoscaler setups, wall time and peak memory (src/bench/simulate.ts).
+ *
+ * `node dist/bench/main.js simulate` runs the seventh alone;
  * `node dist/bench/main.js analysis` runs the third alone (it needs no tools);
  * `node dist/bench/main.js load-path` the sixth alone;
  * `node dist/bench/main.js capacity` the fourth alone; `node dist/bench/main.js gate` the fifth.
@@ -38,6 +42,7 @@ import { findTool, projectRoot } from '../util/tools.js';
 import { gateRates, gateRatesTable } from './gate-rates.js';
 import { benchCapacitySearch } from './capacity-search.js';
 import { benchLoadPath, type LoadPathTools } from './load-path.js';
+import { benchSimulate } from './simulate.js';
 
 const STREAMS = 64;
 const ROUND_S = 10;
@@ -134,6 +139,10 @@ async function main(): Promise<void> {
     printRows(await benchCapacitySearch(join(scratch, 'capacity')));
     return;
   }
+  if (process.argv.includes('simulate')) {
+    printRows(benchSimulate(join(scratch, 'simulate')));
+    return;
+  }
   if (process.argv.includes('load-path')) {
     printRows(await benchLoadPath(scratch, loadPathTools()));
     return;
@@ -194,7 +203,7 @@ async function main(): Promise<void> {
     await stopAll();
     const loadPathRows = await benchLoadPath(scratch, loadPathTools());
     const capacityRows = await benchCapacitySearch(join(scratch, 'capacity'));
-    printRows([...rows, ...loadPathRows, ...analysisRows, ...capacityRows]);
+    printRows([...rows, ...loadPathRows, ...analysisRows, ...capacityRows, ...benchSimulate(join(scratch, 'simulate'))]);
     process.stdout.write(`\n${gateRatesTable(gateRates())}`);
   } finally {
     await stopAll();

@@ -76,7 +76,13 @@ export const ORACLE_WINDOW_MS = 5000;
 const CLOSED_STEP_MS = 100;
 
 /** Per-replica capacity at the SLO: from a matching profile's curve, else the capacity model. */
-function capacityFor(cell: Cell, m: ResolvedMatrix, profiles: readonly Profile[], open: boolean): { capacity: number; source: Oracle['source'] } | undefined {
+function capacityFor(
+  cell: Cell,
+  m: ResolvedMatrix,
+  profiles: readonly Profile[],
+  open: boolean,
+  lengths?: { prompt: number; output: number },
+): { capacity: number; source: Oracle['source'] } | undefined {
   const key = profileConfig(cell.deployment, m).key;
   const profile = profiles.find((p) => p.config.key === key && p.arrival === (open ? 'rate' : 'users'));
   if (profile) {
@@ -85,7 +91,9 @@ function capacityFor(cell: Cell, m: ResolvedMatrix, profiles: readonly Profile[]
   }
   let est;
   try {
-    est = capacityAtSlo(deploymentParams(cell.deployment, m.workload), m.slo);
+    // An open load's own mean lengths (a trace's), not the workload profile's.
+    const w = lengths ? { ...m.workload, prompt: { ...m.workload.prompt, mean: lengths.prompt }, output: { ...m.workload.output, mean: lengths.output } } : m.workload;
+    est = capacityAtSlo(deploymentParams(cell.deployment, w), m.slo);
   } catch {
     return undefined;
   }
@@ -97,15 +105,28 @@ function capacityFor(cell: Cell, m: ResolvedMatrix, profiles: readonly Profile[]
 export function oracleFor(cell: Cell, m: ResolvedMatrix, profiles: readonly Profile[]): Oracle | undefined {
   if (m.slo.ttftP95Ms === undefined && m.slo.tpotP95Ms === undefined && m.slo.e2eP95Ms === undefined) return undefined;
   const open = cell.load.shape === 'arrival-rate' || cell.load.shape === 'trace';
-  const cap = capacityFor(cell, m, profiles, open);
-  if (!cap || !(cap.capacity > 0)) return undefined;
   const total = cell.load.warmupMs + cell.load.durationMs;
+  let counts: number[] = [];
+  let lengths: { prompt: number; output: number } | undefined;
+  if (open) {
+    counts = new Array<number>(Math.ceil(total / ORACLE_WINDOW_MS)).fill(0);
+    let n = 0;
+    let prompt = 0;
+    let output = 0;
+    for (const a of openArrivals(cell, m.workload)) {
+      counts[Math.floor(a.t / ORACLE_WINDOW_MS)]!++;
+      n++;
+      prompt += a.prompt;
+      output += a.output;
+    }
+    if (n > 0) lengths = { prompt: prompt / n, output: output / n };
+  }
+  const cap = capacityFor(cell, m, profiles, open, lengths);
+  if (!cap || !(cap.capacity > 0)) return undefined;
   let needed: number[];
   let stepMs: number;
   if (open) {
     stepMs = ORACLE_WINDOW_MS;
-    const counts = new Array<number>(Math.ceil(total / stepMs)).fill(0);
-    for (const a of openArrivals(cell, m.workload)) counts[Math.floor(a.t / stepMs)]!++;
     needed = counts.map((c) => Math.ceil(c / (stepMs / 1000) / cap.capacity - 1e-9));
   } else {
     stepMs = CLOSED_STEP_MS;
