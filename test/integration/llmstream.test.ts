@@ -96,17 +96,17 @@ describe('a reasoning model: reasoning_content streamed before content', () => {
   it('TTFT is the first reasoning token; TTFC the first content token, later by the reasoning time', () => {
     for (const p of points) {
       expect(p.ttft_ms!).toBeLessThan(20);
-      expect(p.ttfc_ms!).toBeGreaterThanOrEqual(GAP_MS + REASON_MS - 10);
-      expect(p.ttfc_ms! - p.ttft_ms!).toBeGreaterThan(GAP_MS + REASON_MS - 20);
+      expect(p.ttfc_ms!).toBeGreaterThanOrEqual(GAP_MS + REASON_MS - 15);
+      expect(p.ttfc_ms! - p.ttft_ms!).toBeGreaterThan(GAP_MS + REASON_MS - 25);
     }
   });
 
   it('inter-token gaps run over reasoning and content tokens alike', () => {
     for (const p of points) {
       expect(p.itl_ms).toHaveLength(3);
-      // A chunk read late (a busy machine) shortens the gap after it: 10 ms of slack.
-      expect(p.itl_ms[0]!).toBeGreaterThanOrEqual(GAP_MS - 10);
-      expect(p.itl_ms[1]!).toBeGreaterThanOrEqual(REASON_MS - 10);
+      // A chunk read late (a busy machine) shortens the gap after it: 15 ms of slack.
+      expect(p.itl_ms[0]!).toBeGreaterThanOrEqual(GAP_MS - 15);
+      expect(p.itl_ms[1]!).toBeGreaterThanOrEqual(REASON_MS - 15);
     }
   });
 });

