@@ -1,4 +1,5 @@
 import { quickselect } from 'simple-statistics';
+import { round } from '../util/round.js';
 
 /** Numbers the analysis holds in bulk: typed arrays for large cells, arrays for small ones. */
 export type Values = Float64Array | Float32Array | number[];
@@ -91,7 +92,4 @@ export function distributionInPlace(values: Values): Distribution {
   return { count: n, mean: round(sum / n), p50: round(p50!), p90: round(p90!), p95: round(p95!), p99: round(p99!), max: round(max) };
 }
 
-export function round(v: number, digits = 3): number {
-  const f = 10 ** digits;
-  return Math.round(v * f) / f;
-}
+export { round } from '../util/round.js';

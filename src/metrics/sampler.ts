@@ -3,7 +3,7 @@ import { sleep } from '../util/ports.js';
 import { PromClient, PromError } from './prom.js';
 import { sampleQueries } from './promql.js';
 import { JsonlWriter } from '../results/files.js';
-import { round } from '../analysis/stats.js';
+import { round } from '../util/round.js';
 
 /** One observation at one instant, one line of samples.jsonl. */
 export interface Sample {

@@ -9,7 +9,7 @@ import { readinessDefaults } from './autoscalers/pods.js';
 import { podsAverageValueReplicas, resourceUtilizationReplicas, type Proposal } from './autoscalers/replica-calculator.js';
 import type { PromQueryOutcome } from './autoscalers/prometheus-trigger.js';
 import type { Replica } from './replica.js';
-import { LOCAL_NAMESPACE } from './local-target.js';
+import { LOCAL_NAMESPACE } from './namespace.js';
 
 /** metrics-server's default --metric-resolution. */
 const METRICS_RESOLUTION_MS = 15_000;

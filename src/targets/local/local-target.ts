@@ -11,9 +11,9 @@ import { LocalPrometheus } from './prometheus.js';
 import { Replica } from './replica.js';
 import { RouterProcess, startPrometheusAndRouter } from './router.js';
 import { customArgs, simArgs, simEnv } from './sim-args.js';
+import { LOCAL_NAMESPACE } from './namespace.js';
 
-/** The namespace label local replicas carry, as pods in a cluster would. */
-export const LOCAL_NAMESPACE = 'scalebench';
+export { LOCAL_NAMESPACE } from './namespace.js';
 
 export interface LocalTargetOptions {
   simBinary: string;

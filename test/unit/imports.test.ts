@@ -1,0 +1,80 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, normalize, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { projectRoot } from '../../src/util/tools.js';
+
+/**
+ * The import graph of src/: every `import … from './x.js'` and `export … from`
+ * that is not type-only, resolved to its .ts file. No file may reach itself
+ * again through them (Tarjan's strongly connected components).
+ */
+function graph(): Map<string, string[]> {
+  const files: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (p.endsWith('.ts')) files.push(p);
+    }
+  };
+  walk(join(projectRoot, 'src'));
+  const g = new Map<string, string[]>();
+  for (const f of files) {
+    const deps: string[] = [];
+    for (const m of readFileSync(f, 'utf8').matchAll(/^(?:import|export)\s(?!type\s)[^;]*?from\s+'(\.[^']+)'/gms)) {
+      deps.push(normalize(join(dirname(f), m[1]!.replace(/\.js$/, '.ts'))));
+    }
+    g.set(f, deps);
+  }
+  return g;
+}
+
+function cycles(g: Map<string, string[]>): string[][] {
+  let next = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const on = new Set<string>();
+  const out: string[][] = [];
+  const visit = (v: string): void => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    on.add(v);
+    for (const w of g.get(v) ?? []) {
+      if (!g.has(w)) continue;
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (on.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) === index.get(v)) {
+      const c: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        on.delete(w);
+        c.push(relative(projectRoot, w));
+      } while (w !== v);
+      if (c.length > 1) out.push(c.sort());
+    }
+  };
+  for (const v of g.keys()) if (!index.has(v)) visit(v);
+  return out;
+}
+
+describe('the import graph of src/', () => {
+  it('has no cycle', () => {
+    expect(cycles(graph())).toEqual([]);
+  });
+
+  it('finds one where there is one (the check can fail)', () => {
+    const g = new Map([
+      ['/a.ts', ['/b.ts']],
+      ['/b.ts', ['/c.ts']],
+      ['/c.ts', ['/a.ts']],
+      ['/d.ts', ['/a.ts']],
+    ]);
+    expect(cycles(g)).toHaveLength(1);
+  });
+});
