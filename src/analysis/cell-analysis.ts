@@ -28,6 +28,8 @@ export interface CellAnalysis {
   validity?: Validity;
   /** CPU of the load generator, the router and the machine during the load (result.json). */
   harnessCpu?: HarnessCpu;
+  /** A scheduled load's schedule (trace or arrival process): requests and the lengths it asked for. */
+  schedule?: NonNullable<CellResult['schedule']>;
   /**
    * Replica-seconds spent over those the best measured per-replica capacity in
    * the run would have needed for the same good requests, minus 1 (0: as
@@ -80,6 +82,7 @@ export function analyzeCell(i: CellInput): CellAnalysis {
   if (i.client) out.client = i.client;
   if (i.result?.validity) out.validity = i.result.validity;
   if (i.result?.harnessCpu) out.harnessCpu = i.result.harnessCpu;
+  if (i.result?.schedule) out.schedule = i.result.schedule;
   const loadStart = loadStartOf(i.result, i.samples);
   if (loadStart === undefined || i.samples.length === 0) return out;
   const main = mainSamples(i.samples, cell.load.warmupMs, cell.load.durationMs);

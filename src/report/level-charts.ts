@@ -9,7 +9,7 @@ const WIDTH = 560;
 
 /** One cell's series for the level charts: its samples, its client windows and its anatomy. */
 export interface CellSeries {
-  cell: Pick<Cell, 'id' | 'level' | 'repeat' | 'autoscaler'>;
+  cell: Pick<Cell, 'id' | 'level' | 'repeat' | 'autoscaler'> & { load?: Pick<Cell['load'], 'shape'> };
   samples: readonly Sample[];
   windows: readonly SloWindow[];
   windowMs: number;
@@ -44,6 +44,9 @@ export function levelTimeline(cells: readonly CellSeries[], slo: ResolvedSlo): S
   const name = labeller(cells);
   const samples = cells.flatMap((c) => c.samples.filter((s) => s.elapsed_s >= 0).map((s) => ({ c, s })));
   const offered = cells.length ? cells[0]!.samples.filter((s) => s.elapsed_s >= 0).map((s) => ({ s: s.elapsed_s, offered: s.offered })) : [];
+  // Open loops (arrival rates, traces): what each setup's client sent, requests/s per window, beside what was offered.
+  const openLoop = cells.some((c) => c.cell.load?.shape === 'arrival-rate' || c.cell.load?.shape === 'trace');
+  const sent = openLoop ? cells.flatMap((c) => c.windows.map((w) => ({ setup: name(c), s: (w.startMs + c.windowMs / 2) / 1000, sent: w.requests / (c.windowMs / 1000) }))) : [];
   const replicas = samples.flatMap(({ c, s }) => [
     { setup: name(c), s: s.elapsed_s, kind: 'ready', replicas: s.replicas.ready },
     { setup: name(c), s: s.elapsed_s, kind: 'desired', replicas: s.replicas.desired },
@@ -63,7 +66,12 @@ export function levelTimeline(cells: readonly CellSeries[], slo: ResolvedSlo): S
     $schema: SCHEMA,
     spacing: 8,
     vconcat: [
-      panel('offered load (users or req/s)', offered, [{ mark: { type: 'line', interpolate: 'step-after', color: '#666' }, encoding: { x, y: { field: 'offered', type: 'quantitative', title: 'offered' } } }]),
+      panel(openLoop ? 'requests/s: offered (grey), sent by each setup’s client (colour)' : 'offered load (users or req/s)', offered, [
+        { mark: { type: 'line', interpolate: 'step-after', color: '#666' }, encoding: { x, y: { field: 'offered', type: 'quantitative', title: openLoop ? 'requests/s' : 'offered' } } },
+        ...(openLoop
+          ? [{ data: { values: sent }, mark: { type: 'line', point: { size: 12 }, opacity: 0.8 }, encoding: { x, y: { field: 'sent', type: 'quantitative' }, color, tooltip: [{ field: 'setup' }, { field: 's', title: 's' }, { field: 'sent', format: '.2f' }] } } as Spec]
+          : []),
+      ]),
       panel('replicas: ready (solid), desired (dashed)', replicas, [
         {
           mark: { type: 'line', interpolate: 'step-after' },

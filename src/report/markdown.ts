@@ -51,7 +51,7 @@ export function summaryMarkdown(meta: MarkdownMeta, records: readonly BenchmarkR
     }
   }
   if (sections.length === 0) lines.push('No finished cells.', '');
-  lines.push(...validityLines(records));
+  lines.push(...validityLines(records), ...lengthLines(records));
   return lines.join('\n');
 }
 
@@ -95,5 +95,18 @@ export function validityLines(records: readonly BenchmarkRecord[]): string[] {
       '',
     );
   }
+  return lines;
+}
+
+/** Lengths asked for against those the server reported, per cell (means, tokens), where they differ by more than 5 %. */
+export function lengthLines(records: readonly BenchmarkRecord[]): string[] {
+  const off = (asked: unknown, got: unknown): boolean => typeof asked === 'number' && typeof got === 'number' && asked > 0 && Math.abs(got - asked) / asked > 0.05;
+  const rows = records.filter((r) => off(r.prompt_tokens_target, r.prompt_tokens_mean) || off(r.output_tokens_target, r.output_tokens_mean));
+  const lines = ['## Lengths', '', 'Mean tokens per request: asked for (the workload, or the trace or arrival schedule) and reported by the server (usage).', ''];
+  lines.push('| cell | prompt asked | prompt served | output asked | output served |', '|---|---:|---:|---:|---:|');
+  for (const r of records.filter((x) => x.status === 'done')) {
+    lines.push(`| ${mdText(String(r.cell_id))} | ${r.prompt_tokens_target ?? '–'} | ${r.prompt_tokens_mean ?? '–'} | ${r.output_tokens_target ?? '–'} | ${r.output_tokens_mean ?? '–'} |`);
+  }
+  lines.push('', rows.length ? `Differing by more than 5 %: ${rows.map((r) => mdText(String(r.cell_id))).join(', ')} (a chat template adds prompt tokens; max_model_len truncates).` : 'Every cell within 5 % of what it asked for.', '');
   return lines;
 }

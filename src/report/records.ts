@@ -112,8 +112,9 @@ export function benchmarkRecord(a: CellAnalysis, ctx: RecordContext): BenchmarkR
     autoscaler_target: autoscalerTarget(cell.autoscaler),
     // load
     profile: w.profile,
-    prompt_tokens_target: w.prompt.mean,
-    output_tokens_target: w.output.mean,
+    // What was asked for: the schedule's lengths for a trace or an arrival process, else the workload's.
+    prompt_tokens_target: a.schedule?.promptMean ?? w.prompt.mean,
+    output_tokens_target: a.schedule?.outputMean ?? w.output.mean,
     prompt_tokens_mean: n(c?.promptTokensMean),
     prompt_tokens_stdev: n(c?.promptTokensStdev),
     output_tokens_mean: n(c?.outputTokensMean),
@@ -171,6 +172,7 @@ export function benchmarkRecord(a: CellAnalysis, ctx: RecordContext): BenchmarkR
     validity_reasons: a.validity ? a.validity.reasons.join('; ') : null,
     harness_errors: n(a.validity?.figures.harnessErrors),
     error_sources: c && c.errors > 0 ? errorSourcesText(c.errorSources) : null,
+    cached_token_share: n(c?.cachedTokenShare),
     dropped_iterations: n(a.validity?.figures.droppedIterations),
     // GPU sharing (issue 21, src/recommend/slice-cost.ts): the slice, its price, cost per million tokens at the SLO.
     ...sliceCostFields(d, {
