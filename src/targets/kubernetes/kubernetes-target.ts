@@ -323,7 +323,7 @@ export class KubernetesTarget implements Target {
       const statusKey = JSON.stringify([hs.desiredReplicas, hs.currentReplicas, this.hpaSeen]);
       if (statusKey !== this.lastStatusKey) {
         this.lastStatusKey = statusKey;
-        this.onDecision({ kind: 'autoscaler', autoscaler: this.autoscaler.name, autoscalerKind: this.autoscaler.kind, loop: 'cluster', hpa: cur.hpa, metrics: this.hpaSeen, currentReplicas: hs.currentReplicas, desiredReplicas: hs.desiredReplicas });
+        this.onDecision({ kind: 'autoscaler', autoscaler: this.autoscaler.name, autoscalerKind: this.autoscaler.kind, loop: 'cluster', hpa: cur.hpa, metrics: metricList(this.hpaSeen), currentReplicas: hs.currentReplicas, desiredReplicas: hs.desiredReplicas });
       }
     }
     // The pods are listed only when the ready count has grown, not every poll.
@@ -389,6 +389,11 @@ interface HpaStatus {
 }
 
 /** The metric values an HPA reports in status.currentMetrics, by metric name (quantities parsed). */
+/** The HPA's metric values in the shape of the local target's decision records (hpa.ts HpaDecision.metrics): name and value. */
+export function metricList(seen: Record<string, number | null>): Array<{ name: string; value: number | null }> {
+  return Object.entries(seen).map(([name, value]) => ({ name, value }));
+}
+
 export function hpaMetricValues(s: HpaStatus | undefined): { values: Record<string, number | null>; cpuUtilization?: number } {
   const values: Record<string, number | null> = {};
   let cpuUtilization: number | undefined;
