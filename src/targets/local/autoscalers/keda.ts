@@ -171,15 +171,23 @@ export function kedaPoll(spec: KedaSpec, state: KedaState, input: KedaPollInput)
   if (isError && !spec.fallback) return decide('triggerError');
   if ((idle !== undefined && cur > idle) || (cur > 0 && min === 0)) {
     // scaleToZeroOrIdle: strictly past lastActiveTime + cooldown, or, never active,
-    // past creation + initialCooldownPeriod.
+    // past creation + initialCooldownPeriod. Both times are metav1.Time read back from
+    // the API server, which keeps whole seconds (RFC 3339): a ScaledObject created at
+    // 12.6 s counts as created at 12 s, so with initialCooldownPeriod 0 its first poll
+    // already scales to zero.
     const cooled =
       state.lastActiveTime === undefined
-        ? state.createdAt + (spec.initialCooldownPeriodMs ?? kedaDefaults.initialCooldownPeriodMs) < now
-        : state.lastActiveTime + (spec.cooldownPeriodMs ?? kedaDefaults.cooldownPeriodMs) < now;
+        ? wholeSecond(state.createdAt) + (spec.initialCooldownPeriodMs ?? kedaDefaults.initialCooldownPeriodMs) < now
+        : wholeSecond(state.lastActiveTime) + (spec.cooldownPeriodMs ?? kedaDefaults.cooldownPeriodMs) < now;
     return cooled ? decide('deactivate', idle ?? min) : decide('coolingDown');
   }
   if (idle === undefined && cur < min) return decide('toMin', min);
   return decide('none');
+}
+
+/** A metav1.Time as the API server stores it: whole seconds. */
+function wholeSecond(ms: number): number {
+  return Math.floor(ms / 1000) * 1000;
 }
 
 /** newHPAForScaledObject: min = max(1, minReplicaCount) (GetHPAMinReplicas), max = maxReplicaCount. */
