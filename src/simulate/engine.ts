@@ -342,7 +342,8 @@ export function simulateCell(o: SimCellOptions): SimCellOutcome {
       const sec = Math.floor((s.elapsed_s * 1000) / 1000);
       if (!force && nextArrival && nextArrival.t < (sec + 1) * 1000) return;
       s.offered = perSecond[sec] ?? 0;
-      sink.sample?.(pendingSamples.shift()!);
+      pendingSamples.shift(); // not inside sink.sample?.(…): an absent sink would skip it
+      sink.sample?.(s);
     }
   };
 
