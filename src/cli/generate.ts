@@ -28,7 +28,7 @@ interface GenerateFlags {
 
 /** A matrix or a recommendation file (recommend/recommendation-file.ts), told apart by its top-level key. */
 export function loadGenerateInput(path: string): ResolvedMatrix {
-  const text = readInputText(path, 'give the path of a matrix or of a recommendation file written by `scalebench recommend`');
+  const text = readInputText(path, 'give the path of a matrix YAML file, such as matrices/nightly.yaml, or of a recommendation file written by `scalebench recommend`');
   // Positioned YAML errors and the input limits come from either parser.
   return isRecommendation(parseInput(text, path).data) ? parseRecommendation(text, path) : parseMatrix(text, path);
 }

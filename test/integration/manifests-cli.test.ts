@@ -155,7 +155,7 @@ describe('scalebench generate', () => {
   }, 60_000);
 
   it.each([
-    [['generate', 'matrices/missing.yaml'], 'scalebench: matrices/missing.yaml: no such file: give the path of a matrix YAML file, such as matrices/nightly.yaml (see matrices/ and matrices/examples/)'],
+    [['generate', 'matrices/missing.yaml'], 'scalebench: matrices/missing.yaml: no such file: give the path of a matrix YAML file, such as matrices/nightly.yaml, or of a recommendation file written by `scalebench recommend`'],
     [['generate', 'matrices/nightly.yaml', '--deployment', 'llama70b'], 'scalebench: --deployment llama70b: matrices/nightly.yaml has no deployment named "llama70b"; give one of: llama8b-h100'],
     [['generate', 'matrices/nightly.yaml', '--autoscaler', 'kedda'], 'scalebench: --autoscaler kedda: matrices/nightly.yaml has no autoscaler named "kedda"; give one of: hpa-cpu, hpa-custom, keda'],
     [['generate', 'matrices/nightly.yaml', '--label', 'run'], 'scalebench: --label run: expected key=value, such as scalebench.dev/run=nightly-1'],
