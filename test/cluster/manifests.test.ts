@@ -58,7 +58,7 @@ describe.skipIf(missing.length > 0)('generated manifests on a real API server', 
   }, 60_000);
 
   it.each(['deployment', 'kserve', 'kserve-hf'] as ServingForm[])('every matrix generates objects the API server accepts (%s)', async (serving) => {
-    const files = ['matrices/nightly.yaml', 'matrices/smoke.yaml', ...readdirSync(join(projectRoot, 'matrices', 'examples')).map((f) => `matrices/examples/${f}`)];
+    const files = ['matrices/nightly.yaml', 'matrices/smoke.yaml', ...readdirSync(join(projectRoot, 'matrices', 'examples')).filter((f) => f.endsWith('.yaml')).map((f) => `matrices/examples/${f}`)];
     for (const file of files) {
       const set = generateForMatrix(loadMatrix(join(projectRoot, file)), { serving, namespace: 'scalebench' });
       for (const f of set.files) {
