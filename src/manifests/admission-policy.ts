@@ -1,6 +1,6 @@
 import { defaults } from '../matrix/defaults.js';
 import { factKeys } from './facts.js';
-import { MANAGED_BY } from './names.js';
+import { labelKeys, MANAGED_BY } from './names.js';
 import type { K8sObject } from './types.js';
 
 /**
@@ -119,9 +119,13 @@ function policy(name: string, rule: Record<string, unknown>, variables: Variable
       spec: {
         failurePolicy: 'Fail',
         matchConstraints: { resourceRules: [rule] },
-        // Only what scalebench generated: other workloads are none of its business.
+        // Only what scalebench generated: other workloads are none of its business. Helm relabels what a chart installs
+        // managed-by=Helm (its ownership label), so a generate --helm chart's objects are known by scalebench's deployment label.
         matchConditions: [
-          { name: 'managed-by-scalebench', expression: `has(object.metadata.labels) && '${managed[0]}' in object.metadata.labels && object.metadata.labels['${managed[0]}'] == '${managed[1]}'` },
+          {
+            name: 'managed-by-scalebench',
+            expression: `has(object.metadata.labels) && '${managed[0]}' in object.metadata.labels && (object.metadata.labels['${managed[0]}'] == '${managed[1]}' || (object.metadata.labels['${managed[0]}'] == 'Helm' && '${labelKeys.deployment}' in object.metadata.labels))`,
+          },
         ],
         variables,
         validations,
