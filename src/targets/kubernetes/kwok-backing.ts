@@ -1,6 +1,6 @@
 import type { ResolvedDeployment, ResolvedWorkload } from '../../matrix/types.js';
 import { freePort, sleep } from '../../util/ports.js';
-import { LocalPrometheus } from '../local/prometheus.js';
+import { LocalPrometheus, type ScrapeTarget } from '../local/prometheus.js';
 import { Replica } from '../local/replica.js';
 import { RouterProcess, startPrometheusAndRouter } from '../local/router.js';
 import { simArgs } from '../local/sim-args.js';
@@ -37,6 +37,8 @@ export class KwokBacking {
   private stopped = false;
   private loop?: Promise<void>;
   private seq = 0;
+  private prometheusStopped = false;
+  private extra: ScrapeTarget[] = [];
 
   private constructor(
     private readonly o: KwokBackingOptions,
@@ -57,6 +59,15 @@ export class KwokBacking {
 
   get prometheusUrl(): string {
     return this.prometheus.url;
+  }
+
+  /**
+   * Further scrape targets beside the pods' (e.g. a test's own exporter of a
+   * demand signal that exists when no pod does).
+   */
+  setExtraTargets(targets: ScrapeTarget[]): void {
+    this.extra = targets;
+    this.publish();
   }
 
   /** Pod names with a live backing process. */
@@ -106,8 +117,14 @@ export class KwokBacking {
   private publish(): void {
     if (this.stopped) return;
     const live = [...this.replicas.values()].filter((r) => r.phase !== 'gone');
-    this.prometheus.setTargets(live.map((r) => ({ address: r.address, labels: { namespace: this.o.namespace, pod: r.name } })));
+    if (!this.prometheusStopped) this.prometheus.setTargets([...live.map((r) => ({ address: r.address, labels: { namespace: this.o.namespace, pod: r.name } })), ...this.extra]);
     void this.router.setRoutes(live.filter((r) => r.routable).map((r) => ({ name: r.name, addr: r.address, drain: r.spec.simulator }))).catch(() => undefined);
+  }
+
+  /** A metrics outage: Prometheus stops (for good), the pods and the router go on serving. */
+  async stopPrometheus(): Promise<void> {
+    this.prometheusStopped = true;
+    await this.prometheus.stop();
   }
 
   async stop(): Promise<void> {
@@ -116,6 +133,6 @@ export class KwokBacking {
     for (const r of this.replicas.values()) await r.kill();
     this.replicas.clear();
     await this.router.stop();
-    await this.prometheus.stop();
+    if (!this.prometheusStopped) await this.prometheus.stop();
   }
 }
