@@ -130,6 +130,10 @@ export default function () {
     session = `${vu}-${sessions}`;
   }
   if (Number.isNaN(scenarioStart)) {
+    // Users do not all arrive in the same microsecond: the first requests of the VUs are spread
+    // over a few milliseconds (0.25 ms apart, at most 16 ms), so that their first tokens do not all
+    // reach the router and k6 in one instant and queue behind each other (+6 ms at 32 users).
+    if (!schedule && !cfg.ratePerS) sleep((((vu - 1) % 64) * 0.25) / 1000);
     scenarioStart = llm.scenarioStartMs();
     // Each VU's first iteration says when the load started (the same instant for all).
     if (meta) meta.write({ scenario_start_ms: scenarioStart, vu });

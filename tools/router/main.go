@@ -70,6 +70,7 @@ type router struct {
 	next     atomic.Uint64
 
 	routed, unavailable, upstreamErrors, retries, abandoned atomic.Int64
+	clients                                                 atomic.Int64 // client connections open
 }
 
 func newRouter() *router {
