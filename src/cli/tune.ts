@@ -8,6 +8,7 @@ import { analyzeRun } from '../report/analyze-run.js';
 import { RunDir } from '../results/run-dir.js';
 import { nextMatrix } from '../tune/next-matrix.js';
 import { observeRun } from '../tune/observe.js';
+import { tuneBySimulation, tuneSimulationText, type TuneSimulation } from '../tune/simulate.js';
 import { tuneConfig, type TuneResult } from '../tune/tune.js';
 import { UserError } from '../util/errors.js';
 
@@ -18,6 +19,8 @@ interface TuneFlags {
   nextMatrix?: string;
   deployment?: string;
   json?: boolean;
+  simulate?: boolean;
+  top: string;
 }
 
 const f = (v: number | undefined, d = 1): string => (v === undefined ? '—' : v.toFixed(d));
@@ -62,6 +65,8 @@ export function registerTune(program: Command): void {
     .option('--next-matrix <file>', "write the run's matrix with the tuned targets")
     .option('--deployment <name>', 'whose targets go into --next-matrix (default: the only one)')
     .option('--json', 'print the results as JSON')
+    .option('--simulate', 'also search autoscaler targets × stabilization windows × min replicas by simulation; --next-matrix then holds the best few')
+    .option('--top <n>', 'with --simulate: configurations in the next matrix', '3')
     .action((runId: string, flags: TuneFlags) => {
       const ramp = Number(flags.ramp);
       if (!Number.isFinite(ramp) || ramp < 0) throw new UserError(`--ramp ${flags.ramp}: expected a fraction per minute, 0 or more, such as 0.2`);
@@ -74,7 +79,12 @@ export function registerTune(program: Command): void {
       const results = inputs.map(tuneConfig);
       const written = [...writeProfiles(join(dir.root, 'profiles'), results.map((r) => r.profile)), ...writeProfiles(flags.profiles, results.map((r) => r.profile))];
       let next: { path: string; changes: string[] } | undefined;
-      if (flags.nextMatrix) {
+      let simulated: TuneSimulation | undefined;
+      if (flags.simulate) {
+        const chosen = flags.deployment ?? (results.length === 1 ? results[0]!.config.deployment : undefined);
+        if (!chosen) throw new UserError(`--simulate: the run has several deployment configs: name one with --deployment (${results.map((r) => r.config.deployment).join(', ')})`);
+        simulated = tuneBySimulation({ matrix: m, deployment: chosen, profiles: results.map((r) => r.profile), top: Number(flags.top) || 3, ...(flags.nextMatrix ? { nextMatrix: flags.nextMatrix } : {}) });
+      } else if (flags.nextMatrix) {
         const chosen = flags.deployment ? results.find((r) => r.config.deployment === flags.deployment) : results.length === 1 ? results[0] : undefined;
         if (!chosen) throw new UserError(`--next-matrix: ${flags.deployment ? `no deployment "${flags.deployment}" in the run` : 'the run has several deployment configs'}: name one with --deployment (${results.map((r) => r.config.deployment).join(', ')})`);
         if (!chosen.targets) throw new UserError(`--next-matrix: ${chosen.config.deployment}: no targets, its capacity is ${describeCapacity(chosen.capacity, 'per replica')}: run levels that straddle it`);
@@ -84,12 +94,13 @@ export function registerTune(program: Command): void {
         next = { path: flags.nextMatrix, changes: out.changes };
       }
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ run: dir.record.id, configs: results.map(({ profile: _p, ...r }) => r), profiles: written, ...(next ? { next_matrix: next } : {}) }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ run: dir.record.id, configs: results.map(({ profile: _p, ...r }) => r), profiles: written, ...(next ? { next_matrix: next } : {}), ...(simulated ? { simulated } : {}) }, null, 2)}\n`);
         return;
       }
       const unit = inputs[0]!.arrival === 'rate' ? 'requests/s per replica' : 'users per replica';
       process.stdout.write(`${results.map((r) => tuneText(r, m.slo, unit)).join('\n\n')}\n`);
       process.stdout.write(`profiles: ${written.join(', ')}\n`);
       if (next) process.stdout.write(`next matrix: ${next.path}\n${next.changes.map((c) => `  ${c}`).join('\n')}\n`);
+      if (simulated) process.stdout.write(`${tuneSimulationText(simulated)}\n`);
     });
 }
