@@ -165,7 +165,7 @@ function scaleUp(i: AnatomyInput, events: readonly AnatomyEvent[], at: number, e
   };
   const sampled = i.samples.find((s) => s.t >= at && s.t < end && over(s));
   const target = decisionTarget(a);
-  const seen = target === undefined ? undefined : events.find((e) => e.t >= at && e.t < end && e.kind === 'autoscaler' && e.loop !== 'keda-operator' && (e.metrics ?? []).some((m) => m.value !== null && m.value > target));
+  const seen = target === undefined ? undefined : events.find((e) => e.t >= at && e.t < end && e.kind === 'autoscaler' && e.loop !== 'keda-operator' && Array.isArray(e.metrics) && e.metrics.some((m) => m.value !== null && m.value > target));
   let crossing: Episode['crossing'];
   const crossAt = Math.min(sampled?.t ?? Infinity, seen?.t ?? Infinity, sampled || seen ? (decision?.t ?? Infinity) : Infinity);
   if (Number.isFinite(crossAt)) {

@@ -44,13 +44,14 @@ export async function phaseServer(prom: PromClient, sel: string, fromMs: number,
   const out: PhaseServer = { fromMs, toMs, ttft: {}, tpot: {}, e2e: {}, queue: {} };
   for (const [name, buckets] of Object.entries(parts) as Array<[keyof typeof parts, readonly number[]]>) {
     for (const [label, q] of levels) {
-      const v = await prom.scalar(phaseQuantileQuery(histograms[name], q, sel, range), toMs);
+      // One unanswered query leaves its quantile out, not the others.
+      const v = await prom.scalar(phaseQuantileQuery(histograms[name], q, sel, range), toMs).catch(() => undefined);
       if (v === undefined || !Number.isFinite(v)) continue;
       const [lo, hi] = bucketBounds(buckets, v);
       out[name][label] = { ms: r3(v * 1000), bucketMs: [r3(lo * 1000), hi === Infinity ? null : r3(hi * 1000)] };
     }
   }
-  const n = await prom.scalar(`sum(increase(${histograms.ttft}_count{${sel}}[${Math.max(1, Math.round(range))}ms]))`, toMs);
+  const n = await prom.scalar(`sum(increase(${histograms.ttft}_count{${sel}}[${Math.max(1, Math.round(range))}ms]))`, toMs).catch(() => undefined);
   if (n !== undefined) out.requests = Math.round(n);
   return out;
 }

@@ -206,18 +206,24 @@ export async function runCell(o: RunCellOptions): Promise<CellResult> {
   const acc = accumulatePoints(join(dir, 'points.jsonl'), matrix.slo, cell.load.durationMs);
   const client = acc.summary();
   // Every scale-up and scale-down, stage by stage (the report computes the same from the cell's files).
-  const anatomy =
-    Number.isFinite(loadStart) && sampler && sampler.samples.length > 0
-      ? cellAnatomy({
-          cell,
-          slo: matrix.slo,
-          loadStart,
-          samples: sampler.samples,
-          events: readJsonl<AnatomyEvent>(join(dir, 'events.jsonl')),
-          requests: requestColumns(acc),
-          windowMs: Math.max(1000, matrix.sampleIntervalMs),
-        })
-      : undefined;
+  let anatomy: CellAnatomy | undefined;
+  try {
+    anatomy =
+      Number.isFinite(loadStart) && sampler && sampler.samples.length > 0
+        ? cellAnatomy({
+            cell,
+            slo: matrix.slo,
+            loadStart,
+            samples: sampler.samples,
+            events: readJsonl<AnatomyEvent>(join(dir, 'events.jsonl')),
+            requests: requestColumns(acc),
+            windowMs: Math.max(1000, matrix.sampleIntervalMs),
+          })
+        : undefined;
+  } catch (err) {
+    // The cell's measurements stand without it; the report computes it again from the files.
+    o.progress.note(`warning: cell ${cell.id}: its anatomy could not be computed (${(err as Error).message})`);
+  }
   const replicas = replicaStats(sampler?.samples ?? []);
   const mainFrom = (scenarioStartMs ?? loadStart) + cell.load.warmupMs;
   const inFlight = Number.isFinite(mainFrom) && acc.spanStart.length > 0 ? acc.inFlight(mainFrom, mainFrom + cell.load.durationMs) : undefined;
@@ -299,7 +305,7 @@ async function mainPhaseServer(o: RunCellOptions, scenarioStartMs: number | unde
   const wait = to + 100 - Date.now();
   if (wait > 0) await sleep(wait, o.signal);
   try {
-    return await phaseServer(new PromClient(o.target.prometheusUrl, 5000), o.target.selector(), from, to);
+    return await phaseServer(new PromClient(o.target.prometheusUrl, 10_000), o.target.selector(), from, to);
   } catch {
     return undefined;
   }
