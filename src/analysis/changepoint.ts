@@ -1,4 +1,5 @@
 import { median } from './stats.js';
+import { mulberry32 } from '../util/random.js';
 
 /**
  * One change point in a series of nightly values, by the E-divisive method
@@ -56,16 +57,6 @@ function bestSplit(x: readonly number[], minSize: number): { index: number; q: n
   return best;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const mean = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
 

@@ -9,6 +9,7 @@ import { compareMetric, type GateRule } from '../analysis/regression.js';
 import { mannWhitney, normalCdf } from '../analysis/mann-whitney.js';
 import { median } from '../analysis/stats.js';
 import { defaultRules } from '../gate/gate-file.js';
+import { mulberry32 } from '../util/random.js';
 
 /** The default rule for p95 TTFT: catch 10 % (or 5 ms), confidence 0.95. */
 export const RATES_RULE: GateRule = defaultRules.find((r) => r.metric === 'ttft_ms_p95')!;
@@ -18,16 +19,6 @@ const SIGMA = Math.sqrt(Math.log(1 + CV * CV));
 export const RATES_REPEATS = [3, 5, 10] as const;
 export const RATES_SHIFTS = [0, 0.1, 0.2] as const;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function lognormal(random: () => number, median: number): number {
   const z = Math.sqrt(-2 * Math.log(Math.max(random(), 1e-12))) * Math.cos(2 * Math.PI * random());

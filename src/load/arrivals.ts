@@ -1,3 +1,4 @@
+import { mulberry32 } from '../util/random.js';
 import type { TokenDistribution } from './profiles.js';
 
 /**
@@ -16,17 +17,8 @@ export type ArrivalProcess =
   /** A sine around the mean: rate × (1 + amplitude × sin(2π t / period)). */
   | { process: 'diurnal'; periodMs: number; amplitude: number };
 
-/** A seeded generator of uniform numbers in [0, 1): mulberry32 (the scenario uses the same). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator every draw uses (mulberry32, src/util/random.ts). */
+export const rng = mulberry32;
 
 /** A standard normal draw (Box-Muller). */
 export function normal(u: () => number): number {

@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../src/util/random.js';
 import { compareSetups, formatDifference, levelVerdicts, paretoSetups, verdictSentences, welchInterval, type VerdictRow } from '../../src/analysis/verdicts.js';
 
-/** mulberry32: a seeded generator, so the synthetic runs are the same every time. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator, so the synthetic runs are the same every time. */
+const rng = mulberry32;
 
 /** Normal noise by Box–Muller. */
 function normal(r: () => number): () => number {
