@@ -23,7 +23,11 @@
  * 7. The what-if simulation's speed: a 24-hour trace at 20 requests/s through three
  *    autoscaler setups, wall time and peak memory (src/bench/simulate.ts).
  *
- * `node dist/bench/main.js simulate` runs the seventh alone;
+ * 8. The simulation's calibration: the step and trace examples (the spike with
+ *    SCALEBENCH_BENCH_SPIKE=1) run on the local target, then simulated against
+ *    those runs (src/bench/simulate-calibration.ts).
+ *
+ * `node dist/bench/main.js simulate` runs the seventh alone, `simulate-calibration` the eighth;
  * `node dist/bench/main.js analysis` runs the third alone (it needs no tools);
  * `node dist/bench/main.js load-path` the sixth alone;
  * `node dist/bench/main.js capacity` the fourth alone; `node dist/bench/main.js gate` the fifth.
@@ -43,6 +47,7 @@ import { gateRates, gateRatesTable } from './gate-rates.js';
 import { benchCapacitySearch } from './capacity-search.js';
 import { benchLoadPath, type LoadPathTools } from './load-path.js';
 import { benchSimulate } from './simulate.js';
+import { benchSimulateCalibration } from './simulate-calibration.js';
 
 const STREAMS = 64;
 const ROUND_S = 10;
@@ -139,6 +144,10 @@ async function main(): Promise<void> {
     printRows(await benchCapacitySearch(join(scratch, 'capacity')));
     return;
   }
+  if (process.argv.includes('simulate-calibration')) {
+    printRows(benchSimulateCalibration(join(scratch, 'calibration')));
+    return;
+  }
   if (process.argv.includes('simulate')) {
     printRows(benchSimulate(join(scratch, 'simulate')));
     return;
@@ -203,7 +212,7 @@ async function main(): Promise<void> {
     await stopAll();
     const loadPathRows = await benchLoadPath(scratch, loadPathTools());
     const capacityRows = await benchCapacitySearch(join(scratch, 'capacity'));
-    printRows([...rows, ...loadPathRows, ...analysisRows, ...capacityRows, ...benchSimulate(join(scratch, 'simulate'))]);
+    printRows([...rows, ...loadPathRows, ...analysisRows, ...capacityRows, ...benchSimulate(join(scratch, 'simulate')), ...benchSimulateCalibration(join(scratch, 'calibration'))]);
     process.stdout.write(`\n${gateRatesTable(gateRates())}`);
   } finally {
     await stopAll();
