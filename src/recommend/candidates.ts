@@ -6,7 +6,7 @@ import type { LatencyParams } from './capacity-model.js';
 import { memoryPlan, precisions, type Precision } from './memory.js';
 import { configKey, curvePointOf, type Profile } from './profiles.js';
 import { precisionArgs, type Recipe } from './recipes.js';
-import { sharingModes } from './sharing.js';
+import { sharingModes } from './sharing-modes.js';
 import type { Candidate } from './recommender.js';
 import { simLatency } from './roofline.js';
 

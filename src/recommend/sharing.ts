@@ -1,6 +1,6 @@
 import type { GpuSharing } from '../matrix/types.js';
 import { UserError } from '../util/errors.js';
-import { acceleratorCatalog, type Accelerator } from './accelerators.js';
+import type { Accelerator } from './accelerators.js';
 import type { Gpu } from './catalog.js';
 
 /**
@@ -37,7 +37,7 @@ export interface Slice {
 }
 
 /** MIG compute slices per GPU (A30 has 4; every MIG GPU of data/accelerators.json has 7). */
-const MIG_COMPUTE_SLICES = 7;
+export const MIG_COMPUTE_SLICES = 7;
 
 const whole = (gpu: Gpu): Slice => ({ compute: 1, bandwidth: 1, cost: 1, memoryGb: gpu.memory_gb, visibleMemoryGb: gpu.memory_gb });
 
@@ -94,25 +94,4 @@ export function sharingLabel(sharing: GpuSharing | undefined): string {
 export function vllmMemoryUtilization(utilization: number, sharing: GpuSharing | undefined): number {
   if (sharing?.mode !== 'time-slice') return utilization;
   return Math.floor((utilization / sharing.replicas) * 1000 + 1e-9) / 1000;
-}
-
-/** Time-slicing factors the recommender tries. */
-const TIME_SLICES = [2, 4] as const;
-
-/**
- * Every way of sharing one GPU of `type` the catalog knows, for the
- * recommender's candidates: its MIG profiles short of the whole GPU,
- * time-slicing by 2 and 4, its partition modes short of SPX.
- */
-export function sharingModes(type: string): GpuSharing[] {
-  const a = acceleratorCatalog()[type];
-  if (!a) return [];
-  const out: GpuSharing[] = [];
-  for (const profile of Object.keys(a.mig ?? {}).sort()) if (!profile.startsWith(`${MIG_COMPUTE_SLICES}g.`)) out.push({ mode: 'mig', profile });
-  if (a.time_slicing) for (const replicas of TIME_SLICES) out.push({ mode: 'time-slice', replicas });
-  for (const m of a.partition?.modes ?? []) {
-    const [compute, memory] = m.split('/') as ['SPX' | 'CPX', 'NPS1' | 'NPS4'];
-    if (compute !== 'SPX') out.push({ mode: 'partition', compute, memory });
-  }
-  return out;
 }

@@ -7,7 +7,8 @@ import { buildCandidates } from '../../src/recommend/candidates.js';
 import { checkDeployment } from '../../src/recommend/checks.js';
 import { recommend, type UseCase } from '../../src/recommend/recommender.js';
 import { recipeCatalog } from '../../src/recommend/recipes.js';
-import { sharingModes, vllmMemoryUtilization } from '../../src/recommend/sharing.js';
+import { vllmMemoryUtilization } from '../../src/recommend/sharing.js';
+import { sharingModes } from '../../src/recommend/sharing-modes.js';
 import { sliceCostFields } from '../../src/recommend/slice-cost.js';
 import { replicaLatency } from '../../src/targets/local/sim-args.js';
 
