@@ -70,7 +70,6 @@ type router struct {
 	next     atomic.Uint64
 
 	routed, unavailable, upstreamErrors, retries, abandoned atomic.Int64
-	clients                                                 atomic.Int64 // client connections open
 }
 
 func newRouter() *router {

@@ -49,12 +49,6 @@ func (p *pool) get() *conn {
 	return nil
 }
 
-func (p *pool) size() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return len(p.idle)
-}
-
 func (p *pool) put(c *conn) {
 	p.mu.Lock()
 	p.idle = append(p.idle, c)
@@ -493,37 +487,7 @@ func (r *router) serveTraffic(ln net.Listener) error {
 		if tc, ok := c.(*net.TCPConn); ok {
 			_ = tc.SetNoDelay(true)
 		}
-		r.clients.Add(1)
-		go r.prewarm()
-		go func() {
-			defer r.clients.Add(-1)
-			r.serveConn(c)
-		}()
-	}
-}
-
-// maxPrewarm bounds the idle connections opened ahead to one replica.
-const maxPrewarm = 1024
-
-// prewarm opens a connection ahead to every routable replica that has fewer
-// idle ones than there are clients connected: a load generator that opens
-// its connections before its load starts (scalebench's k6 VUs do) then finds
-// both hops open on its first request, instead of the replica meeting a
-// burst of connects with the first wave.
-func (r *router) prewarm() {
-	r.mu.RLock()
-	routable := append([]*backend(nil), r.routable...)
-	r.mu.RUnlock()
-	want := int(r.clients.Load())
-	for _, b := range routable {
-		if b.pool.size() >= want || b.pool.size() >= maxPrewarm {
-			continue
-		}
-		nc, err := net.DialTimeout("tcp", b.Addr, 5*time.Second)
-		if err != nil {
-			continue
-		}
-		b.pool.put(&conn{Conn: nc, br: bufio.NewReaderSize(nc, 16<<10)})
+		go r.serveConn(c)
 	}
 }
 
