@@ -25,7 +25,7 @@ deployments:
     gpu: { type: L4 }
     vllm: { max_num_seqs: 8 }
     replicas: { start: 1, min: 1, max: 4 }
-    cpu_request: 200m
+    cpu_request: 150m
     simulator: { ttft: 30ms, itl: 10ms, startup: 20s }
 autoscalers:
   - { name: cpu, kind: hpa-cpu, target_utilization: 45 }
