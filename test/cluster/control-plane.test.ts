@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterCache, ControlPlane, missingBinaries } from '../../src/targets/kubernetes/control-plane.js';
+import { clusterCache, ControlPlane, missingBinaries } from './rig/control-plane.js';
 import { projectRoot } from '../../src/util/tools.js';
 import { scratch } from '../integration/helpers.js';
 

@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { findHelm, HELM_FIX, runHelm } from '../../src/helm/helm-binary.js';
 import { writeHelmChart } from '../../src/helm/write.js';
 import { parseMatrix } from '../../src/matrix/load.js';
-import { clusterCache, ControlPlane, missingBinaries } from '../../src/targets/kubernetes/control-plane.js';
+import { clusterCache, ControlPlane, missingBinaries } from './rig/control-plane.js';
 import { scratch } from '../integration/helpers.js';
 import { crdDir, haveCrds, prerequisite } from '../prerequisites.js';
 

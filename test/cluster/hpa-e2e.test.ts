@@ -8,10 +8,10 @@ import { manifestDefaults } from '../../src/manifests/defaults.js';
 import { expandCells } from '../../src/matrix/expand.js';
 import { parseMatrix } from '../../src/matrix/load.js';
 import { ClusterClient } from '../../src/targets/kubernetes/cluster-client.js';
-import { clusterCache, ControlPlane, controlPlaneBinaries, missingBinaries, podBinaries } from '../../src/targets/kubernetes/control-plane.js';
-import { replicaTimeline, timelineAgreement } from '../../src/targets/kubernetes/fidelity.js';
-import { KwokBacking } from '../../src/targets/kubernetes/kwok-backing.js';
-import { MetricsAdapter } from '../../src/targets/kubernetes/metrics-adapter.js';
+import { clusterCache, ControlPlane, controlPlaneBinaries, missingBinaries, podBinaries } from './rig/control-plane.js';
+import { replicaTimeline, timelineAgreement } from './rig/fidelity.js';
+import { KwokBacking } from './rig/kwok-backing.js';
+import { MetricsAdapter } from './rig/metrics-adapter.js';
 import { findTool, projectRoot } from '../../src/util/tools.js';
 import { ensureBuilt, onlyRun, runCli, scratch, writeMatrix } from '../integration/helpers.js';
 

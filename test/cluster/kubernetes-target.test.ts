@@ -6,7 +6,7 @@ import { expandCells } from '../../src/matrix/expand.js';
 import { parseMatrix } from '../../src/matrix/load.js';
 import type { Cell, ResolvedMatrix } from '../../src/matrix/types.js';
 import { ClusterClient } from '../../src/targets/kubernetes/cluster-client.js';
-import { clusterCache, ControlPlane, missingBinaries, podBinaries, controlPlaneBinaries } from '../../src/targets/kubernetes/control-plane.js';
+import { clusterCache, ControlPlane, missingBinaries, podBinaries, controlPlaneBinaries } from './rig/control-plane.js';
 import { hpaMetricValues, KubernetesTarget, parseQuantity } from '../../src/targets/kubernetes/kubernetes-target.js';
 import type { ReplicaEvent } from '../../src/targets/target.js';
 import { projectRoot } from '../../src/util/tools.js';

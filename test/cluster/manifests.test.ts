@@ -6,7 +6,7 @@ import { generateForMatrix } from '../../src/manifests/from-matrix.js';
 import { admissionPolicies } from '../../src/manifests/admission-policies.js';
 import type { K8sObject, ServingForm } from '../../src/manifests/types.js';
 import { loadMatrix } from '../../src/matrix/load.js';
-import { clusterCache, ControlPlane, missingBinaries } from '../../src/targets/kubernetes/control-plane.js';
+import { clusterCache, ControlPlane, missingBinaries } from './rig/control-plane.js';
 import { pluralOf } from '../../src/targets/kubernetes/kubernetes-target.js';
 import { projectRoot } from '../../src/util/tools.js';
 import { scratch } from '../integration/helpers.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { firstScaleDown, firstScaleUp, replicaTimeline, timelineAgreement, valueAt } from '../../src/targets/kubernetes/fidelity.js';
+import { firstScaleDown, firstScaleUp, replicaTimeline, timelineAgreement, valueAt } from '../cluster/rig/fidelity.js';
 
 const tl = (pairs: Array<[number, number]>) => pairs.map(([s, desired]) => ({ s, desired }));
 

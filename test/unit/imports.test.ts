@@ -63,9 +63,33 @@ function cycles(g: Map<string, string[]>): string[][] {
   return out;
 }
 
+/** Imports (type-only ones too) of a src/ file that resolve outside src/: the build (tsconfig.build.json) compiles src/ alone. */
+function outsideSrc(): string[] {
+  const src = join(projectRoot, 'src');
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (p.endsWith('.ts')) {
+        for (const m of readFileSync(p, 'utf8').matchAll(/^(?:import|export)\s[^;]*?from\s+'(\.[^']+)'/gms)) {
+          const to = relative(src, normalize(join(dirname(p), m[1]!)));
+          if (to.startsWith('..')) out.push(`${relative(projectRoot, p)} -> ${m[1]}`);
+        }
+      }
+    }
+  };
+  walk(src);
+  return out;
+}
+
 describe('the import graph of src/', () => {
   it('has no cycle', () => {
     expect(cycles(graph())).toEqual([]);
+  });
+
+  it('stays inside src/ (the cluster rig and fixtures live in test/)', () => {
+    expect(outsideSrc()).toEqual([]);
   });
 
   it('finds one where there is one (the check can fail)', () => {

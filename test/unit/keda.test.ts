@@ -13,7 +13,7 @@ import {
   type TriggerRead,
 } from '../../src/targets/local/autoscalers/keda.js';
 import { promTriggerValue, type PromQueryOutcome, type TriggerValue } from '../../src/targets/local/autoscalers/prometheus-trigger.js';
-import { kedaReplay } from '../../src/targets/kubernetes/keda-replay.js';
+import { kedaReplay } from '../cluster/rig/keda-replay.js';
 
 const Q = 'sum(vllm:num_requests_waiting)';
 const one = (v: string): PromQueryOutcome => ({ result: [{ metric: {}, value: [1_700_000_000, v] }] });

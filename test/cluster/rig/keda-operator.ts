@@ -2,9 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { freePort, sleep } from '../../util/ports.js';
-import { startProc, type Proc } from '../../util/proc.js';
-import type { ClusterClient } from './cluster-client.js';
+import { freePort } from '../../../src/util/ports.js';
+import { startProc, type Proc } from '../../../src/util/proc.js';
+import type { ClusterClient } from '../../../src/targets/kubernetes/cluster-client.js';
+import { registerLoopbackApiService, waitApiServiceAvailable } from './api-service.js';
 import { clusterCache } from './control-plane.js';
 
 /** What scripts/setup-cluster builds for KEDA (tools/keda, github.com/kedacore/keda/v2 v2.21.0). */
@@ -36,8 +37,8 @@ export interface KedaOperatorOptions {
  * made with openssl, serves the gRPC link between them in both directions
  * (KEDA's pkg/metricsservice/utils/tls.go reads ca.crt, tls.crt and tls.key
  * from --cert-dir and asks the client for a certificate) and the metrics
- * server's HTTPS. The APIService points at an ExternalName Service, as for
- * prometheus-adapter (metrics-adapter.ts).
+ * server's HTTPS. Registered on loopback by api-service.ts, as prometheus-adapter is
+ * (metrics-adapter.ts).
  */
 export class KedaOperator {
   private constructor(
@@ -99,52 +100,17 @@ export class KedaOperator {
           logFile: join(o.dir, 'keda-adapter.log'),
         }),
       );
-      const keda = new KedaOperator(adapterPort, procs);
-      await keda.register(o.client);
-      return keda;
+      await registerLoopbackApiService(o.client, { group: 'external.metrics.k8s.io', version: 'v1beta1', namespace: 'keda', service: 'keda-metrics-apiserver', port: adapterPort });
+      return new KedaOperator(adapterPort, procs);
     } catch (err) {
       for (const p of procs.reverse()) await p.stop(2000);
       throw err;
     }
   }
 
-  private async register(client: ClusterClient): Promise<void> {
-    await client.ensureNamespace('keda');
-    await client.apply({
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'keda-metrics-apiserver', namespace: 'keda', labels: { 'app.kubernetes.io/managed-by': 'scalebench' } },
-      spec: { type: 'ExternalName', externalName: 'localhost', ports: [{ name: 'https', port: this.adapterPort }] },
-    });
-    await client.apply({
-      apiVersion: 'apiregistration.k8s.io/v1',
-      kind: 'APIService',
-      metadata: { name: KEDA_APISERVICE, labels: { 'app.kubernetes.io/managed-by': 'scalebench' } },
-      spec: {
-        group: 'external.metrics.k8s.io',
-        version: 'v1beta1',
-        service: { name: 'keda-metrics-apiserver', namespace: 'keda', port: this.adapterPort },
-        insecureSkipTLSVerify: true,
-        groupPriorityMinimum: 100,
-        versionPriority: 100,
-      },
-    });
-  }
-
   /** Waits until the aggregator reports the APIService Available; a process that exits fails at once. */
   async waitAvailable(client: ClusterClient, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let last = '';
-    while (Date.now() < deadline) {
-      const gone = this.procs.find((p) => p.done);
-      if (gone) throw new Error(`${gone.name} exited (see ${gone.name}.log)`);
-      const a = await client.read('apiregistration.k8s.io/v1', 'APIService', undefined, KEDA_APISERVICE);
-      const c = ((a?.status as { conditions?: Array<{ type: string; status: string; message?: string }> } | undefined)?.conditions ?? []).find((x) => x.type === 'Available');
-      if (c?.status === 'True') return;
-      last = c?.message ?? 'no status';
-      await sleep(500);
-    }
-    throw new Error(`APIService ${KEDA_APISERVICE} not Available after ${timeoutMs / 1000}s: ${last}`);
+    await waitApiServiceAvailable(client, KEDA_APISERVICE, this.procs, timeoutMs);
   }
 
   /** Whether both processes still run (a test checks this before it trusts a timeline). */

@@ -1,10 +1,10 @@
-import type { ResolvedDeployment, ResolvedWorkload } from '../../matrix/types.js';
-import { freePort, sleep } from '../../util/ports.js';
-import { LocalPrometheus, type ScrapeTarget } from '../local/prometheus.js';
-import { Replica } from '../local/replica.js';
-import { RouterProcess, startPrometheusAndRouter } from '../local/router.js';
-import { simArgs } from '../local/sim-args.js';
-import type { ClusterClient } from './cluster-client.js';
+import type { ResolvedDeployment, ResolvedWorkload } from '../../../src/matrix/types.js';
+import { freePort, sleep } from '../../../src/util/ports.js';
+import { LocalPrometheus, type ScrapeTarget } from '../../../src/targets/local/prometheus.js';
+import { Replica } from '../../../src/targets/local/replica.js';
+import { RouterProcess, startPrometheusAndRouter } from '../../../src/targets/local/router.js';
+import { simArgs } from '../../../src/targets/local/sim-args.js';
+import type { ClusterClient } from '../../../src/targets/kubernetes/cluster-client.js';
 
 export interface KwokBackingOptions {
   client: ClusterClient;

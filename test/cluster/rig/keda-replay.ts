@@ -7,8 +7,8 @@
  * non-zero while no pod exists) and to set the emulator's timeline beside the
  * real operator's on the same input. Pure; times in ms.
  */
-import { kedaHpaSync, kedaPoll, kedaReadTrigger, newKedaState, type KedaSpec } from '../local/autoscalers/keda.js';
-import type { PromQueryOutcome } from '../local/autoscalers/prometheus-trigger.js';
+import { kedaHpaSync, kedaPoll, kedaReadTrigger, newKedaState, type KedaSpec } from '../../../src/targets/local/autoscalers/keda.js';
+import type { PromQueryOutcome } from '../../../src/targets/local/autoscalers/prometheus-trigger.js';
 
 export interface KedaReplayInput {
   spec: KedaSpec;

@@ -1,9 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, sleep } from '../../util/ports.js';
-import { startProc, type Proc } from '../../util/proc.js';
-import type { ClusterClient } from './cluster-client.js';
+import { freePort } from '../../../src/util/ports.js';
+import { startProc, type Proc } from '../../../src/util/proc.js';
+import type { ClusterClient } from '../../../src/targets/kubernetes/cluster-client.js';
+import { registerLoopbackApiService, waitApiServiceAvailable } from './api-service.js';
 import { clusterCache } from './control-plane.js';
+
+/** The API group prometheus-adapter serves, registered through the aggregation layer. */
+export const CUSTOM_METRICS_APISERVICE = 'v1beta1.custom.metrics.k8s.io';
 
 export interface MetricsAdapterOptions {
   client: ClusterClient;
@@ -23,10 +27,8 @@ export interface MetricsAdapterOptions {
  * prometheus-adapter (built by scripts/setup-cluster) on a loopback port,
  * registered with the API server as v1beta1.custom.metrics.k8s.io, so the
  * HPA controller in kube-controller-manager reads the generated rules'
- * metrics through the aggregation layer exactly as in a cluster. The
- * APIService points at an ExternalName Service (`localhost`): the aggregator
- * resolves it to the adapter's port without kube-proxy or endpoints (which
- * may not hold loopback addresses).
+ * metrics through the aggregation layer exactly as in a cluster
+ * (registerLoopbackApiService: an ExternalName Service on `localhost`).
  */
 export class MetricsAdapter {
   private constructor(
@@ -61,52 +63,18 @@ export class MetricsAdapter {
       ],
       logFile: join(o.dir, 'prometheus-adapter.log'),
     });
-    const adapter = new MetricsAdapter(port, proc);
     try {
-      await adapter.register(o.client);
+      await registerLoopbackApiService(o.client, { group: 'custom.metrics.k8s.io', version: 'v1beta1', namespace: 'monitoring', service: 'prometheus-adapter', port });
     } catch (err) {
       await proc.stop(2000);
       throw err;
     }
-    return adapter;
-  }
-
-  private async register(client: ClusterClient): Promise<void> {
-    await client.ensureNamespace('monitoring');
-    await client.apply({
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'prometheus-adapter', namespace: 'monitoring', labels: { 'app.kubernetes.io/managed-by': 'scalebench' } },
-      spec: { type: 'ExternalName', externalName: 'localhost', ports: [{ name: 'https', port: this.port }] },
-    });
-    await client.apply({
-      apiVersion: 'apiregistration.k8s.io/v1',
-      kind: 'APIService',
-      metadata: { name: 'v1beta1.custom.metrics.k8s.io', labels: { 'app.kubernetes.io/managed-by': 'scalebench' } },
-      spec: {
-        group: 'custom.metrics.k8s.io',
-        version: 'v1beta1',
-        service: { name: 'prometheus-adapter', namespace: 'monitoring', port: this.port },
-        insecureSkipTLSVerify: true,
-        groupPriorityMinimum: 100,
-        versionPriority: 100,
-      },
-    });
+    return new MetricsAdapter(port, proc);
   }
 
   /** Waits until the aggregator reports the APIService Available (the adapter answers through it). */
   async waitAvailable(client: ClusterClient, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let last = '';
-    while (Date.now() < deadline) {
-      if (this.proc.done) throw new Error(`prometheus-adapter exited (see prometheus-adapter.log)`);
-      const a = await client.read('apiregistration.k8s.io/v1', 'APIService', undefined, 'v1beta1.custom.metrics.k8s.io');
-      const c = ((a?.status as { conditions?: Array<{ type: string; status: string; message?: string }> } | undefined)?.conditions ?? []).find((x) => x.type === 'Available');
-      if (c?.status === 'True') return;
-      last = c?.message ?? 'no status';
-      await sleep(500);
-    }
-    throw new Error(`APIService v1beta1.custom.metrics.k8s.io not Available after ${timeoutMs / 1000}s: ${last}`);
+    await waitApiServiceAvailable(client, CUSTOM_METRICS_APISERVICE, [this.proc], timeoutMs);
   }
 
   async stop(): Promise<void> {

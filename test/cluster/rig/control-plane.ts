@@ -4,8 +4,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { freePort, sleep } from '../../util/ports.js';
-import { startProc, type Proc } from '../../util/proc.js';
+import { freePort, sleep } from '../../../src/util/ports.js';
+import { startProc, type Proc } from '../../../src/util/proc.js';
 import { kwokStages } from './kwok-stages.js';
 
 /** Where scripts/setup-cluster puts the binaries. */
