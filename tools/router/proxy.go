@@ -30,7 +30,9 @@ const maxHead = 64 << 10
 // conn is a replica connection in a backend's pool.
 type conn struct {
 	net.Conn
-	br *bufio.Reader
+	br   *bufio.Reader
+	head headReader   // the replica's response heads, read into one reused buffer
+	out  bytes.Buffer // the response head as it is sent on to the client
 }
 
 type pool struct {
@@ -76,6 +78,9 @@ type request struct {
 
 var (
 	crlf       = []byte("\r\n")
+	tokClose   = []byte("close")
+	tokKeep    = []byte("keep-alive")
+	tokChunked = []byte("chunked")
 	hdrLength  = []byte("content-length")
 	hdrTE      = []byte("transfer-encoding")
 	hdrConn    = []byte("connection")
@@ -83,10 +88,18 @@ var (
 	errTooLong = errors.New("head too long")
 )
 
-// headLines reads a head (request or status line and headers) up to its empty line.
-func headLines(br *bufio.Reader) ([][]byte, error) {
-	var lines [][]byte
-	size := 0
+// headReader reads heads into buffers it keeps for the next one: a
+// connection's heads cost no allocation once its first is read. The lines it
+// returns are valid until its next read.
+type headReader struct {
+	data  []byte
+	ends  []int
+	lines [][]byte
+}
+
+// read reads a head (request or status line and headers) up to its empty line.
+func (h *headReader) read(br *bufio.Reader) ([][]byte, error) {
+	h.data, h.ends = h.data[:0], h.ends[:0]
 	for {
 		line, err := br.ReadSlice('\n')
 		if err != nil {
@@ -95,32 +108,56 @@ func headLines(br *bufio.Reader) ([][]byte, error) {
 			}
 			return nil, err
 		}
-		size += len(line)
-		if size > maxHead {
+		if len(h.data)+len(line) > maxHead {
 			return nil, errTooLong
 		}
 		line = bytes.TrimRight(line, "\r\n")
 		if len(line) == 0 {
-			if len(lines) == 0 {
+			if len(h.ends) == 0 {
 				continue // a stray CRLF between requests
 			}
-			return lines, nil
+			break
 		}
-		lines = append(lines, append([]byte(nil), line...))
+		h.data = append(h.data, line...)
+		h.ends = append(h.ends, len(h.data))
 	}
+	h.lines = h.lines[:0]
+	start := 0
+	for _, end := range h.ends {
+		h.lines = append(h.lines, h.data[start:end:end])
+		start = end
+	}
+	return h.lines, nil
 }
 
+// headerName splits a header line into its name and value, both trimmed; names compare case-insensitively.
 func headerName(line []byte) ([]byte, []byte, bool) {
 	i := bytes.IndexByte(line, ':')
 	if i <= 0 {
 		return nil, nil, false
 	}
-	return bytes.ToLower(bytes.TrimSpace(line[:i])), bytes.TrimSpace(line[i+1:]), true
+	return bytes.TrimSpace(line[:i]), bytes.TrimSpace(line[i+1:]), true
 }
 
 func isHop(name []byte) bool {
 	for _, h := range hopByHop {
-		if bytes.Equal(name, h) {
+		if bytes.EqualFold(name, h) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasToken reports whether a comma-separated header value lists token (case-insensitive, RFC 9110 §5.6.1).
+func hasToken(value, token []byte) bool {
+	for len(value) > 0 {
+		item := value
+		if i := bytes.IndexByte(value, ','); i >= 0 {
+			item, value = value[:i], value[i+1:]
+		} else {
+			value = nil
+		}
+		if bytes.EqualFold(bytes.TrimSpace(item), token) {
 			return true
 		}
 	}
@@ -130,8 +167,8 @@ func isHop(name []byte) bool {
 // readRequest reads one request: its head (hop-by-hop headers dropped,
 // Content-Length set) and its whole body (small JSON; read whole so that a
 // request that meets a pooled connection the replica closed can be sent again).
-func readRequest(br *bufio.Reader) (*request, error) {
-	lines, err := headLines(br)
+func readRequest(br *bufio.Reader, h *headReader) (*request, error) {
+	lines, err := h.read(br)
 	if err != nil {
 		return nil, err
 	}
@@ -152,17 +189,16 @@ func readRequest(br *bufio.Reader) (*request, error) {
 			return nil, fmt.Errorf("malformed header %q", l)
 		}
 		switch {
-		case bytes.Equal(name, hdrLength):
+		case bytes.EqualFold(name, hdrLength):
 			if length, err = strconv.Atoi(string(value)); err != nil || length < 0 {
 				return nil, fmt.Errorf("bad Content-Length %q", value)
 			}
-		case bytes.Equal(name, hdrTE):
+		case bytes.EqualFold(name, hdrTE):
 			return nil, errors.New("chunked request bodies are not supported: send Content-Length")
-		case bytes.Equal(name, hdrConn):
-			v := bytes.ToLower(value)
-			if bytes.Contains(v, []byte("close")) {
+		case bytes.EqualFold(name, hdrConn):
+			if hasToken(value, tokClose) {
 				req.keepAlive = false
-			} else if bytes.Contains(v, []byte("keep-alive")) {
+			} else if hasToken(value, tokKeep) {
 				req.keepAlive = true
 			}
 		}
@@ -189,8 +225,9 @@ func readRequest(br *bufio.Reader) (*request, error) {
 func (r *router) serveConn(c net.Conn) {
 	defer c.Close()
 	br := bufio.NewReaderSize(c, 16<<10)
+	var h headReader
 	for {
-		req, err := readRequest(br)
+		req, err := readRequest(br, &h)
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) && !errors.Is(err, syscall.ECONNRESET) {
 				writeError(c, 400, "bad_request", "router: "+err.Error(), false)
@@ -212,7 +249,14 @@ func (r *router) handle(c net.Conn, req *request) bool {
 			r.unavailable.Add(1)
 			return writeError(c, 503, "unavailable", "router: no ready replica", req.keepAlive)
 		}
-		ok, retry := r.forward(c, req, b, attempt)
+		b.inFlight.Add(1)
+		ok, retry, failed := r.forward(c, req, b, attempt)
+		// Counted out before the client can see the answer: whoever reads /stats after a reply sees it settled.
+		b.inFlight.Add(-1)
+		if failed != nil {
+			r.upstreamErrors.Add(1)
+			return writeError(c, 502, "upstream", fmt.Sprintf("router: replica %s: %v", b.Name, failed), req.keepAlive)
+		}
 		if !retry {
 			return ok
 		}
@@ -223,16 +267,15 @@ func (r *router) handle(c net.Conn, req *request) bool {
 // forward sends one attempt to b and relays its response. retry: the replica
 // cannot have seen the request (a refused dial, or a pooled connection it had
 // closed), so it may be sent again. ok: the client connection can go on.
-func (r *router) forward(c net.Conn, req *request, b *backend, attempt int) (ok, retry bool) {
-	b.inFlight.Add(1)
+// failed: the replica could not be reached and the client has had no answer yet.
+func (r *router) forward(c net.Conn, req *request, b *backend, attempt int) (ok, retry bool, failed error) {
 	b.routed.Add(1)
-	defer b.inFlight.Add(-1)
 
 	bc := b.pool.get()
 	if bc == nil {
 		nc, err := net.DialTimeout("tcp", b.Addr, 5*time.Second)
 		if err != nil {
-			return r.upstreamFailed(c, req, b, attempt, err)
+			return r.upstreamFailed(b, attempt, err)
 		}
 		bc = &conn{Conn: nc, br: bufio.NewReaderSize(nc, 16<<10)}
 	}
@@ -240,12 +283,12 @@ func (r *router) forward(c net.Conn, req *request, b *backend, attempt int) (ok,
 	// pool's wrapper would not reach writev and cost a syscall per part).
 	if _, err := bc.Conn.Write(req.wire); err != nil {
 		_ = bc.Close()
-		return r.upstreamFailed(c, req, b, attempt, err)
+		return r.upstreamFailed(b, attempt, err)
 	}
-	lines, err := headLines(bc.br)
+	lines, err := bc.head.read(bc.br)
 	if err != nil {
 		_ = bc.Close()
-		return r.upstreamFailed(c, req, b, attempt, err)
+		return r.upstreamFailed(b, attempt, err)
 	}
 	// The replica answered: from here on the request is never sent again.
 	status := lines[0]
@@ -254,7 +297,8 @@ func (r *router) forward(c net.Conn, req *request, b *backend, attempt int) (ok,
 		code, _ = strconv.Atoi(string(f[1]))
 	}
 	chunked, length, replicaKeeps := false, -1, true
-	var head bytes.Buffer
+	head := &bc.out
+	head.Reset()
 	head.Write(status)
 	head.Write(crlf)
 	for _, l := range lines[1:] {
@@ -263,14 +307,14 @@ func (r *router) forward(c net.Conn, req *request, b *backend, attempt int) (ok,
 			continue
 		}
 		switch {
-		case bytes.Equal(name, hdrTE):
-			chunked = bytes.Contains(bytes.ToLower(value), []byte("chunked"))
-		case bytes.Equal(name, hdrLength):
+		case bytes.EqualFold(name, hdrTE):
+			chunked = hasToken(value, tokChunked)
+		case bytes.EqualFold(name, hdrLength):
 			length, _ = strconv.Atoi(string(value))
-		case bytes.Equal(name, hdrConn):
-			replicaKeeps = !bytes.Contains(bytes.ToLower(value), []byte("close"))
+		case bytes.EqualFold(name, hdrConn):
+			replicaKeeps = !hasToken(value, tokClose)
 		}
-		if isHop(name) && !bytes.Equal(name, hdrTE) && !bytes.Equal(name, hdrLength) {
+		if isHop(name) && !bytes.EqualFold(name, hdrTE) && !bytes.EqualFold(name, hdrLength) {
 			continue
 		}
 		head.Write(l)
@@ -329,10 +373,10 @@ func (r *router) forward(c net.Conn, req *request, b *backend, attempt int) (ok,
 		if rerr != nil && !errors.Is(rerr, errClientGone) {
 			r.upstreamErrors.Add(1)
 			// The response is cut: the client must not wait for more of it.
-			return false, false
+			return false, false, nil
 		}
 	}
-	return clientKeeps && !clientGone, false
+	return clientKeeps && !clientGone, false, nil
 }
 
 var errClientGone = errors.New("client gone")
@@ -456,16 +500,15 @@ func relayChunked(br *bufio.Reader, send func([]byte), cut func() bool) error {
 }
 
 // upstreamFailed decides after a failed attempt: retry when the replica cannot
-// have seen the request, else answer 502.
-func (r *router) upstreamFailed(c net.Conn, req *request, b *backend, attempt int, err error) (ok, retry bool) {
+// have seen the request, else fail it (the caller answers 502).
+func (r *router) upstreamFailed(b *backend, attempt int, err error) (ok, retry bool, failed error) {
 	if attempt < maxRetries && retryable(err) {
 		// The pool may hold more connections the replica has closed (a burst of
 		// aborted streams closes several at once): retry on fresh ones.
 		b.pool.closeIdle()
-		return false, true
+		return false, true, nil
 	}
-	r.upstreamErrors.Add(1)
-	return writeError(c, 502, "upstream", fmt.Sprintf("router: replica %s: %v", b.Name, err), req.keepAlive), false
+	return false, false, err
 }
 
 // writeError answers with an error the router made itself; it reports whether the connection can go on.
