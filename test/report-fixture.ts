@@ -10,6 +10,7 @@ import type { Sample } from '../src/metrics/sampler.js';
 import { writeJsonAtomic } from '../src/results/files.js';
 import { cellEntries, RunDir, type RunRecord } from '../src/results/run-dir.js';
 import type { CellResult } from '../src/runner/cell.js';
+import { projectCatalog } from '../src/catalog/catalog.js';
 
 /** A model name that tries to be markup: every report must show it as text. */
 export const EVIL_MODEL = 'acme/<script>window.__pwned = 1</script>';
@@ -74,7 +75,7 @@ function synthesize(cell: Cell, k: number): { points: RawPoint[]; samples: Sampl
 
 /** Writes a finished synthetic run under `reportsDir`; returns its directory. */
 export function writeFixtureRun(reportsDir: string, id = 'fixture-run'): RunDir {
-  const matrix = parseMatrix(fixtureMatrix, 'fixture.yaml');
+  const matrix = parseMatrix(fixtureMatrix, 'fixture.yaml', projectCatalog());
   const cells = expandCells(matrix);
   const record: RunRecord = {
     id, status: 'done', createdAt: '2026-11-23T08:00:00.000Z', startedAt: '2026-11-23T08:00:00.000Z', endedAt: '2026-11-23T08:05:00.000Z',

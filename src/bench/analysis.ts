@@ -13,6 +13,7 @@ import { parseMatrix } from '../matrix/load.js';
 import { writeJsonAtomic } from '../results/files.js';
 import { cellEntries, RunDir, type RunRecord } from '../results/run-dir.js';
 import { projectRoot } from '../util/tools.js';
+import { projectCatalog } from '../catalog/catalog.js';
 
 export const BENCH_POINTS = 1_000_000;
 /** Targets from issue 5. */
@@ -43,7 +44,7 @@ export interface AnalysisBench {
 
 /** Writes the run: run.json, and one cell with `points` requests over 10 minutes, samples every second, scale events. */
 export async function generateRun(root: string, points = BENCH_POINTS): Promise<string> {
-  const matrix = parseMatrix(matrixText, 'bench-analysis.yaml');
+  const matrix = parseMatrix(matrixText, 'bench-analysis.yaml', projectCatalog());
   const cell = expandCells(matrix)[0]!;
   const start = Date.UTC(2026, 0, 1);
   const record: RunRecord = {

@@ -10,6 +10,7 @@ import { capacityAtSlo } from '../recommend/capacity-model.js';
 import { readJson, readJsonl } from '../results/files.js';
 import type { RunRecord } from '../results/run-dir.js';
 import { projectRoot } from '../util/tools.js';
+import { projectCatalog } from '../catalog/catalog.js';
 
 /**
  * Bench section: `scalebench search` against the fine grid it replaces, on
@@ -52,12 +53,13 @@ export async function benchCapacitySearch(scratch: string): Promise<Array<[strin
   const { stdout } = await pexec(process.execPath, [cli, 'search', GRID, '--deployment', 'sim', '--out', scratch, '--id', 'search', '--json'], { env, maxBuffer: 1 << 24 });
   const search = JSON.parse(stdout) as { result: { kind: string; lo?: number; hi?: number }; probes: unknown[]; cell_minutes: number };
 
-  const matrix = loadMatrix(GRID);
+  const catalog = projectCatalog();
+  const matrix = loadMatrix(GRID, catalog);
   const grid = capacityOf(gridCurve(join(scratch, 'grid')), matrix.slo);
   const gridMinutes = cellMinutes(join(scratch, 'grid'));
   const gridLo = grid.kind === 'interval' ? grid.lo : undefined;
   const searchLo = search.result.kind === 'interval' ? search.result.lo : undefined;
-  const est = capacityAtSlo(deploymentParams(matrix.deployments[0]!, matrix.workload), matrix.slo);
+  const est = capacityAtSlo(deploymentParams(catalog, matrix.deployments[0]!, matrix.workload), matrix.slo);
   const estimate = est.ok ? est.users : undefined;
   const vsGrid = gridLo && searchLo ? `${round((100 * (searchLo - gridLo)) / gridLo, 1)} % (target within ±10 %)` : 'n/a: no interval on one side';
   const measured = [gridLo, searchLo].filter((v): v is number => v !== undefined);

@@ -5,6 +5,7 @@ import { RunDir } from '../results/run-dir.js';
 import { calibrateCell, readCellSide } from '../simulate/calibrate.js';
 import { writeSimRun } from '../simulate/run-matrix.js';
 import { projectRoot } from '../util/tools.js';
+import { projectCatalog } from '../catalog/catalog.js';
 
 /**
  * The simulation's calibration on the local target: each example matrix run
@@ -28,7 +29,7 @@ export function benchSimulateCalibration(scratch: string): Array<[string, string
     });
     const measured = RunDir.open(scratch, id);
     const cells = expandCells(measured.record.matrix);
-    const { dir } = writeSimRun({ matrix: measured.record.matrix, cells, profiles: [], reportsDir: scratch, id: `sim-${id}` });
+    const { dir } = writeSimRun({ catalog: projectCatalog(), matrix: measured.record.matrix, cells, profiles: [], reportsDir: scratch, id: `sim-${id}` });
     for (const c of cells) {
       const m = readCellSide(measured, c.id);
       const s = readCellSide(dir, c.id);

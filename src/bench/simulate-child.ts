@@ -9,16 +9,18 @@ import { loadMatrix } from '../matrix/load.js';
 import { oracleFor } from '../simulate/oracle.js';
 import { simulateCells } from '../simulate/run-matrix.js';
 import type { SimulateBench } from './simulate.js';
+import { projectCatalog } from '../catalog/catalog.js';
 
 const file = process.argv[2];
 if (!file) throw new Error('usage: simulate-child.js <matrix>');
-const matrix = loadMatrix(file);
+const catalog = projectCatalog();
+const matrix = loadMatrix(file, catalog);
 const cells = expandCells(matrix);
 const t0 = performance.now();
-const figures = simulateCells({ matrix, cells, profiles: [], startMs: Date.UTC(2030, 0, 1) });
+const figures = simulateCells({ catalog, matrix, cells, profiles: [], startMs: Date.UTC(2030, 0, 1) });
 const wallS = (performance.now() - t0) / 1000;
 const t1 = performance.now();
-const oracle = oracleFor(cells[0]!, matrix, []);
+const oracle = oracleFor(catalog, cells[0]!, matrix, []);
 const result: SimulateBench = {
   wallS,
   oracleS: (performance.now() - t1) / 1000,

@@ -9,6 +9,7 @@ import type { ResolvedMatrix } from '../matrix/types.js';
 import { isRecommendation, parseRecommendation } from '../recommend/recommendation-file.js';
 import { UserError } from '../util/errors.js';
 import { parseInput, readInputText } from '../util/input-file.js';
+import { projectCatalog } from '../catalog/catalog.js';
 
 interface GenerateFlags {
   out?: string;
@@ -30,7 +31,7 @@ interface GenerateFlags {
 export function loadGenerateInput(path: string): ResolvedMatrix {
   const text = readInputText(path, 'give the path of a matrix YAML file, such as matrices/nightly.yaml, or of a recommendation file written by `scalebench recommend`');
   // Positioned YAML errors and the input limits come from either parser.
-  return isRecommendation(parseInput(text, path).data) ? parseRecommendation(text, path) : parseMatrix(text, path);
+  return isRecommendation(parseInput(text, path).data) ? parseRecommendation(text, path, projectCatalog()) : parseMatrix(text, path, projectCatalog());
 }
 
 /** A repeatable option's values, in order. */
@@ -111,10 +112,10 @@ export function registerGenerate(program: Command): void {
       const source = relative(process.cwd(), input) || input;
       const matrix = selectPairs(loadGenerateInput(input), flags.deployment, flags.autoscaler, source);
       if (flags.helm) {
-        for (const path of writeHelmChart(flags.helm, matrix, optionsFromFlags(flags, source), source)) process.stdout.write(`${relative(process.cwd(), `${flags.helm}/${path}`)}\n`);
+        for (const path of writeHelmChart(projectCatalog(), flags.helm, matrix, optionsFromFlags(flags, source), source)) process.stdout.write(`${relative(process.cwd(), `${flags.helm}/${path}`)}\n`);
         return;
       }
-      const set = generateForMatrix(matrix, optionsFromFlags(flags, source));
+      const set = generateForMatrix(projectCatalog(), matrix, optionsFromFlags(flags, source));
       for (const note of set.notes) process.stderr.write(`scalebench: note: ${note}\n`);
       if (!flags.out) {
         process.stdout.write(streamYaml(set.files, source));

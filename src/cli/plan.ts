@@ -3,6 +3,7 @@ import { estimateCellMs, expandCells } from '../matrix/expand.js';
 import { loadMatrix } from '../matrix/load.js';
 import type { ResolvedMatrix } from '../matrix/types.js';
 import { formatDuration } from '../util/duration.js';
+import { projectCatalog } from '../catalog/catalog.js';
 
 /** One planned cell, as `plan --json` prints it. */
 export interface PlannedCell {
@@ -76,7 +77,7 @@ export function registerPlan(program: Command): void {
     .argument('<matrix>', 'matrix file (YAML), e.g. matrices/nightly.yaml')
     .option('--json', 'print the plan as JSON on stdout')
     .action((matrixPath: string, flags: { json?: boolean }) => {
-      const plan = planMatrix(loadMatrix(matrixPath));
+      const plan = planMatrix(loadMatrix(matrixPath, projectCatalog()));
       process.stdout.write(flags.json ? `${JSON.stringify(plan, null, 2)}\n` : planTable(plan));
     });
 }

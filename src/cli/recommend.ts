@@ -7,10 +7,10 @@ import { buildCandidates } from '../recommend/candidates.js';
 import { figures, recommendationDoc } from '../recommend/recommendation-doc.js';
 import { recommend, type Evaluation, type Recommendation, type UseCase } from '../recommend/recommender.js';
 import { readProfiles } from '../recommend/profiles.js';
-import { recipeCatalog } from '../recommend/recipes.js';
 import { useCaseNames, useCases, type UseCaseName } from '../recommend/use-cases.js';
 import { parseDuration } from '../util/duration.js';
 import { ExitCode, UserError } from '../util/errors.js';
+import { projectCatalog } from '../catalog/catalog.js';
 
 interface RecommendFlags {
   useCase?: UseCaseName;
@@ -136,7 +136,7 @@ export function registerRecommend(program: Command): void {
     .action((flags: RecommendFlags) => {
       const u = useCaseFromFlags(flags);
       const { candidates, notes } = buildCandidates({
-        recipes: recipeCatalog(),
+        catalog: projectCatalog(),
         profiles: readProfiles(flags.profiles),
         workload: u.workload,
         promptTokens: u.promptTokens,

@@ -8,6 +8,7 @@ import { createProgress } from '../runner/progress.js';
 import { executeRun, localTools, newRunId, newRunRecord } from '../runner/run.js';
 import { ExitCode, UserError } from '../util/errors.js';
 import { stopAll } from '../util/proc.js';
+import { projectCatalog } from '../catalog/catalog.js';
 
 interface RunFlags {
   resume?: string;
@@ -42,7 +43,7 @@ async function run(matrixPath: string | undefined, flags: RunFlags): Promise<num
   if (flags.resume) {
     dir = RunDir.open(flags.out, flags.resume);
   } else {
-    const matrix = loadMatrix(matrixPath!);
+    const matrix = loadMatrix(matrixPath!, projectCatalog());
     const cells = expandCells(matrix);
     const id = flags.id ?? newRunId(matrix);
     dir = RunDir.create(flags.out, newRunRecord(id, matrix, cells, tools));

@@ -4,6 +4,7 @@ import { newRunId } from '../runner/run.js';
 import { createProgress } from '../runner/progress.js';
 import { runSearch, type SearchOutcome } from '../search/search.js';
 import { ExitCode, UserError } from '../util/errors.js';
+import { projectCatalog } from '../catalog/catalog.js';
 
 interface SearchFlags {
   deployment: string;
@@ -54,7 +55,7 @@ export function registerSearch(program: Command): void {
     .option('--no-early-stop', 'run every probe to its end')
     .option('--json', 'print the outcome as JSON')
     .action(async (path: string, flags: SearchFlags) => {
-      const matrix = loadMatrix(path);
+      const matrix = loadMatrix(path, projectCatalog());
       if (!matrix.slo.ttftP95Ms && !matrix.slo.tpotP95Ms && !matrix.slo.e2eP95Ms) throw new UserError(`${path}: slo: search looks for the highest load meeting the SLO: add one (e.g. slo: { ttft_p95: 500ms })`);
       const progress = createProgress({ json: Boolean(flags.json) });
       const controller = new AbortController();

@@ -10,6 +10,7 @@ import { calibrateCell, calibrationText, readCellSide, type CellCalibration } fr
 import { oracleFor } from '../simulate/oracle.js';
 import { writeSimRun, type SimCellFigures } from '../simulate/run-matrix.js';
 import { UserError } from '../util/errors.js';
+import { projectCatalog } from '../catalog/catalog.js';
 
 interface SimulateFlags {
   profiles: string;
@@ -46,6 +47,7 @@ export function registerSimulate(program: Command): void {
     .option('--no-points', 'keep no points.jsonl (client figures aggregated on the fly; for long traces)')
     .option('--json', 'print the results as JSON')
     .action((matrixPath: string | undefined, flags: SimulateFlags) => {
+      const catalog = projectCatalog();
       let matrix: ResolvedMatrix;
       let measured: RunDir | undefined;
       if (flags.against) {
@@ -54,13 +56,14 @@ export function registerSimulate(program: Command): void {
         matrix = measured.record.matrix;
       } else {
         if (!matrixPath) throw new UserError('simulate: give a matrix file (e.g. `scalebench simulate matrices/examples/tune-step.yaml`) or --against <run-id>');
-        matrix = loadMatrix(matrixPath);
+        matrix = loadMatrix(matrixPath, catalog);
       }
       const cells: Cell[] = expandCells(matrix);
       const profiles = readProfiles(flags.profiles);
       const id = flags.id ?? `sim-${measured ? measured.record.id : newRunId(matrix)}`;
       const progress = process.stderr.isTTY && !flags.json && process.env.CI !== 'true';
       const { dir, figures } = writeSimRun({
+        catalog,
         matrix,
         cells,
         profiles,
@@ -72,7 +75,7 @@ export function registerSimulate(program: Command): void {
         },
       });
       const files = writeReport(dir, cells);
-      const oracles = figures.map((x) => oracleFor(x.cell, matrix, x.service.source === 'profile' ? profiles : []));
+      const oracles = figures.map((x) => oracleFor(catalog, x.cell, matrix, x.service.source === 'profile' ? profiles : []));
       let calibration: CellCalibration[] | undefined;
       if (measured) {
         calibration = cells.flatMap((c) => {

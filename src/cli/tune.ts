@@ -11,6 +11,7 @@ import { observeRun } from '../tune/observe.js';
 import { tuneBySimulation, tuneSimulationText, type TuneSimulation } from '../tune/simulate.js';
 import { tuneConfig, type TuneResult } from '../tune/tune.js';
 import { UserError } from '../util/errors.js';
+import { projectCatalog } from '../catalog/catalog.js';
 
 interface TuneFlags {
   out: string;
@@ -74,7 +75,7 @@ export function registerTune(program: Command): void {
       const cells = expandCells(dir.record.matrix);
       const m = dir.record.matrix;
       if (!m.slo.ttftP95Ms && !m.slo.tpotP95Ms && !m.slo.e2eP95Ms) throw new UserError(`${m.source}: slo: the run's matrix has no SLO, so there is no capacity at SLO: add slo (e.g. { ttft_p95: 500ms }) and run it again`);
-      const inputs = observeRun(dir, cells, analyzeRun(dir, cells), ramp);
+      const inputs = observeRun(projectCatalog(), dir, cells, analyzeRun(dir, cells), ramp);
       if (inputs.length === 0) throw new UserError(`run ${dir.record.id}: no finished cell to tune from (see the status of each cell in ${dir.runJson})`);
       const results = inputs.map(tuneConfig);
       const written = [...writeProfiles(join(dir.root, 'profiles'), results.map((r) => r.profile)), ...writeProfiles(flags.profiles, results.map((r) => r.profile))];
@@ -83,7 +84,7 @@ export function registerTune(program: Command): void {
       if (flags.simulate) {
         const chosen = flags.deployment ?? (results.length === 1 ? results[0]!.config.deployment : undefined);
         if (!chosen) throw new UserError(`--simulate: the run has several deployment configs: name one with --deployment (${results.map((r) => r.config.deployment).join(', ')})`);
-        simulated = tuneBySimulation({ matrix: m, deployment: chosen, profiles: results.map((r) => r.profile), top: Number(flags.top) || 3, ...(flags.nextMatrix ? { nextMatrix: flags.nextMatrix } : {}) });
+        simulated = tuneBySimulation({ catalog: projectCatalog(), matrix: m, deployment: chosen, profiles: results.map((r) => r.profile), top: Number(flags.top) || 3, ...(flags.nextMatrix ? { nextMatrix: flags.nextMatrix } : {}) });
       } else if (flags.nextMatrix) {
         const chosen = flags.deployment ? results.find((r) => r.config.deployment === flags.deployment) : results.length === 1 ? results[0] : undefined;
         if (!chosen) throw new UserError(`--next-matrix: ${flags.deployment ? `no deployment "${flags.deployment}" in the run` : 'the run has several deployment configs'}: name one with --deployment (${results.map((r) => r.config.deployment).join(', ')})`);

@@ -6,10 +6,10 @@ import { servingPort } from '../manifests/names.js';
 import { placement, vllmContainer } from '../manifests/pod.js';
 import { servingForms, type K8sObject, type ManifestOptions, type ServingForm } from '../manifests/types.js';
 import { huggingfaceArgs, vllmArgs } from '../manifests/vllm-args.js';
-import { acceleratorCatalog } from '../recommend/accelerators.js';
 import { checkDeployment } from '../recommend/checks.js';
 import { flagValue } from '../recommend/memory.js';
-import { recipeFill, type Recipe } from '../recommend/recipes.js';
+import type { Catalog } from '../catalog/catalog.js';
+import { recipeFill, type Recipe } from '../catalog/recipes.js';
 import { deploymentObject } from '../manifests/workload.js';
 
 /**
@@ -61,9 +61,9 @@ export function withRecipe(base: ResolvedDeployment, r: Recipe): ResolvedDeploym
   return { ...base, model: r.model, recipe: r.id, gpu, vllm: fill.vllm };
 }
 
-function row(base: ResolvedDeployment, r: Recipe, autoscaler: ResolvedAutoscaler, options: ManifestOptions): RecipeRow {
+function row(catalog: Catalog, base: ResolvedDeployment, r: Recipe, autoscaler: ResolvedAutoscaler, options: ManifestOptions): RecipeRow {
   const d = withRecipe(base, r);
-  const forms = Object.fromEntries(servingForms.map((serving) => [serving, servingSpec(d, autoscaler, { ...options, serving })])) as Record<ServingForm, ReturnType<typeof servingSpec>>;
+  const forms = Object.fromEntries(servingForms.map((serving) => [serving, servingSpec(catalog, d, autoscaler, { ...options, serving })])) as Record<ServingForm, ReturnType<typeof servingSpec>>;
   const s = forms.deployment;
   const head = (serving: ServingForm): string[] => {
     const spec = forms[serving];
@@ -77,7 +77,7 @@ function row(base: ResolvedDeployment, r: Recipe, autoscaler: ResolvedAutoscaler
     hardware: r.hardware,
     gpu_count: r.gpu_count,
     precision: r.precision,
-    fits: !checkDeployment(d).some((i) => i.severity === 'error'),
+    fits: !checkDeployment(catalog, d).some((i) => i.severity === 'error'),
     resource: s.gpu.resource,
     args_head: { deployment: head('deployment'), kserve: head('kserve'), 'kserve-hf': head('kserve-hf') },
     prefix_flag: d.vllm.enablePrefixCaching ? '--enable-prefix-caching' : '--no-enable-prefix-caching',
@@ -91,12 +91,12 @@ function row(base: ResolvedDeployment, r: Recipe, autoscaler: ResolvedAutoscaler
 }
 
 /** The workload object of each serving form × autoscaler (its recipe parts are replaced by the template). */
-function workloads(d: ResolvedDeployment, autoscalers: readonly ResolvedAutoscaler[], options: ManifestOptions): Record<ServingForm, Record<string, K8sObject>> {
+function workloads(catalog: Catalog, d: ResolvedDeployment, autoscalers: readonly ResolvedAutoscaler[], options: ManifestOptions): Record<ServingForm, Record<string, K8sObject>> {
   const out = {} as Record<ServingForm, Record<string, K8sObject>>;
   for (const serving of servingForms) {
     out[serving] = {};
     for (const a of autoscalers) {
-      const s = servingSpec(d, a, { ...options, serving });
+      const s = servingSpec(catalog, d, a, { ...options, serving });
       out[serving][a.name] = serving === 'deployment' ? deploymentObject(s) : inferenceService(s);
     }
   }
@@ -104,14 +104,14 @@ function workloads(d: ResolvedDeployment, autoscalers: readonly ResolvedAutoscal
 }
 
 /** The other objects of each serving form × autoscaler, by file name (service, autoscaler, monitors, rule, dashboard). */
-export function pairObjects(d: ResolvedDeployment, a: ResolvedAutoscaler, options: ManifestOptions): Array<[string, K8sObject]> {
-  return pairFiles(servingSpec(d, a, options)).filter(([file]) => file !== 'deployment.yaml' && file !== 'inferenceservice.yaml');
+export function pairObjects(catalog: Catalog, d: ResolvedDeployment, a: ResolvedAutoscaler, options: ManifestOptions): Array<[string, K8sObject]> {
+  return pairFiles(servingSpec(catalog, d, a, options)).filter(([file]) => file !== 'deployment.yaml' && file !== 'inferenceservice.yaml');
 }
 
 /** Node label → value → GPU type: how the templates tell a node's GPU (data/accelerators.json node_selector). */
-export function nodeGpuLabels(): Record<string, Record<string, string>> {
+export function nodeGpuLabels(catalog: Pick<Catalog, 'accelerators'>): Record<string, Record<string, string>> {
   const out: Record<string, Record<string, string>> = {};
-  for (const [type, a] of Object.entries(acceleratorCatalog())) {
+  for (const [type, a] of Object.entries(catalog.accelerators)) {
     for (const [key, value] of Object.entries(a.node_selector)) (out[key] ??= {})[value] = type;
   }
   return out;
@@ -122,13 +122,13 @@ export interface ChartInput {
   deployment: ResolvedDeployment;
   autoscalers: readonly ResolvedAutoscaler[];
   options: ManifestOptions;
-  recipes: readonly Recipe[];
+  catalog: Catalog;
 }
 
 /** values.yaml as data. */
 export function chartValues(i: ChartInput): Record<string, unknown> {
   const d = i.deployment;
-  const ranked = [...i.recipes].sort(rank);
+  const ranked = [...i.catalog.recipes].sort(rank);
   const first = i.autoscalers[0]!;
   return {
     auto_select: true,
@@ -142,9 +142,9 @@ export function chartValues(i: ChartInput): Record<string, unknown> {
     monitoring: { enabled: true },
     admission_controller: { enabled: true },
     autoscalers: Object.fromEntries(i.autoscalers.map((a) => [a.name, a.kind])),
-    node_gpu_labels: nodeGpuLabels(),
+    node_gpu_labels: nodeGpuLabels(i.catalog),
     recipe_order: ranked.map((r) => r.id),
-    recipes: Object.fromEntries(ranked.map((r) => [r.id, row(d, r, first, i.options)])),
-    workloads: workloads(d, i.autoscalers, i.options),
+    recipes: Object.fromEntries(ranked.map((r) => [r.id, row(i.catalog, d, r, first, i.options)])),
+    workloads: workloads(i.catalog, d, i.autoscalers, i.options),
   };
 }

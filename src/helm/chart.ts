@@ -4,7 +4,7 @@ import { preDeployIssues } from '../manifests/bundle.js';
 import { objectYaml } from '../manifests/yaml.js';
 import { servingForms, type K8sObject, type ManifestOptions } from '../manifests/types.js';
 import type { ResolvedAutoscaler, ResolvedDeployment } from '../matrix/types.js';
-import type { Recipe } from '../recommend/recipes.js';
+import type { Catalog } from '../catalog/catalog.js';
 import { UserError } from '../util/errors.js';
 import { chartValues, pairObjects } from './chart-values.js';
 import { guarded, helpersTpl, workloadTpl } from './chart-templates.js';
@@ -48,7 +48,7 @@ export interface HelmChartInput {
   deployment: ResolvedDeployment;
   autoscalers: readonly ResolvedAutoscaler[];
   options: ManifestOptions;
-  recipes: readonly Recipe[];
+  catalog: Catalog;
   source?: string;
   /** Chart version. @default "0.1.0" */
   version?: string;
@@ -56,7 +56,7 @@ export interface HelmChartInput {
 
 /** The chart's files, by path relative to its folder. Throws a UserError when the deployment fails the pre-deploy checks. */
 export function helmChart(i: HelmChartInput): ChartFile[] {
-  const { errors } = preDeployIssues({ deployments: [i.deployment], autoscalers: i.autoscalers });
+  const { errors } = preDeployIssues({ deployments: [i.deployment], autoscalers: i.autoscalers, catalog: i.catalog });
   if (errors.length) throw new UserError(`${i.source ? `${i.source}: ` : ''}the pre-deploy checks failed:\n${errors.map((e) => `  ${e}`).join('\n')}`);
   const d = i.deployment;
   const h = header(i.source);
@@ -77,7 +77,7 @@ export function helmChart(i: HelmChartInput): ChartFile[] {
   ];
   for (const serving of servingForms) {
     for (const a of i.autoscalers) {
-      const pair = pairObjects(d, a, { ...i.options, serving });
+      const pair = pairObjects(i.catalog, d, a, { ...i.options, serving });
       const when = `and (eq .Values.serving "${serving}") (eq .Values.autoscaling.name "${a.name}")`;
       const core = pair.filter(([f]) => !MONITORING.has(f)).map(([, o]) => o);
       const monitoring = pair.filter(([f]) => MONITORING.has(f)).map(([, o]) => o);

@@ -1,3 +1,4 @@
+import type { Catalog } from '../catalog/catalog.js';
 import type { ResolvedAutoscaler, ResolvedDeployment } from '../matrix/types.js';
 import { gpuRequest } from '../recommend/accelerators.js';
 import { checkAutoscaler } from '../recommend/autoscaler-checks.js';
@@ -26,6 +27,7 @@ export interface GenerateInput {
   deployments: readonly ResolvedDeployment[];
   autoscalers: readonly ResolvedAutoscaler[];
   options: ManifestOptions;
+  catalog: Catalog;
 }
 
 export interface GeneratedSet {
@@ -40,8 +42,9 @@ export function migOf(d: ResolvedDeployment): string | undefined {
 }
 
 /** Everything the generators need for one deployment × autoscaler. */
-export function servingSpec(d: ResolvedDeployment, a: ResolvedAutoscaler, options: ManifestOptions): ServingSpec {
-  return { deployment: d, autoscaler: a, gpu: gpuRequest(d.gpu.type, d.gpu.count, d.gpu.sharing), options };
+export function servingSpec(catalog: Catalog, d: ResolvedDeployment, a: ResolvedAutoscaler, options: ManifestOptions): ServingSpec {
+  const model = catalog.models[d.model];
+  return { deployment: d, autoscaler: a, gpu: gpuRequest(catalog, d.gpu.type, d.gpu.count, d.gpu.sharing), ...(model ? { model } : {}), options };
 }
 
 /** The objects of one deployment × autoscaler, by file name. */
@@ -80,7 +83,7 @@ export function preDeployIssues(input: Omit<GenerateInput, 'options'>): { errors
   const errors: string[] = [];
   const warnings: string[] = [];
   for (const d of input.deployments) {
-    const issues = checkDeployment(d);
+    const issues = checkDeployment(input.catalog, d);
     errors.push(...describe(`deployment "${d.name}"`, issues.filter((i) => i.severity === 'error')));
     warnings.push(...describe(`deployment "${d.name}"`, issues.filter((i) => i.severity === 'warning')));
     for (const a of input.autoscalers) errors.push(...describe(`autoscaler "${a.name}" on deployment "${d.name}"`, checkAutoscaler(a, d)));
@@ -103,7 +106,7 @@ export function generateSet(input: GenerateInput): GeneratedSet {
   const notes = [...warnings];
   for (const d of input.deployments) {
     for (const a of input.autoscalers) {
-      const s = servingSpec(d, a, input.options);
+      const s = servingSpec(input.catalog, d, a, input.options);
       for (const [name, object] of pairFiles(s)) files.push({ path: `${d.name}/${a.name}/${name}`, objects: [object] });
       if (input.options.serving !== 'deployment') notes.push(...kserveNotes(s));
     }

@@ -5,6 +5,7 @@ import { projectRoot } from '../util/tools.js';
 import { generateForMatrix } from './from-matrix.js';
 import type { ManifestFile, ServingForm } from './types.js';
 import { writeManifests } from './yaml.js';
+import { loadCatalog } from '../catalog/catalog.js';
 
 /**
  * manifests/examples/: one model (matrices/examples/manifests-llama8b.yaml)
@@ -24,8 +25,9 @@ export const exampleSets: ReadonlyArray<{ serving: ServingForm; dir: string }> =
 
 /** The example sets as the generator makes them now. */
 export function generateExamples(): Array<{ dir: string; files: ManifestFile[] }> {
-  const matrix = loadMatrix(resolve(projectRoot, EXAMPLE_MATRIX));
-  return exampleSets.map(({ serving, dir }) => ({ dir, files: generateForMatrix(matrix, { serving, source: EXAMPLE_MATRIX }).files }));
+  const catalog = loadCatalog();
+  const matrix = loadMatrix(resolve(projectRoot, EXAMPLE_MATRIX), catalog);
+  return exampleSets.map(({ serving, dir }) => ({ dir, files: generateForMatrix(catalog, matrix, { serving, source: EXAMPLE_MATRIX }).files }));
 }
 
 /** Rewrites manifests/examples/ (npm run manifests). */

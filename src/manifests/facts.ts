@@ -1,4 +1,3 @@
-import { modelCatalog } from '../recommend/catalog.js';
 import { RUNTIME_OVERHEAD_GB } from '../recommend/memory.js';
 import { PREFIX } from './names.js';
 import type { ServingSpec } from './types.js';
@@ -37,7 +36,7 @@ export function factsAnnotations(s: ServingSpec): Record<string, string> {
     [factKeys.overheadBytes]: String(Math.round(RUNTIME_OVERHEAD_GB * 1e9)),
   };
   if (s.deployment.recipe !== undefined) out[factKeys.recipe] = s.deployment.recipe;
-  const m = modelCatalog()[s.deployment.model];
+  const m = s.model;
   if (m) {
     out[factKeys.params] = String(Math.round(m.params_b * 1e9));
     out[factKeys.layers] = String(m.layers);

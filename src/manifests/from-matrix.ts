@@ -1,3 +1,4 @@
+import type { Catalog } from '../catalog/catalog.js';
 import type { ResolvedMatrix } from '../matrix/types.js';
 import { generateSet, type GeneratedSet } from './bundle.js';
 import { manifestDefaults } from './defaults.js';
@@ -20,6 +21,6 @@ export function optionsForMatrix(m: ResolvedMatrix, over: Partial<ManifestOption
 }
 
 /** Every deployment × autoscaler of the matrix (pre-deploy checks first; see generateSet). */
-export function generateForMatrix(m: ResolvedMatrix, over: Partial<ManifestOptions> = {}): GeneratedSet {
-  return generateSet({ deployments: m.deployments, autoscalers: m.autoscalers, options: optionsForMatrix(m, over) });
+export function generateForMatrix(catalog: Catalog, m: ResolvedMatrix, over: Partial<ManifestOptions> = {}): GeneratedSet {
+  return generateSet({ deployments: m.deployments, autoscalers: m.autoscalers, options: optionsForMatrix(m, over), catalog });
 }

@@ -1,4 +1,5 @@
 import type { ResolvedAutoscaler, ResolvedDeployment, ResolvedSlo } from '../matrix/types.js';
+import type { ModelArch } from '../catalog/gpus.js';
 import type { GpuRequest } from '../recommend/accelerators.js';
 
 /** A Kubernetes object as the generators build it: plain data, written to YAML by yaml.ts. */
@@ -69,5 +70,7 @@ export interface ServingSpec {
   deployment: ResolvedDeployment;
   autoscaler: ResolvedAutoscaler;
   gpu: GpuRequest;
+  /** The model's architecture from the catalog, when it is there (the facts annotations). */
+  model?: ModelArch;
   options: ManifestOptions;
 }

@@ -1,4 +1,4 @@
-import { gpuCatalog, modelCatalog } from '../recommend/catalog.js';
+import type { Catalog } from '../catalog/catalog.js';
 import { recipeProblem } from '../recommend/recipe-hook.js';
 import { sharingProblem } from '../recommend/sharing-check.js';
 import { describeValue, didYouMean, formatPath, oneOf, type DocPath, type MatrixIssue } from './issues.js';
@@ -89,20 +89,20 @@ function workloadIssues(input: MatrixInput, body: Body): MatrixIssue[] {
   return issues;
 }
 
-function catalogIssues(input: MatrixInput, body: Body): MatrixIssue[] {
+function catalogIssues(catalog: Catalog, input: MatrixInput, body: Body): MatrixIssue[] {
   const issues: MatrixIssue[] = [];
-  const gpus = Object.keys(gpuCatalog());
-  const models = Object.keys(modelCatalog());
+  const gpus = Object.keys(catalog.gpus);
+  const models = Object.keys(catalog.models);
   body.deployments.forEach((d, i) => {
     // Recipe hook: a recipe that does not exist or does not match the deployment.
-    const recipe = recipeProblem(input.deployments[i]!);
+    const recipe = recipeProblem(catalog, input.deployments[i]!);
     if (recipe !== undefined) issues.push(issue(['deployments', i, 'recipe'], recipe));
     if (!gpus.includes(d.gpu.type)) {
       const message = `expected a GPU from data/gpus.json (${oneOf(gpus)}), got "${d.gpu.type}"${didYouMean(d.gpu.type, gpus)}`;
       issues.push(issue(['deployments', i, 'gpu', 'type'], message));
     }
     // gpu.sharing: a mode the GPU supports, one slice per replica where slices cannot be combined.
-    const sharing = gpus.includes(d.gpu.type) ? sharingProblem(d) : undefined;
+    const sharing = gpus.includes(d.gpu.type) ? sharingProblem(catalog, d) : undefined;
     if (sharing !== undefined) issues.push(issue(['deployments', i, 'gpu', input.deployments[i]!.gpu.sharing ? 'sharing' : 'type'], sharing));
     // The local simulator derives latencies from the model's architecture unless both are given.
     const simulated = d.simulator.command === undefined && (d.simulator.ttftMs === undefined || d.simulator.itlMs === undefined);
@@ -119,7 +119,7 @@ function catalogIssues(input: MatrixInput, body: Body): MatrixIssue[] {
  * defaults or to the catalogs. Paths point into the input, so messages can
  * be positioned; a default-filled field points at its nearest written parent.
  */
-export function checkMatrix(input: MatrixInput, body: Body): MatrixIssue[] {
+export function checkMatrix(catalog: Catalog, input: MatrixInput, body: Body): MatrixIssue[] {
   return [
     ...uniqueNames('deployments', body.deployments.map((d) => d.name)),
     ...uniqueNames('autoscalers', body.autoscalers.map((a) => a.name)),
@@ -127,6 +127,6 @@ export function checkMatrix(input: MatrixInput, body: Body): MatrixIssue[] {
     ...kedaIssues(body),
     ...loadIssues(input, body),
     ...workloadIssues(input, body),
-    ...catalogIssues(input, body),
+    ...catalogIssues(catalog, input, body),
   ];
 }

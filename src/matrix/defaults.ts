@@ -24,6 +24,22 @@ export const defaults = {
     /** --horizontal-pod-autoscaler-tolerance. */
     tolerance: 0.1,
   },
+  /**
+   * The controllers' own flags, which no matrix field sets; resolve scales
+   * them by time_scale into ResolvedMatrix.controllers.
+   */
+  controllers: {
+    /** kube-controller-manager --horizontal-pod-autoscaler-downscale-stabilization (5m). */
+    downscaleStabilizationWindowMs: 300_000,
+    /** --horizontal-pod-autoscaler-cpu-initialization-period (5m). */
+    cpuInitializationPeriodMs: 300_000,
+    /** --horizontal-pod-autoscaler-initial-readiness-delay (30s). */
+    initialReadinessDelayMs: 30_000,
+    /** metrics-server --metric-resolution (15s): the window CPU usage is averaged over. */
+    metricResolutionMs: 15_000,
+    /** The shortest CPU window, time scale or not: /proc counts CPU time in 10 ms ticks. */
+    minCpuWindowMs: 2000,
+  },
   keda: {
     /** ScaledObject spec.pollingInterval (30 s) and spec.cooldownPeriod (300 s). */
     pollingIntervalMs: 30_000,
@@ -37,6 +53,8 @@ export const defaults = {
     settle: 'until-idle' as const,
     /** Settle "until-idle" waits at most this long for running and waiting requests to reach 0. */
     settleTimeoutMs: 120_000,
+    /** Settle "until-idle": in-flight requests usually drain within this long (an estimate for `plan`, at most the timeout). */
+    untilIdleEstimateMs: 15_000,
     stepLow: 0.25,
     spikeFraction: 0.2,
     /** arrival-rate: k6 maxVUs, the most requests in flight at once. */

@@ -18,9 +18,6 @@ export const shapePrefix = {
  */
 export const CELL_OVERHEAD_MS = { local: 5_000, kubernetes: 180_000 } as const;
 
-/** Settle "until-idle": in-flight requests usually drain within this long (time-scaled, at most the timeout). */
-export const UNTIL_IDLE_ESTIMATE_MS = 15_000;
-
 type CellContent = Pick<Cell, 'deployment' | 'autoscaler' | 'level' | 'repeat'> & {
   load: ResolvedLoad;
   matrix: Pick<ResolvedMatrix, 'workload' | 'slo' | 'target'>;
@@ -68,13 +65,13 @@ export function expandCells(m: ResolvedMatrix): Cell[] {
 }
 
 /** Expected settle time in ms: the fixed settle, or a typical drain for until-idle. */
-function settleMs(load: ResolvedLoad, timeScale: number): number {
+function settleMs(load: ResolvedLoad): number {
   const s = load.settle;
   switch (s.kind) {
     case 'fixed':
       return s.ms;
     case 'until-idle':
-      return Math.min(s.timeoutMs, Math.round(UNTIL_IDLE_ESTIMATE_MS * timeScale));
+      return s.estimateMs;
   }
 }
 
@@ -85,7 +82,7 @@ function settleMs(load: ResolvedLoad, timeScale: number): number {
  */
 export function estimateCellMs(cell: Cell, m: ResolvedMatrix): number {
   const startup = m.target.kind === 'local' ? cell.deployment.simulator.startupMs : 0;
-  return CELL_OVERHEAD_MS[m.target.kind] + startup + cell.load.warmupMs + cell.load.durationMs + settleMs(cell.load, m.timeScale);
+  return CELL_OVERHEAD_MS[m.target.kind] + startup + cell.load.warmupMs + cell.load.durationMs + settleMs(cell.load);
 }
 
 /** Estimated wall time of the whole matrix in ms: the cells run one after another. */

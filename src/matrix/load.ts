@@ -1,4 +1,5 @@
 import { isAlias, isMap, isScalar, isSeq, type Document, type Node, type Pair } from 'yaml';
+import type { Catalog } from '../catalog/catalog.js';
 import { UserError } from '../util/errors.js';
 import { parseInput, positionedLines, readInputText, type InputDoc } from '../util/input-file.js';
 import { formatPath, fromZodIssues, type MatrixIssue } from './issues.js';
@@ -11,16 +12,16 @@ import type { ResolvedMatrix } from './types.js';
  * line each, as `file:line:col: field.path: expected …, got …`, sorted by
  * position, in one UserError (exit code 2).
  */
-export function loadMatrix(path: string): ResolvedMatrix {
+export function loadMatrix(path: string, catalog: Catalog): ResolvedMatrix {
   const text = readInputText(path, 'give the path of a matrix YAML file, such as matrices/nightly.yaml (see matrices/ and matrices/examples/)');
-  return parseMatrix(text, path);
+  return parseMatrix(text, path, catalog);
 }
 
 /**
  * The same as loadMatrix for text already read; `source` names it in messages
  * and becomes ResolvedMatrix.source.
  */
-export function parseMatrix(text: string, source: string): ResolvedMatrix {
+export function parseMatrix(text: string, source: string, catalog: Catalog): ResolvedMatrix {
   // merge: YAML merge keys (<<: *anchor) let deployments share settings.
   const input = parseInput(text, source, { merge: true });
   const data = input.data;
@@ -28,7 +29,7 @@ export function parseMatrix(text: string, source: string): ResolvedMatrix {
   if (!parsed.success) {
     throw new UserError(positioned(input, fromZodIssues(matrixSchema, data, parsed.error.issues)));
   }
-  const resolved = resolveMatrix(parsed.data, source);
+  const resolved = resolveMatrix(parsed.data, source, catalog);
   if (!resolved.ok) throw new UserError(positioned(input, resolved.issues));
   return resolved.matrix;
 }

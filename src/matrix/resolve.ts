@@ -1,6 +1,7 @@
 import { dirname, isAbsolute, join } from 'node:path';
 import type { ArrivalProcess } from '../load/arrivals.js';
 import { profiles, type TokenDistribution } from '../load/profiles.js';
+import type { Catalog } from '../catalog/catalog.js';
 import { recipeFor } from '../recommend/recipe-hook.js';
 import { contentHash } from '../util/canonical.js';
 import { parseDuration } from '../util/duration.js';
@@ -10,6 +11,7 @@ import type { MatrixIssue } from './issues.js';
 import type { AutoscalerInput, BehaviorInput, DeploymentInput, LoadInput, MatrixInput } from './schema.js';
 import type {
   ResolvedAutoscaler,
+  ResolvedControllers,
   ResolvedBehavior,
   ResolvedDeployment,
   ResolvedLoad,
@@ -55,11 +57,11 @@ export function replicaBounds(r: DeploymentInput['replicas']): ResolvedDeploymen
   return { start, min, max };
 }
 
-function deployment(d: DeploymentInput, scale: Scale): ResolvedDeployment {
+function deployment(catalog: Catalog, d: DeploymentInput, scale: Scale): ResolvedDeployment {
   const dd = defaults.deployment;
   const sim = d.simulator ?? {};
   // Recipe hook (src/recommend/recipe-hook.ts): what the deployment leaves out, its recipe fills in; `auto` picks the recipe and its GPU count.
-  const r = recipeFor(d);
+  const r = recipeFor(catalog, d);
   const rv = r?.fill.vllm;
   return defined({
     name: d.name,
@@ -149,7 +151,7 @@ function load(l: LoadInput, scale: Scale, timeScale: number, source: string): Re
     warmupMs: scale(ms(l.warmup) ?? dl.warmupMs),
     settle:
       settleText === 'until-idle'
-        ? { kind: 'until-idle' as const, timeoutMs: scale(dl.settleTimeoutMs) }
+        ? { kind: 'until-idle' as const, timeoutMs: scale(dl.settleTimeoutMs), estimateMs: Math.min(scale(dl.settleTimeoutMs), scale(dl.untilIdleEstimateMs)) }
         : { kind: 'fixed' as const, ms: scale(ms(settleText)) },
     maxRequests: l.max_requests,
   });
@@ -207,12 +209,26 @@ function target(t: MatrixInput['target']): ResolvedTarget {
   return defined({ kind: t.kind, context: t.context, namespace: t.namespace, url: t.url, prometheusUrl: t.prometheus_url, serving: t.serving, createNamespace: t.create_namespace });
 }
 
+/** The controllers' flags no matrix field sets, time-scaled. */
+function controllers(scale: Scale): ResolvedControllers {
+  const c = defaults.controllers;
+  return {
+    downscaleStabilizationWindowMs: scale(c.downscaleStabilizationWindowMs),
+    cpuInitializationPeriodMs: scale(c.cpuInitializationPeriodMs),
+    initialReadinessDelayMs: scale(c.initialReadinessDelayMs),
+    cpuWindowMs: Math.max(c.minCpuWindowMs, scale(c.metricResolutionMs)),
+  };
+}
+
 /**
  * MatrixInput → ResolvedMatrix: every default from defaults.ts, durations in
- * ms, time_scale applied to every period, window and duration (not to
- * latencies, SLOs, or the sample and scrape intervals, which are measurement resolution), then the checks zod cannot make (checks.ts).
+ * ms, time_scale applied once, here, to every period, window and duration,
+ * the controllers' own flags included (not to latencies, SLOs, or the sample
+ * and scrape intervals, which are measurement resolution), then the checks
+ * zod cannot make (checks.ts). Pure: the catalog (models, GPUs, recipes) is
+ * given, read once by the caller (src/catalog/catalog.ts).
  */
-export function resolveMatrix(input: MatrixInput, source: string): ResolveResult {
+export function resolveMatrix(input: MatrixInput, source: string, catalog: Catalog): ResolveResult {
   const timeScale = input.time_scale ?? defaults.timeScale;
   const scale = scaler(timeScale);
   const profile = input.workload?.profile ?? defaults.workload.profile;
@@ -230,14 +246,15 @@ export function resolveMatrix(input: MatrixInput, source: string): ResolveResult
     target: target(input.target),
     slo: defined({ ttftP95Ms: ms(input.slo?.ttft_p95), tpotP95Ms: ms(input.slo?.tpot_p95), e2eP95Ms: ms(input.slo?.e2e_p95) }),
     workload,
-    deployments: input.deployments.map((d) => deployment(d, scale)),
+    deployments: input.deployments.map((d) => deployment(catalog, d, scale)),
     autoscalers: (input.autoscalers ?? defaults.autoscalers).map((a) => autoscaler(a, scale)),
     load: load(input.load, scale, timeScale, source),
     repeats: input.repeats ?? defaults.repeats,
     sampleIntervalMs: ms(input.sample_interval) ?? defaults.sampleIntervalMs,
     timeScale,
+    controllers: controllers(scale),
   });
-  const issues = checkMatrix(input, body);
+  const issues = checkMatrix(catalog, input, body);
   if (issues.length > 0) return { ok: false, issues };
   return { ok: true, matrix: { ...body, hash: contentHash(body), source } };
 }

@@ -24,6 +24,23 @@ export interface ResolvedMatrix {
   sampleIntervalMs: number;
   /** 1 = real time; 0.1 = every period and duration ten times shorter. */
   timeScale: number;
+  controllers: ResolvedControllers;
+}
+
+/**
+ * The autoscaling controllers' own settings, which no matrix field sets
+ * (defaults.controllers), already time-scaled: the autoscaler loops of the
+ * local target and of the simulation use them as they are.
+ */
+export interface ResolvedControllers {
+  /** --horizontal-pod-autoscaler-downscale-stabilization, ms (a behavior's scale_down window overrides it). */
+  downscaleStabilizationWindowMs: number;
+  /** --horizontal-pod-autoscaler-cpu-initialization-period, ms. */
+  cpuInitializationPeriodMs: number;
+  /** --horizontal-pod-autoscaler-initial-readiness-delay, ms. */
+  initialReadinessDelayMs: number;
+  /** CPU usage is averaged over this window (metrics-server's resolution), ms; at least 2000. */
+  cpuWindowMs: number;
 }
 
 export type ResolvedTarget =
@@ -133,7 +150,8 @@ export type ResolvedAutoscaler =
     });
 export type AutoscalerKind = ResolvedAutoscaler['kind'];
 
-export type ResolvedSettle = { kind: 'fixed'; ms: number } | { kind: 'until-idle'; timeoutMs: number };
+/** until-idle: wait at most timeoutMs; estimateMs is what `plan` counts (both time-scaled). */
+export type ResolvedSettle = { kind: 'fixed'; ms: number } | { kind: 'until-idle'; timeoutMs: number; estimateMs: number };
 
 interface LoadCommon {
   /** One cell per level: users, or requests/s for arrival-rate. */

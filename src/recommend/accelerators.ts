@@ -1,44 +1,9 @@
-import { z } from 'zod';
+import type { Accelerator } from '../catalog/accelerators.js';
+import type { Catalog } from '../catalog/catalog.js';
+import type { Gpu } from '../catalog/gpus.js';
 import type { GpuSharing } from '../matrix/types.js';
 import { UserError } from '../util/errors.js';
-import { gpuCatalog, readCatalog, type Gpu } from './catalog.js';
 import { sliceOf, type Slice } from './sharing.js';
-
-const toleration = z.strictObject({
-  key: z.string().min(1),
-  operator: z.enum(['Exists', 'Equal']),
-  value: z.string().optional(),
-  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']),
-});
-
-const acceleratorSchema = z.strictObject({
-  /** The extended resource the device plugin advertises: nvidia.com/gpu, amd.com/gpu. */
-  resource: z.string().regex(/^[a-z0-9.-]+\/[a-z0-9.-]+$/),
-  node_selector: z.record(z.string(), z.string()),
-  tolerations: z.array(toleration),
-  /** MIG profile → memory in GB (NVIDIA device plugin, "mixed" strategy). */
-  mig: z.record(z.string().regex(/^\d+g\.\d+gb$/), z.number().positive()).optional(),
-  /** Whether the device plugin can time-slice the GPU (NVIDIA k8s-device-plugin sharing.timeSlicing). */
-  time_slicing: z.boolean().optional(),
-  /** AMD compute partitions per GPU in each compute mode, and the compute/memory modes the GPU supports ("CPX/NPS4"). */
-  partition: z
-    .strictObject({
-      compute: z.record(z.enum(['SPX', 'CPX']), z.number().int().positive()),
-      modes: z.array(z.string().regex(/^(SPX|CPX)\/(NPS1|NPS4)$/)).min(1),
-    })
-    .optional(),
-  image: z.string().min(1),
-});
-export type Accelerator = z.infer<typeof acceleratorSchema>;
-export type Toleration = z.infer<typeof toleration>;
-
-let accelerators: Record<string, Accelerator> | undefined;
-
-/** data/accelerators.json: how each GPU type is requested and placed on Kubernetes. */
-export function acceleratorCatalog(): Record<string, Accelerator> {
-  accelerators ??= readCatalog('accelerators.json', acceleratorSchema);
-  return accelerators;
-}
 
 /** What one replica asks the scheduler for: the resource, how many, and the memory of one device. */
 export interface GpuRequest {
@@ -61,6 +26,8 @@ export interface GpuRequest {
   /** Node labels the pod selects beyond the accelerator's own (time-slicing's). */
   nodeSelector: Record<string, string>;
   accelerator: Accelerator;
+  /** The whole GPU of the type, as the catalog gives it. */
+  gpu: Gpu;
 }
 
 /**
@@ -68,15 +35,15 @@ export interface GpuRequest {
  * shared. Throws a UserError naming the catalog when the type, profile or
  * mode is unknown or the GPU cannot be shared that way.
  */
-export function gpuRequest(type: string, count: number, sharing?: GpuSharing): GpuRequest {
-  const accelerator = acceleratorCatalog()[type];
-  const gpu = gpuCatalog()[type];
+export function gpuRequest(catalog: Pick<Catalog, 'gpus' | 'accelerators'>, type: string, count: number, sharing?: GpuSharing): GpuRequest {
+  const accelerator = catalog.accelerators[type];
+  const gpu = catalog.gpus[type];
   if (!accelerator || !gpu) {
-    const known = Object.keys(acceleratorCatalog()).join(', ');
+    const known = Object.keys(catalog.accelerators).join(', ');
     throw new UserError(`GPU type "${type}" is not in data/accelerators.json and data/gpus.json (known: ${known}); add it to both`);
   }
   const slice = sliceOf(type, gpu, accelerator, sharing);
-  const base = { type, count, memoryGb: slice.memoryGb, slice, accelerator };
+  const base = { type, count, memoryGb: slice.memoryGb, slice, accelerator, gpu };
   switch (sharing?.mode) {
     case undefined:
       return { ...base, resource: accelerator.resource, label: type, nodeSelector: {} };
@@ -101,7 +68,7 @@ export function gpuRequest(type: string, count: number, sharing?: GpuSharing): G
 
 /** The GPU as one device of the request sees it: peak, bandwidth and price scaled by the slice's shares, memory the slice's. */
 export function deviceGpu(req: GpuRequest): Gpu {
-  const gpu = gpuCatalog()[req.type]!;
+  const gpu = req.gpu;
   const s = req.slice;
   if (s.compute === 1 && s.bandwidth === 1 && s.cost === 1) return gpu;
   return { ...gpu, bf16_tflops: gpu.bf16_tflops * s.compute, hbm_gb_per_s: gpu.hbm_gb_per_s * s.bandwidth, memory_gb: s.memoryGb, usd_per_hour: gpu.usd_per_hour * s.cost };

@@ -1,11 +1,12 @@
+import type { Catalog } from '../catalog/catalog.js';
+import { precisions, type Gpu, type ModelArch, type Precision } from '../catalog/gpus.js';
+import { precisionArgs, type Recipe } from '../catalog/recipes.js';
 import type { GpuSharing, ResolvedDeployment, ResolvedWorkload } from '../matrix/types.js';
 import { deviceGpu, gpuRequest } from './accelerators.js';
 import { replicaLatency } from '../targets/local/sim-args.js';
-import { gpuCatalog, modelCatalog, type Gpu, type ModelArch } from './catalog.js';
 import type { LatencyParams } from './capacity-model.js';
-import { memoryPlan, precisions, type Precision } from './memory.js';
+import { memoryPlan } from './memory.js';
 import { configKey, curvePointOf, type Profile } from './profiles.js';
-import { precisionArgs, type Recipe } from './recipes.js';
 import { sharingModes } from './sharing-modes.js';
 import type { Candidate } from './recommender.js';
 import { simLatency } from './roofline.js';
@@ -25,8 +26,8 @@ export function rooflineParams(model: ModelArch, gpu: Gpu, gpuCount: number, pre
 }
 
 /** The latency parameters a deployment's replicas run with on the local target (explicit simulator settings, else the roofline). */
-export function deploymentParams(d: ResolvedDeployment, w: ResolvedWorkload): LatencyParams {
-  const l = replicaLatency(d, w);
+export function deploymentParams(catalog: Catalog, d: ResolvedDeployment, w: ResolvedWorkload): LatencyParams {
+  const l = replicaLatency(catalog, d, w);
   const ttftMs = l.ttft.kind === 'constant' ? l.ttft.ms : l.ttft.overheadMs + l.ttft.perTokenMs * w.prompt.mean;
   return { ttftMs, itlMs: l.itlMs, timeFactorUnderLoad: l.timeFactorUnderLoad, maxNumSeqs: d.vllm.maxNumSeqs, outputTokens: w.output.mean };
 }
@@ -37,7 +38,9 @@ export function seqVariants(n: number): number[] {
 }
 
 export interface CandidateInput {
-  recipes: readonly Recipe[];
+  catalog: Catalog;
+  /** The recipes to start from. @default catalog.recipes */
+  recipes?: readonly Recipe[];
   profiles: readonly Profile[];
   workload: string;
   promptTokens: number;
@@ -51,8 +54,8 @@ export interface CandidateInput {
 }
 
 /** A one-GPU recipe on a slice of its GPU: max_num_seqs cut to what the slice's memory holds; undefined when not one sequence fits. */
-function onSlice(r: Recipe, model: ModelArch, sharing: GpuSharing): { seqs: number; gpu: Gpu; share: number } | undefined {
-  const req = gpuRequest(r.hardware, 1, sharing);
+function onSlice(catalog: Catalog, r: Recipe, model: ModelArch, sharing: GpuSharing): { seqs: number; gpu: Gpu; share: number } | undefined {
+  const req = gpuRequest(catalog, r.hardware, 1, sharing);
   const v = r.vllm_args;
   const plan = memoryPlan(model, req.memoryGb, { maxNumSeqs: v.max_num_seqs, maxModelLen: v.max_model_len, gpuMemoryUtilization: v.gpu_memory_utilization, extraArgs: precisionArgs(r), gpuCount: 1 });
   const seqs = Math.min(v.max_num_seqs, plan.maxSeqsThatFit);
@@ -66,8 +69,8 @@ function sharingSuffix(s: GpuSharing): string {
 
 export function buildCandidates(i: CandidateInput): { candidates: Candidate[]; notes: string[] } {
   const notes: string[] = [];
-  const catalog = gpuCatalog();
-  const models = modelCatalog();
+  const catalog = i.catalog.gpus;
+  const models = i.catalog.models;
   const wanted = (model: string, hardware: string): boolean => (!i.model || model === i.model) && (!i.gpus || i.gpus.includes(hardware));
   const measured = new Map<string, Candidate>();
   for (const p of i.profiles) {
@@ -94,14 +97,14 @@ export function buildCandidates(i: CandidateInput): { candidates: Candidate[]; n
     });
   }
   const out: Candidate[] = [];
-  for (const r of i.recipes) {
+  for (const r of i.recipes ?? i.catalog.recipes) {
     if (!wanted(r.model, r.hardware)) continue;
     const model = models[r.model];
     const whole = catalog[r.hardware];
     if (!model || !whole) continue;
     // A MIG recipe runs on its slice: the slice's compute, bandwidth and price.
     const recipeSlice: GpuSharing | undefined = r.mig !== undefined ? { mode: 'mig', profile: r.mig } : undefined;
-    const sliceReq = recipeSlice ? gpuRequest(r.hardware, r.gpu_count, recipeSlice) : undefined;
+    const sliceReq = recipeSlice ? gpuRequest(i.catalog, r.hardware, r.gpu_count, recipeSlice) : undefined;
     const gpu = sliceReq ? deviceGpu(sliceReq) : whole;
     for (const seqs of seqVariants(r.vllm_args.max_num_seqs)) {
       const key = configKey({ model: r.model, hardware: r.hardware, gpus_per_replica: r.gpu_count, precision: r.precision, max_num_seqs: seqs, workload: i.workload, engine: 'vllm' });
@@ -131,8 +134,8 @@ export function buildCandidates(i: CandidateInput): { candidates: Candidate[]; n
       });
     }
     if (!i.sharing || r.gpu_count !== 1 || recipeSlice) continue;
-    for (const sharing of sharingModes(r.hardware)) {
-      const slice = onSlice(r, model, sharing);
+    for (const sharing of sharingModes(i.catalog, r.hardware)) {
+      const slice = onSlice(i.catalog, r, model, sharing);
       if (!slice) continue;
       const v = r.vllm_args;
       for (const seqs of seqVariants(slice.seqs)) {

@@ -1,6 +1,7 @@
 import type { GpuSharing, ResolvedDeployment } from '../matrix/types.js';
 import { gpuRequest, type GpuRequest } from './accelerators.js';
-import { modelCatalog, type ModelArch } from './catalog.js';
+import type { Catalog } from '../catalog/catalog.js';
+import type { ModelArch } from '../catalog/gpus.js';
 import { flagValue, gb, hasFlag, memoryPlan, type MemoryPlan } from './memory.js';
 
 /**
@@ -144,16 +145,16 @@ export function replicaIssues(d: ResolvedDeployment): CheckIssue[] {
  * (errors name `recipe`). A model missing from data/models.json skips the
  * memory and head checks with a warning; an unknown GPU type is an error.
  */
-export function checkDeployment(d: ResolvedDeployment, sharing: GpuSharing | string | undefined = d.gpu.sharing): CheckIssue[] {
+export function checkDeployment(catalog: Catalog, d: ResolvedDeployment, sharing: GpuSharing | string | undefined = d.gpu.sharing): CheckIssue[] {
   let req: GpuRequest;
   const given = typeof sharing === 'string' ? { mode: 'mig' as const, profile: sharing } : sharing;
   try {
-    req = gpuRequest(d.gpu.type, d.gpu.count, given);
+    req = gpuRequest(catalog, d.gpu.type, d.gpu.count, given);
   } catch (err) {
     const field = typeof sharing === 'string' ? 'recipe' : sharing ? 'gpu.sharing' : 'gpu.type';
     return [error(field, (err as Error).message), ...vllmIssues(d), ...replicaIssues(d)];
   }
-  const model = modelCatalog()[d.model];
+  const model = catalog.models[d.model];
   const plan = memoryPlan(model ?? { params_b: 0, layers: 1, attention_heads: 1, kv_heads: 1, head_dim: 1, hidden: 1 }, req.memoryGb, { ...d.vllm, gpuCount: d.gpu.count });
   const issues = [...vllmIssues(d), ...parallelIssues(model, req, d, plan), ...replicaIssues(d)];
   if (!model) {

@@ -1,6 +1,5 @@
 import { profiles, type ProfileName } from '../load/profiles.js';
-import type { Gpu, ModelArch } from './catalog.js';
-import { precisions, type Precision } from './memory.js';
+import { precisions, type Gpu, type ModelArch, type Precision } from '../catalog/gpus.js';
 import { stepSeconds } from './roofline.js';
 
 /** What a recipe promises, as data/recipes/*.yaml writes it under expected_performance. */

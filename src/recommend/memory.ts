@@ -1,4 +1,4 @@
-import type { ModelArch } from './catalog.js';
+import { precisions, type ModelArch, type Precision } from '../catalog/gpus.js';
 
 /**
  * GPU memory of one vLLM replica: weights, KV cache and runtime overhead per
@@ -14,10 +14,6 @@ import type { ModelArch } from './catalog.js';
  */
 export const RUNTIME_OVERHEAD_GB = 2;
 
-/** Bytes per weight for each precision scalebench generates (bf16 checkpoints; fp8 = vLLM's online `--quantization fp8`). */
-export const precisions = { bf16: 2, fp8: 1 } as const;
-export type Precision = keyof typeof precisions;
-export const precisionNames = Object.keys(precisions) as Precision[];
 
 /**
  * The value of a vLLM flag in an argument list: `--flag=v`, `--flag v`, and

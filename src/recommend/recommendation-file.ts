@@ -5,6 +5,7 @@ import { matrixSchema } from '../matrix/schema.js';
 import type { ResolvedMatrix } from '../matrix/types.js';
 import { UserError } from '../util/errors.js';
 import { parseInput, positionedLines, type InputDoc } from '../util/input-file.js';
+import type { Catalog } from '../catalog/catalog.js';
 
 /**
  * A recommendation file: what `recommend` proposes, in a form `generate`
@@ -57,7 +58,7 @@ function fail(input: InputDoc, issues: readonly MatrixIssue[]): never {
  * so it is checked and resolved exactly as a matrix deployment is (recipes
  * and defaults included). Errors name the recommendation's own fields.
  */
-export function parseRecommendation(text: string, source: string): ResolvedMatrix {
+export function parseRecommendation(text: string, source: string, catalog: Catalog): ResolvedMatrix {
   const input = parseInput(text, source);
   const file = fileSchema.safeParse(input.data);
   if (!file.success) {
@@ -74,7 +75,7 @@ export function parseRecommendation(text: string, source: string): ResolvedMatri
   if (r.autoscalers !== undefined) synthetic.autoscalers = r.autoscalers;
   const parsed = matrixSchema.safeParse(synthetic);
   if (!parsed.success) fail(input, fromZodIssues(matrixSchema, synthetic, parsed.error.issues));
-  const resolved = resolveMatrix(parsed.data, source);
+  const resolved = resolveMatrix(parsed.data, source, catalog);
   if (!resolved.ok) fail(input, resolved.issues);
   return resolved.matrix;
 }

@@ -1,4 +1,4 @@
-import type { Gpu, ModelArch } from './catalog.js';
+import type { Gpu, ModelArch } from '../catalog/gpus.js';
 
 /** bf16: two bytes per weight and per KV value. */
 const BYTES_PER_VALUE = 2;

@@ -1,10 +1,11 @@
+import type { Catalog } from '../catalog/catalog.js';
+import { precisionNames, type Precision } from '../catalog/gpus.js';
+import { recipeFill, type Recipe } from '../catalog/recipes.js';
 import { defaults } from '../matrix/defaults.js';
 import type { ResolvedDeployment } from '../matrix/types.js';
-import { gpuCatalog, modelCatalog } from './catalog.js';
 import { checkDeployment } from './checks.js';
 import { estimatePerformance } from './estimate.js';
-import { memoryPlan, precisionNames, type Precision } from './memory.js';
-import { recipeCatalog, recipeFill, type Recipe } from './recipes.js';
+import { memoryPlan } from './memory.js';
 
 /**
  * Auto-selection: the best recipe for a model on the GPUs available, through
@@ -45,8 +46,8 @@ function asDeployment(r: Recipe): ResolvedDeployment {
 }
 
 /** Errors the checks find in a recipe on this hardware ("" when it passes). */
-function rejection(r: Recipe): string {
-  const errors = checkDeployment(asDeployment(r)).filter((i) => i.severity === 'error');
+function rejection(catalog: Catalog, r: Recipe): string {
+  const errors = checkDeployment(catalog, asDeployment(r)).filter((i) => i.severity === 'error');
   return errors.map((e) => `${e.field}: ${e.message}`).join('; ');
 }
 
@@ -55,9 +56,9 @@ function rejection(r: Recipe): string {
  * the attention heads), max_model_len up to the default, as many sequences as
  * fit (at most vLLM's default max_num_seqs).
  */
-function minimal(input: SelectInput, precision: Precision): Recipe | undefined {
-  const model = modelCatalog()[input.model];
-  const gpu = gpuCatalog()[input.gpu.type];
+function minimal(catalog: Catalog, input: SelectInput, precision: Precision): Recipe | undefined {
+  const model = catalog.models[input.model];
+  const gpu = catalog.gpus[input.gpu.type];
   if (!model || !gpu) return undefined;
   const util = defaults.deployment.gpuMemoryUtilization;
   for (let tp = 1; tp <= input.gpu.count; tp++) {
@@ -101,8 +102,8 @@ function describe(r: Recipe): string {
   return `${r.id} (${r.gpu_count} × ${r.hardware}${r.mig ? ` MIG ${r.mig}` : ''}, ${r.precision}${perf})`;
 }
 
-/** Picks a recipe for `input`, explaining each step of the chain it went through. */
-export function selectRecipe(input: SelectInput, recipes: readonly Recipe[] = recipeCatalog()): Selection {
+/** Picks a recipe for `input` among `recipes` (the catalog's, unless given), explaining each step of the chain it went through. */
+export function selectRecipe(catalog: Catalog, input: SelectInput, recipes: readonly Recipe[] = catalog.recipes): Selection {
   const want = input.precision ?? 'bf16';
   const others = precisionNames.filter((p) => p !== want);
   const explanation: string[] = [];
@@ -117,7 +118,7 @@ export function selectRecipe(input: SelectInput, recipes: readonly Recipe[] = re
   for (const [step, match] of steps) {
     const candidates = forModel.filter(match);
     const fitting = candidates.filter((r) => {
-      const why = rejection(r);
+      const why = rejection(catalog, r);
       if (why) explanation.push(`${step}: ${r.id} rejected: ${why}`);
       return !why;
     });
@@ -131,13 +132,13 @@ export function selectRecipe(input: SelectInput, recipes: readonly Recipe[] = re
     return { ok: true, recipe: best!, step, explanation };
   }
   for (const precision of [want, ...others]) {
-    const r = minimal(input, precision);
+    const r = minimal(catalog, input, precision);
     if (r) {
       explanation.push(`minimal: picked ${describe(r)}, the fewest GPUs that hold the weights and max_model_len ${r.vllm_args.max_model_len}`);
       return { ok: true, recipe: r, step: 'minimal', explanation };
     }
   }
-  if (modelCatalog()[input.model] && gpuCatalog()[input.gpu.type]) {
+  if (catalog.models[input.model] && catalog.gpus[input.gpu.type]) {
     explanation.push(`minimal: ${input.model} does not fit on ${input.gpu.count} × ${input.gpu.type} in ${[want, ...others].join(' or ')}: add GPUs or pick a larger GPU`);
     return { ok: false, explanation };
   }

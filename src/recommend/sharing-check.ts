@@ -1,3 +1,4 @@
+import type { Catalog } from '../catalog/catalog.js';
 import type { ResolvedDeployment } from '../matrix/types.js';
 import { gpuRequest } from './accelerators.js';
 
@@ -8,11 +9,11 @@ import { gpuRequest } from './accelerators.js';
  * time-sliced replicas may be turns on one GPU). For the matrix checks, which
  * run before a local run as well as before `generate`.
  */
-export function sharingProblem(d: Pick<ResolvedDeployment, 'gpu'>): string | undefined {
+export function sharingProblem(catalog: Catalog, d: Pick<ResolvedDeployment, 'gpu'>): string | undefined {
   const s = d.gpu.sharing;
   if (!s) return undefined;
   try {
-    gpuRequest(d.gpu.type, d.gpu.count, s);
+    gpuRequest(catalog, d.gpu.type, d.gpu.count, s);
   } catch (err) {
     return (err as Error).message;
   }

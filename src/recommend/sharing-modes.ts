@@ -1,5 +1,5 @@
+import type { Catalog } from '../catalog/catalog.js';
 import type { GpuSharing } from '../matrix/types.js';
-import { acceleratorCatalog } from './accelerators.js';
 import { MIG_COMPUTE_SLICES } from './sharing.js';
 
 /** Time-slicing factors the recommender tries. */
@@ -10,8 +10,8 @@ const TIME_SLICES = [2, 4] as const;
  * recommender's candidates: its MIG profiles short of the whole GPU,
  * time-slicing by 2 and 4, its partition modes short of SPX.
  */
-export function sharingModes(type: string): GpuSharing[] {
-  const a = acceleratorCatalog()[type];
+export function sharingModes(catalog: Pick<Catalog, 'accelerators'>, type: string): GpuSharing[] {
+  const a = catalog.accelerators[type];
   if (!a) return [];
   const out: GpuSharing[] = [];
   for (const profile of Object.keys(a.mig ?? {}).sort()) if (!profile.startsWith(`${MIG_COMPUTE_SLICES}g.`)) out.push({ mode: 'mig', profile });

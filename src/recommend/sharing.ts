@@ -1,7 +1,7 @@
 import type { GpuSharing } from '../matrix/types.js';
 import { UserError } from '../util/errors.js';
-import type { Accelerator } from './accelerators.js';
-import type { Gpu } from './catalog.js';
+import type { Accelerator } from '../catalog/accelerators.js';
+import type { Gpu } from '../catalog/gpus.js';
 
 /**
  * GPU sharing as numbers: what one slice of a GPU gives a replica. Pure.

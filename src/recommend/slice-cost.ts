@@ -1,3 +1,4 @@
+import type { Catalog } from '../catalog/catalog.js';
 import type { ResolvedDeployment } from '../matrix/types.js';
 import { gpuRequest } from './accelerators.js';
 import { sharingLabel } from './sharing.js';
@@ -11,6 +12,8 @@ import { sharingLabel } from './sharing.js';
  */
 
 export interface SliceCostInput {
+  /** The GPUs' worth one replica pays for (gpuSharePerReplica). */
+  gpuShare?: number;
   /** Price of one whole GPU of the type, USD per hour. */
   gpuUsdPerHour?: number;
   /** Replica-seconds of the main phase. */
@@ -25,13 +28,17 @@ export interface SliceCostInput {
 
 const r = (v: number, digits: number): number => Math.round(v * 10 ** digits) / 10 ** digits;
 
-export function sliceCostFields(d: ResolvedDeployment, i: SliceCostInput): Record<string, string | number | null> {
-  let share: number | null = null;
+/** The GPUs' worth one replica pays for: count × the slice's price share; undefined for a GPU missing from data/accelerators.json. */
+export function gpuSharePerReplica(catalog: Catalog, d: ResolvedDeployment): number | undefined {
   try {
-    share = d.gpu.count * gpuRequest(d.gpu.type, d.gpu.count, d.gpu.sharing).slice.cost;
+    return d.gpu.count * gpuRequest(catalog, d.gpu.type, d.gpu.count, d.gpu.sharing).slice.cost;
   } catch {
-    // A GPU missing from data/accelerators.json: no share, no cost.
+    return undefined;
   }
+}
+
+export function sliceCostFields(d: ResolvedDeployment, i: SliceCostInput): Record<string, string | number | null> {
+  const share = i.gpuShare ?? null;
   const perReplicaHour = share !== null && i.gpuUsdPerHour !== undefined ? share * i.gpuUsdPerHour : null;
   const goodTokens = i.goodputRps !== undefined && i.promptTokensMean !== undefined && i.outputTokensMean !== undefined ? i.goodputRps * i.seconds * (i.promptTokensMean + i.outputTokensMean) : undefined;
   const usd = perReplicaHour !== null && i.mainReplicaSeconds !== undefined ? (i.mainReplicaSeconds / 3600) * perReplicaHour : undefined;

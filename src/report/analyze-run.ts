@@ -8,7 +8,8 @@ import { setOverProvisioning } from '../analysis/run-analysis.js';
 import { sloWindows, type SloWindow } from '../analysis/windows.js';
 import type { Cell } from '../matrix/types.js';
 import type { Sample } from '../metrics/sampler.js';
-import { gpuCatalog } from '../recommend/catalog.js';
+import { projectCatalog } from '../catalog/catalog.js';
+import { gpuSharePerReplica } from '../recommend/slice-cost.js';
 import { readJson, readJsonl } from '../results/files.js';
 import type { RunDir, RunRecord } from '../results/run-dir.js';
 import type { CellResult } from '../runner/cell.js';
@@ -23,6 +24,8 @@ export interface RunAnalysis {
   capacity: Record<string, number>;
   /** GPU prices used, USD per GPU-hour, by GPU type (those in data/gpus.json). */
   prices: Record<string, number>;
+  /** GPUs' worth one replica pays for, by deployment name (those whose GPU the catalog has). */
+  shares: Record<string, number>;
   /** Each cell's scale-ups and scale-downs, stage by stage, by cell id (cells with points and samples). */
   anatomy: Map<string, CellAnatomy>;
   /** Each cell's client-side p95s per window over the whole load (warm-up included), by cell id. */
@@ -44,8 +47,9 @@ export function streamClient(file: string, cell: Cell, matrixSlo: RunRecord['mat
 /** Reads and analyses every cell of a run directory, one cell's points at a time. */
 export function analyzeRun(dir: RunDir, cells: readonly Cell[]): RunAnalysis {
   const record = dir.record;
-  const catalog = gpuCatalog();
+  const catalog = projectCatalog();
   const prices: Record<string, number> = {};
+  const shares: Record<string, number> = {};
   const windowMs = Math.max(1000, record.matrix.sampleIntervalMs);
   const samples = new Map<string, Sample[]>();
   const anatomy = new Map<string, CellAnatomy>();
@@ -57,7 +61,9 @@ export function analyzeRun(dir: RunDir, cells: readonly Cell[]): RunAnalysis {
     const result = existsSync(resultFile) ? (readJson(resultFile) as CellResult) : undefined;
     const cellSamples = readJsonl<Sample>(join(cellDir, 'samples.jsonl'));
     const events = readJsonl<AnatomyEvent>(join(cellDir, 'events.jsonl'));
-    const price = catalog[cell.deployment.gpu.type]?.usd_per_hour;
+    const price = catalog.gpus[cell.deployment.gpu.type]?.usd_per_hour;
+    const share = gpuSharePerReplica(catalog, cell.deployment);
+    if (share !== undefined) shares[cell.deployment.name] = share;
     if (price !== undefined) prices[cell.deployment.gpu.type] = price;
     const loadStart = loadStartOf(result, cellSamples);
     const streamed = streamClient(join(cellDir, 'points.jsonl'), cell, record.matrix.slo, loadStart, windowMs);
@@ -84,6 +90,6 @@ export function analyzeRun(dir: RunDir, cells: readonly Cell[]): RunAnalysis {
     );
   }
   const capacity = setOverProvisioning(out);
-  return { record, cells: out, samples, capacity, prices, anatomy, windows };
+  return { record, cells: out, samples, capacity, prices, shares, anatomy, windows };
 }
 

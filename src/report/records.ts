@@ -66,6 +66,8 @@ export interface RecordContext {
   matrix: ResolvedMatrix;
   /** Price of one GPU of the cell's type, USD per hour, if the catalog has it. */
   gpuUsdPerHour?: number;
+  /** GPUs' worth one replica of the cell's deployment pays for (src/recommend/slice-cost.ts), if the catalog has its GPU. */
+  gpuSharePerReplica?: number;
 }
 
 /** The record of one analysed cell (one that has run: it has a client summary). */
@@ -177,6 +179,7 @@ export function benchmarkRecord(a: CellAnalysis, ctx: RecordContext): BenchmarkR
     // GPU sharing (issue 21, src/recommend/slice-cost.ts): the slice, its price, cost per million tokens at the SLO.
     ...sliceCostFields(d, {
       ...(ctx.gpuUsdPerHour !== undefined ? { gpuUsdPerHour: ctx.gpuUsdPerHour } : {}),
+      ...(ctx.gpuSharePerReplica !== undefined ? { gpuShare: ctx.gpuSharePerReplica } : {}),
       ...(sc?.mainReplicaSeconds !== undefined ? { mainReplicaSeconds: sc.mainReplicaSeconds } : {}),
       ...(c?.slo.goodputRps !== undefined ? { goodputRps: c.slo.goodputRps } : {}),
       ...(c?.promptTokensMean !== undefined ? { promptTokensMean: c.promptTokensMean } : {}),

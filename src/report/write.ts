@@ -53,7 +53,14 @@ export function renderReport(a: RunAnalysis): Record<ReportFile, string> {
   const ran = a.cells.filter((c) => c.client !== undefined);
   const records = ran.map((c) => {
     const price = a.prices[c.cell.deployment.gpu.type];
-    return benchmarkRecord(c, { runId: run.id, createdAt: run.startedAt, matrix: run.matrix, ...(price !== undefined ? { gpuUsdPerHour: price } : {}) });
+    const share = a.shares[c.cell.deployment.name];
+    return benchmarkRecord(c, {
+      runId: run.id,
+      createdAt: run.startedAt,
+      matrix: run.matrix,
+      ...(price !== undefined ? { gpuUsdPerHour: price } : {}),
+      ...(share !== undefined ? { gpuSharePerReplica: share } : {}),
+    });
   });
   const byCell = new Map(records.map((r) => [r.cell_id, r]));
   const tableRows = a.cells.map((c) => byCell.get(c.cell.id) ?? stubRecord(run, c.cell, c.status));

@@ -163,7 +163,7 @@ export async function runCell(o: RunCellOptions): Promise<CellResult> {
     await target.waitReady(cell.deployment.simulator.startupMs + READY_ALLOWANCE_MS, signal);
     // Whatever a target's waitReady does with an abort, an interrupted run starts no load.
     if (signal.aborted) throw new CellInterrupted(cell.id);
-    autoscaler = target.startAutoscaler(cell.autoscaler, { timeScale: matrix.timeScale, onDecision: (d) => event(d) });
+    autoscaler = target.startAutoscaler(cell.autoscaler, { controllers: matrix.controllers, onDecision: (d) => event(d) });
     const k6Signal = o.stopLoad ? AbortSignal.any([signal, o.stopLoad]) : signal;
     const k6Run = runK6({
       k6: o.k6, cell, workload: matrix.workload, endpoint: target.endpoint(), model: target.model(), cellDir: dir, signal: k6Signal,

@@ -15,6 +15,7 @@ import { setProcessJournal } from '../util/proc.js';
 import { findTool, projectRoot, toolVersion } from '../util/tools.js';
 import { CellInterrupted, runCell, type CellResult } from './cell.js';
 import type { Progress } from './progress.js';
+import { projectCatalog } from '../catalog/catalog.js';
 
 export interface RunOutcome {
   dir: RunDir;
@@ -87,6 +88,7 @@ export async function openTarget(o: Pick<ExecuteOptions, 'dir' | 'tools' | 'keep
       prometheusBinary: o.tools.prometheus,
       routerBinary: o.tools.router,
       scrapeIntervalMs: t.scrapeIntervalMs,
+      catalog: projectCatalog(),
       logDir: join(o.dir.root, 'logs'),
     });
   }
@@ -94,6 +96,7 @@ export async function openTarget(o: Pick<ExecuteOptions, 'dir' | 'tools' | 'keep
   if (!t.prometheusUrl) throw new UserError(`${matrix.source}: target.prometheus_url: give the URL of the Prometheus that scrapes the serving pods`);
   const client = ClusterClient.load({ ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}), ...(t.context ? { context: t.context } : {}) });
   return new KubernetesTarget({ client, namespace: t.namespace, url: t.url, prometheusUrl: t.prometheusUrl, runId: o.dir.record.id, slo: matrix.slo,
+    catalog: projectCatalog(),
     keep: Boolean(o.keep),
     ...(t.createNamespace !== undefined ? { createNamespace: t.createNamespace } : {}),
     ...(t.serving ? { manifests: { serving: t.serving } } : {}),

@@ -1,8 +1,8 @@
-import type { ResolvedAutoscaler, ResolvedDeployment } from '../matrix/types.js';
+import type { ResolvedAutoscaler, ResolvedControllers, ResolvedDeployment } from '../matrix/types.js';
 import { customMetricName } from '../metrics/adapter.js';
-import { hpaDefaults, hpaReconcile, hpaSpecFor, newHpaState, type HpaDecision, type HpaState } from '../targets/local/autoscalers/hpa.js';
+import { hpaReconcile, hpaSpecFor, newHpaState, type HpaDecision, type HpaState } from '../targets/local/autoscalers/hpa.js';
 import { kedaHpaSync, kedaPoll, kedaReadTrigger, kedaSpecFor, newKedaState, type KedaSpec, type KedaState } from '../targets/local/autoscalers/keda.js';
-import { readinessDefaults, type PodInfo, type PodSamples } from '../targets/local/autoscalers/pods.js';
+import type { PodInfo, PodSamples } from '../targets/local/autoscalers/pods.js';
 import type { PromQueryOutcome } from '../targets/local/autoscalers/prometheus-trigger.js';
 import { podsAverageValueReplicas, resourceUtilizationReplicas, type Proposal } from '../targets/local/autoscalers/replica-calculator.js';
 import { UserError } from '../util/errors.js';
@@ -93,15 +93,12 @@ export class SimAutoscaler {
   constructor(
     readonly a: ScalingAutoscaler,
     private readonly deployment: ResolvedDeployment,
-    timeScale: number,
+    controllers: ResolvedControllers,
     startMs: number,
     private readonly onDecision: (record: Record<string, unknown>, before: number, after: number) => void,
   ) {
-    this.readiness = {
-      cpuInitializationPeriodMs: readinessDefaults.cpuInitializationPeriodMs * timeScale,
-      initialReadinessDelayMs: readinessDefaults.initialReadinessDelayMs * timeScale,
-    };
-    this.downscaleWindowMs = hpaDefaults.downscaleStabilizationWindowMs * timeScale;
+    this.readiness = { cpuInitializationPeriodMs: controllers.cpuInitializationPeriodMs, initialReadinessDelayMs: controllers.initialReadinessDelayMs };
+    this.downscaleWindowMs = controllers.downscaleStabilizationWindowMs;
     const where = `autoscaler "${a.name}"`;
     if (a.kind === 'keda') {
       this.kedaSpec = kedaSpecFor(a, deployment);

@@ -45,7 +45,7 @@ export interface SimSink {
 
 export interface SimCellOptions {
   cell: Cell;
-  matrix: Pick<ResolvedMatrix, 'slo' | 'sampleIntervalMs' | 'timeScale' | 'target'>;
+  matrix: Pick<ResolvedMatrix, 'slo' | 'sampleIntervalMs' | 'controllers' | 'target'>;
   service: ServiceModel;
   load: SimLoad;
   /** Simulated ms since the epoch at which the cell is deployed. */
@@ -115,7 +115,7 @@ export function simulateCell(o: SimCellOptions): SimCellOutcome {
   // Prometheus: each pod's gauges at the last scrape.
   const scraped = new Map<string, { running: number; waiting: number }>();
   const tokenHistory = new Map<string, Array<{ t: number; tokens: number }>>();
-  const cpuWindowMs = Math.max(2000, 15_000 * o.matrix.timeScale);
+  const cpuWindowMs = o.matrix.controllers.cpuWindowMs;
 
   // Replica-seconds, integrated exactly as the count of starting + ready replicas changes.
   let live = 0;
@@ -370,7 +370,7 @@ export function simulateCell(o: SimCellOptions): SimCellOutcome {
     phase = cell.load.warmupMs > 0 ? 'warmup' : 'load';
     const a = cell.autoscaler;
     if (a.kind !== 'fixed') {
-      autoscaler = new SimAutoscaler(a, d, o.matrix.timeScale, now, (rec, before, after) => {
+      autoscaler = new SimAutoscaler(a, d, o.matrix.controllers, now, (rec, before, after) => {
         emit(rec);
         if (after !== before) scale(after, `${a.name} (${String(rec.loop)})`);
       });

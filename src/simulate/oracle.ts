@@ -7,6 +7,7 @@ import { capacityAtSlo } from '../recommend/capacity-model.js';
 import { curvePointOf, type Profile } from '../recommend/profiles.js';
 import { profileConfig } from '../tune/observe.js';
 import { openArrivals } from './load.js';
+import type { Catalog } from '../catalog/catalog.js';
 
 /**
  * The oracle: the fewest replica-seconds any schedule could have spent on a
@@ -77,6 +78,7 @@ const CLOSED_STEP_MS = 100;
 
 /** Per-replica capacity at the SLO: from a matching profile's curve, else the capacity model. */
 function capacityFor(
+  catalog: Catalog,
   cell: Cell,
   m: ResolvedMatrix,
   profiles: readonly Profile[],
@@ -93,7 +95,7 @@ function capacityFor(
   try {
     // An open load's own mean lengths (a trace's), not the workload profile's.
     const w = lengths ? { ...m.workload, prompt: { ...m.workload.prompt, mean: lengths.prompt }, output: { ...m.workload.output, mean: lengths.output } } : m.workload;
-    est = capacityAtSlo(deploymentParams(cell.deployment, w), m.slo);
+    est = capacityAtSlo(deploymentParams(catalog, cell.deployment, w), m.slo);
   } catch {
     return undefined;
   }
@@ -102,7 +104,7 @@ function capacityFor(
 }
 
 /** The oracle of a cell's load; undefined without an SLO, or when one replica cannot meet it at all. */
-export function oracleFor(cell: Cell, m: ResolvedMatrix, profiles: readonly Profile[]): Oracle | undefined {
+export function oracleFor(catalog: Catalog, cell: Cell, m: ResolvedMatrix, profiles: readonly Profile[]): Oracle | undefined {
   if (m.slo.ttftP95Ms === undefined && m.slo.tpotP95Ms === undefined && m.slo.e2eP95Ms === undefined) return undefined;
   const open = cell.load.shape === 'arrival-rate' || cell.load.shape === 'trace';
   const total = cell.load.warmupMs + cell.load.durationMs;
@@ -121,7 +123,7 @@ export function oracleFor(cell: Cell, m: ResolvedMatrix, profiles: readonly Prof
     }
     if (n > 0) lengths = { prompt: prompt / n, output: output / n };
   }
-  const cap = capacityFor(cell, m, profiles, open, lengths);
+  const cap = capacityFor(catalog, cell, m, profiles, open, lengths);
   if (!cap || !(cap.capacity > 0)) return undefined;
   let needed: number[];
   let stepMs: number;

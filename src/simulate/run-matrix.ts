@@ -14,6 +14,7 @@ import { simLoad } from './load.js';
 import { serviceFor, type ServiceModel } from './service.js';
 import { SimAggregate, type SimClientSummary } from './summary.js';
 import type { SimTiming } from './timing.js';
+import type { Catalog } from '../catalog/catalog.js';
 
 /**
  * The I/O shell of `scalebench simulate`: every cell of a matrix simulated
@@ -68,6 +69,8 @@ export function pointLine(p: SimPoint): string {
 }
 
 export interface SimulateCellsOptions {
+  /** Models and GPUs, for the roofline's latencies. */
+  catalog: Catalog;
   matrix: ResolvedMatrix;
   cells: readonly Cell[];
   profiles: readonly Profile[];
@@ -87,7 +90,7 @@ export function simulateCells(o: SimulateCellsOptions): SimCellFigures[] {
   let startMs = o.startMs;
   for (const [i, cell] of o.cells.entries()) {
     const wall = performance.now();
-    const service = serviceFor(cell.deployment, o.matrix, o.profiles);
+    const service = serviceFor(o.catalog, cell.deployment, o.matrix, o.profiles);
     const agg = new SimAggregate(o.matrix.slo);
     const dir = o.cellDir?.(cell);
     const points = dir && o.points !== false ? new LineFile(join(dir, 'points.jsonl')) : undefined;
@@ -184,6 +187,7 @@ function emptyClient(c: SimClientSummary): CellResult['client'] {
 }
 
 export interface WriteSimRunOptions {
+  catalog: Catalog;
   matrix: ResolvedMatrix;
   cells: readonly Cell[];
   profiles: readonly Profile[];
@@ -213,6 +217,7 @@ export function writeSimRun(o: WriteSimRunOptions): { dir: RunDir; figures: SimC
   const dir = RunDir.create(o.reportsDir, record);
   const services = new Set<string>();
   const figures = simulateCells({
+    catalog: o.catalog,
     matrix: o.matrix,
     cells: o.cells,
     profiles: o.profiles,

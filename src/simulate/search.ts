@@ -8,6 +8,7 @@ import { UserError } from '../util/errors.js';
 import { oracleFor } from './oracle.js';
 import { simulateCells } from './run-matrix.js';
 import type { SimTiming } from './timing.js';
+import type { Catalog } from '../catalog/catalog.js';
 
 /**
  * `tune --simulate`: autoscaler configurations explored by simulation —
@@ -107,6 +108,7 @@ export interface SearchResult {
 }
 
 export interface SearchOptions {
+  catalog: Catalog;
   text: string;
   source: string;
   matrix: ResolvedMatrix;
@@ -129,9 +131,9 @@ export function searchAutoscalers(o: SearchOptions): SearchResult[] {
   const oracle = new Map<string, number | undefined>();
   let done = 0;
   for (const [, list] of [...byMin.entries()].sort(([a], [b]) => a - b)) {
-    const m = parseMatrix(matrixWith(o.text, o.source, o.deployment, list), o.source);
+    const m = parseMatrix(matrixWith(o.text, o.source, o.deployment, list), o.source, o.catalog);
     const cells = expandCells(m);
-    const figures = simulateCells({ matrix: m, cells, profiles: o.profiles, startMs: Date.UTC(2030, 0, 1), ...(o.timing ? { timing: o.timing } : {}) });
+    const figures = simulateCells({ catalog: o.catalog, matrix: m, cells, profiles: o.profiles, startMs: Date.UTC(2030, 0, 1), ...(o.timing ? { timing: o.timing } : {}) });
     const byName = new Map<string, typeof figures>();
     for (const f of figures) byName.set(f.cell.autoscaler.name, [...(byName.get(f.cell.autoscaler.name) ?? []), f]);
     for (const c of list) {
@@ -143,7 +145,7 @@ export function searchAutoscalers(o: SearchOptions): SearchResult[] {
         rs += f.outcome.mainReplicaSeconds;
         att = Math.min(att, f.client.attainment ?? 0);
         const key = `${f.cell.level}`;
-        if (!oracle.has(key)) oracle.set(key, oracleOf(f.cell, m, o.profiles));
+        if (!oracle.has(key)) oracle.set(key, oracleOf(o.catalog, f.cell, m, o.profiles));
         const x = oracle.get(key);
         or = or === undefined || x === undefined ? undefined : or + x;
       }
@@ -161,6 +163,6 @@ export function searchAutoscalers(o: SearchOptions): SearchResult[] {
   return results.sort((a, b) => Number(b.meetsSlo) - Number(a.meetsSlo) || a.replicaSeconds - b.replicaSeconds || b.attainment - a.attainment);
 }
 
-function oracleOf(cell: Cell, m: ResolvedMatrix, profiles: readonly Profile[]): number | undefined {
-  return oracleFor(cell, m, profiles)?.replicaSeconds;
+function oracleOf(catalog: Catalog, cell: Cell, m: ResolvedMatrix, profiles: readonly Profile[]): number | undefined {
+  return oracleFor(catalog, cell, m, profiles)?.replicaSeconds;
 }

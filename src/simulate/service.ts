@@ -3,6 +3,7 @@ import { loadFactor } from '../recommend/capacity-model.js';
 import { curvePointOf, type Profile } from '../recommend/profiles.js';
 import { replicaLatency } from '../targets/local/sim-args.js';
 import { profileConfig } from '../tune/observe.js';
+import type { Catalog } from '../catalog/catalog.js';
 
 /**
  * How long a replica takes to serve a request, as a function of how many it
@@ -25,8 +26,8 @@ export interface ServiceModel {
 }
 
 /** The capacity model of a deployment (llm-d-inference-sim latencies.go getCurrLoadFactor). */
-export function capacityModelService(d: ResolvedDeployment, m: Pick<ResolvedMatrix, 'workload'>): ServiceModel {
-  const l = replicaLatency(d, m.workload);
+export function capacityModelService(catalog: Catalog, d: ResolvedDeployment, m: Pick<ResolvedMatrix, 'workload'>): ServiceModel {
+  const l = replicaLatency(catalog, d, m.workload);
   const p = { timeFactorUnderLoad: l.timeFactorUnderLoad, maxNumSeqs: d.vllm.maxNumSeqs };
   const explicit = d.simulator.ttftMs !== undefined && d.simulator.itlMs !== undefined;
   const ttft = l.ttft;
@@ -92,10 +93,10 @@ export function profileService(profile: Profile, d: ResolvedDeployment): Service
  * edge it under-states attainment (on the reference step it gave 62 % where
  * 100 % was measured), which is why an exact rule goes first.
  */
-export function serviceFor(d: ResolvedDeployment, m: ResolvedMatrix, profiles: readonly Profile[]): ServiceModel {
-  if (d.simulator.ttftMs !== undefined && d.simulator.itlMs !== undefined && !d.simulator.command) return capacityModelService(d, m);
+export function serviceFor(catalog: Catalog, d: ResolvedDeployment, m: ResolvedMatrix, profiles: readonly Profile[]): ServiceModel {
+  if (d.simulator.ttftMs !== undefined && d.simulator.itlMs !== undefined && !d.simulator.command) return capacityModelService(catalog, d, m);
   const key = profileConfig(d, m).key;
   const profile = profiles.find((p) => p.config.key === key);
   const fromProfile = profile ? profileService(profile, d) : undefined;
-  return fromProfile ?? capacityModelService(d, m);
+  return fromProfile ?? capacityModelService(catalog, d, m);
 }

@@ -1,4 +1,4 @@
-import type { Cell, ResolvedAutoscaler, ResolvedWorkload } from '../matrix/types.js';
+import type { Cell, ResolvedAutoscaler, ResolvedControllers, ResolvedWorkload } from '../matrix/types.js';
 
 /** Replica counts as a Deployment's status would give them. */
 export interface ReplicaCounts {
@@ -66,7 +66,7 @@ export interface Target {
    * Starts the cell's autoscaler (on the local target, an emulation of the HPA
    * controller or KEDA; `fixed` starts nothing). Every decision goes to onDecision.
    */
-  startAutoscaler(a: ResolvedAutoscaler, o: { timeScale: number; onDecision: (record: Record<string, unknown>) => void }): AutoscalerHandle | undefined;
+  startAutoscaler(a: ResolvedAutoscaler, o: { controllers: ResolvedControllers; onDecision: (record: Record<string, unknown>) => void }): AutoscalerHandle | undefined;
   /** Sets the desired replica count (the autoscalers' actuator). */
   scale(desired: number, reason: string): void;
   /** Removes everything the cell deployed. */

@@ -10,6 +10,7 @@ import { forEachPoint } from '../results/point-lines.js';
 import type { RunDir } from '../results/run-dir.js';
 import { CurveBuilder } from './curve.js';
 import type { TuneInput } from './tune.js';
+import type { Catalog } from '../catalog/catalog.js';
 
 /**
  * The I/O side of `tune`: reads a finished run's cells (samples and raw
@@ -31,7 +32,7 @@ export function profileConfig(d: ResolvedDeployment, m: ResolvedMatrix): Profile
 }
 
 /** One TuneInput per deployment config of a run (cells that did not finish are left out). */
-export function observeRun(dir: RunDir, cells: readonly Cell[], analysis: RunAnalysis, rampPerMin: number): TuneInput[] {
+export function observeRun(catalog: Catalog, dir: RunDir, cells: readonly Cell[], analysis: RunAnalysis, rampPerMin: number): TuneInput[] {
   const m = dir.record.matrix;
   const byKey = new Map<string, { input: TuneInput; builder: CurveBuilder }>();
   for (const a of analysis.cells) {
@@ -42,7 +43,7 @@ export function observeRun(dir: RunDir, cells: readonly Cell[], analysis: RunAna
     if (!entry) {
       let params: LatencyParams | undefined;
       try {
-        params = cell.deployment.simulator.command ? undefined : deploymentParams(cell.deployment, m.workload);
+        params = cell.deployment.simulator.command ? undefined : deploymentParams(catalog, cell.deployment, m.workload);
       } catch {
         params = undefined; // no roofline for this model or GPU: no prediction to compare
       }

@@ -3,6 +3,7 @@ import type { ResolvedMatrix } from '../matrix/types.js';
 import type { Profile } from '../recommend/profiles.js';
 import { defaultGrid, matrixWith, searchAutoscalers, type SearchResult } from '../simulate/search.js';
 import { UserError } from '../util/errors.js';
+import type { Catalog } from '../catalog/catalog.js';
 
 /**
  * `tune --simulate`: after the measured profiles are written, hundreds of
@@ -18,7 +19,7 @@ export interface TuneSimulation {
   wallMs: number;
 }
 
-export function tuneBySimulation(o: { matrix: ResolvedMatrix; deployment: string; profiles: readonly Profile[]; top: number; nextMatrix?: string; attainment?: number; progress?: (done: number, total: number) => void }): TuneSimulation {
+export function tuneBySimulation(o: { catalog: Catalog; matrix: ResolvedMatrix; deployment: string; profiles: readonly Profile[]; top: number; nextMatrix?: string; attainment?: number; progress?: (done: number, total: number) => void }): TuneSimulation {
   const m = o.matrix;
   if (!existsSync(m.source)) throw new UserError(`tune --simulate: the run's matrix ${m.source} is gone: the candidates are written into it`);
   const d = m.deployments.find((x) => x.name === o.deployment);
@@ -26,6 +27,7 @@ export function tuneBySimulation(o: { matrix: ResolvedMatrix; deployment: string
   const text = readFileSync(m.source, 'utf8');
   const t0 = performance.now();
   const results = searchAutoscalers({
+    catalog: o.catalog,
     text,
     source: m.source,
     matrix: m,

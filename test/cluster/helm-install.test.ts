@@ -8,6 +8,7 @@ import { parseMatrix } from '../../src/matrix/load.js';
 import { clusterCache, ControlPlane, missingBinaries } from './rig/control-plane.js';
 import { scratch } from '../integration/helpers.js';
 import { crdDir, haveCrds, prerequisite } from '../prerequisites.js';
+import { projectCatalog } from '../../src/catalog/catalog.js';
 
 /**
  * `generate --helm` installed with `helm install` into the cluster tier's
@@ -48,7 +49,7 @@ describe.skipIf(!ready)('helm install of a generated chart', () => {
     await cp.api('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } });
     await cp.fakeNode('gpu-a100', { labels: { 'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-80GB' } });
     chart = join(dir, 'chart');
-    writeHelmChart(chart, parseMatrix(matrix, 'helm.yaml'), {}, 'helm.yaml');
+    writeHelmChart(projectCatalog(), chart, parseMatrix(matrix, 'helm.yaml', projectCatalog()), {}, 'helm.yaml');
     await new Promise((r) => setTimeout(r, 3000));
   }, 180_000);
 

@@ -14,6 +14,7 @@ import { KwokBacking } from './rig/kwok-backing.js';
 import { MetricsAdapter } from './rig/metrics-adapter.js';
 import { findTool, projectRoot } from '../../src/util/tools.js';
 import { ensureBuilt, onlyRun, runCli, scratch, writeMatrix } from '../integration/helpers.js';
+import { projectCatalog } from '../../src/catalog/catalog.js';
 
 const missing = missingBinaries(clusterCache(), [...controlPlaneBinaries, ...podBinaries, 'adapter']);
 const crdDir = resolve(projectRoot, '..', 'shared', 'crds');
@@ -92,7 +93,7 @@ describe.skipIf(skip)('a real HPA on real metrics, end to end, and the emulation
     await cp.fakeNode('kwok-l4-0', { labels: { 'nvidia.com/gpu.product': 'NVIDIA-L4' } });
     await client.ensureNamespace(NS);
 
-    const m = parseMatrix(matrix('{ kind: local }'), 'fidelity.yaml');
+    const m = parseMatrix(matrix('{ kind: local }'), 'fidelity.yaml', projectCatalog());
     const cell = expandCells(m)[0]!;
     backing = await KwokBacking.start({
       client,
@@ -107,7 +108,7 @@ describe.skipIf(skip)('a real HPA on real metrics, end to end, and the emulation
       logDir: join(dir, 'backing'),
     });
     // The adapter runs the rules scalebench generates for this autoscaler.
-    const spec = servingSpec(cell.deployment, cell.autoscaler, { ...manifestDefaults.options, namespace: NS });
+    const spec = servingSpec(projectCatalog(), cell.deployment, cell.autoscaler, { ...manifestDefaults.options, namespace: NS });
     const rules = adapterRulesConfigMap(spec, cell.autoscaler as Extract<typeof cell.autoscaler, { kind: 'hpa-custom' }>);
     adapter = await MetricsAdapter.start({ client, kubeconfig: cp.kubeconfig, frontProxyCa: cp.frontProxyCa!, prometheusUrl: backing.prometheusUrl, rulesYaml: (rules.data as Record<string, string>)['config.yaml']!, dir });
     await adapter.waitAvailable(client, 60_000);

@@ -17,6 +17,7 @@ import { KwokBacking } from './rig/kwok-backing.js';
 import { findTool, projectRoot } from '../../src/util/tools.js';
 import { ensureBuilt, onlyRun, runCli, scratch, spawnCli, writeMatrix } from '../integration/helpers.js';
 import { atLoadSecond, cellFiles, changes, HeldRequests, journalPids, type CellFiles } from './keda-helpers.js';
+import { projectCatalog } from '../../src/catalog/catalog.js';
 
 const cache = clusterCache();
 const missing = missingBinaries(cache, [...controlPlaneBinaries, ...podBinaries, ...kedaBinaries]);
@@ -85,7 +86,7 @@ describe.skipIf(why !== undefined)('a real KEDA (v2.21.0) on real metrics, end t
   let held: HeldRequests | undefined;
 
   const startBacking = async (name: string): Promise<KwokBacking> => {
-    const m = parseMatrix(matrix('{ kind: local }', { name: 'x', load: '{ shape: constant, users: [1], duration: 1s }' }), 'm.yaml');
+    const m = parseMatrix(matrix('{ kind: local }', { name: 'x', load: '{ shape: constant, users: [1], duration: 1s }' }), 'm.yaml', projectCatalog());
     return KwokBacking.start({
       client,
       namespace: NS,
@@ -214,9 +215,10 @@ describe.skipIf(why !== undefined)('a real KEDA (v2.21.0) on real metrics, end t
     const m = parseMatrix(
       matrix('{ kind: local }', { name: 'zero', minReplicas: 0, query: 'sum(scalebench_held_requests)', threshold: 3, load: '{ shape: constant, users: [1], duration: 1s }' }),
       'zero.yaml',
+    projectCatalog(),
     );
     const cell = expandCells(m)[0]!;
-    const s = servingSpec(cell.deployment, cell.autoscaler, { ...manifestDefaults.options, namespace: NS, prometheusUrl: backing!.prometheusUrl });
+    const s = servingSpec(projectCatalog(), cell.deployment, cell.autoscaler, { ...manifestDefaults.options, namespace: NS, prometheusUrl: backing!.prometheusUrl });
     const deployment = scaledDeploymentName(s);
     const objects = pairFiles(s).filter(([f]) => f !== 'adapter-rules.yaml').map(([, o]) => o);
     const created = Date.now();

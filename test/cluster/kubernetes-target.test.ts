@@ -11,6 +11,7 @@ import { hpaMetricValues, KubernetesTarget, parseQuantity } from '../../src/targ
 import type { ReplicaEvent } from '../../src/targets/target.js';
 import { projectRoot } from '../../src/util/tools.js';
 import { scratch } from '../integration/helpers.js';
+import { projectCatalog } from '../../src/catalog/catalog.js';
 
 const missing = missingBinaries(clusterCache(), [...controlPlaneBinaries, ...podBinaries]);
 /** The real upstream CRDs, read by path: test data, never copied into the project. */
@@ -46,14 +47,14 @@ describe.skipIf(skip)('the kubernetes target on a real control plane (kwok nodes
   let missingCrdError = '';
   const dir = scratch();
   const target = (runId: string, serving = 'deployment', keep = false): KubernetesTarget =>
-    new KubernetesTarget({ client, namespace: NS, url: 'http://127.0.0.1:9', prometheusUrl: 'http://127.0.0.1:9', runId, slo: matrix.slo, keep, manifests: { serving: serving as 'deployment' }, pollMs: 250 });
+    new KubernetesTarget({ client, namespace: NS, url: 'http://127.0.0.1:9', prometheusUrl: 'http://127.0.0.1:9', runId, slo: matrix.slo, catalog: projectCatalog(), keep, manifests: { serving: serving as 'deployment' }, pollMs: 250 });
   const cell = (autoscaler: string): Cell => cells.find((c) => c.autoscaler.name === autoscaler)!;
   const deployOpts = (c: Cell) => ({ cell: c, workload: matrix.workload, dir: join(dir, c.id), onEvent: (e: ReplicaEvent) => events.push(e) });
 
   beforeAll(async () => {
     cp = await ControlPlane.start({ logDir: join(dir, 'logs'), pods: true, hpaSyncPeriodMs: 2000 });
     client = ClusterClient.load({ kubeconfig: cp.kubeconfig });
-    matrix = parseMatrix(matrixYaml('deployment'), 'k8s-target.yaml');
+    matrix = parseMatrix(matrixYaml('deployment'), 'k8s-target.yaml', projectCatalog());
     cells = expandCells(matrix);
     // Before the CRDs are installed: what a cluster without KEDA says.
     missingCrdError = await client.checkKinds('default', [{ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject' }]).then(() => '', (e: Error) => e.message);
@@ -91,12 +92,12 @@ describe.skipIf(skip)('the kubernetes target on a real control plane (kwok nodes
   it('says the API server is unreachable, with the address and what to check', async () => {
     const file = join(dir, 'kubeconfig-unreachable');
     writeFileSync(file, readFileSync(cp.kubeconfig, 'utf8').replace(/https:\/\/127\.0\.0\.1:\d+/, 'https://127.0.0.1:1'));
-    const t = new KubernetesTarget({ client: ClusterClient.load({ kubeconfig: file }), namespace: NS, url: 'http://x', prometheusUrl: 'http://x', runId: 'r', slo: {} });
+    const t = new KubernetesTarget({ client: ClusterClient.load({ kubeconfig: file }), namespace: NS, url: 'http://x', prometheusUrl: 'http://x', runId: 'r', slo: {}, catalog: projectCatalog() });
     await expect(t.preflight([{ apiVersion: 'apps/v1', kind: 'Deployment' }])).rejects.toThrow(/the API server at https:\/\/127\.0\.0\.1:1 is unreachable .*check target\.context/);
   });
 
   it('names the verbs and resources RBAC refuses, and how to grant them', async () => {
-    const t = new KubernetesTarget({ client: ClusterClient.load({ kubeconfig: cp.kubeconfigFor(cp.nobodyToken, 'nobody') }), namespace: NS, url: 'http://x', prometheusUrl: 'http://x', runId: 'r', slo: {}, createNamespace: false });
+    const t = new KubernetesTarget({ client: ClusterClient.load({ kubeconfig: cp.kubeconfigFor(cp.nobodyToken, 'nobody') }), namespace: NS, url: 'http://x', prometheusUrl: 'http://x', runId: 'r', slo: {}, catalog: projectCatalog(), createNamespace: false });
     await expect(t.preflight([{ apiVersion: 'apps/v1', kind: 'Deployment' }, { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' }])).rejects.toThrow(
       /may not get deployments\.apps, list deployments\.apps, patch deployments\.apps, delete deployments\.apps, get horizontalpodautoscalers\.autoscaling.* in namespace "bench": grant them with a Role and RoleBinding/,
     );
@@ -185,7 +186,7 @@ describe.skipIf(skip)('the kubernetes target on a real control plane (kwok nodes
   }, 90_000);
 
   it('applies an InferenceService (accepted by the CRD schema) and, with no KServe controller, names why it is not ready', async () => {
-    const m = parseMatrix(matrixYaml('kserve'), 'k8s-target.yaml');
+    const m = parseMatrix(matrixYaml('kserve'), 'k8s-target.yaml', projectCatalog());
     const c = expandCells(m).find((x) => x.autoscaler.name === 'keda')!;
     const t = target('run-kserve', 'kserve');
     await t.deploy(deployOpts(c));

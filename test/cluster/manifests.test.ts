@@ -10,6 +10,7 @@ import { clusterCache, ControlPlane, missingBinaries } from './rig/control-plane
 import { pluralOf } from '../../src/targets/kubernetes/kubernetes-target.js';
 import { projectRoot } from '../../src/util/tools.js';
 import { scratch } from '../integration/helpers.js';
+import { projectCatalog } from '../../src/catalog/catalog.js';
 
 const missing = missingBinaries();
 if (missing.length) process.stdout.write(`cluster tier (manifests) skipped: ${missing.join(', ')} not in ${clusterCache()} (build them with scripts/setup-cluster)\n`);
@@ -60,7 +61,7 @@ describe.skipIf(missing.length > 0)('generated manifests on a real API server', 
   it.each(['deployment', 'kserve', 'kserve-hf'] as ServingForm[])('every matrix generates objects the API server accepts (%s)', async (serving) => {
     const files = ['matrices/nightly.yaml', 'matrices/smoke.yaml', ...readdirSync(join(projectRoot, 'matrices', 'examples')).filter((f) => f.endsWith('.yaml')).map((f) => `matrices/examples/${f}`)];
     for (const file of files) {
-      const set = generateForMatrix(loadMatrix(join(projectRoot, file)), { serving, namespace: 'scalebench' });
+      const set = generateForMatrix(projectCatalog(), loadMatrix(join(projectRoot, file), projectCatalog()), { serving, namespace: 'scalebench' });
       for (const f of set.files) {
         for (const o of f.objects) {
           if (o.kind.startsWith('ValidatingAdmissionPolicy')) continue;
@@ -73,7 +74,7 @@ describe.skipIf(missing.length > 0)('generated manifests on a real API server', 
 
   describe('the admission policies deny what the pre-deploy checks refuse', () => {
     const nightly = (serving: ServingForm): K8sObject[] =>
-      generateForMatrix(loadMatrix(join(projectRoot, 'matrices', 'nightly.yaml')), { serving, namespace: 'scalebench' }).files.flatMap((f) => f.objects);
+      generateForMatrix(projectCatalog(), loadMatrix(join(projectRoot, 'matrices', 'nightly.yaml'), projectCatalog()), { serving, namespace: 'scalebench' }).files.flatMap((f) => f.objects);
     const find = (objects: K8sObject[], kind: string, name?: string): K8sObject =>
       structuredClone(objects.find((o) => o.kind === kind && (name === undefined || o.metadata.name.endsWith(name)))!);
     const args = (o: K8sObject): string[] => {

@@ -11,6 +11,7 @@ import { servingForms, type ServingForm } from '../../src/manifests/types.js';
 import { validatePaths } from '../../src/manifests/validate-files.js';
 import { parseMatrix } from '../../src/matrix/load.js';
 import { crdDir, haveCrds, prerequisite } from '../prerequisites.js';
+import { projectCatalog } from '../../src/catalog/catalog.js';
 
 /**
  * `generate --helm`: helm lint, and `helm template` over every serving form ×
@@ -58,8 +59,8 @@ const objects = (text: string): Obj[] =>
     .sort((a, b) => `${a.kind}/${a.metadata.name}`.localeCompare(`${b.kind}/${b.metadata.name}`));
 
 const generated = (deployment: string, serving: ServingForm, autoscaler: string): Obj[] => {
-  const m = parseMatrix(matrixText(deployment), source);
-  const set = generateForMatrix({ ...m, autoscalers: m.autoscalers.filter((a) => a.name === autoscaler) }, { serving, source });
+  const m = parseMatrix(matrixText(deployment), source, projectCatalog());
+  const set = generateForMatrix(projectCatalog(), { ...m, autoscalers: m.autoscalers.filter((a) => a.name === autoscaler) }, { serving, source });
   return set.files.flatMap((f) => f.objects as unknown as Obj[]).sort((a, b) => `${a.kind}/${a.metadata.name}`.localeCompare(`${b.kind}/${b.metadata.name}`));
 };
 
@@ -69,7 +70,7 @@ describe.skipIf(!present)('generate --helm', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'scalebench-helm-'));
     chart = join(dir, 'chart');
-    writeHelmChart(chart, parseMatrix(matrixText('recipe: auto, gpu: { type: H100, count: 1 }'), source), {}, source);
+    writeHelmChart(projectCatalog(), chart, parseMatrix(matrixText('recipe: auto, gpu: { type: H100, count: 1 }'), source, projectCatalog()), {}, source);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const template = (args: string[]) => runHelm(helm!, ['template', 'rel', chart, ...args]);

@@ -12,6 +12,7 @@ import { readJsonl } from '../../src/results/files.js';
 import { LocalTarget } from '../../src/targets/local/local-target.js';
 import { findTool } from '../../src/util/tools.js';
 import { scratch, writeMatrix } from './helpers.js';
+import { projectCatalog } from '../../src/catalog/catalog.js';
 
 /**
  * The instrument measures what it should, against a simulator whose truth is
@@ -106,14 +107,14 @@ deployments:
 load: { shape: constant, users: [${o.users}], duration: ${o.durationS}s, warmup: ${o.warmupS}s }
 `,
   );
-  const matrix = loadMatrix(file);
+  const matrix = loadMatrix(file, projectCatalog());
   const cell = expandCells(matrix)[0]!;
   const cellDir = join(dir, 'cell');
   mkdirSync(cellDir, { recursive: true });
   const target = await LocalTarget.open({
     simBinary: findTool('sim'),
     prometheusBinary: findTool('prometheus'),
-    routerBinary: findTool('router'),
+    routerBinary: findTool('router'),    catalog: projectCatalog(),
     scrapeIntervalMs: 500,
     logDir: join(dir, 'logs'),
   });

@@ -8,6 +8,7 @@ import { recovery, sloWindows } from '../../src/analysis/windows.js';
 import { expandCells } from '../../src/matrix/expand.js';
 import { parseMatrix } from '../../src/matrix/load.js';
 import type { Sample } from '../../src/metrics/sampler.js';
+import { projectCatalog } from '../../src/catalog/catalog.js';
 
 const matrix = (load: string): ReturnType<typeof parseMatrix> =>
   parseMatrix(
@@ -18,6 +19,7 @@ load: ${load}
 sample_interval: 1s
 `,
     't.yaml',
+  projectCatalog(),
   );
 const point = (t: number, ttft: number, ok = true): RawPoint => ({ t, phase: 'main', ok, status: ok ? 200 : 503, ttft_ms: ok ? ttft : null, tpot_ms: ok ? 10 : null, e2e_ms: ttft + 100, itl_ms: [], prompt_tokens: 32, output_tokens: 16 });
 const sample = (s: number, replicas: number, server: Record<string, number | null> = {}): Sample => ({

@@ -5,6 +5,7 @@ import { expandCells } from '../../src/matrix/expand.js';
 import { parseMatrix } from '../../src/matrix/load.js';
 import type { ResolvedAutoscaler } from '../../src/matrix/types.js';
 import type { Sample } from '../../src/metrics/sampler.js';
+import { projectCatalog } from '../../src/catalog/catalog.js';
 
 const matrix = parseMatrix(
   `name: anatomy
@@ -19,6 +20,7 @@ load: { shape: step, low: 0.25, users: [16], duration: 30s }
 sample_interval: 1s
 `,
   'anatomy.yaml',
+projectCatalog(),
 );
 const [fixedCell, queueCell] = expandCells(matrix);
 const T0 = 1_800_000_000_000;

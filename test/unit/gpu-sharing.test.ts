@@ -6,11 +6,11 @@ import { deviceGpu, gpuRequest } from '../../src/recommend/accelerators.js';
 import { buildCandidates } from '../../src/recommend/candidates.js';
 import { checkDeployment } from '../../src/recommend/checks.js';
 import { recommend, type UseCase } from '../../src/recommend/recommender.js';
-import { recipeCatalog } from '../../src/recommend/recipes.js';
 import { vllmMemoryUtilization } from '../../src/recommend/sharing.js';
 import { sharingModes } from '../../src/recommend/sharing-modes.js';
-import { sliceCostFields } from '../../src/recommend/slice-cost.js';
+import { gpuSharePerReplica, sliceCostFields } from '../../src/recommend/slice-cost.js';
 import { replicaLatency } from '../../src/targets/local/sim-args.js';
+import { projectCatalog } from '../../src/catalog/catalog.js';
 
 const dep = (gpu: ResolvedDeployment['gpu'], vllm: Partial<ResolvedDeployment['vllm']> = {}): ResolvedDeployment => ({
   name: 'd',
@@ -22,7 +22,7 @@ const dep = (gpu: ResolvedDeployment['gpu'], vllm: Partial<ResolvedDeployment['v
   simulator: { ttftStdevMs: 0, itlStdevMs: 0, startupMs: 0, failureRate: 0 },
 });
 const workload: ResolvedWorkload = { profile: 'chatbot', prompt: profiles.chatbot.prompt, output: profiles.chatbot.output, seed: 1 };
-const errors = (d: ResolvedDeployment): string[] => checkDeployment(d).filter((i) => i.severity === 'error').map((i) => `${i.field}: ${i.message}`);
+const errors = (d: ResolvedDeployment): string[] => checkDeployment(projectCatalog(), d).filter((i) => i.severity === 'error').map((i) => `${i.field}: ${i.message}`);
 
 describe('a slice of a GPU (src/recommend/sharing.ts)', () => {
   it.each<[string, GpuSharing | undefined, { compute: number; bandwidth: number; cost: number; memoryGb: number; visibleMemoryGb: number }]>([
@@ -34,7 +34,7 @@ describe('a slice of a GPU (src/recommend/sharing.ts)', () => {
     ['MI300X', { mode: 'partition', compute: 'CPX', memory: 'NPS4' }, { compute: 0.125, bandwidth: 0.125, cost: 0.125, memoryGb: 24, visibleMemoryGb: 24 }],
     ['MI300X', { mode: 'partition', compute: 'SPX', memory: 'NPS1' }, { compute: 1, bandwidth: 1, cost: 1, memoryGb: 192, visibleMemoryGb: 192 }],
   ])('%s %j', (type, sharing, slice) => {
-    const s = gpuRequest(type, 1, sharing).slice;
+    const s = gpuRequest(projectCatalog(), type, 1, sharing).slice;
     for (const [k, v] of Object.entries(slice)) expect(s[k as keyof typeof s], k).toBeCloseTo(v, 9);
   });
 
@@ -44,11 +44,11 @@ describe('a slice of a GPU (src/recommend/sharing.ts)', () => {
     ['MI300X', { mode: 'partition', compute: 'SPX', memory: 'NPS4' }, 'MI300X does not support partition SPX/NPS4: its modes are SPX/NPS1, CPX/NPS1, CPX/NPS4'],
     ['H100', { mode: 'partition', compute: 'CPX', memory: 'NPS1' }, 'H100 has no compute/memory partitions in data/accelerators.json (AMD Instinct MI300X has)'],
   ])('%s cannot be shared as %j', (type, sharing, message) => {
-    expect(() => gpuRequest(type, 1, sharing)).toThrow(message);
+    expect(() => gpuRequest(projectCatalog(), type, 1, sharing)).toThrow(message);
   });
 
   it('the device the roofline sees: peak, bandwidth, memory and price scaled', () => {
-    expect(deviceGpu(gpuRequest('H100', 1, { mode: 'mig', profile: '3g.40gb' }))).toMatchObject({ bf16_tflops: (989 * 3) / 7, hbm_gb_per_s: 1675, memory_gb: 40, usd_per_hour: 2.25 });
+    expect(deviceGpu(gpuRequest(projectCatalog(), 'H100', 1, { mode: 'mig', profile: '3g.40gb' }))).toMatchObject({ bf16_tflops: (989 * 3) / 7, hbm_gb_per_s: 1675, memory_gb: 40, usd_per_hour: 2.25 });
   });
 
   it("vLLM's gpu_memory_utilization: of the slice, so a time-sliced process gets its share of the whole GPU", () => {
@@ -58,11 +58,11 @@ describe('a slice of a GPU (src/recommend/sharing.ts)', () => {
   });
 
   it('lists the modes the recommender tries for each GPU', () => {
-    expect(sharingModes('A100-80').map((s) => JSON.stringify(s))).toEqual([
+    expect(sharingModes(projectCatalog(), 'A100-80').map((s) => JSON.stringify(s))).toEqual([
       '{"mode":"mig","profile":"1g.10gb"}', '{"mode":"mig","profile":"1g.20gb"}', '{"mode":"mig","profile":"2g.20gb"}', '{"mode":"mig","profile":"3g.40gb"}', '{"mode":"mig","profile":"4g.40gb"}',
       '{"mode":"time-slice","replicas":2}', '{"mode":"time-slice","replicas":4}',
     ]);
-    expect(sharingModes('MI300X')).toEqual([{ mode: 'partition', compute: 'CPX', memory: 'NPS1' }, { mode: 'partition', compute: 'CPX', memory: 'NPS4' }]);
+    expect(sharingModes(projectCatalog(), 'MI300X')).toEqual([{ mode: 'partition', compute: 'CPX', memory: 'NPS1' }, { mode: 'partition', compute: 'CPX', memory: 'NPS4' }]);
   });
 });
 
@@ -85,22 +85,22 @@ describe('the pre-deploy checks on a slice', () => {
 
   it('the matrix says where, before a local run', () => {
     const m = (sharing: string): string => `name: s\ndeployments:\n  - { name: d, model: meta-llama/Llama-3.1-8B-Instruct, gpu: { type: A100-80, count: 2, sharing: ${sharing} } }\nload: { shape: constant, users: [1], duration: 10s }\n`;
-    expect(() => parseMatrix(m('{ mode: mig, profile: 3g.40gb }'), 'm.yaml')).toThrow('m.yaml:3:98: deployments[0].gpu.sharing: expected gpu.count 1 with MIG (a replica cannot span MIG slices), got 2');
-    expect(() => parseMatrix(m('{ mode: mig, profile: 5g.50gb }'), 'm.yaml')).toThrow('MIG profile "5g.50gb" is not known for A100-80');
-    expect(() => parseMatrix(m('{ mode: time-slice, replicas: 1 }'), 'm.yaml')).toThrow('replicas');
+    expect(() => parseMatrix(m('{ mode: mig, profile: 3g.40gb }'), 'm.yaml', projectCatalog())).toThrow('m.yaml:3:98: deployments[0].gpu.sharing: expected gpu.count 1 with MIG (a replica cannot span MIG slices), got 2');
+    expect(() => parseMatrix(m('{ mode: mig, profile: 5g.50gb }'), 'm.yaml', projectCatalog())).toThrow('MIG profile "5g.50gb" is not known for A100-80');
+    expect(() => parseMatrix(m('{ mode: time-slice, replicas: 1 }'), 'm.yaml', projectCatalog())).toThrow('replicas');
   });
 
   it('a MIG recipe resolves to its slice', () => {
-    const r = parseMatrix('name: s\ndeployments:\n  - { name: d, model: meta-llama/Llama-3.2-1B-Instruct, recipe: llama-3.2-1b-a100-mig-1g.10gb-bf16, gpu: { type: A100-80 } }\nload: { shape: constant, users: [1], duration: 10s }\n', 'm.yaml');
+    const r = parseMatrix('name: s\ndeployments:\n  - { name: d, model: meta-llama/Llama-3.2-1B-Instruct, recipe: llama-3.2-1b-a100-mig-1g.10gb-bf16, gpu: { type: A100-80 } }\nload: { shape: constant, users: [1], duration: 10s }\n', 'm.yaml', projectCatalog());
     expect(r.deployments[0]!.gpu).toEqual({ type: 'A100-80', count: 1, sharing: { mode: 'mig', profile: '1g.10gb' } });
   });
 });
 
 describe("the roofline and the simulator on a slice", () => {
   it("decode slows by the slice's bandwidth share, prefill by its compute share", () => {
-    const whole = replicaLatency(dep({ type: 'H100', count: 1 }), workload);
-    const mig = replicaLatency(dep({ type: 'H100', count: 1, sharing: { mode: 'mig', profile: '3g.40gb' } }), workload);
-    const ts = replicaLatency(dep({ type: 'H100', count: 1, sharing: { mode: 'time-slice', replicas: 4 } }), workload);
+    const whole = replicaLatency(projectCatalog(), dep({ type: 'H100', count: 1 }), workload);
+    const mig = replicaLatency(projectCatalog(), dep({ type: 'H100', count: 1, sharing: { mode: 'mig', profile: '3g.40gb' } }), workload);
+    const ts = replicaLatency(projectCatalog(), dep({ type: 'H100', count: 1, sharing: { mode: 'time-slice', replicas: 4 } }), workload);
     expect(mig.itlMs / whole.itlMs).toBeCloseTo(2, 2);
     expect(ts.itlMs / whole.itlMs).toBeCloseTo(4, 2);
     if (whole.ttft.kind !== 'per-token' || mig.ttft.kind !== 'per-token') throw new Error('expected per-token prefill');
@@ -112,20 +112,22 @@ describe('cost per slice', () => {
   it('prices a replica at its share of the GPU, and a million tokens that met the SLO', () => {
     const d = dep({ type: 'H100', count: 1, sharing: { mode: 'mig', profile: '3g.40gb' } });
     // 2 replicas for 60 s at $2.25/h = $0.075; 5 good requests/s × 60 s × 768 tokens = 230400 tokens.
-    expect(sliceCostFields(d, { gpuUsdPerHour: 4.5, mainReplicaSeconds: 120, goodputRps: 5, seconds: 60, promptTokensMean: 512, outputTokensMean: 256 })).toEqual({
+    expect(gpuSharePerReplica(projectCatalog(), d)).toBe(0.5);
+    expect(gpuSharePerReplica(projectCatalog(), dep({ type: 'no-such-gpu', count: 1 }))).toBeUndefined();
+    expect(sliceCostFields(d, { gpuShare: 0.5, gpuUsdPerHour: 4.5, mainReplicaSeconds: 120, goodputRps: 5, seconds: 60, promptTokensMean: 512, outputTokensMean: 256 })).toEqual({
       gpu_sharing: 'MIG 3g.40gb',
       gpu_share_per_replica: 0.5,
       usd_per_replica_hour: 2.25,
       usd_per_million_tokens_at_slo: 0.3255,
     });
-    expect(sliceCostFields(dep({ type: 'H100', count: 2 }), { gpuUsdPerHour: 4.5, goodputRps: 0, mainReplicaSeconds: 60, seconds: 60, promptTokensMean: 1, outputTokensMean: 1 })).toMatchObject({ gpu_sharing: 'whole', gpu_share_per_replica: 2, usd_per_million_tokens_at_slo: null });
+    expect(sliceCostFields(dep({ type: 'H100', count: 2 }), { gpuShare: gpuSharePerReplica(projectCatalog(), dep({ type: 'H100', count: 2 }))!, gpuUsdPerHour: 4.5, goodputRps: 0, mainReplicaSeconds: 60, seconds: 60, promptTokensMean: 1, outputTokensMean: 1 })).toMatchObject({ gpu_sharing: 'whole', gpu_share_per_replica: 2, usd_per_million_tokens_at_slo: null });
   });
 });
 
 describe('the recommender with sharing', () => {
   const u: UseCase = { name: 'chat', workload: 'chatbot', promptTokens: 512, outputTokens: 256, slo: { ttftP95Ms: 300, tpotP95Ms: 40 }, peakQps: 2, growth: 0, rampPerMin: 0.2 };
   const candidates = (sharing: boolean) =>
-    buildCandidates({ recipes: recipeCatalog(), profiles: [], workload: 'chatbot', promptTokens: 512, outputTokens: 256, model: 'meta-llama/Llama-3.1-8B-Instruct', gpus: ['A100-80'], sharing }).candidates;
+    buildCandidates({ catalog: projectCatalog(), profiles: [], workload: 'chatbot', promptTokens: 512, outputTokens: 256, model: 'meta-llama/Llama-3.1-8B-Instruct', gpus: ['A100-80'], sharing }).candidates;
 
   it('picks a slice when it meets the SLO more cheaply, and says why', () => {
     const r = recommend(candidates(true), u);

@@ -5,7 +5,7 @@ import { guarded, literal } from '../../src/helm/chart-templates.js';
 import { nodeGpuLabels } from '../../src/helm/chart-values.js';
 import { optionsForMatrix } from '../../src/manifests/from-matrix.js';
 import { parseMatrix } from '../../src/matrix/load.js';
-import { recipeCatalog } from '../../src/recommend/recipes.js';
+import { projectCatalog } from '../../src/catalog/catalog.js';
 
 /** The chart as data (pure); helm lint/template and the equality with generate are test/integration/helm-chart.test.ts. */
 
@@ -20,8 +20,9 @@ autoscalers:
 load: { shape: constant, users: [1], duration: 1m }
 `,
   'h.yaml',
+projectCatalog(),
 );
-const files = helmChart({ deployment: m.deployments[0]!, autoscalers: m.autoscalers, options: optionsForMatrix(m), recipes: recipeCatalog(), source: 'h.yaml' });
+const files = helmChart({ deployment: m.deployments[0]!, autoscalers: m.autoscalers, options: optionsForMatrix(m), catalog: projectCatalog(), source: 'h.yaml' });
 const byPath = new Map(files.map((f) => [f.path, f.text]));
 const values = parse(byPath.get('values.yaml')!) as Record<string, unknown> & { recipes: Record<string, { model: string; fits: boolean; args_head: Record<string, string[]> }>; recipe_order: string[] };
 
@@ -46,7 +47,7 @@ describe('the chart of generate --helm', () => {
       autoscaling: { name: 'fixed', kind: 'fixed' },
       autoscalers: { fixed: 'fixed', keda: 'keda' },
     });
-    expect(values.recipe_order.length).toBe(recipeCatalog().length);
+    expect(values.recipe_order.length).toBe(projectCatalog().recipes.length);
     const h100 = values.recipe_order.filter((id) => id.startsWith('llama-3.1-8b-h100'));
     expect(h100).toEqual(['llama-3.1-8b-h100-fp8', 'llama-3.1-8b-h100-bf16']);
     expect(values.recipes['llama-3.1-8b-h100-bf16']!.args_head.deployment).toEqual([
@@ -55,7 +56,7 @@ describe('the chart of generate --helm', () => {
   });
 
   it('tells the GPU from the node labels data/accelerators.json names', () => {
-    expect(nodeGpuLabels()).toEqual({
+    expect(nodeGpuLabels(projectCatalog())).toEqual({
       'nvidia.com/gpu.product': { 'NVIDIA-H100-80GB-HBM3': 'H100', 'NVIDIA-A100-SXM4-80GB': 'A100-80', 'NVIDIA-L4': 'L4', 'NVIDIA-A10G': 'A10G' },
       'amd.com/gpu.device-id': { '74a1': 'MI300X' },
     });

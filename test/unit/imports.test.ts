@@ -83,6 +83,19 @@ function outsideSrc(): string[] {
   return out;
 }
 
+/** Every src/ file reachable from `from` through runtime imports, itself included. */
+function closure(g: Map<string, string[]>, from: string): string[] {
+  const seen = new Set<string>([from]);
+  const todo = [from];
+  while (todo.length > 0) for (const d of g.get(todo.pop()!) ?? []) if (g.has(d) && !seen.has(d)) seen.add(d), todo.push(d);
+  return [...seen];
+}
+
+/** Node built-ins a file imports at run time (`node:fs`, …). */
+function builtins(file: string): string[] {
+  return [...readFileSync(file, 'utf8').matchAll(/^import\s(?!type\s)[^;]*?from\s+'(node:[^']+)'/gms)].map((m) => m[1]!);
+}
+
 describe('the import graph of src/', () => {
   it('has no cycle', () => {
     expect(cycles(graph())).toEqual([]);
@@ -90,6 +103,20 @@ describe('the import graph of src/', () => {
 
   it('stays inside src/ (the cluster rig and fixtures live in test/)', () => {
     expect(outsideSrc()).toEqual([]);
+  });
+
+  it('resolves a matrix without touching a file or a process: the catalog is passed in', () => {
+    const g = graph();
+    const reached = closure(g, join(projectRoot, 'src/matrix/resolve.ts'));
+    expect(reached.length).toBeGreaterThan(5);
+    const io = reached.flatMap((f) => builtins(f).filter((b) => /^node:(fs|child_process|net|http)/.test(b)).map((b) => `${relative(projectRoot, f)}: ${b}`));
+    expect(io).toEqual([]);
+    expect(reached.map((f) => relative(projectRoot, f))).not.toContain('src/catalog/catalog.ts');
+  });
+
+  it('finds a file system import where there is one (the purity check can fail)', () => {
+    const reached = closure(graph(), join(projectRoot, 'src/matrix/load.ts'));
+    expect(reached.flatMap(builtins)).toContain('node:fs');
   });
 
   it('finds one where there is one (the check can fail)', () => {

@@ -6,9 +6,10 @@ import { z } from 'zod';
 import { readGateFile } from '../../src/gate/gate-file.js';
 import { parseMatrix } from '../../src/matrix/load.js';
 import { readProfiles } from '../../src/recommend/profiles.js';
-import { readRecipes } from '../../src/recommend/recipes.js';
+import { readRecipes } from '../../src/catalog/catalog.js';
 import { parseRecommendation } from '../../src/recommend/recommendation-file.js';
 import { INPUT_LIMITS, parseInput, readInputFile } from '../../src/util/input-file.js';
+import { projectCatalog } from '../../src/catalog/catalog.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'scalebench-test-input-'));
 const file = (name: string, text: string): string => {
@@ -54,7 +55,7 @@ describe('the one input loader', () => {
   });
 
   it('a matrix: the alias bomb is an input error (exit 2), not a crash', () => {
-    const m = thrown(() => parseMatrix(aliasBomb, 'bomb.yaml'));
+    const m = thrown(() => parseMatrix(aliasBomb, 'bomb.yaml', projectCatalog()));
     expect(m).toMatch(/^bomb\.yaml:2:\d+: its aliases expand too far/);
   });
 
@@ -83,7 +84,7 @@ describe('the one input loader', () => {
   });
 
   it('a recommendation: its own fields at file:line:col', () => {
-    const m = thrown(() => parseRecommendation('recommendation:\n  name: x\n  deployment: 5\n', 'rec.yaml'));
+    const m = thrown(() => parseRecommendation('recommendation:\n  name: x\n  deployment: 5\n', 'rec.yaml', projectCatalog()));
     expect(m).toMatch(/^rec\.yaml:3:\d+: recommendation\.deployment: /);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { k6Args, k6Options, offeredAt, scenarioWorkload, stages } from '../../src/load/k6-options.js';
 import type { ResolvedLoad } from '../../src/matrix/types.js';
 
-const base = { levels: [8], durationMs: 30_000, warmupMs: 0, settle: { kind: 'until-idle' as const, timeoutMs: 60_000 } };
+const base = { levels: [8], durationMs: 30_000, warmupMs: 0, settle: { kind: 'until-idle' as const, timeoutMs: 60_000, estimateMs: 15_000 } };
 
 describe('k6 options as values', () => {
   it('constant: one constant-vus scenario for the duration', () => {

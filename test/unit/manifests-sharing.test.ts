@@ -4,6 +4,7 @@ import { generateForMatrix } from '../../src/manifests/from-matrix.js';
 import { validateObject } from '../../src/manifests/validate.js';
 import { fileYaml, headerLine } from '../../src/manifests/yaml.js';
 import { parseMatrix } from '../../src/matrix/load.js';
+import { projectCatalog } from '../../src/catalog/catalog.js';
 
 /**
  * GPU sharing in the manifests, one deployment per mode: a MIG slice asks for
@@ -27,9 +28,10 @@ autoscalers:
 load: { shape: constant, users: [8], duration: 1m }
 `,
   source,
+projectCatalog(),
 );
 
-const set = generateForMatrix(matrix, { serving: 'deployment', source });
+const set = generateForMatrix(projectCatalog(), matrix, { serving: 'deployment', source });
 const text = new Map(set.files.map((f) => [f.path, fileYaml(f, headerLine(source))]));
 type Pod = { nodeSelector: Record<string, string>; containers: Array<{ args: string[]; resources: { limits: Record<string, number> } }> };
 const pod = (name: string): Pod => {

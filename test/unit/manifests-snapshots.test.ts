@@ -3,6 +3,7 @@ import { generateForMatrix } from '../../src/manifests/from-matrix.js';
 import type { ServingForm } from '../../src/manifests/types.js';
 import { fileYaml, headerLine } from '../../src/manifests/yaml.js';
 import { parseMatrix } from '../../src/matrix/load.js';
+import { projectCatalog } from '../../src/catalog/catalog.js';
 
 /**
  * Snapshots of a representative set of generated files, beyond
@@ -31,10 +32,11 @@ autoscalers:
 load: { shape: constant, users: [8], duration: 1m }
 `,
   source,
+projectCatalog(),
 );
 
 const files = (serving: ServingForm): Map<string, string> => {
-  const set = generateForMatrix(matrix, { serving, source, hfTokenSecret: { name: 'hf-read', key: 'HF_TOKEN' }, labels: { 'scalebench.dev/run': 'snap-1' } });
+  const set = generateForMatrix(projectCatalog(), matrix, { serving, source, hfTokenSecret: { name: 'hf-read', key: 'HF_TOKEN' }, labels: { 'scalebench.dev/run': 'snap-1' } });
   return new Map(set.files.map((f) => [f.path, fileYaml(f, headerLine(source))]));
 };
 

@@ -10,6 +10,7 @@ import { writeManifests } from '../../src/manifests/yaml.js';
 import { loadMatrix } from '../../src/matrix/load.js';
 import { projectRoot } from '../../src/util/tools.js';
 import { crdDir, haveCrds as haveCrdsHere } from '../prerequisites.js';
+import { projectCatalog } from '../../src/catalog/catalog.js';
 
 /** The real upstream CRDs, read by path: test data, never copied into the project. */
 const haveCrds = haveCrdsHere();
@@ -29,7 +30,7 @@ const matrixFiles = ['matrices', 'matrices/examples'].flatMap((dir) =>
 function generateAll(serving: ServingForm): string {
   const out = mkdtempSync(join(tmpdir(), `scalebench-manifests-${serving}-`));
   for (const file of matrixFiles) {
-    const set = generateForMatrix(loadMatrix(join(projectRoot, file)), { serving, source: file });
+    const set = generateForMatrix(projectCatalog(), loadMatrix(join(projectRoot, file), projectCatalog()), { serving, source: file });
     writeManifests(join(out, file.replace(/\.yaml$/, '')), set.files, file);
   }
   return out;

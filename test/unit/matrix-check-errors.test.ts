@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadMatrix } from '../../src/matrix/load.js';
 import { ExitCode, UserError } from '../../src/util/errors.js';
 import { D, L, loadYaml, problems, scratchDir } from './matrix-helpers.js';
+import { projectCatalog } from '../../src/catalog/catalog.js';
 
 const dir = scratchDir();
 const dep = (extra: string, model = 'meta-llama/Llama-3.2-1B-Instruct', gpu = 'L4'): string =>
@@ -164,7 +165,7 @@ describe('the file itself', () => {
   ])('%s', (_, path, expected) => {
     let caught: unknown;
     try {
-      loadMatrix(path);
+      loadMatrix(path, projectCatalog());
     } catch (err) {
       caught = err;
     }

@@ -6,11 +6,12 @@ import { expandCells } from '../../src/matrix/expand.js';
 import { loadMatrix } from '../../src/matrix/load.js';
 import { projectRoot } from '../../src/util/tools.js';
 import { loadYaml, scratchDir } from './matrix-helpers.js';
+import { projectCatalog } from '../../src/catalog/catalog.js';
 
 const dir = scratchDir();
 const nightlyFile = join(projectRoot, 'matrices', 'nightly.yaml');
 const nightlyText = readFileSync(nightlyFile, 'utf8');
-const nightly = loadMatrix(nightlyFile);
+const nightly = loadMatrix(nightlyFile, projectCatalog());
 const ids = expandCells(nightly).map((c) => c.id);
 const idsOf = (yaml: string): string[] => expandCells(loadYaml(dir, yaml)).map((c) => c.id);
 

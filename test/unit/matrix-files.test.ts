@@ -5,6 +5,7 @@ import { expandCells } from '../../src/matrix/expand.js';
 import { matrixJsonSchemaText, schemaFile } from '../../src/matrix/json-schema.js';
 import { loadMatrix } from '../../src/matrix/load.js';
 import { projectRoot } from '../../src/util/tools.js';
+import { projectCatalog } from '../../src/catalog/catalog.js';
 
 const matricesDir = join(projectRoot, 'matrices');
 
@@ -25,7 +26,7 @@ describe('the committed matrices', () => {
   });
 
   it.each(files)('%s loads, resolves and expands', (file) => {
-    const m = loadMatrix(join(projectRoot, file));
+    const m = loadMatrix(join(projectRoot, file), projectCatalog());
     expect(m.hash).toMatch(/^[0-9a-f]{64}$/);
     const cells = expandCells(m);
     expect(cells.length).toBe(m.deployments.length * m.autoscalers.length * m.load.levels.length * m.repeats);

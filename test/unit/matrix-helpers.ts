@@ -5,6 +5,7 @@ import { afterAll, expect } from 'vitest';
 import { loadMatrix } from '../../src/matrix/load.js';
 import type { ResolvedMatrix } from '../../src/matrix/types.js';
 import { ExitCode, UserError } from '../../src/util/errors.js';
+import { projectCatalog } from '../../src/catalog/catalog.js';
 
 /** A scratch directory from mkdtemp, removed after the file's tests. */
 export function scratchDir(): string {
@@ -17,7 +18,7 @@ export function scratchDir(): string {
 export function loadYaml(dir: string, yaml: string, name = 'm.yaml'): ResolvedMatrix {
   const file = join(dir, name);
   writeFileSync(file, yaml);
-  return loadMatrix(file);
+  return loadMatrix(file, projectCatalog());
 }
 
 /**

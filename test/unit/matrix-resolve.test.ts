@@ -5,6 +5,7 @@ import { resolveMatrix } from '../../src/matrix/resolve.js';
 import { matrixSchema } from '../../src/matrix/schema.js';
 import type { ResolvedMatrix } from '../../src/matrix/types.js';
 import { loadYaml, scratchDir } from './matrix-helpers.js';
+import { projectCatalog, type Catalog } from '../../src/catalog/catalog.js';
 
 const dir = scratchDir();
 
@@ -58,12 +59,18 @@ describe('defaults', () => {
         levels: [4, 8],
         durationMs: 60_000,
         warmupMs: defaults.load.warmupMs,
-        settle: { kind: defaults.load.settle, timeoutMs: defaults.load.settleTimeoutMs },
+        settle: { kind: defaults.load.settle, timeoutMs: defaults.load.settleTimeoutMs, estimateMs: defaults.load.untilIdleEstimateMs },
         low: defaults.load.stepLow,
       },
       repeats: defaults.repeats,
       sampleIntervalMs: defaults.sampleIntervalMs,
       timeScale: defaults.timeScale,
+      controllers: {
+        downscaleStabilizationWindowMs: 300_000,
+        cpuInitializationPeriodMs: 300_000,
+        initialReadinessDelayMs: 30_000,
+        cpuWindowMs: 15_000,
+      },
     };
     expect(m).toEqual(expected);
     // No undefined members either: what is not set is absent.
@@ -135,19 +142,45 @@ describe('time_scale 0.1', () => {
     ['not the simulator itl', d.simulator.itlMs, 20],
     ['not a latency stdev', d.simulator.ttftStdevMs, 10],
     ['not the SLOs', m.slo, { ttftP95Ms: 500, tpotP95Ms: 50, e2eP95Ms: 20_000 }],
+    // The controllers' own flags, once, here: the autoscaler loops use them as they are.
+    ['HPA downscale stabilization 5m (controller flag)', m.controllers.downscaleStabilizationWindowMs, 30_000],
+    ['CPU initialization period 5m (controller flag)', m.controllers.cpuInitializationPeriodMs, 30_000],
+    ['initial readiness delay 30s (controller flag)', m.controllers.initialReadinessDelayMs, 3000],
+    ['metrics-server resolution 15s, at least 2s (CPU window)', m.controllers.cpuWindowMs, 2000],
   ])('scales %s', (_, actual, expected) => {
     expect(actual).toEqual(expected);
   });
 });
 
 describe('resolveMatrix', () => {
+  const input = matrixSchema.parse({
+    name: 't',
+    deployments: [{ name: 'd', model: 'acme/tiny', gpu: { type: 'X1' }, recipe: 'tiny-x1' }],
+    load: { shape: 'constant', users: [1], duration: '1m' },
+  });
+  const gpu = { hbm_gb_per_s: 1000, bf16_tflops: 100, memory_gb: 24, usd_per_hour: 1, mfu_prefill: 0.5, mfu_decode: 0.5 };
+  const catalog: Catalog = {
+    gpus: { X1: gpu },
+    models: { 'acme/tiny': { params_b: 1, layers: 16, attention_heads: 32, kv_heads: 8, head_dim: 64, hidden: 2048 } },
+    accelerators: { X1: { resource: 'acme.com/gpu', node_selector: {}, tolerations: [], image: 'vllm' } },
+    recipes: [{ id: 'tiny-x1', model: 'acme/tiny', hardware: 'X1', gpu_count: 1, precision: 'bf16', engine: { name: 'vllm', version: '0' }, vllm_args: { max_model_len: 2048, max_num_seqs: 7, gpu_memory_utilization: 0.8, enable_prefix_caching: false } }],
+  };
+
+  it('uses the catalog it is given, and nothing else (no file is read)', () => {
+    const r = resolveMatrix(input, 'mem', catalog);
+    expect(r.ok && r.matrix.deployments[0]!.vllm).toMatchObject({ maxNumSeqs: 7, maxModelLen: 2048, gpuMemoryUtilization: 0.8 });
+    // The project's catalog has neither the GPU, the recipe nor the model.
+    const project = resolveMatrix(input, 'mem', projectCatalog());
+    expect(project.ok ? [] : project.issues.map((i) => i.path.join('.'))).toEqual(['deployments.0.recipe', 'deployments.0.gpu.type', 'deployments.0.model']);
+  });
+
   it('returns issues with document paths (load.ts positions them)', () => {
     const input = matrixSchema.parse({
       name: 't',
       deployments: [{ name: 'd', model: 'meta-llama/Llama-3.2-1B-Instruct', gpu: { type: 'L4' }, replicas: { min: 3, max: 2 } }],
       load: { shape: 'ramp', duration: '1m' },
     });
-    expect(resolveMatrix(input, 'mem')).toEqual({
+    expect(resolveMatrix(input, 'mem', projectCatalog())).toEqual({
       ok: false,
       issues: [
         { path: ['deployments', 0, 'replicas', 'min'], message: 'expected min <= max, got min 3 and max 2' },

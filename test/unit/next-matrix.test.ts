@@ -4,6 +4,7 @@ import { parseMatrix } from '../../src/matrix/load.js';
 import type { Targets } from '../../src/recommend/targets.js';
 import { nextMatrix } from '../../src/tune/next-matrix.js';
 import { ExitCode, UserError } from '../../src/util/errors.js';
+import { projectCatalog } from '../../src/catalog/catalog.js';
 
 const running: Targets = { headroom: 1.2, hpaRunning: 2.5, keda: { metric: 'vllm:num_requests_running', threshold: 7 }, notes: [] };
 const waiting: Targets = { headroom: 1.2, hpaRunning: 3, keda: { metric: 'vllm:num_requests_waiting', threshold: 1.5 }, notes: [] };
@@ -82,7 +83,7 @@ sample_interval: 1s
     expect(out.text).toContain('sample_interval: 1s\n');
     expect(out.text).toMatch(/^name: smoke$/m);
     // The whole file, tuned, is still a matrix scalebench runs.
-    const m = parseMatrix(out.text, 'next.yaml');
+    const m = parseMatrix(out.text, 'next.yaml', projectCatalog());
     expect(m.autoscalers.map((a) => a.name)).toEqual(['fixed', 'cpu', 'queue', 'k']);
   });
 

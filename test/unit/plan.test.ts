@@ -2,12 +2,15 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { planMatrix, planTable, registerPlan, type Plan } from '../../src/cli/plan.js';
-import { CELL_OVERHEAD_MS, estimateCellMs, estimateRunMs, expandCells, UNTIL_IDLE_ESTIMATE_MS } from '../../src/matrix/expand.js';
+import { CELL_OVERHEAD_MS, estimateCellMs, estimateRunMs, expandCells } from '../../src/matrix/expand.js';
+import { defaults } from '../../src/matrix/defaults.js';
 import { loadMatrix } from '../../src/matrix/load.js';
 import { UserError } from '../../src/util/errors.js';
 import { projectRoot } from '../../src/util/tools.js';
 import { loadYaml, scratchDir } from './matrix-helpers.js';
+import { projectCatalog } from '../../src/catalog/catalog.js';
 
+const UNTIL_IDLE_ESTIMATE_MS = defaults.load.untilIdleEstimateMs;
 const dir = scratchDir();
 const nightlyFile = join(projectRoot, 'matrices', 'nightly.yaml');
 
@@ -39,7 +42,7 @@ describe('estimates', () => {
 
 describe('plan', () => {
   it('of nightly.yaml: 18 cells, total = sum of the cells', () => {
-    const m = loadMatrix(nightlyFile);
+    const m = loadMatrix(nightlyFile, projectCatalog());
     const plan = planMatrix(m);
     expect(plan.cells).toHaveLength(18);
     expect(plan.estimatedMs).toBe(plan.cells.reduce((s, c) => s + c.estimatedMs, 0));
@@ -84,11 +87,11 @@ describe('scalebench plan', () => {
     const out = await cli(['plan', nightlyFile, '--json']);
     const plan = JSON.parse(out) as Plan;
     expect(Object.keys(plan)).toEqual(['matrix', 'hash', 'cells', 'estimatedMs']);
-    expect(plan).toEqual(planMatrix(loadMatrix(nightlyFile)));
+    expect(plan).toEqual(planMatrix(loadMatrix(nightlyFile, projectCatalog())));
   });
 
   it('prints the table without --json', async () => {
-    expect(await cli(['plan', nightlyFile])).toBe(planTable(planMatrix(loadMatrix(nightlyFile))));
+    expect(await cli(['plan', nightlyFile])).toBe(planTable(planMatrix(loadMatrix(nightlyFile, projectCatalog()))));
   });
 
   it('lets a bad matrix fail as a UserError (main prints it, exit code 2)', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkAutoscaler, isAggregated } from '../../src/recommend/autoscaler-checks.js';
-import { modelCatalog } from '../../src/recommend/catalog.js';
+import { projectCatalog } from '../../src/catalog/catalog.js';
 import { checkDeployment } from '../../src/recommend/checks.js';
 import { flagValue, memoryPlan, parallelLayout } from '../../src/recommend/memory.js';
 import { autoscalers, dep } from './predeploy-helpers.js';
@@ -9,20 +9,20 @@ const errors = (issues: ReturnType<typeof checkDeployment>): string[] => issues.
 
 describe('the memory arithmetic (reference/recommender.md)', () => {
   it('Llama-3.1-8B in bf16: about 16 GB of weights and 128 KiB of KV cache per token', () => {
-    const plan = memoryPlan(modelCatalog()['meta-llama/Llama-3.1-8B-Instruct']!, 80, { maxNumSeqs: 32, maxModelLen: 4096, gpuMemoryUtilization: 0.9, extraArgs: [], gpuCount: 1 });
+    const plan = memoryPlan(projectCatalog().models['meta-llama/Llama-3.1-8B-Instruct']!, 80, { maxNumSeqs: 32, maxModelLen: 4096, gpuMemoryUtilization: 0.9, extraArgs: [], gpuCount: 1 });
     expect(plan).toMatchObject({ weightsGb: 16.06, kvBytesPerToken: 131_072, usableGb: 72, precision: 'bf16', layout: { tp: 1, pp: 1, dp: 1 } });
     expect(plan.kvGb).toBeCloseTo((32 * 4096 * 131_072) / 1e9, 9);
     expect(plan.neededGb).toBeCloseTo(16.06 + 17.179869184 + 2, 6);
   });
 
   it('tensor parallel splits the KV heads; with more ranks than KV heads each rank keeps one', () => {
-    const m = modelCatalog()['meta-llama/Llama-3.1-70B-Instruct']!;
+    const m = projectCatalog().models['meta-llama/Llama-3.1-70B-Instruct']!;
     const at = (tp: number): number => memoryPlan(m, 80, { maxNumSeqs: 1, maxModelLen: 16, gpuMemoryUtilization: 0.9, extraArgs: [`--tensor-parallel-size=${tp}`], gpuCount: tp }).kvBytesPerToken;
     expect([at(1), at(4), at(8), at(16)]).toEqual([327_680, 81_920, 40_960, 40_960]);
   });
 
   it('fp8 weights (--quantization fp8) and an fp8 KV cache take one byte', () => {
-    const m = modelCatalog()['meta-llama/Llama-3.1-8B-Instruct']!;
+    const m = projectCatalog().models['meta-llama/Llama-3.1-8B-Instruct']!;
     const plan = memoryPlan(m, 24, { maxNumSeqs: 1, maxModelLen: 16, gpuMemoryUtilization: 0.9, extraArgs: ['--quantization', 'fp8', '--kv-cache-dtype=fp8_e4m3'], gpuCount: 1 });
     expect([plan.precision, plan.weightsGb, plan.kvBytesPerToken]).toEqual(['fp8', 8.03, 65_536]);
   });
@@ -81,11 +81,11 @@ describe('impossible configurations are refused with the field and the numbers',
     ],
     ['a GPU type with no catalog entry', dep({ gpu: { type: 'H200' } }), 'gpu.type: GPU type "H200" is not in data/accelerators.json and data/gpus.json (known: H100, A100-80, L4, A10G, MI300X); add it to both'],
   ])('%s', (_, d, message) => {
-    expect(errors(checkDeployment(d))).toEqual([message]);
+    expect(errors(checkDeployment(projectCatalog(), d))).toEqual([message]);
   });
 
   it('tensor parallel 3 on 4 GPUs (which does not divide 32 heads either)', () => {
-    expect(errors(checkDeployment(dep({ gpu: { count: 4 }, vllm: { extraArgs: ['--tensor-parallel-size=3'] } })))).toEqual([
+    expect(errors(checkDeployment(projectCatalog(), dep({ gpu: { count: 4 }, vllm: { extraArgs: ['--tensor-parallel-size=3'] } })))).toEqual([
       'vllm.extra_args: tensor parallel 3 does not divide gpu.count 4; use one of 1, 2, 4',
       'vllm.extra_args: tensor parallel 3 does not divide the 32 attention heads of meta-llama/Llama-3.1-8B-Instruct (vLLM refuses to start); use one of 1, 2, 4, 8',
     ]);
@@ -93,26 +93,26 @@ describe('impossible configurations are refused with the field and the numbers',
 
   it('two MIG slices for one replica', () => {
     const d = dep({ model: 'meta-llama/Llama-3.2-1B-Instruct', gpu: { type: 'A100-80', count: 2 } });
-    expect(errors(checkDeployment(d, '1g.10gb'))).toEqual(['gpu.count: expected 1 with MIG profile 1g.10gb (a replica cannot span MIG slices: no tensor parallel across them), got 2']);
+    expect(errors(checkDeployment(projectCatalog(), d, '1g.10gb'))).toEqual(['gpu.count: expected 1 with MIG profile 1g.10gb (a replica cannot span MIG slices: no tensor parallel across them), got 2']);
   });
 
   it('a MIG profile on a GPU without MIG', () => {
-    expect(errors(checkDeployment(dep({ gpu: { type: 'L4' } }), '1g.10gb'))).toEqual(['recipe: MIG profile "1g.10gb" is not known for L4 in data/accelerators.json (it has no MIG profiles)']);
+    expect(errors(checkDeployment(projectCatalog(), dep({ gpu: { type: 'L4' } }), '1g.10gb'))).toEqual(['recipe: MIG profile "1g.10gb" is not known for L4 in data/accelerators.json (it has no MIG profiles)']);
   });
 
   it('an 8B model on one 10 GB MIG slice: measured against the slice, not the GPU', () => {
-    const [e] = errors(checkDeployment(dep({ gpu: { type: 'A100-80' } }), '1g.10gb'));
+    const [e] = errors(checkDeployment(projectCatalog(), dep({ gpu: { type: 'A100-80' } }), '1g.10gb'));
     expect(e).toContain('more than the 9.0 GB one A100-80 MIG 1g.10gb gives vLLM (10 GB × gpu_memory_utilization 0.9); use a larger MIG profile or whole GPUs');
   });
 
   it('a model missing from data/models.json is a warning: what cannot be sized is not refused', () => {
-    expect(checkDeployment(dep({ model: 'some/unknown-model' }))).toEqual([
+    expect(checkDeployment(projectCatalog(), dep({ model: 'some/unknown-model' }))).toEqual([
       { severity: 'warning', field: 'model', message: '"some/unknown-model" is not in data/models.json: memory and attention-head checks skipped (add its architecture there)' },
     ]);
   });
 
   it('the nightly deployment passes', () => {
-    expect(checkDeployment(dep({ vllm: { maxNumSeqs: 32, maxModelLen: 4096 }, replicas: { start: 1, min: 1, max: 6 } }))).toEqual([]);
+    expect(checkDeployment(projectCatalog(), dep({ vllm: { maxNumSeqs: 32, maxModelLen: 4096 }, replicas: { start: 1, min: 1, max: 6 } }))).toEqual([]);
   });
 });
 

@@ -1,29 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import { gpuCatalog, modelCatalog } from '../../src/recommend/catalog.js';
+import { projectCatalog } from '../../src/catalog/catalog.js';
 import { checkDeployment } from '../../src/recommend/checks.js';
 import { estimatePerformance } from '../../src/recommend/estimate.js';
-import { recipeCatalog, recipeFill, type Recipe } from '../../src/recommend/recipes.js';
+import { recipeFill, type Recipe } from '../../src/catalog/recipes.js';
 import { selectRecipe } from '../../src/recommend/select.js';
 import { dep } from './predeploy-helpers.js';
 import { D, L, loadYaml, problems, scratchDir } from './matrix-helpers.js';
 
 const dir = scratchDir();
-const recipes = recipeCatalog();
+const recipes = projectCatalog().recipes;
 
 describe('data/recipes/', () => {
   it('holds recipes for every model of the catalog', () => {
-    expect(new Set(recipes.map((r) => r.model))).toEqual(new Set(Object.keys(modelCatalog())));
+    expect(new Set(recipes.map((r) => r.model))).toEqual(new Set(Object.keys(projectCatalog().models)));
     expect(recipes.length).toBeGreaterThanOrEqual(15);
   });
 
   it.each(recipes.map((r) => [r.id, r] as const))('%s passes the pre-deploy checks on its hardware', (_, r) => {
     const fill = recipeFill(r);
-    expect(checkDeployment(dep({ model: r.model, gpu: fill.gpu, vllm: fill.vllm }), fill.mig)).toEqual([]);
+    expect(checkDeployment(projectCatalog(), dep({ model: r.model, gpu: fill.gpu, vllm: fill.vllm }), fill.mig)).toEqual([]);
   });
 
   it.each(recipes.map((r) => [r.id, r] as const))('%s: its roofline estimate is what the roofline says now', (_, r) => {
     expect(r.expected_performance?.source).toBe('roofline-estimate');
-    const expected = estimatePerformance(modelCatalog()[r.model]!, gpuCatalog()[r.hardware]!, r.gpu_count, r.precision, r.vllm_args.max_num_seqs, r.expected_performance!.workload);
+    const expected = estimatePerformance(projectCatalog().models[r.model]!, projectCatalog().gpus[r.hardware]!, r.gpu_count, r.precision, r.vllm_args.max_num_seqs, r.expected_performance!.workload);
     expect(r.expected_performance).toEqual(expected);
   });
 
@@ -48,12 +48,12 @@ describe('auto-selection: the fallback chain explains its choice', () => {
     ['minimal', 'Qwen/Qwen2.5-7B-Instruct', 'A100-80', 1, undefined, 'minimal-1xa100-80-bf16'],
     ['generic default', 'some/unknown-model', 'H100', 2, undefined, 'generic-default'],
   ] as const)('%s: %s on %s × %i', (step, model, type, count, precision, id) => {
-    const s = selectRecipe({ model, gpu: { type, count }, ...(precision ? { precision } : {}) });
+    const s = selectRecipe(projectCatalog(), { model, gpu: { type, count }, ...(precision ? { precision } : {}) });
     expect(s.ok && [s.step, s.recipe.id]).toEqual([step.replace(/, .*/, ''), id]);
   });
 
   it('explains each step it went through', () => {
-    const s = selectRecipe({ model: L70, gpu: { type: 'H100', count: 2 } });
+    const s = selectRecipe(projectCatalog(), { model: L70, gpu: { type: 'H100', count: 2 } });
     expect(s.explanation).toEqual([
       '3 recipes for meta-llama/Llama-3.1-70B-Instruct on H100 (at most 2 per replica)',
       'exact: no recipe',
@@ -63,21 +63,21 @@ describe('auto-selection: the fallback chain explains its choice', () => {
   });
 
   it('the minimal configuration is sized from the catalog: as many sequences as fit', () => {
-    const s = selectRecipe({ model: 'Qwen/Qwen2.5-7B-Instruct', gpu: { type: 'A100-80', count: 1 } });
+    const s = selectRecipe(projectCatalog(), { model: 'Qwen/Qwen2.5-7B-Instruct', gpu: { type: 'A100-80', count: 1 } });
     expect(s.ok && s.recipe.vllm_args).toEqual({ max_model_len: 4096, max_num_seqs: 233, gpu_memory_utilization: 0.9, enable_prefix_caching: true });
-    expect(s.ok && checkDeployment(dep({ model: s.recipe.model, gpu: { type: 'A100-80' }, vllm: recipeFill(s.recipe).vllm }))).toEqual([]);
+    expect(s.ok && checkDeployment(projectCatalog(), dep({ model: s.recipe.model, gpu: { type: 'A100-80' }, vllm: recipeFill(s.recipe).vllm }))).toEqual([]);
   });
 
   it('a recipe that fails the checks is passed over, with the reason', () => {
     const good = recipes.find((r) => r.id === 'llama-3.1-8b-l4-bf16')!;
     const broken: Recipe = { ...good, id: 'too-many-seqs', vllm_args: { ...good.vllm_args, max_num_seqs: 256 }, expected_performance: { ...good.expected_performance!, output_tokens_per_s: 99_999 } };
-    const s = selectRecipe({ model: L8, gpu: { type: 'L4', count: 1 } }, [broken, good]);
+    const s = selectRecipe(projectCatalog(), { model: L8, gpu: { type: 'L4', count: 1 } }, [broken, good]);
     expect(s.ok && s.recipe.id).toBe(good.id);
     expect(s.explanation[1]).toMatch(/^exact: too-many-seqs rejected: vllm.max_num_seqs: KV cache for max_num_seqs × max_model_len = 256 × 2048 /);
   });
 
   it('a model that fits nowhere on the GPUs given: no recipe, and why', () => {
-    const s = selectRecipe({ model: L70, gpu: { type: 'H100', count: 1 } });
+    const s = selectRecipe(projectCatalog(), { model: L70, gpu: { type: 'H100', count: 1 } });
     expect(s.ok).toBe(false);
     expect(s.explanation.at(-1)).toBe('minimal: meta-llama/Llama-3.1-70B-Instruct does not fit on 1 × H100 in bf16 or fp8: add GPUs or pick a larger GPU');
   });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ResolvedDeployment, ResolvedWorkload } from '../../src/matrix/types.js';
 import { profiles } from '../../src/load/profiles.js';
 import { goDuration, simArgs } from '../../src/targets/local/sim-args.js';
+import { projectCatalog } from '../../src/catalog/catalog.js';
 
 const deployment = (sim: Partial<ResolvedDeployment['simulator']> = {}): ResolvedDeployment => ({
   name: 'd',
@@ -21,7 +22,7 @@ describe('simulator arguments', () => {
   });
 
   it('explicit latencies: constant TTFT, no load factor', () => {
-    expect(simArgs(deployment({ ttftMs: 80, itlMs: 20, startupMs: 2000 }), workload, 9000, 3)).toEqual([
+    expect(simArgs(projectCatalog(), deployment({ ttftMs: 80, itlMs: 20, startupMs: 2000 }), workload, 9000, 3)).toEqual([
       '--port', '9000', '--model', 'meta-llama/Llama-3.1-8B-Instruct', '--served-model-name', 'meta-llama/Llama-3.1-8B-Instruct',
       '--force-dummy-tokenizer', '--mode', 'random', '--seed', '3', '--max-num-seqs', '32', '--max-model-len', '4096',
       '--time-to-first-token', '80000us', '--time-to-first-token-std-dev', '0us',
@@ -31,7 +32,7 @@ describe('simulator arguments', () => {
   });
 
   it('roofline latencies: per-token prefill and the load factor of a full batch', () => {
-    const args = simArgs(deployment(), workload, 9000, 1);
+    const args = simArgs(projectCatalog(), deployment(), workload, 9000, 1);
     expect(args).toContain('--force-dummy-tokenizer');
     const at = (flag: string): string | undefined => args[args.indexOf(flag) + 1];
     expect(at('--prefill-overhead')).toBe('4794us');
@@ -43,6 +44,6 @@ describe('simulator arguments', () => {
 
   it('an unknown model without explicit latencies names the fix', () => {
     const d = { ...deployment(), model: 'acme/unknown' };
-    expect(() => simArgs(d, workload, 1, 1)).toThrow(/add them to data\/models.json and data\/gpus.json, or give simulator.ttft and simulator.itl/);
+    expect(() => simArgs(projectCatalog(), d, workload, 1, 1)).toThrow(/add them to data\/models.json and data\/gpus.json, or give simulator.ttft and simulator.itl/);
   });
 });

@@ -5,6 +5,7 @@ import type { Cell, ResolvedMatrix } from '../../src/matrix/types.js';
 import { simulateCell, type SimCellOutcome, type SimPoint } from '../../src/simulate/engine.js';
 import { simLoad } from '../../src/simulate/load.js';
 import { capacityModelService } from '../../src/simulate/service.js';
+import { projectCatalog } from '../../src/catalog/catalog.js';
 
 /** A matrix of one deployment, from YAML lines for the parts a test varies. */
 function matrix(o: { seqs: number; replicas: string; autoscaler?: string; load: string; slo?: string; scrape?: string }): { m: ResolvedMatrix; cells: Cell[] } {
@@ -26,6 +27,7 @@ load: ${o.load}
 sample_interval: 1s
 `,
     't.yaml',
+  projectCatalog(),
   );
   return { m, cells: expandCells(m) };
 }
@@ -36,7 +38,7 @@ function run(m: ResolvedMatrix, cell: Cell): { out: SimCellOutcome; points: SimP
   const out = simulateCell({
     cell,
     matrix: m,
-    service: capacityModelService(cell.deployment, m),
+    service: capacityModelService(projectCatalog(), cell.deployment, m),
     load: simLoad(cell, m.workload),
     startMs: 0,
     timing: { clientOverheadMs: 0, iterationOverheadMs: 0 },

@@ -7,6 +7,7 @@ import { isScheduled, writeSchedule } from '../../src/load/schedule.js';
 import { readTrace } from '../../src/load/trace.js';
 import { parseMatrix } from '../../src/matrix/load.js';
 import { expandCells } from '../../src/matrix/expand.js';
+import { projectCatalog } from '../../src/catalog/catalog.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'scalebench-test-traffic-'));
 const file = (name: string, text: string): string => {
@@ -129,7 +130,7 @@ load: ${load}
 
   it('a trace: times scaled by speedup × level from `from`, lengths fitted to the context, written in order', () => {
     const trace = file('sched.jsonl', Array.from({ length: 100 }, (_, i) => JSON.stringify({ t_ms: i * 100, prompt_tokens: 10 + i, output_tokens: 5 })).join('\n'));
-    const m = parseMatrix(matrix(`{ shape: trace, trace: ${trace}, from: 2s, speedup: 2, levels: [1, 2], duration: 2s }`), join(dir, 'm.yaml'));
+    const m = parseMatrix(matrix(`{ shape: trace, trace: ${trace}, from: 2s, speedup: 2, levels: [1, 2], duration: 2s }`), join(dir, 'm.yaml'), projectCatalog());
     const [one, two] = expandCells(m);
     expect(isScheduled(one!.load)).toBe(true);
     const out = join(dir, 'schedule-1.jsonl');
@@ -145,7 +146,7 @@ load: ${load}
   });
 
   it('an arrival process: seeded, the same schedule twice, the main phase counted apart from the warm-up', () => {
-    const m = parseMatrix(matrix('{ shape: arrival-rate, rates: [10], duration: 20s, warmup: 2s, arrival: { process: gamma, cv: 2 } }'), 'm.yaml');
+    const m = parseMatrix(matrix('{ shape: arrival-rate, rates: [10], duration: 20s, warmup: 2s, arrival: { process: gamma, cv: 2 } }'), 'm.yaml', projectCatalog());
     const cell = expandCells(m)[0]!;
     const a = writeSchedule(cell, m.workload, join(dir, 'a.jsonl'));
     const b = writeSchedule(cell, m.workload, join(dir, 'b.jsonl'));

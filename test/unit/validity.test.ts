@@ -3,7 +3,7 @@ import { PointAccumulator, summarizePoints, type RawPoint } from '../../src/anal
 import { judgeValidity, type ValidityInput } from '../../src/analysis/validity.js';
 import type { ResolvedLoad } from '../../src/matrix/types.js';
 
-const base = { levels: [8], durationMs: 10_000, warmupMs: 0, settle: { kind: 'until-idle' as const, timeoutMs: 60_000 } };
+const base = { levels: [8], durationMs: 10_000, warmupMs: 0, settle: { kind: 'until-idle' as const, timeoutMs: 60_000, estimateMs: 15_000 } };
 const constant: ResolvedLoad = { ...base, shape: 'constant' };
 const rate: ResolvedLoad = { ...base, shape: 'arrival-rate', maxVus: 50 };
 

@@ -1,3 +1,4 @@
+import type { Catalog } from '../../catalog/catalog.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pairFiles, servingSpec } from '../../manifests/bundle.js';
@@ -25,6 +26,8 @@ export interface KubernetesTargetOptions {
   /** Leave the last cell deployed when the run ends. @default false */
   keep?: boolean;
   slo: ResolvedSlo;
+  /** Models, GPUs and accelerators the manifests are generated from. */
+  catalog: Catalog;
   /** Generation options over the defaults (serving form, image, secret). */
   manifests?: Partial<ManifestOptions>;
   /** How often counts and the HPA's status are read. @default 1000 ms */
@@ -151,7 +154,7 @@ export class KubernetesTarget implements Target {
       slo: this.o.slo,
       labels: { ...this.o.manifests?.labels, [labelKeys.run]: labelValue(this.o.runId), [labelKeys.cell]: labelValue(cellId) },
     };
-    const s = servingSpec(spec.deployment, spec.autoscaler, options);
+    const s = servingSpec(this.o.catalog, spec.deployment, spec.autoscaler, options);
     // The adapter's rules ConfigMap is the cluster's prometheus-adapter configuration: not the harness's to overwrite.
     const files = pairFiles(s).filter(([name]) => name !== 'adapter-rules.yaml');
     return { spec: s, files };

@@ -1,19 +1,14 @@
-import type { ResolvedAutoscaler, ResolvedDeployment } from '../../matrix/types.js';
+import type { ResolvedAutoscaler, ResolvedControllers, ResolvedDeployment } from '../../matrix/types.js';
 import { DEFAULT_METRICS_QUERY, customMetricName, podMatchers, renderMetricsQuery } from '../../metrics/adapter.js';
 import type { PromClient } from '../../metrics/prom.js';
 import { sleep } from '../../util/ports.js';
-import { hpaDefaults, hpaReconcile, hpaSpecFor, newHpaState, type HpaDecision, type HpaState } from './autoscalers/hpa.js';
+import { hpaReconcile, hpaSpecFor, newHpaState, type HpaDecision, type HpaState } from './autoscalers/hpa.js';
 import { kedaHpaSync, kedaPoll, kedaReadTrigger, kedaSpecFor, newKedaState, type KedaState } from './autoscalers/keda.js';
 import type { PodInfo, PodSamples } from './autoscalers/pods.js';
-import { readinessDefaults } from './autoscalers/pods.js';
 import { podsAverageValueReplicas, resourceUtilizationReplicas, type Proposal } from './autoscalers/replica-calculator.js';
 import type { PromQueryOutcome } from './autoscalers/prometheus-trigger.js';
 import type { Replica } from './replica.js';
 import { LOCAL_NAMESPACE } from './namespace.js';
-
-/** metrics-server's default --metric-resolution. */
-const METRICS_RESOLUTION_MS = 15_000;
-const MIN_CPU_WINDOW_MS = 2000;
 
 /** What the loop needs of the local target. */
 export interface ScalableTarget {
@@ -27,8 +22,8 @@ export interface AutoscalerLoopOptions {
   deployment: ResolvedDeployment;
   target: ScalableTarget;
   prom: PromClient;
-  /** The matrix's time scale: controller flags without a matrix field shrink by it too. */
-  timeScale: number;
+  /** The controllers' own flags, time-scaled by resolve (ResolvedMatrix.controllers). */
+  controllers: ResolvedControllers;
   /** Every decision, for events.jsonl. */
   onDecision: (record: Record<string, unknown>) => void;
 }
@@ -59,7 +54,7 @@ export class AutoscalerLoop {
   private kedaState?: KedaState;
   /** Each live replica's CPU time readings, oldest first, over the last metrics window. */
   private cpuHistory = new Map<string, Array<{ t: number; cpu: number }>>();
-  /** CPU usage is averaged over this window (metrics-server's resolution, time-scaled, at least 2 s for /proc's 10 ms ticks). */
+  /** CPU usage is averaged over this window (metrics-server's resolution; see ResolvedControllers). */
   private readonly cpuWindowMs: number;
   /** The metric values the autoscaler last saw, for samples.jsonl. */
   readonly seen: Record<string, number | null> = {};
@@ -67,12 +62,10 @@ export class AutoscalerLoop {
   private readonly downscaleWindowMs: number;
 
   constructor(private readonly o: AutoscalerLoopOptions) {
-    this.readiness = {
-      cpuInitializationPeriodMs: readinessDefaults.cpuInitializationPeriodMs * o.timeScale,
-      initialReadinessDelayMs: readinessDefaults.initialReadinessDelayMs * o.timeScale,
-    };
-    this.downscaleWindowMs = hpaDefaults.downscaleStabilizationWindowMs * o.timeScale;
-    this.cpuWindowMs = Math.max(MIN_CPU_WINDOW_MS, METRICS_RESOLUTION_MS * o.timeScale);
+    const c = o.controllers;
+    this.readiness = { cpuInitializationPeriodMs: c.cpuInitializationPeriodMs, initialReadinessDelayMs: c.initialReadinessDelayMs };
+    this.downscaleWindowMs = c.downscaleStabilizationWindowMs;
+    this.cpuWindowMs = c.cpuWindowMs;
   }
 
   start(): void {

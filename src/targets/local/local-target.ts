@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ResolvedAutoscaler, ResolvedDeployment, ResolvedWorkload } from '../../matrix/types.js';
+import type { Catalog } from '../../catalog/catalog.js';
+import type { ResolvedAutoscaler, ResolvedControllers, ResolvedDeployment, ResolvedWorkload } from '../../matrix/types.js';
 import { PromClient } from '../../metrics/prom.js';
 import { UserError } from '../../util/errors.js';
 import { freePort, sleep } from '../../util/ports.js';
@@ -20,6 +21,8 @@ export interface LocalTargetOptions {
   prometheusBinary: string;
   routerBinary: string;
   scrapeIntervalMs: number;
+  /** Models and GPUs: a simulated replica's latencies come from the roofline unless the matrix gives them. */
+  catalog: Catalog;
   /** Where prometheus.log and router logs go. */
   logDir: string;
   /** How long a drained replica may finish its streams. @default 30000 ms */
@@ -139,7 +142,7 @@ export class LocalTarget implements Target {
     await this.reconcile();
   }
 
-  startAutoscaler(a: ResolvedAutoscaler, o: { timeScale: number; onDecision: (record: Record<string, unknown>) => void }): AutoscalerHandle | undefined {
+  startAutoscaler(a: ResolvedAutoscaler, o: { controllers: ResolvedControllers; onDecision: (record: Record<string, unknown>) => void }): AutoscalerHandle | undefined {
     const cell = this.cell;
     if (a.kind === 'fixed' || !cell) return undefined;
     const loop = new AutoscalerLoop({
@@ -147,7 +150,7 @@ export class LocalTarget implements Target {
       deployment: cell.deployment,
       target: this,
       prom: new PromClient(this.prom.url, 5000),
-      timeScale: o.timeScale,
+      controllers: o.controllers,
       onDecision: o.onDecision,
     });
     loop.start();
@@ -220,7 +223,7 @@ export class LocalTarget implements Target {
     const name = `${cell.podPrefix}-${cell.seq++}`;
     const d = cell.deployment;
     const command = d.simulator.command;
-    const args = command ? customArgs(command.slice(1), port, d.model) : simArgs(d, cell.workload, port, cell.seq);
+    const args = command ? customArgs(command.slice(1), port, d.model) : simArgs(this.opts.catalog, d, cell.workload, port, cell.seq);
     const replica = await Replica.start(
       {
         name,

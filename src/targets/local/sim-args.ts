@@ -1,6 +1,6 @@
+import type { Catalog } from '../../catalog/catalog.js';
 import type { ResolvedDeployment, ResolvedWorkload } from '../../matrix/types.js';
 import { deviceGpu, gpuRequest } from '../../recommend/accelerators.js';
-import { gpuCatalog, modelCatalog } from '../../recommend/catalog.js';
 import { simLatency } from '../../recommend/roofline.js';
 import { UserError } from '../../util/errors.js';
 
@@ -16,14 +16,14 @@ export interface ReplicaLatency {
   timeFactorUnderLoad: number;
 }
 
-export function replicaLatency(d: ResolvedDeployment, w: ResolvedWorkload): ReplicaLatency {
+export function replicaLatency(catalog: Catalog, d: ResolvedDeployment, w: ResolvedWorkload): ReplicaLatency {
   const sim = d.simulator;
   let derived: ReturnType<typeof simLatency> | undefined;
   const roofline = (): ReturnType<typeof simLatency> => {
     if (derived) return derived;
-    const model = modelCatalog()[d.model];
+    const model = catalog.models[d.model];
     // A shared GPU: the slice's share of compute and bandwidth (time-slicing: its share under contention).
-    const gpu = d.gpu.sharing && gpuCatalog()[d.gpu.type] ? deviceGpu(gpuRequest(d.gpu.type, d.gpu.count, d.gpu.sharing)) : gpuCatalog()[d.gpu.type];
+    const gpu = d.gpu.sharing && catalog.gpus[d.gpu.type] ? deviceGpu(gpuRequest(catalog, d.gpu.type, d.gpu.count, d.gpu.sharing)) : catalog.gpus[d.gpu.type];
     if (!model || !gpu) {
       throw new UserError(
         `deployment "${d.name}": no roofline for model "${d.model}" on GPU "${d.gpu.type}": add them to data/models.json and data/gpus.json, or give simulator.ttft and simulator.itl`,
@@ -46,8 +46,8 @@ export function replicaLatency(d: ResolvedDeployment, w: ResolvedWorkload): Repl
  * Arguments for one llm-d-inference-sim replica. Always --force-dummy-tokenizer:
  * the simulator must never try to reach a model hub.
  */
-export function simArgs(d: ResolvedDeployment, w: ResolvedWorkload, port: number, seed: number): string[] {
-  const lat = replicaLatency(d, w);
+export function simArgs(catalog: Catalog, d: ResolvedDeployment, w: ResolvedWorkload, port: number, seed: number): string[] {
+  const lat = replicaLatency(catalog, d, w);
   const sim = d.simulator;
   const args = [
     '--port', String(port),

@@ -5,6 +5,7 @@ import { Replica } from '../../../src/targets/local/replica.js';
 import { RouterProcess, startPrometheusAndRouter } from '../../../src/targets/local/router.js';
 import { simArgs } from '../../../src/targets/local/sim-args.js';
 import type { ClusterClient } from '../../../src/targets/kubernetes/cluster-client.js';
+import { projectCatalog } from '../../../src/catalog/catalog.js';
 
 export interface KwokBackingOptions {
   client: ClusterClient;
@@ -107,7 +108,7 @@ export class KwokBacking {
   private async back(pod: string): Promise<void> {
     const port = await freePort();
     const r = await Replica.start(
-      { name: pod, command: this.o.simBinary, args: simArgs(this.o.deployment, this.o.workload, port, ++this.seq), port, readyPath: '/health/ready', logDir: this.o.logDir, simulator: true },
+      { name: pod, command: this.o.simBinary, args: simArgs(projectCatalog(), this.o.deployment, this.o.workload, port, ++this.seq), port, readyPath: '/health/ready', logDir: this.o.logDir, simulator: true },
       () => this.publish(),
     );
     r.onPhase = () => this.publish();

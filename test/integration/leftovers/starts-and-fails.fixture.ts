@@ -9,6 +9,7 @@ import { LocalTarget } from '../../../src/targets/local/local-target.js';
 import { RUN_JOURNAL_ENV } from '../../../src/util/proc.js';
 import { findTool } from '../../../src/util/tools.js';
 import { scratch } from '../helpers.js';
+import { projectCatalog } from '../../../src/catalog/catalog.js';
 
 /**
  * Run by test/integration/leftovers.test.ts in a vitest of its own: starts a
@@ -44,13 +45,13 @@ let target: Target;
 beforeAll(async () => {
   const dir = scratch();
   const own = mkdtempSync(join(tmpdir(), 'scalebench-leftovers-'));
-  const m = parseMatrix(matrix, 'leftovers.yaml');
+  const m = parseMatrix(matrix, 'leftovers.yaml', projectCatalog());
   const cell = expandCells(m)[0]!;
   mkdirSync(join(dir, 'cell'));
   target = await LocalTarget.open({
     simBinary: findTool('sim'),
     prometheusBinary: findTool('prometheus'),
-    routerBinary: findTool('router'),
+    routerBinary: findTool('router'),    catalog: projectCatalog(),
     scrapeIntervalMs: 500,
     logDir: join(dir, 'logs'),
   });

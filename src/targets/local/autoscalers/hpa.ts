@@ -6,6 +6,7 @@
  * Pure and deterministic: the controller's memory is a plain HpaState passed in
  * and returned updated; `now` is the caller's clock in ms.
  */
+import { defaults } from '../../../matrix/defaults.js';
 import type { ResolvedAutoscaler, ResolvedBehavior, ResolvedDeployment } from '../../../matrix/types.js';
 import {
   applyRateLimits,
@@ -19,7 +20,7 @@ import { isProposalError, type Proposal } from './replica-calculator.js';
 
 export const hpaDefaults = {
   /** --horizontal-pod-autoscaler-downscale-stabilization. */
-  downscaleStabilizationWindowMs: 300_000,
+  downscaleStabilizationWindowMs: defaults.controllers.downscaleStabilizationWindowMs,
   /** scaleUpLimitFactor and scaleUpLimitMinimum of the legacy path. */
   scaleUpLimitFactor: 2,
   scaleUpLimitMinimum: 4,

@@ -4,6 +4,7 @@
  * pkg/controller/podautoscaler/replica_calculator.go groupPods).
  * Times are milliseconds on the caller's clock; nothing here reads a clock.
  */
+import { defaults } from '../../../matrix/defaults.js';
 
 /** `Deleted` stands for a pod with a deletionTimestamp (terminating). */
 export type PodPhase = 'Pending' | 'Running' | 'Failed' | 'Deleted';
@@ -42,7 +43,10 @@ export interface ReadinessOptions {
   initialReadinessDelayMs?: number;
 }
 
-export const readinessDefaults = { cpuInitializationPeriodMs: 300_000, initialReadinessDelayMs: 30_000 } as const;
+export const readinessDefaults = {
+  cpuInitializationPeriodMs: defaults.controllers.cpuInitializationPeriodMs,
+  initialReadinessDelayMs: defaults.controllers.initialReadinessDelayMs,
+} as const;
 
 export interface PodGroups {
   /** Pods whose samples count (groupPods' readyPodCount is their number). */

@@ -1,12 +1,7 @@
-import { readdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { profileNames } from '../load/profiles.js';
 import type { ResolvedDeployment } from '../matrix/types.js';
-import { UserError } from '../util/errors.js';
-import { readInputFile } from '../util/input-file.js';
-import { projectRoot } from '../util/tools.js';
-import { precisionNames } from './memory.js';
+import { precisionNames } from './gpus.js';
 
 /**
  * Recipes: how to run model X on hardware Y, as data (data/recipes/<id>.yaml,
@@ -49,32 +44,9 @@ export const recipeSchema = z.strictObject({
 });
 export type Recipe = z.infer<typeof recipeSchema>;
 
-/** Where the recipes live. */
-export const recipesDir = join(projectRoot, 'data', 'recipes');
-
-/** Reads and checks every recipe of a directory, sorted by id; a bad file is a UserError naming it. */
-export function readRecipes(dir = recipesDir): Recipe[] {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
-  const recipes = files.map((f) => {
-    const path = join(dir, f);
-    const { data, input } = readInputFile(path, recipeSchema, { fix: 'a recipe is a YAML file under data/recipes/' });
-    if (data.id !== basename(f, '.yaml')) throw new UserError(`${input.at(input.offsetOf(['id']))}: id: expected "${basename(f, '.yaml')}" (the file's name), got "${data.id}"`);
-    return data;
-  });
-  return recipes.sort((a, b) => (a.id < b.id ? -1 : 1));
-}
-
-let cached: Recipe[] | undefined;
-
-/** The project's recipes (data/recipes/), read once. */
-export function recipeCatalog(): Recipe[] {
-  cached ??= readRecipes();
-  return cached;
-}
-
 /** A recipe by id, or undefined. */
-export function findRecipe(id: string): Recipe | undefined {
-  return recipeCatalog().find((r) => r.id === id);
+export function findRecipe(recipes: readonly Recipe[], id: string): Recipe | undefined {
+  return recipes.find((r) => r.id === id);
 }
 
 /** The flags a recipe's precision and KV cache type add to vLLM's arguments. */
