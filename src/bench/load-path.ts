@@ -145,8 +145,11 @@ sample_interval: 1s
       const runDir = join(out, readdirSync(out).find((d) => d.startsWith('bench-load-path'))!);
       const summary = readFileSync(join(runDir, 'summary.csv'), 'utf8').split('\n');
       const cols = summary[0]!.split(',');
-      const requests = Number(summary[1]!.split(',')[cols.indexOf('requests')]);
-      return { rps: requests / ROUND_S, pids: { 'scalebench (node)': cpu } };
+      const row = summary[1]!.split(',');
+      const requests = Number(row[cols.indexOf('requests')]);
+      // The runner's own CPU while the load ran (the cell's CPU monitor), apart from its start, analysis and reports.
+      const duringLoad = (Number(row[cols.indexOf('runner_cpu_pct')]) / 100) * ROUND_S;
+      return { rps: requests / ROUND_S, pids: { 'scalebench (node), whole run': cpu, 'runner while the load ran': duringLoad } };
     },
   };
   const seen: Record<string, Link[]> = {};

@@ -24,7 +24,7 @@ export const summaryColumns = [
   // added with the validity verdict
   'validity', 'validity_reasons', 'error_sources', 'harness_errors', 'dropped_iterations', 'late_p95_ms', 'late_p99_ms',
   'ttft_sched_p50_ms', 'ttft_sched_p95_ms', 'e2e_sched_p95_ms', 'ttfc_p50_ms', 'ttfc_p95_ms', 'in_flight_mean', 'in_flight_max',
-  'server_queue_p50_ms', 'server_queue_p95_ms', 'server_ttft_excludes_queue', 'k6_cpu_pct', 'router_cpu_pct', 'machine_busy_pct',
+  'server_queue_p50_ms', 'server_queue_p95_ms', 'server_ttft_excludes_queue', 'k6_cpu_pct', 'router_cpu_pct', 'runner_cpu_pct', 'machine_busy_pct',
 ] as const;
 export type SummaryColumn = (typeof summaryColumns)[number];
 export type SummaryRow = Partial<Record<SummaryColumn, string | number>>;
@@ -133,6 +133,7 @@ function validityColumns(a: CellAnalysis): SummaryRow {
     server_ttft_excludes_queue: excludes === undefined ? undefined : String(excludes),
     k6_cpu_pct: cpu?.processes.k6?.meanPct,
     router_cpu_pct: cpu?.processes.router?.meanPct,
+    runner_cpu_pct: cpu?.processes.runner?.meanPct,
     machine_busy_pct: cpu?.machineBusyPct.meanPct,
   };
 }

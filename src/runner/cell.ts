@@ -153,7 +153,8 @@ export async function runCell(o: RunCellOptions): Promise<CellResult> {
   let harnessCpu: HarnessCpu | undefined;
   let phase_: PhaseServer | undefined;
   let k6Pid: number | undefined;
-  const cpu = new CpuMonitor(() => ({ k6: k6Pid, ...target.harnessPids?.() }));
+  // The runner itself (sampling, reading points, the progress line) is watched too: its cost while the load runs is the harness's.
+  const cpu = new CpuMonitor(() => ({ k6: k6Pid, runner: process.pid, ...target.harnessPids?.() }));
   try {
     await target.deploy({ cell, workload: matrix.workload, dir, onEvent: event });
     // The sampler selects this cell's pods, so it is made once they exist.
