@@ -6,7 +6,7 @@ import { readProfiles } from '../recommend/profiles.js';
 import { writeReport } from '../report/write.js';
 import { RunDir } from '../results/run-dir.js';
 import { newRunId } from '../runner/run.js';
-import { calibrateCell, calibrationText, readCellSide, type CellCalibration } from '../simulate/calibrate.js';
+import { calibrateCell, calibrationText, measuredTimeline, readCellSide, type CellCalibration } from '../simulate/calibrate.js';
 import { oracleFor } from '../simulate/oracle.js';
 import { writeSimRun, type SimCellFigures } from '../simulate/run-matrix.js';
 import { UserError } from '../util/errors.js';
@@ -62,11 +62,13 @@ export function registerSimulate(program: Command): void {
       const profiles = readProfiles(flags.profiles);
       const id = flags.id ?? `sim-${measured ? measured.record.id : newRunId(matrix)}`;
       const progress = process.stderr.isTTY && !flags.json && process.env.CI !== 'true';
+      const aligned = measured ? measuredTimeline(measured) : undefined;
       const { dir, figures } = writeSimRun({
         catalog,
         matrix,
         cells,
         profiles,
+        ...(aligned ? { timing: aligned.timing, deployAt: aligned.deployAt } : {}),
         reportsDir: flags.out,
         id,
         points: flags.points,

@@ -104,6 +104,6 @@ export function writeSchedule(cell: Pick<Cell, 'load' | 'level' | 'repeat' | 'de
 }
 
 /** VUs for a scheduled cell: enough for 4 s of requests in flight at the peak second, within max_vus. */
-export function schedulePool(stats: ScheduleStats, maxVus: number): number {
+export function schedulePool(stats: Pick<ScheduleStats, 'peakPerSecond'>, maxVus: number): number {
   return Math.max(1, Math.min(maxVus, Math.max(4, Math.ceil(stats.peakPerSecond * 4))));
 }

@@ -6,6 +6,7 @@ import type { Sample } from '../metrics/sampler.js';
 import { readJson, readJsonl } from '../results/files.js';
 import type { RunDir } from '../results/run-dir.js';
 import type { CellResult } from '../runner/cell.js';
+import type { SimTiming } from './timing.js';
 
 /**
  * Calibration: a simulated cell against the measured one it stands for.
@@ -100,6 +101,39 @@ export function readCellSide(dir: RunDir, cellId: string): CellSide | undefined 
   if (result.status !== 'done') return undefined;
   const samples = readJsonl<Sample>(join(cellDir, 'samples.jsonl')).sort((a, b) => a.t - b.t);
   return { samples, result };
+}
+
+/**
+ * Go's ticker starts with Prometheus's discovery manager, after the process's
+ * own start-up (flags, config, the managers); the journal has the spawn time.
+ * Fitted on the calibration runs' first series (see docs/architecture.md).
+ */
+export const PROMETHEUS_TICKER_AFTER_SPAWN_MS = 100;
+
+/**
+ * What a measured run's timeline says that its matrix does not: when its
+ * Prometheus started (processes.jsonl), so the simulated discovery ticks fall
+ * where the real ones did, and when each cell was deployed (its first
+ * replica-started event), so each simulated cell meets them at the same phase.
+ */
+export function measuredTimeline(dir: RunDir): { timing: Partial<SimTiming>; deployAt: (cell: Cell) => number | undefined } {
+  let prometheusStartMs: number | undefined;
+  try {
+    const procs = readJsonl<{ name: string; started: string }>(join(dir.root, 'processes.jsonl'));
+    const p = procs.find((x) => x.name === 'prometheus');
+    if (p) prometheusStartMs = Date.parse(p.started) + PROMETHEUS_TICKER_AFTER_SPAWN_MS;
+  } catch {
+    /* no journal: the simulation's own default */
+  }
+  const deployAt = (cell: Cell): number | undefined => {
+    try {
+      const first = readJsonl<{ t: number; kind: string }>(join(dir.cellDir(cell.id), 'events.jsonl')).find((e) => e.kind === 'replica-started');
+      return first?.t;
+    } catch {
+      return undefined;
+    }
+  };
+  return { timing: prometheusStartMs !== undefined && Number.isFinite(prometheusStartMs) ? { prometheusStartMs } : {}, deployAt };
 }
 
 /** The calibration table as text lines. */

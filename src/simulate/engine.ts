@@ -81,6 +81,8 @@ interface Ev extends SimEvent {
   rep?: SimReplica;
   req?: SimRequest;
   version?: number;
+  /** The closed-loop user of a userSend. */
+  vu?: number;
 }
 
 const LOAD_TICK_MS = 100;
@@ -151,8 +153,13 @@ export function simulateCell(o: SimCellOptions): SimCellOutcome {
     return { desired, current, ready };
   };
 
+  // Prometheus's discovery ticks (timing.ts discoveryTickMs): a target file written at t is sent at the next tick.
+  const promStart = timing.prometheusStartMs ?? o.startMs - 100;
+  const nextDiscoveryTick = (t: number): number => promStart + Math.floor((t - promStart) / timing.discoveryTickMs + 1) * timing.discoveryTickMs;
+
   const startReplica = (): void => {
     const r = new SimReplica(`${d.name}-sim-${seq++}`, now, service);
+    r.discoveredAt = nextDiscoveryTick(now);
     replicas.push(r);
     emit({ kind: 'replica-started', pod: r.name });
     at(now + d.simulator.startupMs + timing.readyOverheadMs, E.ready, { rep: r });
@@ -239,9 +246,12 @@ export function simulateCell(o: SimCellOptions): SimCellOutcome {
   let mainRequests = 0;
   let mainErrors = 0;
   let loadOver = false;
-  // Closed loop: users running, and how many should stop after their current request.
-  let users = 0;
-  let retire = 0;
+  // Closed loop, as k6's ramping-vus runs it: VU i is active while i < active. Going down, the newest VUs
+  // are deactivated at once, whatever they are doing: each finishes its request in flight (gracefulRampDown)
+  // and sends no other (k6 lib/executor/ramping_vus.go; scenarios/openai-chat.js sends one request an
+  // iteration). A VU still busy when it is activated again goes on with its loop.
+  let active = 0;
+  const vuBusy: boolean[] = [];
   const mainFromMs = (): number => scenarioStart + cell.load.warmupMs;
   const isMain = (t: number): boolean => t >= mainFromMs();
 
@@ -264,7 +274,8 @@ export function simulateCell(o: SimCellOptions): SimCellOutcome {
     }
     sink.point?.(point);
     clientInFlight--;
-    if (req.vu >= 0) userNext(end);
+    if (req.vu >= 0) userNext(end, req.vu);
+    else if (backlog.length > backlogHead) sendBacklog(end);
   };
 
   const send = (t: number, prompt: number, output: number, sched: number, vu: number): void => {
@@ -292,11 +303,26 @@ export function simulateCell(o: SimCellOptions): SimCellOutcome {
     if (ttft !== undefined) at(t + ttft, E.prefillDone, { req });
   };
 
+  // A scheduled load's VU pool (scenarios/openai-chat.js with llm.next): each VU takes the schedule's next
+  // request when its last one ended and sends it when due, so with every VU busy a due request waits for
+  // the next free one, in order, and goes late (t_sched stays its due time). k6 takes none after the end.
+  const backlog: Array<{ t: number; prompt: number; output: number }> = [];
+  let backlogHead = 0;
+  const sendBacklog = (t: number): void => {
+    const a = backlog[backlogHead]!;
+    backlog[backlogHead++] = undefined as unknown as (typeof backlog)[number];
+    if (backlogHead > 1024 && backlogHead * 2 > backlog.length) {
+      backlog.splice(0, backlogHead);
+      backlogHead = 0;
+    }
+    send(t, a.prompt, a.output, a.t, -1);
+  };
+
   const lengths = load.kind === 'closed' ? load.lengths : undefined;
   // A user whose request ended sends the next one after the iteration's overhead (userSend decides).
-  const userNext = (t: number): void => {
+  const userNext = (t: number, vu: number): void => {
     clientInFlight++; // held until userSend, so the load is not taken for over
-    at(t + timing.iterationOverheadMs, E.userSend);
+    at(t + timing.iterationOverheadMs, E.userSend, { vu });
   };
 
   const reschedule = (r: SimReplica): void => {
@@ -414,7 +440,9 @@ export function simulateCell(o: SimCellOptions): SimCellOutcome {
       }
       case E.arrival: {
         const a = nextArrival!;
-        if (load.kind === 'open' && clientInFlight >= load.maxVus) {
+        if (load.kind === 'open' && load.scheduled && clientInFlight + backlog.length - backlogHead >= load.maxVus) {
+          backlog.push({ t: now, prompt: a.prompt, output: a.output });
+        } else if (load.kind === 'open' && clientInFlight >= load.maxVus) {
           if (isMain(now)) dropped++;
         } else {
           send(now, a.prompt, a.output, now, -1);
@@ -426,14 +454,14 @@ export function simulateCell(o: SimCellOptions): SimCellOutcome {
       }
       case E.userSend: {
         clientInFlight--;
-        if (loadOver || retire > 0) {
-          if (!loadOver) retire--;
-          users--;
+        const vu = ev.vu!;
+        if (loadOver || vu >= active) {
+          vuBusy[vu] = false;
           if (loadOver && clientInFlight === 0) finishLoad();
           break;
         }
         const l = lengths!();
-        send(now, l.prompt, l.output, NaN, 1);
+        send(now, l.prompt, l.output, NaN, vu);
         break;
       }
       case E.failReply: {
@@ -446,25 +474,19 @@ export function simulateCell(o: SimCellOptions): SimCellOutcome {
         const elapsed = now - scenarioStart;
         if (elapsed >= endMs) {
           loadOver = true;
-          if (clientInFlight === 0) {
-            users = 0;
-            finishLoad();
-          }
+          backlog.length = backlogHead = 0; // never taken by a VU
+          if (clientInFlight === 0) finishLoad();
           break;
         }
         if (load.kind === 'closed') {
           const target = load.usersAt(elapsed);
-          const active = users - retire;
-          if (target > active) {
-            const add = target - active;
-            const back = Math.min(retire, add);
-            retire -= back;
-            for (let k = back; k < add; k++) {
-              users++;
-              const l = load.lengths();
-              send(now, l.prompt, l.output, NaN, 1);
-            }
-          } else if (target < active) retire += active - target;
+          for (; active < target; active++) {
+            if (vuBusy[active]) continue;
+            vuBusy[active] = true;
+            const l = load.lengths();
+            send(now, l.prompt, l.output, NaN, active);
+          }
+          if (target < active) active = target;
         }
         at(Math.min(now + LOAD_TICK_MS, scenarioStart + endMs), E.loadTick);
         break;
@@ -497,7 +519,7 @@ export function simulateCell(o: SimCellOptions): SimCellOutcome {
       case E.scrape: {
         scraped.clear();
         for (const r of replicas) {
-          if (r.phase === ReplicaPhase.gone || now < r.startedAt + timing.discoveryMs) continue;
+          if (r.phase === ReplicaPhase.gone || now < r.discoveredAt) continue;
           scraped.set(r.name, { running: r.running, waiting: r.waiting });
           const h = tokenHistory.get(r.name) ?? [];
           h.push({ t: now, tokens: r.tokens });

@@ -34,6 +34,8 @@ export interface SimRequest {
 export class SimReplica {
   phase: ReplicaPhaseCode = ReplicaPhase.starting;
   readyAt = NaN;
+  /** When Prometheus's discovery hands it to the scrape manager (scraped from the next scrape on). */
+  discoveredAt = NaN;
   /** Requests admitted (prefill or decode), as vllm:num_requests_running. */
   running = 0;
   /** Requests the router sent and not yet answered (running + waiting). */

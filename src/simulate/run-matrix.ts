@@ -10,7 +10,8 @@ import { writeJsonAtomic } from '../results/files.js';
 import { cellEntries, RunDir, type RunRecord } from '../results/run-dir.js';
 import type { CellResult } from '../runner/cell.js';
 import { simulateCell, type SimCellOutcome, type SimPoint } from './engine.js';
-import { simLoad } from './load.js';
+import { isScheduled } from '../load/schedule.js';
+import { scheduledPool, simLoad } from './load.js';
 import { serviceFor, type ServiceModel } from './service.js';
 import { SimAggregate, type SimClientSummary } from './summary.js';
 import type { SimTiming } from './timing.js';
@@ -77,6 +78,8 @@ export interface SimulateCellsOptions {
   timing?: Partial<SimTiming>;
   /** ms since the epoch the first cell is deployed at; each next cell starts after the one before. */
   startMs: number;
+  /** When a cell is deployed, ms since the epoch, where known (calibration: the measured run's own); else after the one before. */
+  deployAt?: (cell: Cell) => number | undefined;
   /** A cell directory to write into, when the run is written. */
   cellDir?: (cell: Cell) => string;
   /** Write points.jsonl (needs cellDir). @default true */
@@ -87,9 +90,21 @@ export interface SimulateCellsOptions {
 /** Simulates cells in order; writes their files when cellDir is given. */
 export function simulateCells(o: SimulateCellsOptions): SimCellFigures[] {
   const out: SimCellFigures[] = [];
-  let startMs = o.startMs;
+  let startMs = o.deployAt?.(o.cells[0]!) ?? o.startMs;
+  // One Prometheus for the whole run, started just before the first cell (its discovery ticks run from there).
+  const timing: Partial<SimTiming> = { prometheusStartMs: startMs - 100, ...o.timing };
+  // A scheduled load's VU pool needs a pass over its arrivals: once per distinct load.
+  const pools = new Map<string, number>();
+  const poolOf = (cell: Cell): number | undefined => {
+    if (!isScheduled(cell.load)) return undefined;
+    const key = JSON.stringify([cell.load, cell.level, cell.repeat, cell.deployment.vllm.maxModelLen]);
+    let n = pools.get(key);
+    if (n === undefined) pools.set(key, (n = scheduledPool(cell, o.matrix.workload)));
+    return n;
+  };
   for (const [i, cell] of o.cells.entries()) {
     const wall = performance.now();
+    startMs = o.deployAt?.(cell) ?? startMs;
     const service = serviceFor(o.catalog, cell.deployment, o.matrix, o.profiles);
     const agg = new SimAggregate(o.matrix.slo);
     const dir = o.cellDir?.(cell);
@@ -103,9 +118,9 @@ export function simulateCells(o: SimulateCellsOptions): SimCellFigures[] {
         cell,
         matrix: o.matrix,
         service,
-        load: simLoad(cell, o.matrix.workload),
+        load: simLoad(cell, o.matrix.workload, poolOf(cell)),
         startMs,
-        ...(o.timing ? { timing: o.timing } : {}),
+        timing,
         sink: {
           point: (p) => {
             agg.add(p);
@@ -194,6 +209,7 @@ export interface WriteSimRunOptions {
   reportsDir: string;
   id: string;
   timing?: Partial<SimTiming>;
+  deployAt?: (cell: Cell) => number | undefined;
   points?: boolean;
   git?: string;
   onCell?: (f: SimCellFigures, index: number) => void;
@@ -222,6 +238,7 @@ export function writeSimRun(o: WriteSimRunOptions): { dir: RunDir; figures: SimC
     cells: o.cells,
     profiles: o.profiles,
     ...(o.timing ? { timing: o.timing } : {}),
+    ...(o.deployAt ? { deployAt: o.deployAt } : {}),
     startMs: Date.parse(now),
     cellDir: (c) => dir.freshCellDir(c.id),
     ...(o.points !== undefined ? { points: o.points } : {}),

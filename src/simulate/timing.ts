@@ -20,14 +20,26 @@ export interface SimTiming {
   /** How long a drained replica may finish its streams (the local target's drainGraceMs). @default 30000 ms */
   drainGraceMs: number;
   /**
-   * From a replica's start to Prometheus scraping it: file_sd, then the
-   * discovery and scrape managers, which apply changes on 5 s tickers
-   * (Prometheus discovery/manager.go updatert, scrape/manager.go reloader).
-   * On the reference run the first series of a new pod reached the HPA 2.2–5.8 s
-   * after its start; a constant stands for that spread. Not time-scaled:
-   * Prometheus's own clock. @default 4000 ms
+   * Prometheus's discovery manager sends target changes on a ticker of this
+   * period, started with the process (Prometheus discovery/manager.go:
+   * `updatert: 5 * time.Second`; its sender's select has a default, so a
+   * change waits for the next tick). The scrape manager's reloader
+   * (scrape/manager.go `reloader`, also 5 s) blocks on the trigger once its
+   * own tick has passed, so it reloads at once; the new target's first
+   * scrape is then the next scrape tick. A replica's series thus reach the
+   * HPA between 0 and 5 s (+ a scrape interval + a sync) after its start,
+   * depending on where its start falls between two ticks. Not time-scaled:
+   * Prometheus's own clock. @default 5000 ms
    */
-  discoveryMs: number;
+  discoveryTickMs: number;
+  /**
+   * When Prometheus's discovery ticker started, ms since the epoch: its ticks
+   * fall at this + k × discoveryTickMs. The local target starts Prometheus
+   * once per run, just before the first cell's replicas (measured: 100 ms
+   * before; the ticker starts with the process). Unset: `startMs` of the
+   * first cell − 100 ms. Calibration gives the measured run's own.
+   */
+  prometheusStartMs?: number;
   /**
    * CPU of a simulator replica for hpa-cpu: idle millicores, and millicores per
    * output token per second. Not calibrated: an hpa-cpu simulation is a sketch.
@@ -45,7 +57,7 @@ export const simTimingDefaults: SimTiming = {
   iterationOverheadMs: 0.5,
   noReplicaMs: 2,
   drainGraceMs: 30_000,
-  discoveryMs: 4000,
+  discoveryTickMs: 5000,
   cpuIdleMillis: 5,
   cpuMillisPerTokenPerS: 0.5,
 };

@@ -6,9 +6,10 @@ import { simulateCell, type SimCellOutcome, type SimPoint } from '../../src/simu
 import { simLoad } from '../../src/simulate/load.js';
 import { capacityModelService } from '../../src/simulate/service.js';
 import { projectCatalog } from '../../src/catalog/catalog.js';
+import type { SimTiming } from '../../src/simulate/timing.js';
 
 /** A matrix of one deployment, from YAML lines for the parts a test varies. */
-function matrix(o: { seqs: number; replicas: string; autoscaler?: string; load: string; slo?: string; scrape?: string }): { m: ResolvedMatrix; cells: Cell[] } {
+function matrix(o: { seqs: number; replicas: string; autoscaler?: string; load: string; slo?: string; scrape?: string; itl?: string }): { m: ResolvedMatrix; cells: Cell[] } {
   const m = parseMatrix(
     `name: t
 target: { kind: local, scrape_interval: ${o.scrape ?? '1s'} }
@@ -20,7 +21,7 @@ deployments:
     gpu: { type: L4 }
     vllm: { max_num_seqs: ${o.seqs} }
     replicas: ${o.replicas}
-    simulator: { ttft: 50ms, itl: 10ms, time_factor_under_load: 1, startup: 2s }
+    simulator: { ttft: 50ms, itl: ${o.itl ?? '10ms'}, time_factor_under_load: 1, startup: 2s }
 autoscalers:
   - ${o.autoscaler ?? '{ name: fixed, kind: fixed }'}
 load: ${o.load}
@@ -32,7 +33,7 @@ sample_interval: 1s
   return { m, cells: expandCells(m) };
 }
 
-function run(m: ResolvedMatrix, cell: Cell): { out: SimCellOutcome; points: SimPoint[]; events: Array<Record<string, unknown>> } {
+function run(m: ResolvedMatrix, cell: Cell, timing: Partial<SimTiming> = {}): { out: SimCellOutcome; points: SimPoint[]; events: Array<Record<string, unknown>> } {
   const points: SimPoint[] = [];
   const events: Array<Record<string, unknown>> = [];
   const out = simulateCell({
@@ -41,7 +42,7 @@ function run(m: ResolvedMatrix, cell: Cell): { out: SimCellOutcome; points: SimP
     service: capacityModelService(projectCatalog(), cell.deployment, m),
     load: simLoad(cell, m.workload),
     startMs: 0,
-    timing: { clientOverheadMs: 0, iterationOverheadMs: 0 },
+    timing: { clientOverheadMs: 0, iterationOverheadMs: 0, ...timing },
     sink: { point: (p) => points.push({ ...p }), event: (e) => events.push(e) },
   });
   return { out, points, events };
@@ -121,10 +122,12 @@ describe('simulateCell: the autoscaler through the metric pipeline', () => {
     const times = syncs.map((e) => (e.t as number) - out.loadStart);
     expect(times.slice(0, 3)).toEqual([15_000, 30_000, 45_000]);
     const started = events.find((e) => e.kind === 'replica-started')!.t as number;
+    // Prometheus started 100 ms before the replica: its discovery ticks fall at 4900, 9900, … ms after the start.
+    const tick = started + 4900;
     for (const e of syncs) {
       const seen = (e.metrics as Array<{ value: number | null }>)[0]!.value;
-      // discovery (4 s) + a scrape: before that the HPA has no metrics.
-      if ((e.t as number) < started + 4000) expect(seen).toBeNull();
+      if ((e.t as number) < tick) expect(seen).toBeNull();
+      else if ((e.t as number) >= tick + 1000) expect(seen).not.toBeNull(); // a scrape (1 s) later
     }
     // 15 users on one replica: 15 running, target 10 → 2; 60 users → 6 (ceil(60/10) at most, within max).
     const scales = events.filter((e) => e.kind === 'scale').map((e) => e.to);
@@ -152,7 +155,66 @@ describe('simulateCell: the autoscaler through the metric pipeline', () => {
     expect(events.filter((e) => e.kind === 'scale')).toEqual([]);
   });
 
+  it("a new pod's series appear at Prometheus's next discovery tick (every 5 s from its start), then the next scrape", () => {
+    const fast = matrix({
+      seqs: 64,
+      replicas: '{ start: 1, min: 1, max: 8 }',
+      autoscaler: '{ name: hpa, kind: hpa-custom, metric: "vllm:num_requests_running", target: 10, sync_period: 1s }',
+      load: '{ shape: constant, users: [15], duration: 30s, settle: 0s }',
+    });
+    const firstSeen = (prometheusStartMs: number): { at: number; loadStart: number } => {
+      const { events, out } = run(fast.m, fast.cells[0]!, { prometheusStartMs });
+      const e = events.find((x) => x.kind === 'autoscaler' && (x.metrics as Array<{ value: number | null }>)[0]!.value !== null)!;
+      return { at: e.t as number, loadStart: out.loadStart };
+    };
+    // The replica starts at 0, is ready (the load starts) at 2170; scrapes every 1 s from 0, syncs every 1 s from 2170.
+    const early = firstSeen(-4900); // ticks at 100, 5100, …: discovered at 100, scraped at 1000, seen by the first sync
+    expect(early.at).toBe(early.loadStart + 1000);
+    const late = firstSeen(-100); // ticks at 4900, …: scraped at 5000, seen at the sync after (5170)
+    expect(late.at).toBe(late.loadStart + 3000);
+  });
+
   it('is deterministic: the same cell twice gives the same events', () => {
     expect(run(hpa.m, hpa.cells[0]!).events).toEqual(run(hpa.m, hpa.cells[0]!).events);
+  });
+});
+
+describe('simulateCell: the client as k6 runs it', () => {
+  it("a scheduled load's due request waits for a free VU of the pool (sent late, t_sched kept), none dropped", () => {
+    // One slot, 200 ms a request, Poisson at 10/s: overloaded; the pool is max_vus 4.
+    const { m, cells } = matrix({
+      seqs: 1,
+      replicas: '{ start: 1, min: 1, max: 1 }',
+      load: '{ shape: arrival-rate, rates: [10], arrival: { process: poisson }, duration: 20s, warmup: 0s, settle: 0s, max_vus: 4 }',
+    });
+    const { points, out } = run(m, cells[0]!);
+    expect(out.dropped).toBe(0);
+    const late = points.filter((p) => p.t - p.tSched > 1);
+    expect(late.length).toBeGreaterThan(points.length / 2);
+    // Never more than 4 requests in flight.
+    const edges = points.flatMap((p) => [[p.t, 1], [p.t + p.e2eMs, -1]] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let n = 0;
+    let most = 0;
+    for (const [, d] of edges) most = Math.max(most, (n += d));
+    expect(most).toBeLessThanOrEqual(4);
+    // Sent in due order.
+    for (let i = 1; i < points.length; i++) if (points[i]!.t < points[i - 1]!.t) expect(points[i]!.tSched).toBeGreaterThanOrEqual(points[i - 1]!.tSched);
+  });
+
+  it('going down, deactivated VUs finish the request they are in (k6 ramping-vus), so in-flight falls no faster than those requests end', () => {
+    // 40 → 10 users over 1 s; a request takes 50 + 15 × 100 = 1550 ms: half-way down the edge (25 users) the
+    // 15 deactivated VUs have finished only the requests that were near their end.
+    const { m, cells } = matrix({
+      seqs: 64,
+      itl: '100ms',
+      replicas: '{ start: 1, min: 1, max: 1 }',
+      load: '{ shape: step, low: 0.25, users: [40], duration: 30s, warmup: 0s, settle: 0s }',
+    });
+    const { points, out } = run(m, cells[0]!);
+    const inFlight = (t: number): number => points.filter((p) => p.t <= t && p.t + p.e2eMs > t).length;
+    const midEdge = out.scenarioStartMs + 20_500;
+    // Uniform residuals: about 15 × (1 − 0.5 / 1.55 × …) still running; the earliest-finisher rule would leave ~27.
+    expect(inFlight(midEdge)).toBeGreaterThan(25 + 5);
+    expect(inFlight(out.scenarioStartMs + 23_000)).toBe(10);
   });
 });
