@@ -24,8 +24,9 @@
  *    autoscaler setups, wall time and peak memory (src/bench/simulate.ts).
  *
  * 8. The simulation's calibration: the step and trace examples (the spike with
- *    SCALEBENCH_BENCH_SPIKE=1) run on the local target, then simulated against
- *    those runs (src/bench/simulate-calibration.ts).
+ *    SCALEBENCH_BENCH_SPIKE=1 or --spike) run twice each on the local target
+ *    (--runs N), then simulated against those runs; --measured <dir> keeps the
+ *    runs there and reuses those already made (src/bench/simulate-calibration.ts).
  *
  * `node dist/bench/main.js simulate` runs the seventh alone, `simulate-calibration` the eighth;
  * `node dist/bench/main.js analysis` runs the third alone (it needs no tools);
@@ -145,7 +146,20 @@ async function main(): Promise<void> {
     return;
   }
   if (process.argv.includes('simulate-calibration')) {
-    printRows(benchSimulateCalibration(join(scratch, 'calibration')));
+    const flag = (name: string): string | undefined => {
+      const i = process.argv.indexOf(name);
+      return i >= 0 ? process.argv[i + 1] : undefined;
+    };
+    const measuredDir = flag('--measured');
+    const runs = flag('--runs');
+    printRows(
+      benchSimulateCalibration({
+        scratch: join(scratch, 'calibration'),
+        ...(measuredDir ? { measuredDir } : {}),
+        ...(runs ? { runs: Number(runs) } : {}),
+        ...(process.argv.includes('--spike') ? { withSpike: true } : {}),
+      }),
+    );
     return;
   }
   if (process.argv.includes('simulate')) {
@@ -212,7 +226,7 @@ async function main(): Promise<void> {
     await stopAll();
     const loadPathRows = await benchLoadPath(scratch, loadPathTools());
     const capacityRows = await benchCapacitySearch(join(scratch, 'capacity'));
-    printRows([...rows, ...loadPathRows, ...analysisRows, ...capacityRows, ...benchSimulate(join(scratch, 'simulate')), ...benchSimulateCalibration(join(scratch, 'calibration'))]);
+    printRows([...rows, ...loadPathRows, ...analysisRows, ...capacityRows, ...benchSimulate(join(scratch, 'simulate')), ...benchSimulateCalibration({ scratch: join(scratch, 'calibration') })]);
     process.stdout.write(`\n${gateRatesTable(gateRates())}`);
   } finally {
     await stopAll();
