@@ -1,16 +1,13 @@
-import type { ResolvedAutoscaler, ResolvedControllers, ResolvedDeployment } from '../matrix/types.js';
-import { customMetricName } from '../metrics/adapter.js';
-import { hpaReconcile, hpaSpecFor, newHpaState, type HpaDecision, type HpaState } from '../targets/local/autoscalers/hpa.js';
-import { kedaHpaSync, kedaPoll, kedaReadTrigger, kedaSpecFor, newKedaState, type KedaSpec, type KedaState } from '../targets/local/autoscalers/keda.js';
+import type { ResolvedControllers, ResolvedDeployment } from '../matrix/types.js';
+import { AutoscalerDecisions, type LoopDecision, type ScalingAutoscaler, type SyncReading } from '../targets/local/autoscalers/decisions.js';
 import type { PodInfo, PodSamples } from '../targets/local/autoscalers/pods.js';
 import type { PromQueryOutcome } from '../targets/local/autoscalers/prometheus-trigger.js';
-import { podsAverageValueReplicas, resourceUtilizationReplicas, type Proposal } from '../targets/local/autoscalers/replica-calculator.js';
 import { UserError } from '../util/errors.js';
 
 /**
  * The local target's autoscaler loops (src/targets/local/autoscaler-loop.ts)
- * on simulated time: the same decision cores, called with the same
- * arguments, fed with what the simulated Prometheus scraped. The engine calls
+ * on simulated time: the same AutoscalerDecisions (the decision cores fed in
+ * the same order), fed with what the simulated Prometheus scraped. The engine calls
  * hpaSync every syncPeriodMs and kedaPoll every pollingIntervalMs from the
  * load's start, as the loop's timers do.
  */
@@ -77,34 +74,22 @@ export function answerGaugeQuery(q: GaugeQuery, view: Pick<ClusterView, 'sumGaug
   return { result: [] };
 }
 
-export type ScalingAutoscaler = Exclude<ResolvedAutoscaler, { kind: 'fixed' }>;
+export type { ScalingAutoscaler } from '../targets/local/autoscalers/decisions.js';
 
 export class SimAutoscaler {
-  private hpaState: HpaState = newHpaState();
-  private kedaState?: KedaState;
-  private readonly kedaSpec?: KedaSpec;
+  private readonly decisions: AutoscalerDecisions;
   private readonly kedaQuery?: GaugeQuery;
   private readonly gauge?: Gauge;
-  private readonly readiness;
-  private readonly downscaleWindowMs: number;
-  /** The metric values the autoscaler last saw, for samples. */
-  readonly seen: Record<string, number | null> = {};
 
   constructor(
     readonly a: ScalingAutoscaler,
-    private readonly deployment: ResolvedDeployment,
+    deployment: ResolvedDeployment,
     controllers: ResolvedControllers,
     startMs: number,
     private readonly onDecision: (record: Record<string, unknown>, before: number, after: number) => void,
   ) {
-    this.readiness = { cpuInitializationPeriodMs: controllers.cpuInitializationPeriodMs, initialReadinessDelayMs: controllers.initialReadinessDelayMs };
-    this.downscaleWindowMs = controllers.downscaleStabilizationWindowMs;
     const where = `autoscaler "${a.name}"`;
-    if (a.kind === 'keda') {
-      this.kedaSpec = kedaSpecFor(a, deployment);
-      this.kedaQuery = parseGaugeQuery(a.query, where);
-      this.kedaState = newKedaState(startMs);
-    }
+    if (a.kind === 'keda') this.kedaQuery = parseGaugeQuery(a.query, where);
     if (a.kind === 'hpa-custom') {
       const g = GAUGES[a.metric];
       if (!g || (a.query !== undefined && !/^sum\(<<\.Series>>\{<<\.LabelMatchers>>\}\) by \(<<\.GroupBy>>\)$/.test(a.query))) {
@@ -112,64 +97,38 @@ export class SimAutoscaler {
       }
       this.gauge = g;
     }
+    this.decisions = new AutoscalerDecisions(a, deployment, controllers, startMs);
+  }
+
+  /** The metric values the autoscaler last saw, for samples. */
+  get seen(): Record<string, number | null> {
+    return this.decisions.seen;
   }
 
   /** One sync of the HPA (the KEDA-made one for keda), at `now`. */
   hpaSync(now: number, view: ClusterView): number | undefined {
     const a = this.a;
-    const counts = view.counts();
     const pods = view.pods();
-    const opts = { tolerance: a.tolerance, ...this.readiness };
-    let decision: HpaDecision;
-    if (a.kind === 'keda') {
-      const read = kedaReadTrigger(this.kedaSpec!, this.kedaState!, answerGaugeQuery(this.kedaQuery!, view));
-      this.kedaState = read.state;
-      this.seen[a.query] = 'error' in read.read ? null : read.read.value;
-      const step = kedaHpaSync(this.kedaSpec!, this.kedaState, { now, currentReplicas: counts.desired, statusReplicas: counts.current, read: read.read }, {
-        ...opts,
-        downscaleStabilizationWindowMs: this.downscaleWindowMs,
-      });
-      this.kedaState = step.state;
-      decision = step.decision;
-    } else {
-      let proposal: Proposal;
-      let name: string;
-      if (a.kind === 'hpa-cpu') {
-        name = 'cpu';
-        proposal = resourceUtilizationReplicas(
-          { currentReplicas: counts.desired, targetUtilization: a.targetUtilization, pods, usage: view.cpuUsage(), requestMillis: this.deployment.cpuRequestMillis, now },
-          opts,
-        );
-      } else {
-        name = customMetricName(a.metric);
-        const live = pods.filter((p) => p.phase !== 'Deleted').map((p) => p.name);
-        proposal = podsAverageValueReplicas({ currentReplicas: counts.desired, target: a.target, pods, samples: view.podGauges(this.gauge!, live), now }, opts);
-      }
-      this.seen[name] = 'error' in proposal ? null : proposal.value;
-      const step = hpaReconcile({ ...hpaSpecFor(a, this.deployment), downscaleStabilizationWindowMs: this.downscaleWindowMs }, this.hpaState, {
-        now,
-        currentReplicas: counts.desired,
-        metrics: [{ name, proposal }],
-      });
-      this.hpaState = step.state;
-      decision = step.decision;
+    let reading: SyncReading;
+    if (a.kind === 'keda') reading = { kind: 'keda', outcome: answerGaugeQuery(this.kedaQuery!, view) };
+    else if (a.kind === 'hpa-cpu') reading = { kind: 'hpa-cpu', usage: view.cpuUsage() };
+    else {
+      const live = pods.filter((p) => p.phase !== 'Deleted').map((p) => p.name);
+      reading = { kind: 'hpa-custom', samples: view.podGauges(this.gauge!, live) };
     }
-    return this.apply('hpa', decision.before, decision.after, decision as unknown as Record<string, unknown>);
+    return this.apply(this.decisions.hpaSync(now, view.counts(), pods, reading));
   }
 
   /** One poll of KEDA's operator, at `now`. */
   kedaPoll(now: number, view: ClusterView): number | undefined {
-    const a = this.a;
-    if (a.kind !== 'keda') return undefined;
-    const read = kedaReadTrigger(this.kedaSpec!, this.kedaState!, answerGaugeQuery(this.kedaQuery!, view));
-    const step = kedaPoll(this.kedaSpec!, read.state, { now, currentReplicas: view.counts().desired, read: read.read });
-    this.kedaState = step.state;
-    return this.apply('keda-operator', step.decision.before, step.decision.after, step.decision as unknown as Record<string, unknown>);
+    if (this.a.kind !== 'keda') return undefined;
+    const d = this.decisions.kedaPoll(now, view.counts().desired, answerGaugeQuery(this.kedaQuery!, view));
+    return d ? this.apply(d) : undefined;
   }
 
   /** Records the decision; returns the new desired count when it changes. */
-  private apply(loop: string, before: number, after: number, decision: Record<string, unknown>): number | undefined {
-    this.onDecision({ kind: 'autoscaler', autoscaler: this.a.name, autoscalerKind: this.a.kind, loop, ...decision }, before, after);
-    return after !== before ? after : undefined;
+  private apply(d: LoopDecision): number | undefined {
+    this.onDecision(d.record, d.before, d.after);
+    return d.after !== d.before ? d.after : undefined;
   }
 }

@@ -1,11 +1,9 @@
 import type { ResolvedAutoscaler, ResolvedControllers, ResolvedDeployment } from '../../matrix/types.js';
-import { DEFAULT_METRICS_QUERY, customMetricName, podMatchers, renderMetricsQuery } from '../../metrics/adapter.js';
+import { DEFAULT_METRICS_QUERY, podMatchers, renderMetricsQuery } from '../../metrics/adapter.js';
 import type { PromClient } from '../../metrics/prom.js';
 import { sleep } from '../../util/ports.js';
-import { hpaReconcile, hpaSpecFor, newHpaState, type HpaDecision, type HpaState } from './autoscalers/hpa.js';
-import { kedaHpaSync, kedaPoll, kedaReadTrigger, kedaSpecFor, newKedaState, type KedaState } from './autoscalers/keda.js';
+import { AutoscalerDecisions, type LoopDecision, type SyncReading } from './autoscalers/decisions.js';
 import type { PodInfo, PodSamples } from './autoscalers/pods.js';
-import { podsAverageValueReplicas, resourceUtilizationReplicas, type Proposal } from './autoscalers/replica-calculator.js';
 import type { PromQueryOutcome } from './autoscalers/prometheus-trigger.js';
 import type { Replica } from './replica.js';
 import { LOCAL_NAMESPACE } from './namespace.js';
@@ -50,22 +48,18 @@ export function podInfo(r: Replica): PodInfo {
 export class AutoscalerLoop {
   private stopped = false;
   private loops: Promise<void>[] = [];
-  private hpaState: HpaState = newHpaState();
-  private kedaState?: KedaState;
+  private decisions?: AutoscalerDecisions;
   /** Each live replica's CPU time readings, oldest first, over the last metrics window. */
   private cpuHistory = new Map<string, Array<{ t: number; cpu: number }>>();
   /** CPU usage is averaged over this window (metrics-server's resolution; see ResolvedControllers). */
   private readonly cpuWindowMs: number;
   /** The metric values the autoscaler last saw, for samples.jsonl. */
-  readonly seen: Record<string, number | null> = {};
-  private readonly readiness;
-  private readonly downscaleWindowMs: number;
+  get seen(): Record<string, number | null> {
+    return this.decisions?.seen ?? {};
+  }
 
   constructor(private readonly o: AutoscalerLoopOptions) {
-    const c = o.controllers;
-    this.readiness = { cpuInitializationPeriodMs: c.cpuInitializationPeriodMs, initialReadinessDelayMs: c.initialReadinessDelayMs };
-    this.downscaleWindowMs = c.downscaleStabilizationWindowMs;
-    this.cpuWindowMs = c.cpuWindowMs;
+    this.cpuWindowMs = o.controllers.cpuWindowMs;
   }
 
   start(): void {
@@ -74,8 +68,8 @@ export class AutoscalerLoop {
       this.sampleCpu(); // a baseline, so the first sync has a window
       this.loops.push(this.every(Math.min(500, this.cpuWindowMs / 4), async () => void this.sampleCpu()));
     }
+    this.decisions = new AutoscalerDecisions(a, this.o.deployment, this.o.controllers, Date.now());
     if (a.kind === 'keda') {
-      this.kedaState = newKedaState(Date.now());
       this.loops.push(this.every(a.pollingIntervalMs, () => this.kedaOperatorPoll()));
     }
     this.loops.push(this.every(a.syncPeriodMs, () => this.hpaSync()));
@@ -148,55 +142,19 @@ export class AutoscalerLoop {
     const now = Date.now();
     const counts = this.o.target.counts();
     const pods = this.o.target.pods().map(podInfo);
-    const opts = { tolerance: 'tolerance' in a ? a.tolerance : undefined, ...this.readiness };
-    let decision: HpaDecision;
-    if (a.kind === 'keda') {
-      const outcome = await this.triggerOutcome(a.query);
-      const read = kedaReadTrigger(kedaSpecFor(a, this.o.deployment), this.kedaState!, outcome);
-      this.kedaState = read.state;
-      this.seen[a.query] = 'error' in read.read ? null : read.read.value;
-      const step = kedaHpaSync(kedaSpecFor(a, this.o.deployment), this.kedaState, { now, currentReplicas: counts.desired, statusReplicas: counts.current, read: read.read }, {
-        ...opts,
-        downscaleStabilizationWindowMs: this.downscaleWindowMs,
-      });
-      this.kedaState = step.state;
-      decision = step.decision;
-    } else {
-      let proposal: Proposal;
-      let name: string;
-      if (a.kind === 'hpa-cpu') {
-        name = 'cpu';
-        const usage = this.sampleCpu();
-        proposal = resourceUtilizationReplicas(
-          { currentReplicas: counts.desired, targetUtilization: a.targetUtilization, pods, usage, requestMillis: this.o.deployment.cpuRequestMillis, now },
-          opts,
-        );
-      } else {
-        name = customMetricName(a.metric);
-        const samples = await this.podMetric(a.metric, a.query ?? DEFAULT_METRICS_QUERY, pods);
-        proposal = 'error' in samples ? { error: `unable to get metric ${name}: ${samples.error}` } : podsAverageValueReplicas({ currentReplicas: counts.desired, target: a.target, pods, samples, now }, opts);
-      }
-      this.seen[name] = 'error' in proposal ? null : proposal.value;
-      const step = hpaReconcile({ ...hpaSpecFor(a, this.o.deployment), downscaleStabilizationWindowMs: this.downscaleWindowMs }, this.hpaState, {
-        now,
-        currentReplicas: counts.desired,
-        metrics: [{ name, proposal }],
-      });
-      this.hpaState = step.state;
-      decision = step.decision;
-    }
-    this.apply('hpa', decision.before, decision.after, decision as unknown as Record<string, unknown>);
+    let reading: SyncReading;
+    if (a.kind === 'keda') reading = { kind: 'keda', outcome: await this.triggerOutcome(a.query) };
+    else if (a.kind === 'hpa-cpu') reading = { kind: 'hpa-cpu', usage: this.sampleCpu() };
+    else reading = { kind: 'hpa-custom', samples: await this.podMetric(a.metric, a.query ?? DEFAULT_METRICS_QUERY, pods) };
+    this.apply(this.decisions!.hpaSync(now, counts, pods, reading));
   }
 
   private async kedaOperatorPoll(): Promise<void> {
     const a = this.o.autoscaler;
     if (a.kind !== 'keda') return;
-    const spec = kedaSpecFor(a, this.o.deployment);
     const outcome = await this.triggerOutcome(a.query);
-    const read = kedaReadTrigger(spec, this.kedaState!, outcome);
-    const step = kedaPoll(spec, read.state, { now: Date.now(), currentReplicas: this.o.target.counts().desired, read: read.read });
-    this.kedaState = step.state;
-    this.apply('keda-operator', step.decision.before, step.decision.after, step.decision as unknown as Record<string, unknown>);
+    const d = this.decisions!.kedaPoll(Date.now(), this.o.target.counts().desired, outcome);
+    if (d) this.apply(d);
   }
 
   private async triggerOutcome(query: string): Promise<PromQueryOutcome> {
@@ -209,9 +167,9 @@ export class AutoscalerLoop {
     }
   }
 
-  private apply(loop: string, before: number, after: number, decision: Record<string, unknown>): void {
+  private apply(d: LoopDecision): void {
     if (this.stopped) return;
-    this.o.onDecision({ kind: 'autoscaler', autoscaler: this.o.autoscaler.name, autoscalerKind: this.o.autoscaler.kind, loop, ...decision });
-    if (after !== before) this.o.target.scale(after, `${this.o.autoscaler.name} (${loop})`);
+    this.o.onDecision(d.record);
+    if (d.after !== d.before) this.o.target.scale(d.after, `${this.o.autoscaler.name} (${String(d.record.loop)})`);
   }
 }
