@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { resolvedControllers } from '../matrix/resolve.js';
 import type { Cell, ResolvedMatrix } from '../matrix/types.js';
 import { UserError } from '../util/errors.js';
 import { readJson, writeJsonAtomic } from './files.js';
@@ -61,7 +62,10 @@ export class RunDir {
     if (!existsSync(file)) {
       throw new UserError(`no run "${id}" in ${resolve(reportsDir)} (no ${file}): give the id printed when the run started`);
     }
-    return new RunDir(root, readJson(file) as RunRecord);
+    const record = readJson(file) as RunRecord;
+    // A run recorded before the controllers' flags were resolved: the same values, from its time scale.
+    if (!(record.matrix as Partial<ResolvedMatrix>).controllers) record.matrix.controllers = resolvedControllers(record.matrix.timeScale);
+    return new RunDir(root, record);
   }
 
   get runJson(): string {
