@@ -34,21 +34,11 @@ export interface ValidityFigures {
   /** Open loop: how late requests were sent after they were due, p95 and p99, ms. */
   lateMsP95?: number;
   lateMsP99?: number;
-  /** Main-phase errors the harness made (see harnessSources). */
+  /** Main-phase errors the harness made (see ValidityInput.harnessSources). */
   harnessErrors: number;
   samples: number;
   sampleGaps: number;
   expectedSamples: number;
-}
-
-/**
- * Error sources the harness makes rather than the system under test: a
- * request cut by the load's end (its latency is censored), and on the local
- * target, where the router is the harness's own, a connection to the router
- * that failed or the router failing to reach a live replica.
- */
-export function harnessSources(targetKind: 'local' | 'kubernetes'): readonly ErrorSource[] {
-  return targetKind === 'local' ? ['aborted', 'connection', 'upstream'] : ['aborted'];
 }
 
 /** The thresholds, as data (the README's validity table is these). */
@@ -76,7 +66,14 @@ export const VALIDITY_LIMITS = {
 
 export interface ValidityInput {
   cell: Pick<Cell, 'load' | 'level'>;
-  targetKind: 'local' | 'kubernetes';
+  /**
+   * Error sources the harness makes rather than the system under test, as the
+   * target says (Target.harnessErrorSources): a request cut by the load's end
+   * (its latency is censored) and, on the local target, where the router is
+   * the harness's own, a connection to it failing or it failing to reach a
+   * live replica.
+   */
+  harnessSources: readonly ErrorSource[];
   client: ClientSummary;
   /** The client's in-flight timeline (PointAccumulator.inFlight over the main phase). */
   inFlight?: { mean: number; max: number };
@@ -152,7 +149,7 @@ export function judgeValidity(i: ValidityInput): Validity {
     }
   }
 
-  const sources = harnessSources(i.targetKind);
+  const sources = i.harnessSources;
   const made = sources.map((s) => [s, c.errorSources[s] ?? 0] as const).filter(([, n]) => n > 0);
   f.harnessErrors = made.reduce((a, [, n]) => a + n, 0);
   if (f.harnessErrors > 0) {

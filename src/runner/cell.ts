@@ -19,9 +19,6 @@ import type { AutoscalerHandle, Target } from '../targets/target.js';
 import { sleep } from '../util/ports.js';
 import type { Progress } from './progress.js';
 
-/** Extra time allowed for replicas to pass their health check after their start-up time. */
-const READY_ALLOWANCE_MS = 60_000;
-
 /** result.json of a cell: written once, when the cell has ended. */
 export interface CellResult {
   id: string;
@@ -121,7 +118,7 @@ export async function runCell(o: RunCellOptions): Promise<CellResult> {
     show();
   }, 1000);
 
-  const scrapeMs = matrix.target.kind === 'local' ? matrix.target.scrapeIntervalMs : 15_000;
+  const scrapeMs = target.scrapeIntervalMs;
   const makeSampler = (): Sampler => new Sampler({
     prom: new PromClient(target.prometheusUrl, Math.max(1000, matrix.sampleIntervalMs)),
     selector: target.selector(),
@@ -161,9 +158,8 @@ export async function runCell(o: RunCellOptions): Promise<CellResult> {
     sampler = makeSampler();
     phase = 'starting';
     show();
-    await target.waitReady(cell.deployment.simulator.startupMs + READY_ALLOWANCE_MS, signal);
-    // Whatever a target's waitReady does with an abort, an interrupted run starts no load.
-    if (signal.aborted) throw new CellInterrupted(cell.id);
+    // An abort rejects it (the Target contract): the catch below ends the cell as interrupted.
+    await target.waitReady(target.readyTimeoutMs(cell.deployment), signal);
     autoscaler = target.startAutoscaler(cell.autoscaler, { controllers: matrix.controllers, onDecision: (d) => event(d) });
     const k6Signal = o.stopLoad ? AbortSignal.any([signal, o.stopLoad]) : signal;
     const k6Run = runK6({
@@ -232,7 +228,7 @@ export async function runCell(o: RunCellOptions): Promise<CellResult> {
     ? undefined
     : judgeValidity({
         cell,
-        targetKind: target.kind,
+        harnessSources: target.harnessErrorSources,
         client,
         ...(inFlight ? { inFlight } : {}),
         ...(cell.load.shape !== 'arrival-rate' && !schedule ? { offeredMean: offeredMeanUsers(cell) } : {}),

@@ -1,4 +1,5 @@
-import type { Cell, ResolvedAutoscaler, ResolvedControllers, ResolvedWorkload } from '../matrix/types.js';
+import type { ErrorSource } from '../analysis/cell-summary.js';
+import type { Cell, ResolvedAutoscaler, ResolvedControllers, ResolvedDeployment, ResolvedWorkload } from '../matrix/types.js';
 
 /** Replica counts as a Deployment's status would give them. */
 export interface ReplicaCounts {
@@ -36,17 +37,30 @@ export interface AutoscalerHandle {
 
 /**
  * Where cells run. The runner, sampler, analysis and reports see only this:
- * they do not know which target ran.
+ * whatever differs between targets is asked of the target (its scrape
+ * interval, how long its replicas may take to be ready, which errors are the
+ * harness's own), never decided on its kind.
  */
 export interface Target {
+  /** For records and messages only: nothing branches on it. */
   readonly kind: 'local' | 'kubernetes';
   /** Base URL of the Prometheus the sampler queries. */
   readonly prometheusUrl: string;
+  /** How often that Prometheus scrapes the serving pods, ms: the sampler's rate window and the wait for the last scrape after the load. */
+  readonly scrapeIntervalMs: number;
+  /** How long a cell's first replicas of `d` may take to be ready, ms. */
+  readyTimeoutMs(d: ResolvedDeployment): number;
+  /** Failed requests of these sources are the harness's doing on this target, not the system's (validity counts them apart). */
+  readonly harnessErrorSources: readonly ErrorSource[];
   /** PromQL label matchers selecting the current cell's pods, e.g. `namespace="x",pod=~"a-.*"`. */
   selector(): string;
   /** Deploys the cell's serving replicas at their starting count. */
   deploy(opts: DeployOptions): Promise<void>;
-  /** Resolves when `desired` replicas are ready; throws after timeoutMs. */
+  /**
+   * Resolves when `desired` replicas are ready; throws after timeoutMs. When
+   * `signal` aborts (Ctrl-C), rejects with its reason at once: the runner
+   * ends the cell there and starts no load.
+   */
   waitReady(timeoutMs: number, signal?: AbortSignal): Promise<void>;
   /** Base URL the load generator sends to (OpenAI API under /v1). */
   endpoint(): string;

@@ -1,17 +1,20 @@
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expandCells } from '../../src/matrix/expand.js';
 import { parseMatrix } from '../../src/matrix/load.js';
 import type { Cell, ResolvedMatrix } from '../../src/matrix/types.js';
 import { ClusterClient } from '../../src/targets/kubernetes/cluster-client.js';
 import { clusterCache, ControlPlane, missingBinaries, podBinaries, controlPlaneBinaries } from './rig/control-plane.js';
-import { hpaMetricValues, KubernetesTarget, parseQuantity } from '../../src/targets/kubernetes/kubernetes-target.js';
+import { KubernetesTarget } from '../../src/targets/kubernetes/kubernetes-target.js';
 import type { ReplicaEvent } from '../../src/targets/target.js';
 import { projectRoot } from '../../src/util/tools.js';
 import { scratch } from '../integration/helpers.js';
 import { projectCatalog } from '../../src/catalog/catalog.js';
+import { CellInterrupted, runCell } from '../../src/runner/cell.js';
+import { createProgress } from '../../src/runner/progress.js';
+import { installCrds } from './rig/crds.js';
+import { until } from './rig/wait.js';
 
 const missing = missingBinaries(clusterCache(), [...controlPlaneBinaries, ...podBinaries]);
 /** The real upstream CRDs, read by path: test data, never copied into the project. */
@@ -58,10 +61,7 @@ describe.skipIf(skip)('the kubernetes target on a real control plane (kwok nodes
     cells = expandCells(matrix);
     // Before the CRDs are installed: what a cluster without KEDA says.
     missingCrdError = await client.checkKinds('default', [{ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject' }]).then(() => '', (e: Error) => e.message);
-    for (const f of readdirSync(crdDir).filter((f) => f.endsWith('.yaml'))) {
-      const res = await cp.api('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', parse(readFileSync(join(crdDir, f), 'utf8')));
-      expect([f, res.status]).toEqual([f, 201]);
-    }
+    expect((await installCrds(cp, crdDir)).length).toBeGreaterThan(0);
     await cp.fakeNode('kwok-h100-0', { labels: { 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' } });
     // Objects that are not this run's: teardown must leave every one of them alone.
     await cp.api('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
@@ -77,8 +77,6 @@ describe.skipIf(skip)('the kubernetes target on a real control plane (kwok nodes
       metadata: { name: 'users-hpa', labels: { 'app.kubernetes.io/managed-by': 'someone-else' } },
       spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'users-app' }, minReplicas: 1, maxReplicas: 2, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }] },
     });
-    // CRDs take a moment to be served.
-    await new Promise((r) => setTimeout(r, 2000));
   }, 180_000);
 
   afterAll(async () => {
@@ -132,20 +130,31 @@ describe.skipIf(skip)('the kubernetes target on a real control plane (kwok nodes
       expect(t.selector()).toBe(`namespace="${NS}",pod=~"llama8b-h100-.*"`);
     }, 90_000);
 
-    it('samples desired replicas from the HPA: the real controller holds them within its bounds', async () => {
-      // No adapter serves the metric here: the HPA reports it cannot read it and keeps the replicas (min 1, max 4).
-      const hpa = await client.read('autoscaling/v2', 'HorizontalPodAutoscaler', NS, 'llama8b-h100-waiting');
-      expect((hpa?.spec as { maxReplicas: number }).maxReplicas).toBe(4);
-      await new Promise((r) => setTimeout(r, 1500));
-      const c = t.counts();
-      expect(c.current).toBe(2);
-      expect(c.desired).toBeGreaterThanOrEqual(1);
-      expect(c.desired).toBeLessThanOrEqual(4);
-    }, 30_000);
+    it('samples desired replicas from the HPA\'s status while it can compute one, else from the Deployment', async () => {
+      const hpaPath = `/apis/autoscaling/v2/namespaces/${NS}/horizontalpodautoscalers/llama8b-h100-waiting`;
+      type Hpa = { spec: { maxReplicas: number }; status?: { desiredReplicas?: number; conditions?: Array<{ type: string; status: string }> } };
+      const scalingActive = (h: Hpa): string | undefined => h.status?.conditions?.find((c) => c.type === 'ScalingActive')?.status;
+      // No adapter serves the metric here: the real controller says it cannot compute a wish (ScalingActive False),
+      // and the target counts the Deployment's own replicas.
+      const inactive = await until('the HPA controller\'s first sync', async () => (await cp.api('GET', hpaPath)).body as Hpa, (h) => scalingActive(h) === 'False', 30_000);
+      expect(inactive.spec.maxReplicas).toBe(4);
+      await until('the target\'s poll after it', () => t.counts(), (c) => c.current === 2 && c.ready === 2);
+      expect(t.counts().desired).toBe(2);
+      // An HPA that wants 3 while the Deployment stays at 2: its scale target moved away, so the controller
+      // (FailedGetScale) keeps the status written here and never touches the Deployment.
+      const patch = 'application/merge-patch+json';
+      expect((await cp.api('PATCH', hpaPath, { spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'not-deployed' } } }, patch)).status).toBe(200);
+      const status = { desiredReplicas: 3, currentReplicas: 2, conditions: [{ type: 'ScalingActive', status: 'True', reason: 'ValidMetricFound', message: 'written by the test', lastTransitionTime: new Date().toISOString() }] };
+      expect((await cp.api('PATCH', `${hpaPath}/status`, { status }, patch)).status).toBe(200);
+      const c = await until('the HPA\'s desiredReplicas in the counts', () => t.counts(), (x) => x.desired === 3, 15_000);
+      expect(t.lastPollError()).toBeUndefined();
+      expect(c).toEqual({ desired: 3, current: 2, ready: 2 });
+      expect((await client.readScale(NS, 'llama8b-h100'))?.spec).toBe(2);
+    }, 60_000);
 
     it('switches to the KEDA cell: the HPA goes, the ScaledObject comes, the workload is reset to its start', async () => {
       t.scale(3);
-      await new Promise((r) => setTimeout(r, 1500));
+      await until('the workload scaled to 3', () => client.readScale(NS, 'llama8b-h100'), (sc) => sc?.spec === 3);
       const c = cell('keda');
       await t.deploy(deployOpts(c));
       await t.waitReady(60_000);
@@ -161,7 +170,7 @@ describe.skipIf(skip)('the kubernetes target on a real control plane (kwok nodes
     it('scales the fixed cell through the scale subresource and waits for the new pods', async () => {
       await t.deploy(deployOpts(cell('fixed')));
       t.scale(3);
-      await new Promise((r) => setTimeout(r, 500));
+      await until('the target to count 3 desired', () => t.counts(), (c) => c.desired === 3, 10_000);
       await t.waitReady(60_000);
       expect(t.counts()).toEqual({ desired: 3, current: 3, ready: 3 });
     }, 90_000);
@@ -185,6 +194,34 @@ describe.skipIf(skip)('the kubernetes target on a real control plane (kwok nodes
     expect(await t.removeRun()).toBe(6);
   }, 90_000);
 
+  it('an abort (Ctrl-C) while the pods are not ready ends the cell there: no load starts', async () => {
+    // The pods ask for an L4; the only node has H100s: they stay Pending, so waitReady never succeeds.
+    const m = parseMatrix(matrixYaml('deployment').replace('gpu: { type: H100, count: 1 }', 'gpu: { type: L4, count: 1 }'), 'k8s-abort.yaml', projectCatalog());
+    const c = expandCells(m).find((x) => x.autoscaler.name === 'fixed')!;
+    const t = target('run-abort');
+    const cellDir = join(dir, 'abort', c.id);
+    mkdirSync(cellDir, { recursive: true });
+    // A k6 that only leaves a mark: the runner must never start it.
+    const k6 = join(dir, 'abort', 'k6');
+    writeFileSync(k6, `#!/bin/sh\ntouch ${join(dir, 'abort', 'k6-started')}\n`, { mode: 0o755 });
+    const stop = new AbortController();
+    const notes: string[] = [];
+    const progress = createProgress({ json: true });
+    const running = runCell({ cell: c, total: 1, matrix: m, target: t, k6, dir: cellDir, progress: { ...progress, note: (x) => notes.push(x) }, signal: stop.signal });
+    const outcome = running.then(() => 'returned', (err: Error) => err);
+    // Readiness is being waited for: the pods exist and are not ready.
+    await until('the cell\'s pods, Pending', () => t.counts(), (x) => x.desired === 2 && x.current === 2 && x.ready === 0, 30_000);
+    const abortedAt = Date.now();
+    stop.abort(new Error('SIGINT'));
+    const err = await outcome;
+    const tookMs = Date.now() - abortedAt;
+    expect(err).toBeInstanceOf(CellInterrupted);
+    expect(tookMs).toBeLessThan(5000);
+    expect(existsSync(join(dir, 'abort', 'k6-started'))).toBe(false);
+    expect(existsSync(join(cellDir, 'result.json'))).toBe(false);
+    expect(await t.removeRun()).toBeGreaterThan(0);
+  }, 60_000);
+
   it('applies an InferenceService (accepted by the CRD schema) and, with no KServe controller, names why it is not ready', async () => {
     const m = parseMatrix(matrixYaml('kserve'), 'k8s-target.yaml', projectCatalog());
     const c = expandCells(m).find((x) => x.autoscaler.name === 'keda')!;
@@ -197,26 +234,4 @@ describe.skipIf(skip)('the kubernetes target on a real control plane (kwok nodes
     expect(await t.removeRun()).toBeGreaterThan(0);
     expect(await client.read('serving.kserve.io/v1beta1', 'InferenceService', NS, 'llama8b-h100')).toBeUndefined();
   }, 60_000);
-});
-
-describe('HPA status and quantities, as the target reads them', () => {
-  it('parses Kubernetes quantities (apimachinery resource.Quantity suffixes)', () => {
-    expect(parseQuantity('1500m')).toBe(1.5);
-    expect(parseQuantity('2')).toBe(2);
-    expect(parseQuantity('1Ki')).toBe(1024);
-    expect(parseQuantity('3k')).toBe(3000);
-    expect(parseQuantity('bogus')).toBeNull();
-    expect(parseQuantity(undefined)).toBeNull();
-  });
-
-  it('maps status.currentMetrics to metric values, CPU utilisation apart', () => {
-    const seen = hpaMetricValues({
-      currentMetrics: [
-        { type: 'Pods', pods: { metric: { name: 'vllm_num_requests_waiting' }, current: { averageValue: '2500m' } } },
-        { type: 'External', external: { metric: { name: 's0-prometheus' }, current: { averageValue: '7' } } },
-        { type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: 83 } } },
-      ],
-    });
-    expect(seen).toEqual({ values: { vllm_num_requests_waiting: 2.5, 's0-prometheus': 7, cpu_utilization: 83 }, cpuUtilization: 83 });
-  });
 });

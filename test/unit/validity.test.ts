@@ -23,7 +23,7 @@ function input(points: RawPoint[], o: Partial<ValidityInput> & { load?: Resolved
   for (const p of points) acc.add(p);
   return {
     cell: { load: o.load ?? constant, level: o.level ?? 8 },
-    targetKind: 'local',
+    harnessSources: ['aborted', 'connection', 'upstream'],
     client: acc.summary(),
     inFlight: acc.inFlight(0, 10_000),
     offeredMean: 8,
@@ -88,7 +88,7 @@ describe('the validity verdict', () => {
     expect(judge(closedLoop(8, 250, errs(10, 'http'))).verdict).toBe('valid');
     expect(judge(closedLoop(8, 250, errs(10, 'timeout'))).verdict).toBe('valid');
     // On a cluster the router is not ours: a 502 there is the system's.
-    expect(judge(closedLoop(8, 250, errs(10, 'upstream')), { targetKind: 'kubernetes' }).verdict).toBe('valid');
+    expect(judge(closedLoop(8, 250, errs(10, 'upstream')), { harnessSources: ['aborted'] }).verdict).toBe('valid');
   });
 
   it('an open loop on schedule is valid; behind it, invalid with the achieved rate and the drops', () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Catalog } from '../../catalog/catalog.js';
 import type { ResolvedAutoscaler, ResolvedControllers, ResolvedDeployment, ResolvedWorkload } from '../../matrix/types.js';
 import { PromClient } from '../../metrics/prom.js';
+import type { ErrorSource } from '../../analysis/cell-summary.js';
 import { UserError } from '../../util/errors.js';
 import { freePort, sleep } from '../../util/ports.js';
 import type { AutoscalerHandle, DeployOptions, ReplicaCounts, ReplicaEvent, Target } from '../target.js';
@@ -41,6 +42,8 @@ interface CellState {
   lastCrashed?: Replica;
 }
 
+/** Extra time allowed for replicas to pass their health check after their start-up time. */
+const READY_ALLOWANCE_MS = 60_000;
 /** A replacement for a crashed replica waits 1 s, doubling per crash up to 30 s (as CrashLoopBackOff does, shorter). */
 const CRASH_BACKOFF_MS = { first: 1000, max: 30_000 } as const;
 /** waitReady gives up once this many replicas have crashed before the cell became ready. */
@@ -52,6 +55,8 @@ const CRASHES_BEFORE_GIVING_UP = 3;
  */
 export class LocalTarget implements Target {
   readonly kind = 'local' as const;
+  /** The router is the harness's own: a connection to it failing, or it failing to reach a live replica, is not the system's error. */
+  readonly harnessErrorSources: readonly ErrorSource[] = ['aborted', 'connection', 'upstream'];
   private replicas: Replica[] = [];
   private desired = 0;
   private cell?: CellState;
@@ -71,6 +76,15 @@ export class LocalTarget implements Target {
 
   get prometheusUrl(): string {
     return this.prom.url;
+  }
+
+  get scrapeIntervalMs(): number {
+    return this.opts.scrapeIntervalMs;
+  }
+
+  /** A replica's simulated start-up, and a minute to pass its health check after it. */
+  readyTimeoutMs(d: ResolvedDeployment): number {
+    return d.simulator.startupMs + READY_ALLOWANCE_MS;
   }
 
   harnessPids(): Record<string, number> {
