@@ -1,12 +1,11 @@
-import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { findHelm, HELM_FIX, runHelm } from '../../src/helm/helm-binary.js';
 import { writeHelmChart } from '../../src/helm/write.js';
 import { parseMatrix } from '../../src/matrix/load.js';
 import { clusterCache, ControlPlane, missingBinaries } from './rig/control-plane.js';
 import { scratch } from '../integration/helpers.js';
+import { installCrds } from './rig/crds.js';
 import { crdDir, haveCrds, prerequisite } from '../prerequisites.js';
 import { projectCatalog } from '../../src/catalog/catalog.js';
 
@@ -42,15 +41,11 @@ describe.skipIf(!ready)('helm install of a generated chart', () => {
   beforeAll(async () => {
     const dir = scratch('scalebench-helm-cluster-');
     cp = await ControlPlane.start({ logDir: join(dir, 'logs') });
-    for (const f of readdirSync(crdDir).filter((f) => f.endsWith('.yaml'))) {
-      const res = await cp.api('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', parse(readFileSync(join(crdDir, f), 'utf8')));
-      expect([f, res.status]).toEqual([f, 201]);
-    }
+    expect((await installCrds(cp, crdDir)).length).toBeGreaterThan(0);
     await cp.api('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } });
     await cp.fakeNode('gpu-a100', { labels: { 'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-80GB' } });
     chart = join(dir, 'chart');
     writeHelmChart(projectCatalog(), chart, parseMatrix(matrix, 'helm.yaml', projectCatalog()), {}, 'helm.yaml');
-    await new Promise((r) => setTimeout(r, 3000));
   }, 180_000);
 
   afterAll(async () => {

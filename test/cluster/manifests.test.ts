@@ -1,6 +1,5 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateForMatrix } from '../../src/manifests/from-matrix.js';
 import { admissionPolicies } from '../../src/manifests/admission-policies.js';
@@ -10,6 +9,8 @@ import { clusterCache, ControlPlane, missingBinaries } from './rig/control-plane
 import { pluralOf } from '../../src/targets/kubernetes/kubernetes-target.js';
 import { projectRoot } from '../../src/util/tools.js';
 import { scratch } from '../integration/helpers.js';
+import { installCrds } from './rig/crds.js';
+import { until } from './rig/wait.js';
 import { projectCatalog } from '../../src/catalog/catalog.js';
 
 const missing = missingBinaries();
@@ -30,13 +31,8 @@ describe.skipIf(missing.length > 0)('generated manifests on a real API server', 
 
   beforeAll(async () => {
     cp = await ControlPlane.start({ logDir: join(scratch(), 'logs') });
-    for (const f of readdirSync(crdDir).filter((f) => f.endsWith('.yaml'))) {
-      const res = await cp.api('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', parse(readFileSync(join(crdDir, f), 'utf8')));
-      expect([f, res.status]).toEqual([f, 201]);
-    }
+    expect((await installCrds(cp, crdDir)).length).toBeGreaterThan(0);
     for (const ns of ['scalebench', 'monitoring']) await cp.api('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
-    // CRDs take a moment to be served.
-    await new Promise((r) => setTimeout(r, 3000));
   }, 180_000);
 
   afterAll(async () => {
@@ -48,12 +44,12 @@ describe.skipIf(missing.length > 0)('generated manifests on a real API server', 
       const res = await create(o, false);
       expect([o.metadata.name, o.kind, res.status, res.status === 201 ? '' : JSON.stringify(res.body)]).toEqual([o.metadata.name, o.kind, 201, '']);
     }
-    await new Promise((r) => setTimeout(r, 3000));
     const warnings = [];
     for (const o of admissionPolicies().filter((o) => o.kind === 'ValidatingAdmissionPolicy')) {
-      const res = await cp.api('GET', `/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies/${o.metadata.name}`);
-      const status = (res.body as { status?: { typeChecking?: { expressionWarnings?: unknown[] } } }).status;
-      warnings.push([o.metadata.name, status?.typeChecking?.expressionWarnings ?? []]);
+      // The API server type-checks a policy in the background: its status says so once it has (status.typeChecking).
+      type Checked = { status?: { observedGeneration?: number; typeChecking?: { expressionWarnings?: unknown[] } } };
+      const res = await until(`${o.metadata.name} type-checked`, () => cp.api('GET', `/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies/${o.metadata.name}`), (r) => (r.body as Checked).status?.typeChecking !== undefined, 30_000);
+      warnings.push([o.metadata.name, (res.body as Checked).status?.typeChecking?.expressionWarnings ?? []]);
     }
     expect(warnings).toEqual(admissionPolicies().filter((o) => o.kind === 'ValidatingAdmissionPolicy').map((o) => [o.metadata.name, []]));
   }, 60_000);

@@ -15,6 +15,14 @@ import { alivePids, ensureBuilt, onlyRun, readJsonFile, runCli, scratch, spawnCl
 const SCALE = 0.05;
 const STEP_MS = 8000; // each third of the 24 s step shape
 const STABILIZATION_MS = 300_000 * SCALE;
+/** The step's high level, and what one replica serves at once (max_num_seqs): every user in flight needs a slot. */
+const USERS = 24;
+const SEQS = 8;
+/** The replicas the high step needs: users / max_num_seqs. */
+const NEEDED = Math.ceil(USERS / SEQS);
+const MIN = 1;
+/** Room above what the load needs, so an autoscaler that overshoots by more than one fails the test. */
+const MAX = NEEDED + 2;
 
 const matrix = `name: autoscale
 target: { kind: local, scrape_interval: 500ms }
@@ -23,15 +31,15 @@ deployments:
   - name: sim
     model: meta-llama/Llama-3.2-1B-Instruct
     gpu: { type: L4 }
-    vllm: { max_num_seqs: 8 }
-    replicas: { start: 1, min: 1, max: 4 }
+    vllm: { max_num_seqs: ${SEQS} }
+    replicas: { start: ${MIN}, min: ${MIN}, max: ${MAX} }
     cpu_request: 150m
     simulator: { ttft: 30ms, itl: 10ms, startup: 20s }
 autoscalers:
   - { name: cpu, kind: hpa-cpu, target_utilization: 45 }
   - { name: queue, kind: hpa-custom, metric: "vllm:num_requests_waiting", target: 5 }
   - { name: keda, kind: keda, query: 'sum(vllm:num_requests_waiting{namespace="scalebench"})', threshold: 5, min_replicas: 1 }
-load: { shape: step, low: 0.1, users: [24], duration: 8m, settle: 10m }
+load: { shape: step, low: 0.1, users: [${USERS}], duration: 8m, settle: 10m }
 sample_interval: 1s
 time_scale: ${SCALE}
 `;
@@ -103,6 +111,30 @@ describe('autoscalers on the local target under a step load', () => {
     const samples = readJsonl<Sample>(join(cellDir, 'samples.jsonl'));
     expect(Math.max(...samples.map((s) => s.replicas.ready))).toBeGreaterThan(1);
     expect(samples.some((s) => s.autoscaler && Object.values(s.autoscaler).some((v) => v !== null))).toBe(true);
+  });
+
+  it.each(['cpu', 'queue', 'keda'])('%s sizes for the load: the high step gets the replicas it needs (within one), the drop scales down, and it returns to min', (name) => {
+    const run = readJsonFile<RunRecord>(join(runDir, 'run.json'));
+    const entry = run.cells.find((c) => c.id.startsWith(`sim.${name}.`))!;
+    const cellDir = join(runDir, 'cells', entry.id);
+    const result = readJsonFile<CellResult>(join(cellDir, 'result.json'));
+    const events = readJsonl<ScaleEvent>(join(cellDir, 'events.jsonl'));
+    const samples = readJsonl<Sample>(join(cellDir, 'samples.jsonl'));
+    const stepUp = result.loadStart + STEP_MS;
+    const stepDown = result.loadStart + 2 * STEP_MS;
+    // The high step: what the autoscaler asked for, and what became ready, against users / max_num_seqs.
+    const high = samples.filter((s) => s.t > stepUp && s.t <= stepDown + 1000);
+    const peak = Math.max(...high.map((s) => s.replicas.desired));
+    expect({ name, peak, withinOne: Math.abs(peak - NEEDED) <= 1 }).toEqual({ name, peak, withinOne: true });
+    expect(Math.max(...samples.map((s) => s.replicas.ready))).toBeGreaterThanOrEqual(NEEDED - 1);
+    // Down only after the drop (the high step is shorter than the stabilization window), and at least once.
+    const downs = events.filter((e) => e.kind === 'scale' && e.to! < e.from!);
+    expect(downs.length).toBeGreaterThan(0);
+    expect(downs.every((e) => e.t > stepDown)).toBe(true);
+    // Back to min by the cell's end: desired and ready both.
+    const last = samples[samples.length - 1]!;
+    expect({ name, desired: last.replicas.desired, ready: last.replicas.ready }).toEqual({ name, desired: MIN, ready: MIN });
+    expect(result.replicas.final).toBe(MIN);
   });
 
   it('KEDA polls its trigger as well as running its HPA', () => {
