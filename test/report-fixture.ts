@@ -17,7 +17,7 @@ export const EVIL_MODEL = 'acme/<script>window.__pwned = 1</script>';
 
 /** Three autoscalers × two step levels × two repeats, on a deployment whose model name is EVIL_MODEL. */
 export const fixtureMatrix = `name: fixture
-slo: { ttft_p95: 200ms, tpot_p95: 25ms, e2e_p95: 2s }
+slo: { ttft_ms_p95: 200ms, tpot_ms_p95: 25ms, e2e_ms_p95: 2s }
 workload: { profile: tiny }
 deployments:
   - name: sim
@@ -58,7 +58,7 @@ function synthesize(cell: Cell, k: number): { points: RawPoint[]; samples: Sampl
   const samples: Sample[] = [];
   for (let s = 0; s <= 36; s++) {
     const replicas = s >= readyAt && s < 25 ? 2 : 1;
-    samples.push({ t: LOAD_START + s * 1000, elapsed_s: s, phase: s < 30 ? 'load' : 'settle', offered: offeredAt(cell, s * 1000), replicas: { desired: replicas, current: replicas, ready: replicas }, requests: Math.min(s, 30) * 10, errors: 0, server: { ttft_p50_ms: 30, ttft_p95_ms: s > 10 && s < readyAt ? 450 : 39, ttft_p99_ms: 60, tpot_p50_ms: 10, tpot_p95_ms: 12, tpot_p99_ms: 14, e2e_p50_ms: 200, e2e_p95_ms: 290, e2e_p99_ms: 400, running: 6, waiting: high && s > 10 && s < readyAt ? 8 : 0, kv_cache_usage: 0.1, output_tokens_per_s: 500, requests_per_s: 30 } });
+    samples.push({ t: LOAD_START + s * 1000, elapsed_s: s, phase: s < 30 ? 'load' : 'settle', offered: offeredAt(cell, s * 1000), replicas: { desired: replicas, current: replicas, ready: replicas }, requests: Math.min(s, 30) * 10, failures: 0, server: { server_ttft_ms_p50: 30, server_ttft_ms_p95: s > 10 && s < readyAt ? 450 : 39, server_ttft_ms_p99: 60, server_tpot_ms_p50: 10, server_tpot_ms_p95: 12, server_tpot_ms_p99: 14, server_e2e_ms_p50: 200, server_e2e_ms_p95: 290, server_e2e_ms_p99: 400, running: 6, waiting: high && s > 10 && s < readyAt ? 8 : 0, kv_cache_usage: 0.1, server_output_tokens_per_s: 500, server_requests_per_s: 30 } });
   }
   const at = (s: number): number => LOAD_START + s * 1000;
   const events: CellEvent[] = [

@@ -113,7 +113,7 @@ export function sampledMetric(a: ResolvedAutoscaler, s: Sample): { value: number
     case 'fixed':
       return undefined;
     case 'hpa-cpu':
-      return s.cpu_utilization === undefined ? undefined : { value: s.cpu_utilization, target: a.targetUtilization };
+      return s.cpu_utilization_pct === undefined ? undefined : { value: s.cpu_utilization_pct, target: a.targetUtilization };
     case 'hpa-custom': {
       const v = a.query ? undefined : gauge(a.metric);
       return v === undefined ? undefined : { value: v / ready, target: a.target };
@@ -242,7 +242,7 @@ function totals(stages: readonly Stage[]): { violationS: number; violating: numb
 /** Whether one request missed an objective (or failed); the objectives are p95s, applied here to each request. */
 function violates(r: RequestColumns, k: number, slo: ResolvedSlo): boolean {
   if (r.ok[k] !== 1) return true;
-  return (slo.ttftP95Ms !== undefined && !(r.ttft[k]! <= slo.ttftP95Ms)) || (slo.tpotP95Ms !== undefined && r.tpot[k]! > slo.tpotP95Ms) || (slo.e2eP95Ms !== undefined && r.e2e[k]! > slo.e2eP95Ms);
+  return (slo.ttft_ms_p95 !== undefined && !(r.ttft[k]! <= slo.ttft_ms_p95)) || (slo.tpot_ms_p95 !== undefined && r.tpot[k]! > slo.tpot_ms_p95) || (slo.e2e_ms_p95 !== undefined && r.e2e[k]! > slo.e2e_ms_p95);
 }
 
 function countRequests(i: AnatomyInput, from: number, to: number): { requests: number; violating: number } {
@@ -274,7 +274,7 @@ function violatingWindows(i: AnatomyInput, at: number, end: number): Array<{ fro
   const misses = (values: number[], objective: number | undefined): boolean => objective !== undefined && (p95(values) ?? -Infinity) > objective;
   const out: Array<{ from: number; to: number }> = [];
   bins.forEach((b, k) => {
-    if (misses(b.ttft, i.slo.ttftP95Ms) || misses(b.tpot, i.slo.tpotP95Ms) || misses(b.e2e, i.slo.e2eP95Ms)) {
+    if (misses(b.ttft, i.slo.ttft_ms_p95) || misses(b.tpot, i.slo.tpot_ms_p95) || misses(b.e2e, i.slo.e2e_ms_p95)) {
       out.push({ from: (k * w) / 1000, to: Math.min((k + 1) * w, end - at) / 1000 });
     }
   });

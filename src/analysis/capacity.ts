@@ -1,6 +1,7 @@
 import { linearRegression } from 'simple-statistics';
 import type { ResolvedSlo } from '../matrix/types.js';
 import { round } from './stats.js';
+import { objectives, type Objective } from '../vocabulary/metrics.js';
 
 /**
  * Capacity at SLO from a latency-vs-load curve (reference/recommender.md,
@@ -14,9 +15,9 @@ export interface CurvePoint {
   load: number;
   requests: number;
   errors: number;
-  ttftP95Ms?: number;
-  tpotP95Ms?: number;
-  e2eP95Ms?: number;
+  ttft_ms_p95?: number;
+  tpot_ms_p95?: number;
+  e2e_ms_p95?: number;
   /** Completed requests per second per replica. */
   rps?: number;
   /** Mean requests in flight per replica at the router (running + waiting, no scrape lag). */
@@ -34,17 +35,12 @@ export type PointVerdict = { kind: 'pass' } | { kind: 'fail'; misses: string[] }
 /** Fewest requests a load level needs before its p95 is believed. @default 20 */
 export const MIN_REQUESTS = 20;
 
-const objectives = [
-  ['ttft', 'ttftP95Ms'],
-  ['tpot', 'tpotP95Ms'],
-  ['e2e', 'e2eP95Ms'],
-] as const;
-
 /** Whether one load level meets the SLO: each p95 within its objective, under 5 % errors, not saturated. */
 export function judgePoint(p: CurvePoint, slo: ResolvedSlo, minRequests = MIN_REQUESTS): PointVerdict {
   if (p.requests < minRequests) return { kind: 'thin', requests: p.requests };
   const misses: string[] = [];
-  for (const [name, key] of objectives) {
+  for (const key of objectives) {
+    const name = key.split('_')[0]!;
     const target = slo[key];
     if (target === undefined) continue;
     const v = p[key];
@@ -106,7 +102,7 @@ export function capacityOf(curve: readonly CurvePoint[], slo: ResolvedSlo, minRe
 export function crossing(pass: CurvePoint, fail: CurvePoint, slo: ResolvedSlo): number {
   let best = fail.load;
   let crossed = false;
-  for (const [, key] of objectives) {
+  for (const key of objectives) {
     const target = slo[key];
     const a = pass[key];
     const b = fail[key];
@@ -119,7 +115,7 @@ export function crossing(pass: CurvePoint, fail: CurvePoint, slo: ResolvedSlo): 
 }
 
 /** Least-squares line of one p95 against load: latency ≈ intercept + slope × load (undefined with fewer than two points). */
-export function fitLine(curve: readonly CurvePoint[], key: 'ttftP95Ms' | 'tpotP95Ms' | 'e2eP95Ms'): { slope: number; intercept: number } | undefined {
+export function fitLine(curve: readonly CurvePoint[], key: Objective): { slope: number; intercept: number } | undefined {
   const pts = curve.flatMap((p) => (p[key] === undefined ? [] : [[p.load, p[key]!]]));
   if (pts.length < 2 || pts.every(([x]) => x === pts[0]![0])) return undefined;
   const { m, b } = linearRegression(pts);

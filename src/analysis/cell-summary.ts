@@ -1,6 +1,7 @@
 import type { ResolvedSlo } from '../matrix/types.js';
 import { Column } from './columns.js';
 import { distributionInPlace, round, type Distribution } from './stats.js';
+import { hasObjectives } from '../vocabulary/metrics.js';
 
 /**
  * Where a failed request's error came from (tools/k6/llmstream): its own
@@ -78,12 +79,12 @@ export interface SloResult {
   pass: { ttft?: boolean; tpot?: boolean; e2e?: boolean };
 }
 
-/** Whether one request meets every objective. */
+/** Whether one request meets every objective (of `objectives`, written out: this runs per point). */
 export function meetsSlo(p: RawPoint, slo: ResolvedSlo): boolean {
   if (!p.ok) return false;
-  if (slo.ttftP95Ms !== undefined && (p.ttft_ms === null || p.ttft_ms > slo.ttftP95Ms)) return false;
-  if (slo.tpotP95Ms !== undefined && p.tpot_ms !== null && p.tpot_ms > slo.tpotP95Ms) return false;
-  if (slo.e2eP95Ms !== undefined && p.e2e_ms > slo.e2eP95Ms) return false;
+  if (slo.ttft_ms_p95 !== undefined && (p.ttft_ms === null || p.ttft_ms > slo.ttft_ms_p95)) return false;
+  if (slo.tpot_ms_p95 !== undefined && p.tpot_ms !== null && p.tpot_ms > slo.tpot_ms_p95) return false;
+  if (slo.e2e_ms_p95 !== undefined && p.e2e_ms > slo.e2e_ms_p95) return false;
   return true;
 }
 
@@ -178,7 +179,7 @@ export class PointAccumulator {
     /** Nominal main-phase duration (ms) that rates are divided by. */
     readonly durationMs: number,
   ) {
-    this.hasSlo = slo.ttftP95Ms !== undefined || slo.tpotP95Ms !== undefined || slo.e2eP95Ms !== undefined;
+    this.hasSlo = hasObjectives(slo);
   }
 
   add(p: RawPoint): void {
@@ -319,9 +320,9 @@ export class PointAccumulator {
     const seconds = this.durationMs / 1000;
     const slo = this.slo;
     const pass: SloResult['pass'] = {};
-    if (slo.ttftP95Ms !== undefined) pass.ttft = ttftD.p95 !== undefined && ttftD.p95 <= slo.ttftP95Ms;
-    if (slo.tpotP95Ms !== undefined) pass.tpot = tpotD.p95 !== undefined && tpotD.p95 <= slo.tpotP95Ms;
-    if (slo.e2eP95Ms !== undefined) pass.e2e = e2eD.p95 !== undefined && e2eD.p95 <= slo.e2eP95Ms;
+    if (slo.ttft_ms_p95 !== undefined) pass.ttft = ttftD.p95 !== undefined && ttftD.p95 <= slo.ttft_ms_p95;
+    if (slo.tpot_ms_p95 !== undefined) pass.tpot = tpotD.p95 !== undefined && tpotD.p95 <= slo.tpot_ms_p95;
+    if (slo.e2e_ms_p95 !== undefined) pass.e2e = e2eD.p95 !== undefined && e2eD.p95 <= slo.e2e_ms_p95;
     const { prompt, output } = this;
     return {
       requests,

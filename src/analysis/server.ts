@@ -1,5 +1,6 @@
 import { linearRegression } from 'simple-statistics';
 import type { Sample } from '../metrics/sampler.js';
+import type { PromSampleMetric } from '../vocabulary/metrics.js';
 import { bucketBounds, e2eBucketsS, tpotBucketsS, ttftBucketsS } from '../metrics/promql.js';
 import type { PhaseQuantiles, PhaseServer } from '../metrics/phase-server.js';
 import { quantileSorted, round } from './stats.js';
@@ -76,7 +77,7 @@ function gauge(values: number[]): GaugeStats | undefined {
  * that bounds it, since a histogram quantile is only as fine as its buckets.
  */
 export function serverStats(main: readonly Sample[], durationMs: number, phase?: PhaseServer): ServerStats {
-  const field = (name: string): number[] => {
+  const field = (name: PromSampleMetric): number[] => {
     const out: number[] = [];
     for (const s of main) {
       const v = s.server?.[name];
@@ -84,10 +85,10 @@ export function serverStats(main: readonly Sample[], durationMs: number, phase?:
     }
     return out;
   };
-  const quantiles = (metric: string, buckets: readonly number[]): ServerStats['ttft'] => {
+  const quantiles = (metric: 'ttft' | 'tpot' | 'e2e', buckets: readonly number[]): ServerStats['ttft'] => {
     const q: ServerStats['ttft'] = {};
     for (const p of ['p50', 'p95', 'p99'] as const) {
-      const v = quantileOf(field(`${metric}_${p}_ms`), buckets);
+      const v = quantileOf(field(`server_${metric}_ms_${p}`), buckets);
       if (v) q[p] = v;
     }
     return q;
@@ -115,12 +116,12 @@ export function serverStats(main: readonly Sample[], durationMs: number, phase?:
     out.e2e = whole(phase.e2e, out.e2e);
     out.queue = whole(phase.queue, {});
   }
-  const gauges = { running: 'running', waiting: 'waiting', kvCacheUsage: 'kv_cache_usage', outputTokensPerS: 'output_tokens_per_s' } as const;
-  for (const [key, name] of Object.entries(gauges) as Array<[keyof typeof gauges, string]>) {
+  const gauges = [['running', 'running'], ['waiting', 'waiting'], ['kvCacheUsage', 'kv_cache_usage'], ['outputTokensPerS', 'server_output_tokens_per_s']] as const;
+  for (const [key, name] of gauges) {
     const g = gauge(field(name));
     if (g) out[key] = g;
   }
-  const cpu = gauge(main.flatMap((s) => (s.cpu_utilization !== undefined ? [s.cpu_utilization] : [])));
+  const cpu = gauge(main.flatMap((s) => (s.cpu_utilization_pct !== undefined ? [s.cpu_utilization_pct] : [])));
   if (cpu) out.cpuUtilizationPct = cpu;
   const waiting = main.flatMap((s) => (typeof s.server?.waiting === 'number' ? [[s.elapsed_s, s.server.waiting] as [number, number]] : []));
   if (waiting.length >= 3) out.waitingGrowth = round(linearRegression(waiting).m * (durationMs / 1000), 3);

@@ -1,25 +1,13 @@
 import { mean, sampleVariance } from 'simple-statistics';
 import { tCritical975 } from './ci.js';
 import { round } from './stats.js';
+import { judged, type JudgedMetric } from '../vocabulary/metrics.js';
 
-/** A metric setups are judged on: a record field, its direction and how it is shown. */
-export interface VerdictMetric {
-  field: string;
-  label: string;
-  better: 'lower' | 'higher';
-  /** share: 0…1 shown as percentage points; otherwise the unit. */
-  unit: 'share' | 'ms' | 's' | 'rps' | 'usd';
-}
+/** A metric setups are judged on: a figure of the metric table, its direction and unit (shares shown as percentage points). */
+export type VerdictMetric = JudgedMetric;
 
 /** What every pair of setups is compared on, in order. The first two make the Pareto front. */
-export const verdictMetrics = [
-  { field: 'slo_attainment', label: 'SLO attainment', better: 'higher', unit: 'share' },
-  { field: 'replica_seconds', label: 'replica-seconds', better: 'lower', unit: 's' },
-  { field: 'goodput_rps', label: 'goodput', better: 'higher', unit: 'rps' },
-  { field: 'ttft_ms_p95', label: 'p95 TTFT', better: 'lower', unit: 'ms' },
-  { field: 'tpot_ms_p95', label: 'p95 TPOT', better: 'lower', unit: 'ms' },
-  { field: 'cost_usd', label: 'cost', better: 'lower', unit: 'usd' },
-] as const satisfies readonly VerdictMetric[];
+export const verdictMetrics: readonly VerdictMetric[] = (['slo_attainment', 'replica_seconds', 'goodput_rps', 'ttft_ms_p95', 'tpot_ms_p95', 'cost_usd'] as const).map(judged);
 
 /** A difference of means b − a with its 95 % interval (absent with fewer than two values a side). */
 export interface Interval {
@@ -226,6 +214,8 @@ function formatIn(unit: VerdictMetric['unit'], v: number): string {
       return `${round(v, 2)}/s`;
     case 'usd':
       return `$${round(v, v >= 1 ? 2 : 4)}`;
+    default:
+      return `${round(v, 2)} ${unit}`;
   }
 }
 

@@ -9,9 +9,9 @@ export interface SloWindow {
   /** Requests started in the window (main phase), and how many failed. */
   requests: number;
   errors: number;
-  ttftP95Ms?: number;
-  tpotP95Ms?: number;
-  e2eP95Ms?: number;
+  ttft_ms_p95?: number;
+  tpot_ms_p95?: number;
+  e2e_ms_p95?: number;
   /**
    * Every objective's p95 met by the window's successful requests; undefined
    * without objectives or successful requests.
@@ -66,13 +66,13 @@ export function sloWindows(acc: PointAccumulator, fromMs: number, toMs: number, 
     const ttft = p95(columns.ttft, lo, hi);
     const tpot = p95(columns.tpot, lo, hi);
     const e2e = p95(columns.e2e, lo, hi);
-    if (ttft !== undefined) w.ttftP95Ms = ttft;
-    if (tpot !== undefined) w.tpotP95Ms = tpot;
-    if (e2e !== undefined) w.e2eP95Ms = e2e;
+    if (ttft !== undefined) w.ttft_ms_p95 = ttft;
+    if (tpot !== undefined) w.tpot_ms_p95 = tpot;
+    if (e2e !== undefined) w.e2e_ms_p95 = e2e;
     const checks: Array<[number | undefined, number | undefined]> = [
-      [slo.ttftP95Ms, ttft],
-      [slo.tpotP95Ms, tpot],
-      [slo.e2eP95Ms, e2e],
+      [slo.ttft_ms_p95, ttft],
+      [slo.tpot_ms_p95, tpot],
+      [slo.e2e_ms_p95, e2e],
     ];
     const objectives = checks.filter(([objective]) => objective !== undefined);
     if (objectives.length > 0 && e2e !== undefined) {

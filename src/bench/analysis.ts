@@ -21,7 +21,7 @@ const TARGET_POINTS_PER_S = 500_000;
 const TARGET_PEAK_MB = 400;
 
 const matrixText = `name: bench-analysis
-slo: { ttft_p95: 200ms, tpot_p95: 25ms, e2e_p95: 2s }
+slo: { ttft_ms_p95: 200ms, tpot_ms_p95: 25ms, e2e_ms_p95: 2s }
 workload: { profile: tiny }
 deployments: [{ name: sim, model: meta-llama/Llama-3.2-1B-Instruct, gpu: { type: L4 }, simulator: { ttft: 30ms, itl: 10ms } }]
 autoscalers: [{ name: keda, kind: keda, query: 'sum(vllm:num_requests_waiting)', threshold: 5 }]
@@ -88,7 +88,7 @@ export async function generateRun(root: string, points = BENCH_POINTS): Promise<
   const samples: string[] = [];
   for (let s = 0; s <= durationMs / 1000; s++) {
     const r = s > 200 && s < 420 ? 3 : 1;
-    samples.push(JSON.stringify({ t: start + s * 1000, elapsed_s: s, phase: 'load', offered: s >= 200 && s < 400 ? 64 : 16, replicas: { desired: r, current: r, ready: r }, requests: s * 1667, errors: 0, server: { ttft_p95_ms: 39, tpot_p95_ms: 12, e2e_p95_ms: 290, running: 20, waiting: 2, kv_cache_usage: 0.2 } }));
+    samples.push(JSON.stringify({ t: start + s * 1000, elapsed_s: s, phase: 'load', offered: s >= 200 && s < 400 ? 64 : 16, replicas: { desired: r, current: r, ready: r }, requests: s * 1667, failures: 0, server: { server_ttft_ms_p95: 39, server_tpot_ms_p95: 12, server_e2e_ms_p95: 290, running: 20, waiting: 2, kv_cache_usage: 0.2 } }));
   }
   writeFileSync(join(cellDir, 'samples.jsonl'), `${samples.join('\n')}\n`);
   const events = [

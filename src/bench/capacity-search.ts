@@ -38,9 +38,9 @@ function gridCurve(runDir: string): CurvePoint[] {
   return readJsonl<Rec>(join(runDir, 'records.jsonl')).map((r) => {
     const p: CurvePoint = { load: Number(r.level) / Number(r.replicas_min), requests: Number(r.requests), errors: Number(r.failures) };
     const [t, o, e] = [num(r.ttft_ms_p95), num(r.tpot_ms_p95), num(r.e2e_ms_p95)];
-    if (t !== undefined) p.ttftP95Ms = t;
-    if (o !== undefined) p.tpotP95Ms = o;
-    if (e !== undefined) p.e2eP95Ms = e;
+    if (t !== undefined) p.ttft_ms_p95 = t;
+    if (o !== undefined) p.tpot_ms_p95 = o;
+    if (e !== undefined) p.e2e_ms_p95 = e;
     return p;
   });
 }

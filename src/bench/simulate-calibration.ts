@@ -100,6 +100,6 @@ function cellFigures(r: CellCalibration): string {
   const att = a.measured !== undefined && a.simulated !== undefined ? `${(a.measured * 100).toFixed(1)}→${(a.simulated * 100).toFixed(1)} (${a.diffPoints} pts)` : '—';
   return (
     `off by >1 replica ${(r.offByMoreThanOne * 100).toFixed(1)} % of ${r.samples} (≤ 10), attainment ${att} (±5), ` +
-    `replica-seconds ${r.replicaSeconds.measured.toFixed(1)}→${r.replicaSeconds.simulated.toFixed(1)} (${r.replicaSeconds.diffPct ?? '—'} %, ±10), p95 TTFT ${r.ttftP95Ms.errorPct ?? '—'} %`
+    `replica-seconds ${r.replicaSeconds.measured.toFixed(1)}→${r.replicaSeconds.simulated.toFixed(1)} (${r.replicaSeconds.diffPct ?? '—'} %, ±10), p95 TTFT ${r.ttft_ms_p95.errorPct ?? '—'} %`
   );
 }

@@ -48,7 +48,7 @@ export function writeDayTrace(file: string, seed = 1): number {
 export function dayMatrix(trace: string): string {
   return `name: sim-day
 target: { kind: local, scrape_interval: 15s }
-slo: { ttft_p95: 500ms, tpot_p95: 40ms }
+slo: { ttft_ms_p95: 500ms, tpot_ms_p95: 40ms }
 workload: { profile: chatbot }
 deployments:
   - name: llama1b

@@ -11,6 +11,7 @@ import { useCaseNames, useCases, type UseCaseName } from '../recommend/use-cases
 import { parseDuration } from '../util/duration.js';
 import { ExitCode, UserError } from '../util/errors.js';
 import { projectCatalog } from '../catalog/catalog.js';
+import { hasObjectives, objectives, type Objective } from '../vocabulary/metrics.js';
 
 interface RecommendFlags {
   useCase?: UseCaseName;
@@ -20,9 +21,8 @@ interface RecommendFlags {
   qps: string;
   growth: string;
   ramp: string;
-  ttft?: string;
-  tpot?: string;
-  e2e?: string;
+  /** `--slo <objective>=<duration>`, repeatable: objectives by their names in the metric table. */
+  slo: string[];
   model?: string;
   gpu?: string;
   profiles: string;
@@ -38,24 +38,29 @@ function positive(flag: string, text: string, allowZero = false): number {
   return v;
 }
 
-function sloFlag(flag: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const v = parseDuration(text);
-  if (v === undefined || v <= 0) throw new UserError(`${flag} ${text}: expected a duration with a unit, such as 150ms or 7s`);
-  return v;
+/** `ttft_ms_p95=150ms`: an objective of the metric table and its limit; anything else names the flag and the fix. */
+export function sloFlag(text: string): [Objective, number] {
+  const [name = '', value, ...rest] = text.split('=');
+  const usage = `--slo ${text}: expected <objective>=<duration> with an objective of ${objectives.join(', ')}, such as --slo ttft_ms_p95=150ms`;
+  if (value === undefined || rest.length) throw new UserError(usage);
+  const objective = objectives.find((o) => o === name);
+  if (!objective) throw new UserError(`--slo ${text}: "${name}" is not an objective; the objectives are ${objectives.join(', ')}`);
+  const v = parseDuration(value);
+  if (v === undefined || v <= 0) throw new UserError(`--slo ${text}: expected a duration with a unit after "=", such as ${name}=150ms or ${name}=7s`);
+  return [objective, v];
 }
 
 /** The use case the flags describe: a named one, with any flag overriding it. */
 export function useCaseFromFlags(f: RecommendFlags): UseCase {
   const named = f.useCase ? useCases[f.useCase] : undefined;
   const workload = f.profile ?? named?.workload;
-  if (!workload) throw new UserError(`recommend: give --use-case (${useCaseNames.join(', ')}) or --profile (${profileNames.join(', ')}) with the SLO flags --ttft/--tpot/--e2e`);
+  if (!workload) throw new UserError(`recommend: give --use-case (${useCaseNames.join(', ')}) or --profile (${profileNames.join(', ')}) with objectives, e.g. --slo ttft_ms_p95=150ms`);
   const slo: ResolvedSlo = { ...(named?.slo ?? {}) };
-  for (const [flag, key, text] of [['--ttft', 'ttftP95Ms', f.ttft], ['--tpot', 'tpotP95Ms', f.tpot], ['--e2e', 'e2eP95Ms', f.e2e]] as const) {
-    const v = sloFlag(flag, text);
-    if (v !== undefined) slo[key] = v;
+  for (const text of f.slo) {
+    const [key, v] = sloFlag(text);
+    slo[key] = v;
   }
-  if (Object.keys(slo).length === 0) throw new UserError('recommend: no SLO: give --use-case or at least one of --ttft, --tpot, --e2e (e.g. --ttft 500ms)');
+  if (!hasObjectives(slo)) throw new UserError(`recommend: no SLO: give --use-case or at least one --slo (${objectives.join(', ')}; e.g. --slo ttft_ms_p95=500ms)`);
   const w = workloads[workload];
   return {
     name: f.useCase ?? workload,
@@ -123,9 +128,7 @@ export function registerRecommend(program: Command): void {
     .option('--qps <n>', 'peak requests per second', '10')
     .option('--growth <fraction>', 'traffic above the peak to absorb (replicas.max)', '0.25')
     .option('--ramp <fraction>', 'how fast traffic can rise, per minute (autoscaler headroom)', '0.2')
-    .option('--ttft <duration>', 'p95 TTFT objective, e.g. 150ms')
-    .option('--tpot <duration>', 'p95 time per output token objective, e.g. 25ms')
-    .option('--e2e <duration>', 'p95 end-to-end objective, e.g. 7s')
+    .option('--slo <objective=duration>', `an objective, repeatable: ${objectives.join(', ')} (e.g. ttft_ms_p95=150ms)`, (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--model <name>', 'only this model')
     .option('--gpu <types>', 'only these GPU types, comma-separated (e.g. H100,L4)')
     .option('--profiles <dir>', 'measured profiles written by `scalebench tune`', 'reports/profiles')

@@ -5,6 +5,7 @@ import { createProgress } from '../runner/progress.js';
 import { runSearch, type SearchOutcome } from '../search/search.js';
 import { ExitCode, UserError } from '../util/errors.js';
 import { projectCatalog } from '../catalog/catalog.js';
+import { hasObjectives } from '../vocabulary/metrics.js';
 
 interface SearchFlags {
   deployment: string;
@@ -56,7 +57,7 @@ export function registerSearch(program: Command): void {
     .option('--json', 'print the outcome as JSON')
     .action(async (path: string, flags: SearchFlags) => {
       const matrix = loadMatrix(path, projectCatalog());
-      if (!matrix.slo.ttftP95Ms && !matrix.slo.tpotP95Ms && !matrix.slo.e2eP95Ms) throw new UserError(`${path}: slo: search looks for the highest load meeting the SLO: add one (e.g. slo: { ttft_p95: 500ms })`);
+      if (!hasObjectives(matrix.slo)) throw new UserError(`${path}: slo: search looks for the highest load meeting the SLO: add one (e.g. slo: { ttft_ms_p95: 500ms })`);
       const progress = createProgress({ json: Boolean(flags.json) });
       const controller = new AbortController();
       const onSignal = (): void => controller.abort(new Error('interrupted'));

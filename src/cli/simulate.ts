@@ -26,7 +26,7 @@ const f = (v: number | undefined, d = 1): string => (v === undefined ? '—' : v
 /** A simulated cell as one line: client figures, replica-seconds beside the oracle's, wall time. */
 function cellLine(x: SimCellFigures, oracle: number | undefined): string {
   const c = x.client;
-  return `${x.cell.id}: ${c.requests} requests, ${c.errors} errors, attainment ${f(c.attainment === undefined ? undefined : c.attainment * 100)} %, p95 TTFT ${f(c.ttftP95Ms)} ms, p95 TPOT ${f(c.tpotP95Ms)} ms, replica-seconds ${f(x.outcome.mainReplicaSeconds)} (oracle ${f(oracle)}), replicas max ${x.outcome.maxReplicas}, simulated in ${Math.round(x.wallMs)} ms`;
+  return `${x.cell.id}: ${c.requests} requests, ${c.errors} errors, attainment ${f(c.attainment === undefined ? undefined : c.attainment * 100)} %, p95 TTFT ${f(c.ttft_ms_p95)} ms, p95 TPOT ${f(c.tpot_ms_p95)} ms, replica-seconds ${f(x.outcome.mainReplicaSeconds)} (oracle ${f(oracle)}), replicas max ${x.outcome.maxReplicas}, simulated in ${Math.round(x.wallMs)} ms`;
 }
 
 /**

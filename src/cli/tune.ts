@@ -12,6 +12,7 @@ import { tuneBySimulation, tuneSimulationText, type TuneSimulation } from '../tu
 import { tuneConfig, type TuneResult } from '../tune/tune.js';
 import { UserError } from '../util/errors.js';
 import { projectCatalog } from '../catalog/catalog.js';
+import { hasObjectives } from '../vocabulary/metrics.js';
 
 interface TuneFlags {
   out: string;
@@ -32,7 +33,7 @@ export function tuneText(r: TuneResult, slo: Parameters<typeof judgePoint>[1], u
   const header = ['load/replica', 'requests', 'ttft p95', 'tpot p95', 'e2e p95', 'rps/replica', 'running', 'waiting', 'verdict'];
   const rows = r.profile.curve.map((p) => {
     const v = judgePoint(curvePointOf(p), slo);
-    return [String(p.load), String(p.requests), f(p.ttft_p95_ms), f(p.tpot_p95_ms), f(p.e2e_p95_ms), f(p.rps, 2), f(p.running, 2), f(p.waiting, 2), v.kind];
+    return [String(p.load), String(p.requests), f(p.ttft_ms_p95), f(p.tpot_ms_p95), f(p.e2e_ms_p95), f(p.rps, 2), f(p.running, 2), f(p.waiting, 2), v.kind];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i]!.length)));
   for (const x of [header, ...rows]) lines.push(`  ${x.map((c, i) => c.padStart(widths[i]!)).join('  ')}`);
@@ -74,7 +75,7 @@ export function registerTune(program: Command): void {
       const dir = RunDir.open(flags.out, runId);
       const cells = expandCells(dir.record.matrix);
       const m = dir.record.matrix;
-      if (!m.slo.ttftP95Ms && !m.slo.tpotP95Ms && !m.slo.e2eP95Ms) throw new UserError(`${m.source}: slo: the run's matrix has no SLO, so there is no capacity at SLO: add slo (e.g. { ttft_p95: 500ms }) and run it again`);
+      if (!hasObjectives(m.slo)) throw new UserError(`${m.source}: slo: the run's matrix has no SLO, so there is no capacity at SLO: add slo (e.g. { ttft_ms_p95: 500ms }) and run it again`);
       const inputs = observeRun(projectCatalog(), dir, cells, analyzeRun(dir, cells), ramp);
       if (inputs.length === 0) throw new UserError(`run ${dir.record.id}: no finished cell to tune from (see the status of each cell in ${dir.runJson})`);
       const results = inputs.map(tuneConfig);

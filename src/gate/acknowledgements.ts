@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { readYamlFile } from './yaml-file.js';
+import { cellMetricSchema } from '../vocabulary/metrics.js';
 
 /**
  * gates/acknowledged.yaml: changes people have looked at and accepted. A
@@ -7,7 +8,7 @@ import { readYamlFile } from './yaml-file.js';
  * fail the gate until the entry expires.
  */
 const ackSchema = z.strictObject({
-  metric: z.string().min(1),
+  metric: cellMetricSchema,
   /** A cell key or a glob over cell keys (`*` matches any characters). @default "*" */
   cells: z.string().min(1).default('*'),
   /** The runs the change shows in, inclusive; ids compare in natural order (numbers by value). */

@@ -61,8 +61,8 @@ export function dashboardPanels(s: ServingSpec): Panel[] {
       ],
     },
   ];
-  if (slo.ttftP95Ms !== undefined) panels[1]!.threshold = slo.ttftP95Ms / 1000;
-  if (slo.tpotP95Ms !== undefined) panels[2]!.threshold = slo.tpotP95Ms / 1000;
+  if (slo.ttft_ms_p95 !== undefined) panels[1]!.threshold = slo.ttft_ms_p95 / 1000;
+  if (slo.tpot_ms_p95 !== undefined) panels[2]!.threshold = slo.tpot_ms_p95 / 1000;
   return panels;
 }
 

@@ -71,9 +71,9 @@ export function alertRules(s: ServingSpec): Rule[] {
       annotations: { summary: `${name}: p95 ${what} above the SLO of ${formatDuration(ms)} for ${hold}`, description: `p95 ${what} is {{ $value | humanizeDuration }}.` },
     });
   };
-  slo('VllmTtftP95AboveSlo', 'vllm:time_to_first_token_seconds', s.options.slo.ttftP95Ms, 'time to first token');
+  slo('VllmTtftP95AboveSlo', 'vllm:time_to_first_token_seconds', s.options.slo.ttft_ms_p95, 'time to first token');
   // vLLM's TPOT histogram; releases from 0.10 also export vllm:inter_token_latency_seconds (reference/vllm-metrics.md).
-  slo('VllmTpotP95AboveSlo', 'vllm:time_per_output_token_seconds', s.options.slo.tpotP95Ms, 'time per output token');
+  slo('VllmTpotP95AboveSlo', 'vllm:time_per_output_token_seconds', s.options.slo.tpot_ms_p95, 'time per output token');
   const waiting = `sum(vllm:num_requests_waiting{${podSelector(s)}})`;
   const threshold = queueThreshold(s);
   rules.push({

@@ -1,7 +1,8 @@
 import type { Catalog } from '../catalog/catalog.js';
 import { recipeProblem } from '../recommend/recipe-hook.js';
 import { sharingProblem } from '../recommend/sharing-check.js';
-import { describeValue, didYouMean, formatPath, oneOf, type DocPath, type MatrixIssue } from './issues.js';
+import { didYouMean } from '../util/did-you-mean.js';
+import { describeValue, formatPath, oneOf, type DocPath, type MatrixIssue } from './issues.js';
 import type { MatrixInput } from './schema.js';
 import type { ResolvedMatrix } from './types.js';
 

@@ -5,6 +5,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import { recipeFor } from '../recommend/recipe-hook.js';
 import { contentHash } from '../util/canonical.js';
 import { parseDuration } from '../util/duration.js';
+import { objectives } from '../vocabulary/metrics.js';
 import { checkMatrix } from './checks.js';
 import { defaults } from './defaults.js';
 import type { MatrixIssue } from './issues.js';
@@ -17,6 +18,7 @@ import type {
   ResolvedLoad,
   ResolvedMatrix,
   ResolvedScalingRules,
+  ResolvedSlo,
   ResolvedTarget,
   ResolvedWorkload,
 } from './types.js';
@@ -35,6 +37,16 @@ function ms(text: string | undefined): number | undefined {
 }
 
 /** Drops the members that are undefined, so resolved objects hold only what is set. */
+/** The objectives given, in ms. */
+function resolveSlo(slo: MatrixInput['slo']): ResolvedSlo {
+  const out: ResolvedSlo = {};
+  for (const o of objectives) {
+    const v = ms(slo?.[o]);
+    if (v !== undefined) out[o] = v;
+  }
+  return out;
+}
+
 function defined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
@@ -249,7 +261,7 @@ export function resolveMatrix(input: MatrixInput, source: string, catalog: Catal
     name: input.name,
     description: input.description,
     target: target(input.target),
-    slo: defined({ ttftP95Ms: ms(input.slo?.ttft_p95), tpotP95Ms: ms(input.slo?.tpot_p95), e2eP95Ms: ms(input.slo?.e2e_p95) }),
+    slo: resolveSlo(input.slo),
     workload,
     deployments: input.deployments.map((d) => deployment(catalog, d, scale)),
     autoscalers: (input.autoscalers ?? defaults.autoscalers).map((a) => autoscaler(a, scale)),

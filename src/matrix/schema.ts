@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../util/duration.js';
 import { profileNames } from '../load/profiles.js';
+import { objectives, type Objective } from '../vocabulary/metrics.js';
 
 /**
  * The matrix as people write it (MatrixInput): one zod schema, the single
@@ -25,12 +26,8 @@ const positiveDuration = duration.refine((s) => (parseDuration(s) ?? 0) > 0, 'ex
 const int = (min: number) => z.number().int().min(min);
 
 const slo = z
-  .strictObject({
-    ttft_p95: positiveDuration.optional(),
-    tpot_p95: positiveDuration.optional(),
-    e2e_p95: positiveDuration.optional(),
-  })
-  .meta({ description: 'Service-level objectives on client-side p95 latencies; any subset.' });
+  .strictObject(Object.fromEntries(objectives.map((o) => [o, positiveDuration.optional()])) as Record<Objective, z.ZodOptional<typeof positiveDuration>>)
+  .meta({ description: 'Service-level objectives on client-side p95 latencies, by their names in the metric table; any subset.' });
 
 const tokenDist = z.strictObject({
   dist: z.enum(['normal', 'lognormal']).optional().meta({ description: 'The distribution of lengths: normal (clamped) or lognormal with this mean and stdev. @default "normal"' }),

@@ -1,6 +1,7 @@
 import type { ProfileName, TokenDistribution } from '../load/profiles.js';
 import type { ArrivalProcess, LengthDistribution } from '../load/arrivals.js';
 import type { TraceFormat } from '../load/trace.js';
+import type { Objective } from '../vocabulary/metrics.js';
 
 /**
  * The resolved matrix: every default applied (defaults.ts), every duration in
@@ -55,12 +56,8 @@ export type ResolvedTarget =
       createNamespace?: boolean;
     };
 
-/** Client-side p95 objectives in ms; an absent one is not checked. */
-export interface ResolvedSlo {
-  ttftP95Ms?: number;
-  tpotP95Ms?: number;
-  e2eP95Ms?: number;
-}
+/** Client-side p95 objectives in ms, by their names in the metric table; an absent one is not checked. */
+export type ResolvedSlo = Partial<Record<Objective, number>>;
 
 export interface ResolvedWorkload {
   profile: ProfileName;

@@ -1,5 +1,6 @@
 import type { PromClient } from './prom.js';
-import { bucketBounds, e2eBucketsS, histograms, tpotBucketsS, ttftBucketsS } from './promql.js';
+import { histograms } from '../vocabulary/metrics.js';
+import { bucketBounds, e2eBucketsS, tpotBucketsS, ttftBucketsS } from './promql.js';
 
 /** A quantile of one phase, from the histogram's increase over the phase, ms; with the bucket [lo, hi] that bounds it (hi null: +Inf). */
 export interface PhaseQuantile {

@@ -1,9 +1,12 @@
 import type { ReplicaCounts } from '../targets/target.js';
 import { sleep } from '../util/ports.js';
 import { PromClient, PromError } from './prom.js';
-import { sampleQueries } from './promql.js';
+import { metrics, promqlOf, promSampleMetrics, type PromSampleMetric } from '../vocabulary/metrics.js';
 import { JsonlWriter } from '../results/files.js';
 import { round } from '../util/round.js';
+
+/** A sample's Prometheus figures, by their names in the metric table. */
+export type ServerFigures = Partial<Record<PromSampleMetric, number | null>>;
 
 /** One observation at one instant, one line of samples.jsonl. */
 export interface Sample {
@@ -17,12 +20,12 @@ export interface Sample {
   replicas: ReplicaCounts;
   in_flight?: number;
   /** Mean CPU utilisation of the replicas since the last sample, % of their CPU request. */
-  cpu_utilization?: number;
+  cpu_utilization_pct?: number;
   /** Client side so far (main phase). */
   requests: number;
-  errors: number;
-  /** Server side, from Prometheus; null where the query had no value (an idle quantile is NaN). */
-  server?: Record<string, number | null>;
+  failures: number;
+  /** Server side, from Prometheus (the table's figures with a query); null where the query had no value (an idle quantile is NaN). */
+  server?: ServerFigures;
   /** Values of the autoscaler's metrics as it last saw them. */
   autoscaler?: Record<string, number | null>;
   /** Set when Prometheus could not be read for this sample. */
@@ -104,7 +107,7 @@ export class Sampler {
     const inFlight = await s.inFlight();
     if (inFlight !== undefined) sample.in_flight = inFlight;
     const cpu = s.cpuUtilization?.();
-    if (cpu !== undefined) sample.cpu_utilization = cpu;
+    if (cpu !== undefined) sample.cpu_utilization_pct = cpu;
     const as = s.autoscaler?.();
     if (as) sample.autoscaler = as;
     try {
@@ -122,18 +125,17 @@ export class Sampler {
     return sample;
   }
 
-  private async queryAll(t: number): Promise<Record<string, number | null>> {
-    const queries = Object.entries(sampleQueries(this.o.selector, this.o.window));
+  private async queryAll(t: number): Promise<ServerFigures> {
+    const queries = promSampleMetrics.map((name) => [name, promqlOf(name, this.o.selector, this.o.window)] as const);
     let lastErr: unknown;
     const deadline = t + this.o.intervalMs * 0.8;
     for (let attempt = 0; attempt <= RETRY_DELAYS_MS.length; attempt++) {
       try {
         const values = await Promise.all(queries.map(([, q]) => this.o.prom.query(q, t)));
-        const out: Record<string, number | null> = {};
+        const out: ServerFigures = {};
         queries.forEach(([name], i) => {
           const v = values[i]?.[0]?.value;
-          const scale = name.endsWith('_ms') ? 1000 : 1;
-          out[name] = v === undefined || !Number.isFinite(v) ? null : round(v * scale, 4);
+          out[name] = v === undefined || !Number.isFinite(v) ? null : round(v * metrics[name].promql!.scale, 4);
         });
         return out;
       } catch (err) {
@@ -153,7 +155,7 @@ export class Sampler {
   }
 }
 
-function progressOf(s: SampleSource): { requests: number; errors: number } {
+function progressOf(s: SampleSource): { requests: number; failures: number } {
   const p = s.progress();
-  return { requests: p.requests, errors: p.errors };
+  return { requests: p.requests, failures: p.errors };
 }

@@ -59,9 +59,9 @@ export function predictAt(p: LatencyParams, users: number): Prediction {
 }
 
 const checks = [
-  ['ttft', 'ttftP95Ms', 'ttftMs'],
-  ['tpot', 'tpotP95Ms', 'tpotMs'],
-  ['e2e', 'e2eP95Ms', 'e2eMs'],
+  ['ttft', 'ttft_ms_p95', 'ttftMs'],
+  ['tpot', 'tpot_ms_p95', 'tpotMs'],
+  ['e2e', 'e2e_ms_p95', 'e2eMs'],
 ] as const;
 
 /** The worst ratio of predicted latency to objective (≤ 1: every objective met), and which metric it is. */

@@ -18,9 +18,9 @@ const curvePoint = z.strictObject({
   load: num,
   requests: z.number().int().nonnegative(),
   errors: z.number().int().nonnegative(),
-  ttft_p95_ms: num.optional(),
-  tpot_p95_ms: num.optional(),
-  e2e_p95_ms: num.optional(),
+  ttft_ms_p95: num.optional(),
+  tpot_ms_p95: num.optional(),
+  e2e_ms_p95: num.optional(),
   rps: num.optional(),
   in_flight: num.optional(),
   running: num.optional(),
@@ -50,7 +50,7 @@ export const profileSchema = z.strictObject({
   }),
   /** users: the load is concurrent users per replica; rate: requests/s per replica. */
   arrival: z.enum(['users', 'rate']),
-  slo: z.strictObject({ ttft_p95_ms: num.optional(), tpot_p95_ms: num.optional(), e2e_p95_ms: num.optional() }),
+  slo: z.strictObject({ ttft_ms_p95: num.optional(), tpot_ms_p95: num.optional(), e2e_ms_p95: num.optional() }),
   curve: z.array(curvePoint),
   /** Measured scale-up lag (load step → replica ready), real-time seconds, when anything scaled. */
   scale_up_lag_s: num.optional(),
@@ -60,9 +60,9 @@ type PointRow = z.infer<typeof curvePoint>;
 
 /** Optional numeric fields of a curve point and their names in the profile file. */
 const optionalFields = [
-  ['ttftP95Ms', 'ttft_p95_ms'],
-  ['tpotP95Ms', 'tpot_p95_ms'],
-  ['e2eP95Ms', 'e2e_p95_ms'],
+  ['ttft_ms_p95', 'ttft_ms_p95'],
+  ['tpot_ms_p95', 'tpot_ms_p95'],
+  ['e2e_ms_p95', 'e2e_ms_p95'],
   ['rps', 'rps'],
   ['inFlight', 'in_flight'],
   ['running', 'running'],

@@ -1,6 +1,7 @@
 import { round } from '../analysis/stats.js';
 import type { ResolvedSlo } from '../matrix/types.js';
 import { devicesLabel, type Evaluation, type Recommendation, type UseCase } from './recommender.js';
+import { objectives } from '../vocabulary/metrics.js';
 
 /**
  * The recommendation as a document: the `recommendation:` file that
@@ -12,12 +13,13 @@ type Ok = Extract<Evaluation, { ok: true }>;
 
 const ms = (v: number): string => (v >= 1000 && v % 1000 === 0 ? `${v / 1000}s` : `${v}ms`);
 
-/** SLOs as a matrix writes them: { ttft_p95: 150ms, … }. */
+/** SLOs as a matrix writes them: { ttft_ms_p95: 150ms, … }. */
 export function sloInput(s: ResolvedSlo): Record<string, string> {
   const out: Record<string, string> = {};
-  if (s.ttftP95Ms !== undefined) out.ttft_p95 = ms(s.ttftP95Ms);
-  if (s.tpotP95Ms !== undefined) out.tpot_p95 = ms(s.tpotP95Ms);
-  if (s.e2eP95Ms !== undefined) out.e2e_p95 = ms(s.e2eP95Ms);
+  for (const o of objectives) {
+    const v = s[o];
+    if (v !== undefined) out[o] = ms(v);
+  }
   return out;
 }
 

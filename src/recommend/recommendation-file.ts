@@ -16,7 +16,7 @@ import type { Catalog } from '../catalog/catalog.js';
  *   recommendation:
  *     name: chat-llama8b
  *     namespace: bench            # optional; the manifests' namespace
- *     slo: { ttft_p95: 500ms }    # optional; for the alerts
+ *     slo: { ttft_ms_p95: 500ms }    # optional; for the alerts
  *     deployment: { name: …, model: …, gpu: { type: H100, count: 1 }, vllm: { … }, replicas: { … } }
  *     autoscalers: [ { name: keda, kind: keda, query: …, threshold: 20 } ]   # optional; default fixed
  */

@@ -4,6 +4,7 @@ import type { GpuSharing, ResolvedSlo } from '../matrix/types.js';
 import { capacityAtSlo, type LatencyParams } from './capacity-model.js';
 import { sharingLabel } from './sharing.js';
 import { deriveTargets, valuesAtCapacity, type Targets } from './targets.js';
+import { objectives } from '../vocabulary/metrics.js';
 
 /**
  * The recommender (pure): each candidate configuration's capacity per
@@ -97,16 +98,12 @@ export function sizing(u: Pick<UseCase, 'peakQps' | 'growth' | 'promptTokens' | 
   };
 }
 
-const objectiveKeys = [
-  ['ttft', 'ttftP95Ms'],
-  ['tpot', 'tpotP95Ms'],
-  ['e2e', 'e2eP95Ms'],
-] as const;
 
 /** How far a measured point misses its worst objective (0.2 = 20 % over). */
 function pointMiss(p: CurvePoint, slo: ResolvedSlo): { miss: number; metric: string } {
   let worst = { miss: 0, metric: 'errors or saturation' };
-  for (const [name, key] of objectiveKeys) {
+  for (const key of objectives) {
+    const name = key.split('_')[0]!;
     const t = slo[key];
     const v = p[key];
     if (t !== undefined && v !== undefined && v / t - 1 > worst.miss) worst = { miss: v / t - 1, metric: name };

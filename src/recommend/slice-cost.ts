@@ -37,7 +37,15 @@ export function gpuSharePerReplica(catalog: Catalog, d: ResolvedDeployment): num
   }
 }
 
-export function sliceCostFields(d: ResolvedDeployment, i: SliceCostInput): Record<string, string | number | null> {
+/** The slice-cost fields of a record (figures of the metric table, but for the sharing's label). */
+export interface SliceCostFields {
+  gpu_sharing: string;
+  gpu_share_per_replica: number | null;
+  usd_per_replica_hour: number | null;
+  usd_per_million_tokens_at_slo: number | null;
+}
+
+export function sliceCostFields(d: ResolvedDeployment, i: SliceCostInput): SliceCostFields {
   const share = i.gpuShare ?? null;
   const perReplicaHour = share !== null && i.gpuUsdPerHour !== undefined ? share * i.gpuUsdPerHour : null;
   const goodTokens = i.goodputRps !== undefined && i.promptTokensMean !== undefined && i.outputTokensMean !== undefined ? i.goodputRps * i.seconds * (i.promptTokensMean + i.outputTokensMean) : undefined;

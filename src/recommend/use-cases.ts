@@ -8,7 +8,7 @@ import type { ProfileName } from '../load/profiles.js';
  * given with --profile and the SLO flags.
  */
 export const useCases = {
-  chatbot: { workload: 'chatbot', slo: { ttftP95Ms: 150, tpotP95Ms: 25, e2eP95Ms: 7000 } },
+  chatbot: { workload: 'chatbot', slo: { ttft_ms_p95: 150, tpot_ms_p95: 25, e2e_ms_p95: 7000 } },
 } as const satisfies Record<string, { workload: ProfileName; slo: ResolvedSlo }>;
 export type UseCaseName = keyof typeof useCases;
 export const useCaseNames = Object.keys(useCases) as UseCaseName[];

@@ -128,8 +128,8 @@ export function lagChart(records: readonly BenchmarkRecord[]): Spec | undefined 
 export function reportCharts(records: readonly BenchmarkRecord[], slo: ResolvedSlo): Chart[] {
   const lag = lagChart(records);
   return [
-    { id: 'ttft', title: 'p95 TTFT vs load (SLO dashed red, bars: 95 % CI over repeats)', spec: latencyChart(records, 'ttft_ms_p95', slo.ttftP95Ms) },
-    { id: 'tpot', title: 'p95 TPOT vs load (SLO dashed red, bars: 95 % CI over repeats)', spec: latencyChart(records, 'tpot_ms_p95', slo.tpotP95Ms) },
+    { id: 'ttft', title: 'p95 TTFT vs load (SLO dashed red, bars: 95 % CI over repeats)', spec: latencyChart(records, 'ttft_ms_p95', slo.ttft_ms_p95) },
+    { id: 'tpot', title: 'p95 TPOT vs load (SLO dashed red, bars: 95 % CI over repeats)', spec: latencyChart(records, 'tpot_ms_p95', slo.tpot_ms_p95) },
     { id: 'pareto', title: 'SLO attainment vs cost (each level\'s Pareto front dotted)', spec: paretoChart(records) },
     lag ? { id: 'lag', title: 'Scale-up lag: load step → decision → replica ready → SLO met', spec: lag } : { id: 'lag', title: 'Scale-up lag', note: 'No cell scaled up after its load step.' },
   ];

@@ -1,34 +1,30 @@
 import { aggregateRepeats, winners, type Group } from '../analysis/run-analysis.js';
 import type { BenchmarkRecord } from './records.js';
+import { judged, type CellMetric, type Unit } from '../vocabulary/metrics.js';
 
-/** How a value is shown: share (0…1 as %), or a number with its unit. */
-export type MetricFormat = 'share' | 'ms' | 's' | 'usd' | 'rps' | 'count' | 'hours';
+/** How a value is shown: by its unit in the metric table (shares 0…1 as %). */
+export type MetricFormat = Unit;
 
 export interface ComparedMetric {
-  /** A record field (records.jsonl); its name carries the unit. */
-  field: string;
+  /** A figure of the metric table (a records.jsonl field). */
+  field: CellMetric;
   label: string;
   better: 'lower' | 'higher';
   format: MetricFormat;
 }
 
-/** The metrics autoscalers (and runs) are compared on, in table order. */
-export const comparedMetrics: readonly ComparedMetric[] = [
-  { field: 'slo_attainment', label: 'SLO attainment', better: 'higher', format: 'share' },
-  { field: 'goodput_rps', label: 'goodput', better: 'higher', format: 'rps' },
-  { field: 'ttft_ms_p95', label: 'TTFT p95', better: 'lower', format: 'ms' },
-  { field: 'tpot_ms_p95', label: 'TPOT p95', better: 'lower', format: 'ms' },
-  { field: 'e2e_ms_p95', label: 'E2E p95', better: 'lower', format: 'ms' },
-  { field: 'error_rate', label: 'errors', better: 'lower', format: 'share' },
-  { field: 'replica_seconds', label: 'replica-s', better: 'lower', format: 's' },
-  { field: 'gpu_hours', label: 'GPU-hours', better: 'lower', format: 'hours' },
-  { field: 'cost_usd', label: 'cost', better: 'lower', format: 'usd' },
-  { field: 'scale_up_lag_s', label: 'scale-up lag', better: 'lower', format: 's' },
-  { field: 'recovery_s', label: 'recovery', better: 'lower', format: 's' },
-  { field: 'scale_down_lag_s', label: 'scale-down lag', better: 'lower', format: 's' },
-  { field: 'oscillations', label: 'oscillations', better: 'lower', format: 'count' },
-  { field: 'over_provisioning', label: 'over-provisioning', better: 'lower', format: 'share' },
-];
+const compared = (field: CellMetric): ComparedMetric => {
+  const m = judged(field);
+  return { field, label: m.label, better: m.better, format: m.unit };
+};
+
+/** The metrics autoscalers (and runs) are compared on, in this order; label, unit and direction from the metric table. */
+export const comparedMetrics: readonly ComparedMetric[] = (
+  [
+    'slo_attainment', 'goodput_rps', 'ttft_ms_p95', 'tpot_ms_p95', 'e2e_ms_p95', 'error_rate', 'replica_seconds', 'gpu_hours', 'cost_usd',
+    'scale_up_lag_s', 'recovery_s', 'scale_down_lag_s', 'oscillations', 'over_provisioning',
+  ] as const
+).map(compared);
 
 const trim = (x: number, digits: number): string => String(Number(x.toFixed(digits)));
 
@@ -49,7 +45,16 @@ export function formatValue(format: MetricFormat, v: number | undefined | null):
     case 'hours':
       return `${trim(v, 4)} h`;
     case 'count':
+    case 'tokens':
       return trim(v, 2);
+    case 'pct':
+      return `${trim(v, 1)} %`;
+    case 'tokens_per_s':
+      return `${trim(v, 1)} tokens/s`;
+    case 'usd_per_hour':
+      return `$${trim(v, 4)}/h`;
+    case 'usd_per_million_tokens':
+      return `$${trim(v, 4)}/M tokens`;
   }
 }
 

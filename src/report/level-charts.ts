@@ -51,7 +51,7 @@ export function levelTimeline(cells: readonly CellSeries[], slo: ResolvedSlo): S
     { setup: name(c), s: s.elapsed_s, kind: 'ready', replicas: s.replicas.ready },
     { setup: name(c), s: s.elapsed_s, kind: 'desired', replicas: s.replicas.desired },
   ]);
-  const windows = cells.flatMap((c) => c.windows.filter((w) => w.requests > 0).map((w) => ({ setup: name(c), s: (w.startMs + c.windowMs / 2) / 1000, ttft: w.ttftP95Ms ?? null, tpot: w.tpotP95Ms ?? null })));
+  const windows = cells.flatMap((c) => c.windows.filter((w) => w.requests > 0).map((w) => ({ setup: name(c), s: (w.startMs + c.windowMs / 2) / 1000, ttft: w.ttft_ms_p95 ?? null, tpot: w.tpot_ms_p95 ?? null })));
   const waiting = samples.flatMap(({ c, s }) => (typeof s.server?.waiting === 'number' ? [{ setup: name(c), s: s.elapsed_s, waiting: s.server.waiting }] : []));
   const line = (field: string, title: string, extra: object = {}): Spec => ({
     mark: { type: 'line', interpolate: 'step-after', ...extra },
@@ -82,8 +82,8 @@ export function levelTimeline(cells: readonly CellSeries[], slo: ResolvedSlo): S
           },
         },
       ]),
-      latency('ttft', 'p95 TTFT', slo.ttftP95Ms),
-      latency('tpot', 'p95 TPOT', slo.tpotP95Ms),
+      latency('ttft', 'p95 TTFT', slo.ttft_ms_p95),
+      latency('tpot', 'p95 TPOT', slo.tpot_ms_p95),
       panel('requests waiting (server queue, all replicas)', waiting, [line('waiting', 'waiting')]),
     ],
     resolve: { scale: { x: 'shared', color: 'shared' } },

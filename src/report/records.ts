@@ -1,10 +1,9 @@
 import type { CellAnalysis } from '../analysis/cell-analysis.js';
-import { ttftExcludesQueue, type ServerQuantile } from '../analysis/server.js';
-import { errorSourcesText } from './summary-csv.js';
-import type { Distribution } from '../analysis/stats.js';
-import { round } from '../analysis/stats.js';
+import { ttftExcludesQueue } from '../analysis/server.js';
 import type { Cell, ResolvedAutoscaler, ResolvedDeployment, ResolvedMatrix } from '../matrix/types.js';
-import { sliceCostFields } from '../recommend/slice-cost.js';
+import { sharingLabel } from '../recommend/sharing.js';
+import { cellFigures, type FigureContext } from './figures.js';
+import { errorSourcesText } from './summary-csv.js';
 
 /**
  * One row per cell in the benchmark-record format the recommender reads
@@ -43,44 +42,24 @@ export function precisionOf(d: ResolvedDeployment): string {
   return 'bf16';
 }
 
-const n = (v: number | undefined): number | null => (v === undefined || !Number.isFinite(v) ? null : v);
-
-function dist(prefix: string, d: Distribution | undefined): BenchmarkRecord {
-  return {
-    [`${prefix}_mean`]: n(d?.mean),
-    [`${prefix}_p50`]: n(d?.p50),
-    [`${prefix}_p90`]: n(d?.p90),
-    [`${prefix}_p95`]: n(d?.p95),
-    [`${prefix}_p99`]: n(d?.p99),
-  };
-}
-
-function serverQ(prefix: string, q: ServerQuantile | undefined): BenchmarkRecord {
-  return { [prefix]: n(q?.ms), [`${prefix}_bucket_lo`]: n(q?.bucketMs[0]), [`${prefix}_bucket_hi`]: q ? q.bucketMs[1] : null };
-}
-
-export interface RecordContext {
+export interface RecordContext extends FigureContext {
   runId: string;
   /** When the run started (ISO 8601). */
   createdAt: string;
   matrix: ResolvedMatrix;
-  /** Price of one GPU of the cell's type, USD per hour, if the catalog has it. */
-  gpuUsdPerHour?: number;
-  /** GPUs' worth one replica of the cell's deployment pays for (src/recommend/slice-cost.ts), if the catalog has its GPU. */
-  gpuSharePerReplica?: number;
 }
 
-/** The record of one analysed cell (one that has run: it has a client summary). */
+/**
+ * The record of one analysed cell (one that has run: it has a client
+ * summary): identity, stack and load settings, then every cell figure of the
+ * metric table in table order, then the verdict.
+ */
 export function benchmarkRecord(a: CellAnalysis, ctx: RecordContext): BenchmarkRecord {
   const { cell } = a;
   const d = cell.deployment;
   const c = a.client;
-  const s = a.server;
-  const sc = a.scaling;
   const w = ctx.matrix.workload;
-  const seconds = cell.load.durationMs / 1000;
-  const okRequests = c ? c.requests - c.errors : 0;
-  const promptPerS = c?.promptTokensMean !== undefined ? (c.promptTokensMean * okRequests) / seconds : undefined;
+  const figures = cellFigures(a, ctx);
   return {
     // identity
     run_id: ctx.runId,
@@ -102,13 +81,13 @@ export function benchmarkRecord(a: CellAnalysis, ctx: RecordContext): BenchmarkR
     tensor_parallel: d.gpu.count,
     replicas_min: d.replicas.min,
     replicas_max: d.replicas.max,
-    replicas_mean: n(sc?.replicasMean),
     max_num_seqs: d.vllm.maxNumSeqs,
     max_model_len: d.vllm.maxModelLen,
     max_num_batched_tokens: d.vllm.maxNumBatchedTokens ?? null,
     gpu_memory_utilization: d.vllm.gpuMemoryUtilization,
     prefix_caching: d.vllm.enablePrefixCaching,
     gpu_cost_usd_per_hour: ctx.gpuUsdPerHour ?? null,
+    gpu_sharing: sharingLabel(d.gpu.sharing),
     autoscaler: cell.autoscaler.name,
     autoscaler_kind: cell.autoscaler.kind,
     autoscaler_target: autoscalerTarget(cell.autoscaler),
@@ -117,74 +96,21 @@ export function benchmarkRecord(a: CellAnalysis, ctx: RecordContext): BenchmarkR
     // What was asked for: the schedule's lengths for a trace or an arrival process, else the workload's.
     prompt_tokens_target: a.schedule?.promptMean ?? w.prompt.mean,
     output_tokens_target: a.schedule?.outputMean ?? w.output.mean,
-    prompt_tokens_mean: n(c?.promptTokensMean),
-    prompt_tokens_stdev: n(c?.promptTokensStdev),
-    output_tokens_mean: n(c?.outputTokensMean),
-    output_tokens_stdev: n(c?.outputTokensStdev),
     arrival: cell.load.shape === 'arrival-rate' ? 'rate' : 'users',
     shape: cell.load.shape,
     level: cell.level,
-    duration_s: seconds,
+    duration_s: cell.load.durationMs / 1000,
     warmup_s: cell.load.warmupMs / 1000,
-    requests: c?.requests ?? 0,
-    failures: c?.errors ?? 0,
-    error_rate: n(c?.errorRate),
-    // results
-    achieved_rps: n(c?.rps),
-    output_tokens_per_s: n(c?.outputTokensPerS),
-    total_tokens_per_s: c && promptPerS !== undefined ? round(promptPerS + c.outputTokensPerS, 3) : null,
-    ...dist('ttft_ms', c?.ttftMs),
-    ...dist('tpot_ms', c?.tpotMs),
-    ...dist('itl_ms', c?.itlMs),
-    ...dist('e2e_ms', c?.e2eMs),
-    queue_ms: n(s?.queue?.p50?.ms),
-    slo_attainment: n(c?.slo.attainment),
-    goodput_rps: n(c?.slo.goodputRps),
-    // server (Prometheus histograms and gauges over the main phase)
-    ...serverQ('server_ttft_ms_p95', s?.ttft.p95),
-    ...serverQ('server_tpot_ms_p95', s?.tpot.p95),
-    ...serverQ('server_e2e_ms_p95', s?.e2e.p95),
-    server_queue_ms_p50: n(s?.queue?.p50?.ms),
-    server_queue_ms_p95: n(s?.queue?.p95?.ms),
-    server_ttft_excludes_queue: ttftExcludesQueue(c?.ttftMs.p50, s) ?? null,
-    kv_cache_usage_mean: n(s?.kvCacheUsage?.mean),
-    kv_cache_usage_p95: n(s?.kvCacheUsage?.p95),
-    running_mean: n(s?.running?.mean),
-    running_p95: n(s?.running?.p95),
-    waiting_mean: n(s?.waiting?.mean),
-    waiting_p95: n(s?.waiting?.p95),
-    preemptions: null,
-    // scaling
-    replicas_ready_max: n(sc?.replicasMax),
-    replica_seconds: n(sc?.replicaSeconds),
-    gpu_hours: n(sc?.gpuHours),
-    cost_usd: n(sc?.costUsd),
-    scale_up_decision_s: n(sc?.scaleUpDecisionLagS),
-    scale_up_lag_s: n(sc?.scaleUpLagS),
-    recovery_s: n(sc?.recoveryS),
-    scale_down_lag_s: n(sc?.scaleDownLagS),
-    oscillations: n(sc?.oscillations),
-    over_provisioning: n(a.overProvisioning),
+    // figures (src/vocabulary/metrics.ts)
+    ...figures,
     // verdict
+    server_ttft_excludes_queue: ttftExcludesQueue(c?.ttftMs.p50, a.server) ?? null,
     slo_pass_ttft: c?.slo.pass.ttft ?? null,
     slo_pass_tpot: c?.slo.pass.tpot ?? null,
     slo_pass_e2e: c?.slo.pass.e2e ?? null,
     saturation: a.saturation ?? null,
     validity: a.validity?.verdict ?? null,
     validity_reasons: a.validity ? a.validity.reasons.join('; ') : null,
-    harness_errors: n(a.validity?.figures.harnessErrors),
     error_sources: c && c.errors > 0 ? errorSourcesText(c.errorSources) : null,
-    cached_token_share: n(c?.cachedTokenShare),
-    dropped_iterations: n(a.validity?.figures.droppedIterations),
-    // GPU sharing (issue 21, src/recommend/slice-cost.ts): the slice, its price, cost per million tokens at the SLO.
-    ...sliceCostFields(d, {
-      ...(ctx.gpuUsdPerHour !== undefined ? { gpuUsdPerHour: ctx.gpuUsdPerHour } : {}),
-      ...(ctx.gpuSharePerReplica !== undefined ? { gpuShare: ctx.gpuSharePerReplica } : {}),
-      ...(sc?.mainReplicaSeconds !== undefined ? { mainReplicaSeconds: sc.mainReplicaSeconds } : {}),
-      ...(c?.slo.goodputRps !== undefined ? { goodputRps: c.slo.goodputRps } : {}),
-      ...(c?.promptTokensMean !== undefined ? { promptTokensMean: c.promptTokensMean } : {}),
-      ...(c?.outputTokensMean !== undefined ? { outputTokensMean: c.outputTokensMean } : {}),
-      seconds,
-    }),
   };
 }

@@ -1,52 +1,59 @@
 import { stringify } from 'csv-stringify/sync';
 import type { Cell } from '../matrix/types.js';
 import type { Sample } from '../metrics/sampler.js';
+import { sampleMetrics, type SampleMetric } from '../vocabulary/metrics.js';
 
-/** timeseries.csv columns, in their stable order; one row per sample of every cell. Server figures from Prometheus. */
-export const timeColumns = [
-  'cell_id', 'deployment', 'autoscaler', 'level', 'repeat', 't_ms', 'elapsed_s', 'phase', 'offered',
-  'replicas_desired', 'replicas_current', 'replicas_ready', 'in_flight', 'cpu_utilization_pct', 'requests', 'errors',
-  'ttft_p50_ms', 'ttft_p95_ms', 'ttft_p99_ms', 'tpot_p50_ms', 'tpot_p95_ms', 'tpot_p99_ms', 'e2e_p50_ms', 'e2e_p95_ms', 'e2e_p99_ms',
-  'running', 'waiting', 'kv_cache_usage', 'output_tokens_per_s', 'requests_per_s', 'autoscaler_metrics', 'gap',
-] as const;
-export type TimeColumn = (typeof timeColumns)[number];
+const identity = ['cell_id', 'deployment', 'autoscaler', 'level', 'repeat', 't_ms', 'elapsed_s', 'phase', 'offered'] as const;
+const trailing = ['autoscaler_metrics', 'gap'] as const;
+
+/**
+ * timeseries.csv columns: one row per sample of every cell; the cell and the
+ * instant, then every sample figure of the metric table (src/vocabulary/metrics.ts)
+ * in table order, then the autoscaler's view and a Prometheus gap.
+ */
+export const timeColumns = [...identity, ...sampleMetrics, ...trailing] as const;
+export type TimeColumn = (typeof identity)[number] | SampleMetric | (typeof trailing)[number];
 /** One sample as a row; null where nothing was measured. */
 export type TimeRow = Record<TimeColumn, string | number | null>;
 
-const SERVER: readonly TimeColumn[] = [
-  'ttft_p50_ms', 'ttft_p95_ms', 'ttft_p99_ms', 'tpot_p50_ms', 'tpot_p95_ms', 'tpot_p99_ms', 'e2e_p50_ms', 'e2e_p95_ms', 'e2e_p99_ms',
-  'running', 'waiting', 'kv_cache_usage', 'output_tokens_per_s', 'requests_per_s',
-];
+/** A sample figure of one sample, by its name in the table. */
+export function sampleFigure(s: Sample, name: SampleMetric): number | null {
+  switch (name) {
+    case 'requests':
+      return s.requests;
+    case 'failures':
+      return s.failures;
+    case 'in_flight':
+      return s.in_flight ?? null;
+    case 'replicas_desired':
+      return s.replicas.desired;
+    case 'replicas_current':
+      return s.replicas.current;
+    case 'replicas_ready':
+      return s.replicas.ready;
+    case 'cpu_utilization_pct':
+      return s.cpu_utilization_pct ?? null;
+    default:
+      return s.server?.[name] ?? null;
+  }
+}
 
 /** A cell's samples as timeseries rows. */
 export function timeRows(cell: Cell, samples: readonly Sample[]): TimeRow[] {
-  return samples.map((s) => {
-    const row = {
-      cell_id: cell.id,
-      deployment: cell.deployment.name,
-      autoscaler: cell.autoscaler.name,
-      level: cell.level,
-      repeat: cell.repeat,
-      t_ms: s.t,
-      elapsed_s: s.elapsed_s,
-      phase: s.phase,
-      offered: s.offered,
-      replicas_desired: s.replicas.desired,
-      replicas_current: s.replicas.current,
-      replicas_ready: s.replicas.ready,
-      in_flight: s.in_flight ?? null,
-      cpu_utilization_pct: s.cpu_utilization ?? null,
-      requests: s.requests,
-      errors: s.errors,
-      autoscaler_metrics: s.autoscaler ? JSON.stringify(s.autoscaler) : null,
-      gap: s.gap ?? null,
-    } as TimeRow;
-    for (const k of SERVER) {
-      const v = s.server?.[k];
-      row[k] = typeof v === 'number' ? v : null;
-    }
-    return row;
-  });
+  return samples.map((s) => ({
+    cell_id: cell.id,
+    deployment: cell.deployment.name,
+    autoscaler: cell.autoscaler.name,
+    level: cell.level,
+    repeat: cell.repeat,
+    t_ms: s.t,
+    elapsed_s: s.elapsed_s,
+    phase: s.phase,
+    offered: s.offered,
+    ...(Object.fromEntries(sampleMetrics.map((name) => [name, sampleFigure(s, name)])) as Record<SampleMetric, number | null>),
+    autoscaler_metrics: s.autoscaler ? JSON.stringify(s.autoscaler) : null,
+    gap: s.gap ?? null,
+  }));
 }
 
 export function timeseriesCsv(rows: readonly TimeRow[]): string {

@@ -11,7 +11,10 @@ import { levelSections, levelTitle, type LevelSection } from './levels.js';
 import { summaryMarkdown } from './markdown.js';
 import { benchmarkRecord, cellKey, type BenchmarkRecord } from './records.js';
 import { summaryCsv, summaryRow } from './summary-csv.js';
+import type { CellAnalysis } from '../analysis/cell-analysis.js';
+import type { FigureContext } from './figures.js';
 import { timeRows, timeseriesCsv } from './timeseries-csv.js';
+import { metrics, objectives } from '../vocabulary/metrics.js';
 
 /** The run-level files of a report, by name, in the order they are listed. */
 export const reportFiles = ['summary.csv', 'timeseries.csv', 'records.jsonl', 'anatomy.json', 'summary.md', 'index.html'] as const;
@@ -20,11 +23,7 @@ export type ReportFile = (typeof reportFiles)[number];
 /** What the run was, as label/value lines for the page and summary.md. */
 export function runMeta(run: RunRecord, capacity: Record<string, number>): Array<[string, string]> {
   const slo = run.matrix.slo;
-  const objectives = [
-    slo.ttftP95Ms !== undefined ? `TTFT p95 ≤ ${slo.ttftP95Ms} ms` : undefined,
-    slo.tpotP95Ms !== undefined ? `TPOT p95 ≤ ${slo.tpotP95Ms} ms` : undefined,
-    slo.e2eP95Ms !== undefined ? `E2E p95 ≤ ${slo.e2eP95Ms} ms` : undefined,
-  ].filter(Boolean);
+  const given = objectives.flatMap((o) => (slo[o] !== undefined ? [`${metrics[o].label} ≤ ${slo[o]} ms`] : []));
   return [
     ['run', run.id],
     ['matrix', `${run.matrix.name} (${run.matrix.source}), hash ${run.matrixHash.slice(0, 12)}`],
@@ -33,7 +32,7 @@ export function runMeta(run: RunRecord, capacity: Record<string, number>): Array
     ['git revision', run.git ?? 'unknown'],
     ...Object.entries(run.tools).map(([k, v]): [string, string] => [k, v]),
     ['host', `${run.host.hostname}, ${run.host.platform}, ${run.host.cpus} CPUs, ${run.host.memoryGb} GiB, Node ${run.host.node}`],
-    ['SLO', objectives.join(', ') || 'none'],
+    ['SLO', given.join(', ') || 'none'],
     ['deployments', run.matrix.deployments.map((d) => `${d.name}: ${d.model} on ${d.gpu.count}× ${d.gpu.type}`).join('; ')],
     ['best capacity', Object.entries(capacity).map(([d, c]) => `${d}: ${c} good requests per replica-second`).join('; ') || '–'],
   ];
@@ -51,17 +50,12 @@ function stubRecord(run: RunRecord, cell: Cell, status: string): BenchmarkRecord
 export function renderReport(a: RunAnalysis): Record<ReportFile, string> {
   const run = a.record;
   const ran = a.cells.filter((c) => c.client !== undefined);
-  const records = ran.map((c) => {
+  const figureContext = (c: CellAnalysis): FigureContext => {
     const price = a.prices[c.cell.deployment.gpu.type];
     const share = a.shares[c.cell.deployment.name];
-    return benchmarkRecord(c, {
-      runId: run.id,
-      createdAt: run.startedAt,
-      matrix: run.matrix,
-      ...(price !== undefined ? { gpuUsdPerHour: price } : {}),
-      ...(share !== undefined ? { gpuSharePerReplica: share } : {}),
-    });
-  });
+    return { ...(price !== undefined ? { gpuUsdPerHour: price } : {}), ...(share !== undefined ? { gpuSharePerReplica: share } : {}) };
+  };
+  const records = ran.map((c) => benchmarkRecord(c, { runId: run.id, createdAt: run.startedAt, matrix: run.matrix, ...figureContext(c) }));
   const byCell = new Map(records.map((r) => [r.cell_id, r]));
   const tableRows = a.cells.map((c) => byCell.get(c.cell.id) ?? stubRecord(run, c.cell, c.status));
   const series = a.cells.flatMap((c) => timeRows(c.cell, a.samples.get(c.cell.id) ?? []));
@@ -70,7 +64,7 @@ export function renderReport(a: RunAnalysis): Record<ReportFile, string> {
   const verdicts = levelVerdicts(records);
   const levels = levelSections(a, verdicts);
   return {
-    'summary.csv': summaryCsv(a.cells.map((c) => summaryRow(c))),
+    'summary.csv': summaryCsv(a.cells.map((c) => summaryRow(c, figureContext(c)))),
     'timeseries.csv': timeseriesCsv(series),
     'records.jsonl': records.map((r) => `${JSON.stringify(r)}\n`).join(''),
     'anatomy.json': `${JSON.stringify(Object.fromEntries([...a.anatomy.entries()].sort(([x], [y]) => x.localeCompare(y))), null, 2)}\n`,

@@ -81,7 +81,7 @@ function watchEarlyStop(file: string, m: ResolvedMatrix, stop: AbortController):
 export function probePassed(r: CellResult, m: ResolvedMatrix): boolean {
   if (r.status !== 'done' || r.stoppedEarly) return false;
   const c = r.client;
-  const point = { load: 0, requests: c.requests, errors: c.errors, ...(c.ttftMs.p95 !== undefined ? { ttftP95Ms: c.ttftMs.p95 } : {}), ...(c.tpotMs.p95 !== undefined ? { tpotP95Ms: c.tpotMs.p95 } : {}), ...(c.e2eMs.p95 !== undefined ? { e2eP95Ms: c.e2eMs.p95 } : {}) };
+  const point = { load: 0, requests: c.requests, errors: c.errors, ...(c.ttftMs.p95 !== undefined ? { ttft_ms_p95: c.ttftMs.p95 } : {}), ...(c.tpotMs.p95 !== undefined ? { tpot_ms_p95: c.tpotMs.p95 } : {}), ...(c.e2eMs.p95 !== undefined ? { e2e_ms_p95: c.e2eMs.p95 } : {}) };
   return judgePoint(point, m.slo, 1).kind === 'pass';
 }
 

@@ -32,7 +32,7 @@ export interface CellCalibration {
   meanAbsReplicaError: number;
   attainment: { measured?: number; simulated?: number; /** simulated − measured, points (0–100). */ diffPoints?: number };
   replicaSeconds: { measured: number; simulated: number; /** (simulated − measured) / measured, %. */ diffPct?: number };
-  ttftP95Ms: { measured?: number; simulated?: number; /** (simulated − measured) / measured, %. */ errorPct?: number };
+  ttft_ms_p95: { measured?: number; simulated?: number; /** (simulated − measured) / measured, %. */ errorPct?: number };
 }
 
 const pct = (sim: number | undefined, meas: number | undefined): number | undefined =>
@@ -85,7 +85,7 @@ export function calibrateCell(cell: Cell, measured: CellSide, simulated: CellSid
       ...(mAtt !== undefined && sAtt !== undefined ? { diffPoints: round((sAtt - mAtt) * 100, 2) } : {}),
     },
     replicaSeconds: { measured: mRs, simulated: sRs, ...(pct(sRs, mRs) !== undefined ? { diffPct: pct(sRs, mRs)! } : {}) },
-    ttftP95Ms: { ...(mT !== undefined ? { measured: mT } : {}), ...(sT !== undefined ? { simulated: sT } : {}), ...(pct(sT, mT) !== undefined ? { errorPct: pct(sT, mT)! } : {}) },
+    ttft_ms_p95: { ...(mT !== undefined ? { measured: mT } : {}), ...(sT !== undefined ? { simulated: sT } : {}), ...(pct(sT, mT) !== undefined ? { errorPct: pct(sT, mT)! } : {}) },
   };
 }
 
@@ -150,9 +150,9 @@ export function calibrationText(rows: readonly CellCalibration[]): string[] {
     f(r.replicaSeconds.measured),
     f(r.replicaSeconds.simulated),
     f(r.replicaSeconds.diffPct),
-    f(r.ttftP95Ms.measured),
-    f(r.ttftP95Ms.simulated),
-    f(r.ttftP95Ms.errorPct),
+    f(r.ttft_ms_p95.measured),
+    f(r.ttft_ms_p95.simulated),
+    f(r.ttft_ms_p95.errorPct),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   return [header, ...body].map((row) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));

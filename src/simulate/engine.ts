@@ -560,7 +560,7 @@ export function simulateCell(o: SimCellOptions): SimCellOutcome {
           offered: 0,
           replicas: counts(),
           requests: mainRequests,
-          errors: mainErrors,
+          failures: mainErrors,
           in_flight: inFlight,
           ...(autoscaler ? { autoscaler: { ...autoscaler.seen } } : {}),
           server: scraped.size ? { running, waiting } : { running: null, waiting: null },

@@ -8,6 +8,7 @@ import { curvePointOf, type Profile } from '../recommend/profiles.js';
 import { profileConfig } from '../tune/observe.js';
 import { openArrivals } from './load.js';
 import type { Catalog } from '../catalog/catalog.js';
+import { hasObjectives } from '../vocabulary/metrics.js';
 
 /**
  * The oracle: the fewest replica-seconds any schedule could have spent on a
@@ -105,7 +106,7 @@ function capacityFor(
 
 /** The oracle of a cell's load; undefined without an SLO, or when one replica cannot meet it at all. */
 export function oracleFor(catalog: Catalog, cell: Cell, m: ResolvedMatrix, profiles: readonly Profile[]): Oracle | undefined {
-  if (m.slo.ttftP95Ms === undefined && m.slo.tpotP95Ms === undefined && m.slo.e2eP95Ms === undefined) return undefined;
+  if (!hasObjectives(m.slo)) return undefined;
   const open = cell.load.shape === 'arrival-rate' || cell.load.shape === 'trace';
   const total = cell.load.warmupMs + cell.load.durationMs;
   let counts: number[] = [];

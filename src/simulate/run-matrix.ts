@@ -192,11 +192,11 @@ function emptyClient(c: SimClientSummary): CellResult['client'] {
     errorSources: {},
     rps: 0,
     outputTokensPerS: 0,
-    ttftMs: dist(c.ttftP95Ms),
-    ttfcMs: dist(c.ttftP95Ms),
-    tpotMs: dist(c.tpotP95Ms),
+    ttftMs: dist(c.ttft_ms_p95),
+    ttfcMs: dist(c.ttft_ms_p95),
+    tpotMs: dist(c.tpot_ms_p95),
     itlMs: dist(),
-    e2eMs: dist(c.e2eP95Ms),
+    e2eMs: dist(c.e2e_ms_p95),
     slo: { ...(c.attainment !== undefined ? { attainment: c.attainment } : {}), pass: {} },
   };
 }

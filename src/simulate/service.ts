@@ -67,8 +67,8 @@ export function profileService(profile: Profile, d: ResolvedDeployment): Service
     .map(curvePointOf)
     .flatMap((p) => {
       const x = p.running ?? p.inFlight ?? (profile.arrival === 'users' ? p.load : undefined);
-      if (x === undefined || p.saturated || x > d.vllm.maxNumSeqs || p.ttftP95Ms === undefined || p.tpotP95Ms === undefined) return [];
-      return [{ x: Math.max(1, x), ttft: p.ttftP95Ms, tpot: p.tpotP95Ms }];
+      if (x === undefined || p.saturated || x > d.vllm.maxNumSeqs || p.ttft_ms_p95 === undefined || p.tpot_ms_p95 === undefined) return [];
+      return [{ x: Math.max(1, x), ttft: p.ttft_ms_p95, tpot: p.tpot_ms_p95 }];
     })
     .sort((a, b) => a.x - b.x);
   if (pts.length < 2) return undefined;

@@ -1,5 +1,6 @@
 import type { ResolvedSlo } from '../matrix/types.js';
 import type { SimPoint } from './engine.js';
+import { hasObjectives } from '../vocabulary/metrics.js';
 
 /**
  * Client figures of a simulated cell aggregated on the fly, in constant
@@ -43,9 +44,9 @@ export interface SimClientSummary {
   errors: number;
   /** Share of main-phase requests meeting every SLO; undefined without SLOs or requests. */
   attainment?: number;
-  ttftP95Ms?: number;
-  tpotP95Ms?: number;
-  e2eP95Ms?: number;
+  ttft_ms_p95?: number;
+  tpot_ms_p95?: number;
+  e2e_ms_p95?: number;
 }
 
 export class SimAggregate {
@@ -58,7 +59,7 @@ export class SimAggregate {
   private readonly hasSlo: boolean;
 
   constructor(private readonly slo: ResolvedSlo) {
-    this.hasSlo = slo.ttftP95Ms !== undefined || slo.tpotP95Ms !== undefined || slo.e2eP95Ms !== undefined;
+    this.hasSlo = hasObjectives(slo);
   }
 
   add(p: SimPoint): void {
@@ -74,9 +75,9 @@ export class SimAggregate {
     const s = this.slo;
     // cell-summary.ts meetsSlo: a request without a TPOT (one token) passes that objective.
     if (
-      (s.ttftP95Ms === undefined || p.ttftMs <= s.ttftP95Ms) &&
-      (s.tpotP95Ms === undefined || !Number.isFinite(p.tpotMs) || p.tpotMs <= s.tpotP95Ms) &&
-      (s.e2eP95Ms === undefined || p.e2eMs <= s.e2eP95Ms)
+      (s.ttft_ms_p95 === undefined || p.ttftMs <= s.ttft_ms_p95) &&
+      (s.tpot_ms_p95 === undefined || !Number.isFinite(p.tpotMs) || p.tpotMs <= s.tpot_ms_p95) &&
+      (s.e2e_ms_p95 === undefined || p.e2eMs <= s.e2e_ms_p95)
     ) {
       this.meeting++;
     }
@@ -92,9 +93,9 @@ export class SimAggregate {
     const t = q(this.ttft);
     const p = q(this.tpot);
     const e = q(this.e2e);
-    if (t !== undefined) out.ttftP95Ms = t;
-    if (p !== undefined) out.tpotP95Ms = p;
-    if (e !== undefined) out.e2eP95Ms = e;
+    if (t !== undefined) out.ttft_ms_p95 = t;
+    if (p !== undefined) out.tpot_ms_p95 = p;
+    if (e !== undefined) out.e2e_ms_p95 = e;
     return out;
   }
 }

@@ -96,12 +96,12 @@ export class CurveBuilder {
       .filter(([, b]) => b.requests > 0)
       .map(([load, b]) => {
         const p: CurvePoint = { load, requests: b.requests, errors: b.errors };
-        const set = (k: 'ttftP95Ms' | 'tpotP95Ms' | 'e2eP95Ms' | 'rps' | 'inFlight' | 'running' | 'waiting' | 'kvCacheUsage', v: number | undefined): void => {
+        const set = (k: 'ttft_ms_p95' | 'tpot_ms_p95' | 'e2e_ms_p95' | 'rps' | 'inFlight' | 'running' | 'waiting' | 'kvCacheUsage', v: number | undefined): void => {
           if (v !== undefined) p[k] = v;
         };
-        set('ttftP95Ms', p95(b.ttft));
-        set('tpotP95Ms', p95(b.tpot));
-        set('e2eP95Ms', p95(b.e2e));
+        set('ttft_ms_p95', p95(b.ttft));
+        set('tpot_ms_p95', p95(b.tpot));
+        set('e2e_ms_p95', p95(b.e2e));
         set('rps', b.replicaSeconds > 0 ? round((b.requests - b.errors) / b.replicaSeconds, 3) : undefined);
         set('inFlight', mean(b.inFlight));
         set('running', mean(b.running));

@@ -43,9 +43,9 @@ export interface TuneResult {
 }
 
 const sloRow = (s: ResolvedSlo): Profile['slo'] => ({
-  ...(s.ttftP95Ms !== undefined ? { ttft_p95_ms: s.ttftP95Ms } : {}),
-  ...(s.tpotP95Ms !== undefined ? { tpot_p95_ms: s.tpotP95Ms } : {}),
-  ...(s.e2eP95Ms !== undefined ? { e2e_p95_ms: s.e2eP95Ms } : {}),
+  ...(s.ttft_ms_p95 !== undefined ? { ttft_ms_p95: s.ttft_ms_p95 } : {}),
+  ...(s.tpot_ms_p95 !== undefined ? { tpot_ms_p95: s.tpot_ms_p95 } : {}),
+  ...(s.e2e_ms_p95 !== undefined ? { e2e_ms_p95: s.e2e_ms_p95 } : {}),
 });
 
 /** The measured capacity as one number for comparisons: the crossing inside the interval, else undefined. */
@@ -56,7 +56,7 @@ export function measuredCapacity(c: Capacity): number | undefined {
 export function tuneConfig(i: TuneInput): TuneResult {
   const capacity = capacityOf(i.curve, i.slo);
   const lag = median(i.scaleUpLagsS);
-  const fits = { ttft: fitLine(i.curve, 'ttftP95Ms'), tpot: fitLine(i.curve, 'tpotP95Ms'), e2e: fitLine(i.curve, 'e2eP95Ms') };
+  const fits = { ttft: fitLine(i.curve, 'ttft_ms_p95'), tpot: fitLine(i.curve, 'tpot_ms_p95'), e2e: fitLine(i.curve, 'e2e_ms_p95') };
   let targets: Targets | undefined;
   if (capacity.kind === 'interval' || capacity.kind === 'above-highest') {
     const at = capacity.at;
@@ -79,9 +79,9 @@ export function tuneConfig(i: TuneInput): TuneResult {
   if (i.params && i.arrival === 'users') {
     const judged = i.curve.filter((p) => judgePoint(p, i.slo, MIN_REQUESTS).kind !== 'thin');
     const metrics = [
-      ['ttft_p95_ms', 'ttftP95Ms', 'ttftMs'],
-      ['tpot_p95_ms', 'tpotP95Ms', 'tpotMs'],
-      ['e2e_p95_ms', 'e2eP95Ms', 'e2eMs'],
+      ['ttft_ms_p95', 'ttft_ms_p95', 'ttftMs'],
+      ['tpot_ms_p95', 'tpot_ms_p95', 'tpotMs'],
+      ['e2e_ms_p95', 'e2e_ms_p95', 'e2eMs'],
     ] as const;
     for (const [name, key, field] of metrics) {
       const pairs = judged.flatMap((p) => (p[key] === undefined ? [] : [{ predicted: predictAt(i.params!, p.load)[field], measured: p[key]! }]));

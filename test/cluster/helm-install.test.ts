@@ -25,7 +25,7 @@ const ready = missing.length === 0 && prerequisite('helm', helm !== undefined, H
 
 const matrix = `name: helm
 target: { kind: kubernetes, namespace: bench, prometheus_url: "http://prometheus.monitoring.svc:9090" }
-slo: { ttft_p95: 500ms, tpot_p95: 50ms }
+slo: { ttft_ms_p95: 500ms, tpot_ms_p95: 50ms }
 deployments:
   - { name: llama8b, model: meta-llama/Llama-3.1-8B-Instruct, recipe: auto, gpu: { type: H100, count: 1 }, replicas: { start: 1, min: 1, max: 4 } }
 autoscalers:

@@ -27,7 +27,7 @@ const NS = 'bench';
 const matrixYaml = (serving: string) => `
 name: k8s-target
 target: { kind: kubernetes, namespace: ${NS}, url: "http://127.0.0.1:9", prometheus_url: "http://127.0.0.1:9", serving: ${serving} }
-slo: { ttft_p95: 500ms }
+slo: { ttft_ms_p95: 500ms }
 deployments:
   - name: llama8b-h100
     model: meta-llama/Llama-3.1-8B-Instruct

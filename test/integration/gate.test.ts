@@ -5,7 +5,7 @@ import { ensureBuilt, runCli, scratch, writeMatrix } from './helpers.js';
 
 const matrix = (ttftMs: number): string => `name: gated
 target: { kind: local, scrape_interval: 500ms }
-slo: { ttft_p95: 500ms }
+slo: { ttft_ms_p95: 500ms }
 workload: { profile: tiny }
 deployments:
   - name: sim

@@ -27,7 +27,7 @@ const crds = present && haveCrds() ? CrdSchemas.fromPath(crdDir) : CrdSchemas.no
 const source = 'test/integration/helm-chart.test.ts';
 const matrixText = (deployment: string): string => `name: helm
 target: { kind: kubernetes, namespace: bench, prometheus_url: "http://prometheus.monitoring.svc:9090" }
-slo: { ttft_p95: 500ms, tpot_p95: 50ms }
+slo: { ttft_ms_p95: 500ms, tpot_ms_p95: 50ms }
 deployments:
   - { name: llama8b, model: meta-llama/Llama-3.1-8B-Instruct, replicas: { start: 1, min: 1, max: 4 }, cpu_request: "4", ${deployment} }
 autoscalers:

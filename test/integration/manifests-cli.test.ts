@@ -123,7 +123,7 @@ describe('scalebench generate', () => {
       `recommendation:
   name: chat-llama8b
   namespace: chat
-  slo: { ttft_p95: 500ms }
+  slo: { ttft_ms_p95: 500ms }
   deployment: { name: llama8b, model: meta-llama/Llama-3.1-8B-Instruct, recipe: llama-3.1-8b-l4-fp8, gpu: { type: L4 }, replicas: { min: 1, max: 4 } }
   autoscalers: [ { name: keda, kind: keda, query: 'sum(vllm:num_requests_waiting{namespace="chat"})', threshold: 20 } ]
   cost_per_hour: 0.8

@@ -21,7 +21,7 @@ describe('points.jsonl read on several threads', () => {
     const root = await generateRun(join(scratch(), 'run'), 30_000);
     const cellDir = join(root, 'cells', readdirSync(join(root, 'cells'))[0]!);
     const file = join(cellDir, 'points.jsonl');
-    const slo = { ttftP95Ms: 80, tpotP95Ms: 12 };
+    const slo = { ttft_ms_p95: 80, tpot_ms_p95: 12 };
     const one = accumulatePoints(file, slo, 60_000, { threads: 1 });
     for (const threads of [2, 3]) {
       const many = accumulatePoints(file, slo, 60_000, { threads, minBytes: 0 });

@@ -65,7 +65,7 @@ describe('scalebench run on the local target', () => {
     const waiting = samples.map((s) => s.server?.waiting ?? 0);
     expect(Math.max(...waiting)).toBeGreaterThanOrEqual(5);
     // The sample carries the replicas' CPU (from /proc) beside Prometheus' view.
-    expect(samples.filter((s) => (s.cpu_utilization ?? 0) > 0).length).toBeGreaterThan(3);
+    expect(samples.filter((s) => (s.cpu_utilization_pct ?? 0) > 0).length).toBeGreaterThan(3);
     const running = samples.map((s) => s.server?.running ?? 0);
     expect(Math.max(...running)).toBe(2); // never more than max_num_seqs
     const r = readJsonFile<CellResult>(join(cellDir, 'result.json'));

@@ -68,7 +68,7 @@ describe('tuning the autoscalers from a run (local target)', () => {
   });
 
   it('writes a profile recommend can read', async () => {
-    const r = await runCli(['recommend', '--profile', 'tiny', '--ttft', '300ms', '--tpot', '75ms', '--qps', '50', '--gpu', 'L4', '--model', 'meta-llama/Llama-3.2-1B-Instruct', '--profiles', 'profiles', '--json'], { cwd: dir });
+    const r = await runCli(['recommend', '--profile', 'tiny', '--slo', 'ttft_ms_p95=300ms', '--slo', 'tpot_ms_p95=75ms', '--qps', '50', '--gpu', 'L4', '--model', 'meta-llama/Llama-3.2-1B-Instruct', '--profiles', 'profiles', '--json'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { chosen: { basis: string }; runners_up: Array<{ basis: string }> };
     expect([out.chosen, ...out.runners_up].some((c) => c.basis === 'measured')).toBe(true);

@@ -7,13 +7,13 @@ import { serverStats } from '../../src/analysis/server.js';
 import { recovery, sloWindows } from '../../src/analysis/windows.js';
 import { expandCells } from '../../src/matrix/expand.js';
 import { parseMatrix } from '../../src/matrix/load.js';
-import type { Sample } from '../../src/metrics/sampler.js';
+import type { Sample, ServerFigures } from '../../src/metrics/sampler.js';
 import { projectCatalog } from '../../src/catalog/catalog.js';
 
 const matrix = (load: string): ReturnType<typeof parseMatrix> =>
   parseMatrix(
     `name: t
-slo: { ttft_p95: 200ms }
+slo: { ttft_ms_p95: 200ms }
 deployments: [{ name: d, model: m, gpu: { type: L4, count: 2 }, simulator: { ttft: 30ms, itl: 10ms } }]
 load: ${load}
 sample_interval: 1s
@@ -22,8 +22,8 @@ sample_interval: 1s
   projectCatalog(),
   );
 const point = (t: number, ttft: number, ok = true): RawPoint => ({ t, phase: 'main', ok, status: ok ? 200 : 503, ttft_ms: ok ? ttft : null, tpot_ms: ok ? 10 : null, e2e_ms: ttft + 100, itl_ms: [], prompt_tokens: 32, output_tokens: 16 });
-const sample = (s: number, replicas: number, server: Record<string, number | null> = {}): Sample => ({
-  t: s * 1000, elapsed_s: s, phase: 'load', offered: 8, replicas: { desired: replicas, current: replicas, ready: replicas }, requests: 0, errors: 0, server,
+const sample = (s: number, replicas: number, server: ServerFigures = {}): Sample => ({
+  t: s * 1000, elapsed_s: s, phase: 'load', offered: 8, replicas: { desired: replicas, current: replicas, ready: replicas }, requests: 0, failures: 0, server,
 });
 
 describe('load steps from the shape k6 is given', () => {
@@ -41,7 +41,7 @@ describe('load steps from the shape k6 is given', () => {
 });
 
 describe('client windows after a step, and recovery', () => {
-  const acc = new PointAccumulator({ ttftP95Ms: 200 }, 4000);
+  const acc = new PointAccumulator({ ttft_ms_p95: 200 }, 4000);
   // window 0: p95 of [100, 300] = 100 + 0.95·200 = 290 (miss); window 1: [150, 250] → 245 (miss)
   // window 2: [100, 120] → 119; window 3: [90] and a failure → 90. Requests before the step are not in any window.
   for (const [t, ttft] of [[9_500, 999], [10_000, 100], [10_900, 300], [11_000, 150], [11_500, 250], [12_100, 120], [12_200, 100], [13_000, 90]] as const) acc.add(point(t, ttft));
@@ -49,7 +49,7 @@ describe('client windows after a step, and recovery', () => {
   const windows = sloWindows(acc, 10_000, 14_000, 1000, acc.slo);
 
   it('bins requests by start time and takes each window’s p95', () => {
-    expect(windows.map((w) => [w.startMs, w.requests, w.errors, w.ttftP95Ms, w.meets])).toEqual([
+    expect(windows.map((w) => [w.startMs, w.requests, w.errors, w.ttft_ms_p95, w.meets])).toEqual([
       [0, 2, 0, 290, false],
       [1000, 2, 0, 245, false],
       [2000, 2, 0, 119, true],
@@ -78,7 +78,7 @@ describe('replica-seconds', () => {
 
 describe('server quantiles from samples', () => {
   it('the median of the windowed values, the worst window, and the bucket holding the median', () => {
-    const st = serverStats([sample(0, 1, { ttft_p95_ms: 39, waiting: 0 }), sample(1, 1, { ttft_p95_ms: 120, waiting: 2 }), sample(2, 1, { ttft_p95_ms: 70, waiting: 4 }), sample(3, 1, { ttft_p95_ms: null, waiting: 6 })], 3000);
+    const st = serverStats([sample(0, 1, { server_ttft_ms_p95: 39, waiting: 0 }), sample(1, 1, { server_ttft_ms_p95: 120, waiting: 2 }), sample(2, 1, { server_ttft_ms_p95: 70, waiting: 4 }), sample(3, 1, { server_ttft_ms_p95: null, waiting: 6 })], 3000);
     expect(st.ttft.p95).toEqual({ ms: 70, maxMs: 120, bucketMs: [60, 80] });
     expect(st.waiting).toEqual({ mean: 3, p95: 5.7, max: 6 });
     // least squares slope of waiting over elapsed seconds is 2/s, over the 3 s main phase
@@ -94,7 +94,7 @@ describe('one cell, analysed', () => {
     { t: 12_800, kind: 'replica-ready', pod: 'p-1' },
     { t: 24_500, kind: 'scale', from: 2, to: 1 },
   ];
-  const acc = new PointAccumulator({ ttftP95Ms: 200 }, 30_000);
+  const acc = new PointAccumulator({ ttft_ms_p95: 200 }, 30_000);
   for (let t = 0; t < 30_000; t += 250) acc.add(point(t, t >= 10_000 && t < 13_000 ? 400 : 50));
   const a = analyzeCell({
     cell, entry: { id: cell.id, index: 0, status: 'done', attempts: 1 }, samples, events, client: acc.summary(),

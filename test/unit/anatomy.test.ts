@@ -9,7 +9,7 @@ import { projectCatalog } from '../../src/catalog/catalog.js';
 
 const matrix = parseMatrix(
   `name: anatomy
-slo: { ttft_p95: 300ms }
+slo: { ttft_ms_p95: 300ms }
 workload: { profile: tiny }
 deployments:
   - { name: d, model: meta-llama/Llama-3.2-1B-Instruct, gpu: { type: L4 }, replicas: { start: 1, min: 1, max: 4 } }
@@ -37,7 +37,7 @@ function synthetic(): { samples: Sample[]; events: AnatomyEvent[]; requests: Req
   for (let s = 0; s <= 35; s++) {
     const replicas = s >= 14 && s < 25 ? 2 : 1;
     const waiting = s >= 11 && s < 15 ? 8 : 0;
-    samples.push({ t: at(s), elapsed_s: s, phase: 'load', offered: s >= 10 && s < 20 ? 16 : 4, replicas: { desired: replicas, current: replicas, ready: replicas }, requests: 0, errors: 0, server: { waiting } });
+    samples.push({ t: at(s), elapsed_s: s, phase: 'load', offered: s >= 10 && s < 20 ? 16 : 4, replicas: { desired: replicas, current: replicas, ready: replicas }, requests: 0, failures: 0, server: { waiting } });
   }
   const events: AnatomyEvent[] = [
     { t: at(-1), kind: 'replica-started', pod: 'p-0' },

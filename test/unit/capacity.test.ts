@@ -28,12 +28,12 @@ describe('capacity model', () => {
 
   it('finds the most users meeting the SLO', () => {
     // TPOT 10 × f(r) ≤ 25 ⇔ f ≤ 2.5 ⇔ r ≤ 4.
-    const c = capacityAtSlo(params, { tpotP95Ms: 25 });
+    const c = capacityAtSlo(params, { tpot_ms_p95: 25 });
     expect(c).toMatchObject({ ok: true, users: 4 });
   });
 
   it('says by how much a replica misses when one user is already too many', () => {
-    const c = capacityAtSlo(params, { ttftP95Ms: 15 });
+    const c = capacityAtSlo(params, { ttft_ms_p95: 15 });
     expect(c.ok).toBe(false);
     if (!c.ok) {
       expect(c.metric).toBe('ttft');
@@ -42,8 +42,8 @@ describe('capacity model', () => {
   });
 });
 
-const pt = (load: number, tpot: number, requests = 50): CurvePoint => ({ load, requests, errors: 0, tpotP95Ms: tpot, rps: load, running: load, waiting: 0 });
-const slo = { tpotP95Ms: 25 };
+const pt = (load: number, tpot: number, requests = 50): CurvePoint => ({ load, requests, errors: 0, tpot_ms_p95: tpot, rps: load, running: load, waiting: 0 });
+const slo = { tpot_ms_p95: 25 };
 
 describe('capacity at SLO from a measured curve', () => {
   it('is the interval [last pass, first fail], with the crossing interpolated', () => {
@@ -74,8 +74,8 @@ describe('capacity at SLO from a measured curve', () => {
 
   it('fits latency against load by least squares', () => {
     // y = 2 + 5x exactly.
-    expect(fitLine([pt(1, 7), pt(2, 12), pt(4, 22)], 'tpotP95Ms')).toEqual({ slope: 5, intercept: 2 });
-    expect(fitLine([pt(1, 7)], 'tpotP95Ms')).toBeUndefined();
+    expect(fitLine([pt(1, 7), pt(2, 12), pt(4, 22)], 'tpot_ms_p95')).toEqual({ slope: 5, intercept: 2 });
+    expect(fitLine([pt(1, 7)], 'tpot_ms_p95')).toBeUndefined();
   });
 });
 

@@ -28,7 +28,25 @@ describe('gate files', () => {
 
   it('an unknown metric names file:line:col on one line, with a suggestion', () => {
     const file = write('typo.yaml', 'rules:\n  - { metric: ttft_ms_p95, better: lower }\n  - metric: ttfb_ms_p95\n    better: lower\n');
-    expect(message(() => readGateFile(file))).toMatchInlineSnapshot(`"<dir>/typo.yaml:3:13: rules[1].metric: unknown metric "ttfb_ms_p95"; did you mean "ttft_ms_p95"? (a numeric field of records.jsonl)"`);
+    expect(message(() => readGateFile(file))).toMatchInlineSnapshot(`"<dir>/typo.yaml:3:13: rules[1].metric: unknown metric "ttfb_ms_p95"; did you mean "ttft_ms_p95"? (names are <quantity>_<unit>_<statistic>, e.g. ttft_ms_p95; every one is in src/vocabulary/metrics.ts)"`);
+  });
+
+  it('metric: ttft_p59 exits 2 naming file:line:col; an old spelling gets the new one suggested', () => {
+    const file = write('p59.yaml', 'rules:\n  - metric: ttft_p59\n  - metric: ttft_p95_ms\n');
+    expect(message(() => readGateFile(file)).split('\n')).toEqual([
+      '<dir>/p59.yaml:2:13: rules[0].metric: unknown metric "ttft_p59" (names are <quantity>_<unit>_<statistic>, e.g. ttft_ms_p95; every one is in src/vocabulary/metrics.ts)',
+      '<dir>/p59.yaml:3:13: rules[1].metric: unknown metric "ttft_p95_ms"; did you mean "ttft_ms_p95"? (names are <quantity>_<unit>_<statistic>, e.g. ttft_ms_p95; every one is in src/vocabulary/metrics.ts)',
+    ]);
+  });
+
+  it('the direction comes from the metric table: a rule may repeat it, not contradict it, and must give it where the table has none', () => {
+    const ok = write('dir.yaml', 'rules:\n  - metric: ttft_ms_p95\n  - { metric: goodput_rps, better: higher }\n  - { metric: running_mean, better: lower }\n');
+    expect(readGateFile(ok).map((r) => [r.metric, r.better])).toEqual([['ttft_ms_p95', 'lower'], ['goodput_rps', 'higher'], ['running_mean', 'lower']]);
+    const bad = write('dir-bad.yaml', 'rules:\n  - { metric: ttft_ms_p95, better: higher }\n  - metric: running_mean\n');
+    expect(message(() => readGateFile(bad)).split('\n')).toEqual([
+      '<dir>/dir-bad.yaml:2:36: rules[0].better: ttft_ms_p95 is lower-is-better in the metric table, the rule says higher: drop better, or gate another metric',
+      '<dir>/dir-bad.yaml:3:13: rules[1].metric: running_mean has no better side in the metric table: say which (better: lower | higher)',
+    ]);
   });
 
   it('an unknown corroborating metric is an input error too', () => {

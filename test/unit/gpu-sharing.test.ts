@@ -125,7 +125,7 @@ describe('cost per slice', () => {
 });
 
 describe('the recommender with sharing', () => {
-  const u: UseCase = { name: 'chat', workload: 'chatbot', promptTokens: 512, outputTokens: 256, slo: { ttftP95Ms: 300, tpotP95Ms: 40 }, peakQps: 2, growth: 0, rampPerMin: 0.2 };
+  const u: UseCase = { name: 'chat', workload: 'chatbot', promptTokens: 512, outputTokens: 256, slo: { ttft_ms_p95: 300, tpot_ms_p95: 40 }, peakQps: 2, growth: 0, rampPerMin: 0.2 };
   const candidates = (sharing: boolean) =>
     buildCandidates({ catalog: projectCatalog(), profiles: [], workload: 'chatbot', promptTokens: 512, outputTokens: 256, model: 'meta-llama/Llama-3.1-8B-Instruct', gpus: ['A100-80'], sharing }).candidates;
 
@@ -138,7 +138,7 @@ describe('the recommender with sharing', () => {
   });
 
   it('keeps whole GPUs when no slice meets the SLO, and says so', () => {
-    const r = recommend(candidates(true), { ...u, slo: { ttftP95Ms: 120, tpotP95Ms: 40 } });
+    const r = recommend(candidates(true), { ...u, slo: { ttft_ms_p95: 120, tpot_ms_p95: 40 } });
     expect(r.best?.candidate.sharing).toBeUndefined();
     expect(r.why?.[0]).toMatch(/^chosen whole GPUs: .*; no slice of the \d+ considered meets the SLO$/);
   });

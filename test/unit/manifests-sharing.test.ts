@@ -18,7 +18,7 @@ const source = 'test/unit/manifests-sharing.test.ts';
 const matrix = parseMatrix(
   `name: sharing
 target: { kind: kubernetes, namespace: bench }
-slo: { ttft_p95: 400ms, tpot_p95: 40ms }
+slo: { ttft_ms_p95: 400ms, tpot_ms_p95: 40ms }
 deployments:
   - { name: mig, model: meta-llama/Llama-3.1-8B-Instruct, gpu: { type: H100, sharing: { mode: mig, profile: 3g.40gb } }, vllm: { max_num_seqs: 32, max_model_len: 4096 } }
   - { name: ts, model: meta-llama/Llama-3.2-1B-Instruct, gpu: { type: L4, sharing: { mode: time-slice, replicas: 4 } }, vllm: { max_num_seqs: 12, max_model_len: 2048 } }

@@ -18,7 +18,7 @@ const source = 'test/unit/manifests-snapshots.test.ts';
 const matrix = parseMatrix(
   `name: snapshots
 target: { kind: kubernetes, namespace: bench, prometheus_url: "http://prometheus.monitoring.svc:9090" }
-slo: { ttft_p95: 800ms, tpot_p95: 60ms }
+slo: { ttft_ms_p95: 800ms, tpot_ms_p95: 60ms }
 deployments:
   - { name: llama70b-mi300x, model: meta-llama/Llama-3.1-70B-Instruct, recipe: llama-3.1-70b-mi300x2-bf16, gpu: { type: MI300X }, replicas: { min: 1, max: 3 } }
   - { name: llama1b-mig, model: meta-llama/Llama-3.2-1B-Instruct, recipe: llama-3.2-1b-a100-mig-1g.10gb-bf16, gpu: { type: A100-80 }, replicas: { min: 1, max: 7 } }

@@ -58,7 +58,7 @@ deployments:
     model: "meta-llama/Llama-3.1-8B-Instruct"
     name: llama8b-h100
 workload: { profile: chatbot }
-slo: { e2e_p95: 20s, tpot_p95: 50ms, ttft_p95: 0.5s }
+slo: { e2e_ms_p95: 20s, tpot_ms_p95: 50ms, ttft_ms_p95: 0.5s }
 target: { kind: local }
 description: another description does not change what runs
 name: nightly-llama8b
@@ -94,7 +94,7 @@ describe('cell ids change with content', () => {
   it.each([
     ['max_num_seqs', 'max_num_seqs: 32', 'max_num_seqs: 16', 18],
     ['the GPU count', 'count: 1', 'count: 2', 18],
-    ['an SLO', 'ttft_p95: 500ms', 'ttft_p95: 400ms', 18],
+    ['an SLO', 'ttft_ms_p95: 500ms', 'ttft_ms_p95: 400ms', 18],
     ['the workload profile', 'profile: chatbot', 'profile: summarization', 18],
     ['the load duration', 'duration: 5m', 'duration: 4m', 18],
     ['the target', 'target: { kind: local }', 'target: { kind: kubernetes, namespace: bench }', 18],

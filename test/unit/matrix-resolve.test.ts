@@ -102,7 +102,7 @@ describe('defaults', () => {
 });
 
 const scaled = `name: t
-slo: { ttft_p95: 500ms, tpot_p95: 50ms, e2e_p95: 20s }
+slo: { ttft_ms_p95: 500ms, tpot_ms_p95: 50ms, e2e_ms_p95: 20s }
 deployments:
   - name: d
     model: meta-llama/Llama-3.2-1B-Instruct
@@ -141,7 +141,7 @@ describe('time_scale 0.1', () => {
     ['not the simulator ttft', d.simulator.ttftMs, 80],
     ['not the simulator itl', d.simulator.itlMs, 20],
     ['not a latency stdev', d.simulator.ttftStdevMs, 10],
-    ['not the SLOs', m.slo, { ttftP95Ms: 500, tpotP95Ms: 50, e2eP95Ms: 20_000 }],
+    ['not the SLOs', m.slo, { ttft_ms_p95: 500, tpot_ms_p95: 50, e2e_ms_p95: 20_000 }],
     // The controllers' own flags, once, here: the autoscaler loops use them as they are.
     ['HPA downscale stabilization 5m (controller flag)', m.controllers.downscaleStabilizationWindowMs, 30_000],
     ['CPU initialization period 5m (controller flag)', m.controllers.cpuInitializationPeriodMs, 30_000],

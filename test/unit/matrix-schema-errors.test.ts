@@ -128,8 +128,8 @@ describe('schema errors: file:line:col: field.path: expected …, got …', () =
     ],
     [
       'SLO without unit',
-      `name: t\nslo: { ttft_p95: 500, tpot_p95: 50ms }\n${D}\n${L}\n`,
-      `m.yaml:2:18: slo.ttft_p95: expected a duration with a unit, such as "500ms", "30s" or "5m", got 500`,
+      `name: t\nslo: { ttft_ms_p95: 500, tpot_ms_p95: 50ms }\n${D}\n${L}\n`,
+      `m.yaml:2:21: slo.ttft_ms_p95: expected a duration with a unit, such as "500ms", "30s" or "5m", got 500`,
     ],
     [
       'settle neither a duration nor until-idle',

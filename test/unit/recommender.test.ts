@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { recommend, sizing, type Candidate, type UseCase } from '../../src/recommend/recommender.js';
 import { seqVariants } from '../../src/recommend/candidates.js';
 
-const useCase: UseCase = { name: 'chat', workload: 'chatbot', promptTokens: 512, outputTokens: 256, slo: { tpotP95Ms: 25 }, peakQps: 10, growth: 0.25, rampPerMin: 0 };
+const useCase: UseCase = { name: 'chat', workload: 'chatbot', promptTokens: 512, outputTokens: 256, slo: { tpot_ms_p95: 25 }, peakQps: 10, growth: 0.25, rampPerMin: 0 };
 
 const candidate = (id: string, usd: number, itlMs: number, gpuCount = 1): Candidate => ({
   id,
@@ -54,9 +54,9 @@ describe('recommend', () => {
     const measured: Candidate = {
       ...candidate('measured', 1, 10),
       basis: { kind: 'measured', runId: 'r1', engine: 'llm-d-inference-sim', scaleUpLagS: 30, curve: [
-        { load: 2, requests: 50, errors: 0, tpotP95Ms: 12, rps: 6, running: 2, waiting: 0 },
-        { load: 3, requests: 50, errors: 0, tpotP95Ms: 20, rps: 8, running: 3, waiting: 0 },
-        { load: 4, requests: 50, errors: 0, tpotP95Ms: 30, rps: 9, running: 4, waiting: 0 },
+        { load: 2, requests: 50, errors: 0, tpot_ms_p95: 12, rps: 6, running: 2, waiting: 0 },
+        { load: 3, requests: 50, errors: 0, tpot_ms_p95: 20, rps: 8, running: 3, waiting: 0 },
+        { load: 4, requests: 50, errors: 0, tpot_ms_p95: 30, rps: 9, running: 4, waiting: 0 },
       ] },
     };
     const r = recommend([measured], useCase);

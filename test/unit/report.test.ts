@@ -10,6 +10,7 @@ import { escapeHtml, scriptJson } from '../../src/report/html.js';
 import { mdText, summaryMarkdown } from '../../src/report/markdown.js';
 import type { BenchmarkRecord } from '../../src/report/records.js';
 import { summaryColumns } from '../../src/report/summary-csv.js';
+import { cellMetrics } from '../../src/vocabulary/metrics.js';
 import { levelSections } from '../../src/report/levels.js';
 import { levelCharts, writeReport } from '../../src/report/write.js';
 import { levelVerdicts } from '../../src/analysis/verdicts.js';
@@ -96,23 +97,20 @@ describe('charts as data', () => {
 
   it('every chart of a report compiles with Vega-Lite without a warning', () => {
     const records = [rec('cpu', 300, 0.9, 0.02, { scale_up_lag_s: 2, scale_up_decision_s: 1, gpu_hours: 0.1 }), rec('keda', 200, 0.99, 0.03, { gpu_hours: 0.2 })];
-    const charts = reportCharts(records, { ttftP95Ms: 250, tpotP95Ms: 25 });
+    const charts = reportCharts(records, { ttft_ms_p95: 250, tpot_ms_p95: 25 });
     expect(charts.map((c) => c.id)).toEqual(['ttft', 'tpot', 'pareto', 'lag']);
     for (const c of charts) expect(compiles(c.spec!), c.id).toEqual([]);
   });
 });
 
 describe('summary.csv', () => {
-  it('keeps the columns it had, in order, and appends the new ones', () => {
-    expect(summaryColumns.slice(0, 39)).toEqual([
+  it('has the identity, then the metric table\'s cell figures under their record names, then the verdict', () => {
+    expect(summaryColumns.slice(0, 19)).toEqual([
       'cell_id', 'deployment', 'model', 'gpu', 'autoscaler', 'autoscaler_kind', 'shape', 'level', 'repeat', 'status', 'reason',
-      'requests', 'errors', 'error_rate', 'rps', 'output_tokens_per_s',
-      'ttft_mean_ms', 'ttft_p50_ms', 'ttft_p90_ms', 'ttft_p95_ms', 'ttft_p99_ms',
-      'tpot_mean_ms', 'tpot_p50_ms', 'tpot_p90_ms', 'tpot_p95_ms', 'tpot_p99_ms',
-      'itl_p50_ms', 'itl_p95_ms', 'itl_p99_ms',
-      'e2e_mean_ms', 'e2e_p50_ms', 'e2e_p90_ms', 'e2e_p95_ms', 'e2e_p99_ms',
-      'slo_attainment', 'goodput_rps', 'replicas_max', 'replicas_mean', 'sample_gaps',
+      'requests', 'failures', 'error_rate', 'achieved_rps', 'output_tokens_per_s', 'total_tokens_per_s', 'prompt_tokens_mean', 'prompt_tokens_stdev',
     ]);
+    expect(summaryColumns.slice(11, -5)).toEqual(cellMetrics);
+    expect(summaryColumns.slice(-5)).toEqual(['saturation', 'validity', 'validity_reasons', 'error_sources', 'server_ttft_excludes_queue']);
   });
 });
 

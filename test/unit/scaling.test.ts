@@ -11,7 +11,7 @@ function samples(ready: number[]): Sample[] {
     offered: i < 10 ? 2 : i < 20 ? 8 : 2,
     replicas: { desired: r, current: r, ready: r },
     requests: 0,
-    errors: 0,
+    failures: 0,
   }));
 }
 

@@ -49,7 +49,7 @@ describe('capacity bisection', () => {
 });
 
 describe('early stop of a clearly failing level', () => {
-  const slo = { tpotP95Ms: 20 };
+  const slo = { tpot_ms_p95: 20 };
   const many = (v: number, n = 40): number[] => Array.from({ length: n }, () => v);
 
   it('waits for enough requests', () => {

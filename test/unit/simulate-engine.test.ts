@@ -13,7 +13,7 @@ function matrix(o: { seqs: number; replicas: string; autoscaler?: string; load: 
   const m = parseMatrix(
     `name: t
 target: { kind: local, scrape_interval: ${o.scrape ?? '1s'} }
-slo: ${o.slo ?? '{ ttft_p95: 1s }'}
+slo: ${o.slo ?? '{ ttft_ms_p95: 1s }'}
 workload: { profile: tiny }
 deployments:
   - name: d

@@ -34,7 +34,7 @@ describe('cell summary from raw points', () => {
     point({ ok: false, status: 503, error: 'HTTP 503: busy', ttft_ms: null, tpot_ms: null, itl_ms: [], output_tokens: null }),
     point({ phase: 'warmup', ttft_ms: 9999 }), // warm-up is not counted
   ];
-  const s = summarizePoints(points, { ttftP95Ms: 500 }, 2000);
+  const s = summarizePoints(points, { ttft_ms_p95: 500 }, 2000);
 
   it('counts main-phase requests and errors', () => {
     expect([s.requests, s.errors, s.errorRate]).toEqual([4, 1, 0.25]);

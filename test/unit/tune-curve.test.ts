@@ -4,7 +4,7 @@ import { CurveBuilder, loadKey } from '../../src/tune/curve.js';
 
 /** A sample at t ms: `offered` users over `ready` ready replicas, with optional gauges. */
 function sample(t: number, offered: number, ready: number, extra: Partial<Sample> = {}): Sample {
-  return { t, elapsed_s: t / 1000, phase: 'main', offered, replicas: { desired: ready, current: ready, ready }, requests: 0, errors: 0, ...extra };
+  return { t, elapsed_s: t / 1000, phase: 'main', offered, replicas: { desired: ready, current: ready, ready }, requests: 0, failures: 0, ...extra };
 }
 
 type Point = { t: number; ok: boolean; ttft_ms: number | null; tpot_ms: number | null; e2e_ms: number };
@@ -45,7 +45,7 @@ describe('CurveBuilder: each request filed under the load per replica in force w
     const points = [ok(100, 30, 12, 300), ok(600, 10, 11, 100), ok(1100, 50, 15, 500), ok(1500, 20, 13, 200), ok(1900, 40, 14, 400), failed(1950)];
     expect(curveOf({ samples, from: 0, to: 3000, points })).toEqual([
       // Replica-seconds: 0→1000 and 1000→2000 at one ready replica; the last sample opens no interval.
-      { load: 2, requests: 6, errors: 1, ttftP95Ms: 48, tpotP95Ms: 14.8, e2eP95Ms: 480, rps: 2.5 },
+      { load: 2, requests: 6, errors: 1, ttft_ms_p95: 48, tpot_ms_p95: 14.8, e2e_ms_p95: 480, rps: 2.5 },
     ]);
   });
 
@@ -55,10 +55,10 @@ describe('CurveBuilder: each request filed under the load per replica in force w
     const points = [ok(500, 90), ok(999, 110), ok(1000, 40), ok(2500, 60), ok(3500, 20)];
     expect(curveOf({ samples, from: 0, to: 4000, points })).toEqual([
       // The last sample opens no interval, so the level it starts has no replica-seconds and no rps.
-      { load: 1, requests: 1, errors: 0, ttftP95Ms: 20, tpotP95Ms: 10, e2eP95Ms: 100 },
+      { load: 1, requests: 1, errors: 0, ttft_ms_p95: 20, tpot_ms_p95: 10, e2e_ms_p95: 100 },
       // A point exactly at a sample's time is filed under that sample: 1000 goes with 2 replicas.
-      { load: 2, requests: 2, errors: 0, ttftP95Ms: 59, tpotP95Ms: 10, e2eP95Ms: 100, rps: 0.5 },
-      { load: 4, requests: 2, errors: 0, ttftP95Ms: 109, tpotP95Ms: 10, e2eP95Ms: 100, rps: 2 },
+      { load: 2, requests: 2, errors: 0, ttft_ms_p95: 59, tpot_ms_p95: 10, e2e_ms_p95: 100, rps: 0.5 },
+      { load: 4, requests: 2, errors: 0, ttft_ms_p95: 109, tpot_ms_p95: 10, e2e_ms_p95: 100, rps: 2 },
     ]);
   });
 
@@ -66,7 +66,7 @@ describe('CurveBuilder: each request filed under the load per replica in force w
     const high = { samples: [sample(0, 8, 2), sample(1000, 8, 2)], from: 0, to: 2000, points: [ok(100, 30), ok(200, 50)] };
     const low = { samples: [sample(0, 2, 1), sample(1000, 2, 1)], from: 0, to: 2000, points: [ok(100, 5)] };
     const mid = { samples: [sample(0, 4, 1), sample(1000, 4, 1)], from: 0, to: 2000, points: [ok(300, 10), failed(400)] };
-    expect(curveOf(high, low, mid).map((p) => [p.load, p.requests, p.errors, p.ttftP95Ms, p.rps])).toEqual([
+    expect(curveOf(high, low, mid).map((p) => [p.load, p.requests, p.errors, p.ttft_ms_p95, p.rps])).toEqual([
       [2, 1, 0, 5, 1],
       // 2 replica-seconds from the high cell and 1 from the mid one; 3 good requests of 4.
       [4, 4, 1, 48, 1],
@@ -79,14 +79,14 @@ describe('CurveBuilder: each request filed under the load per replica in force w
     ['after it', 3500],
   ])('leaves out a request %s', (_, t) => {
     const samples = [sample(-2000, 2, 1), sample(0, 2, 1), sample(1000, 2, 1)];
-    expect(curveOf({ samples, from: 0, to: 3000, points: [ok(100, 10), ok(t, 999)] })).toMatchObject([{ load: 2, requests: 1, ttftP95Ms: 10 }]);
+    expect(curveOf({ samples, from: 0, to: 3000, points: [ok(100, 10), ok(t, 999)] })).toMatchObject([{ load: 2, requests: 1, ttft_ms_p95: 10 }]);
   });
 
   it('leaves out requests before the first sample and while no replica is ready', () => {
     const samples = [sample(1000, 2, 0), sample(2000, 2, 1), sample(3000, 2, 1)];
     const points = [ok(500, 999), ok(1500, 999), ok(2500, 10)];
     // The not-ready second adds no replica-seconds either: only 2000→3000.
-    expect(curveOf({ samples, from: 0, to: 4000, points })).toEqual([{ load: 2, requests: 1, errors: 0, ttftP95Ms: 10, tpotP95Ms: 10, e2eP95Ms: 100, rps: 1 }]);
+    expect(curveOf({ samples, from: 0, to: 4000, points })).toEqual([{ load: 2, requests: 1, errors: 0, ttft_ms_p95: 10, tpot_ms_p95: 10, e2e_ms_p95: 100, rps: 1 }]);
   });
 
   it('drops a level its samples reached but no request started in', () => {
@@ -103,7 +103,7 @@ describe('CurveBuilder: each request filed under the load per replica in force w
     const samples = [sample(0, 1, 1), sample(1000, 1, 1)];
     const points = [ok(100, 10, 20, 100), { t: 200, ok: true, ttft_ms: null, tpot_ms: null, e2e_ms: 300 }];
     // E2E [100, 300]: 100 + 0.95 × 200 = 290.
-    expect(curveOf({ samples, from: 0, to: 2000, points })).toMatchObject([{ load: 1, requests: 2, errors: 0, ttftP95Ms: 10, tpotP95Ms: 20, e2eP95Ms: 290 }]);
+    expect(curveOf({ samples, from: 0, to: 2000, points })).toMatchObject([{ load: 1, requests: 2, errors: 0, ttft_ms_p95: 10, tpot_ms_p95: 20, e2e_ms_p95: 290 }]);
   });
 
   it('takes gauges per replica (KV-cache usage as it is), and not from samples with a Prometheus gap', () => {
@@ -116,7 +116,7 @@ describe('CurveBuilder: each request filed under the load per replica in force w
     const [p] = curveOf({ samples, from: 0, to: 4000, points: [ok(2500, 10)] });
     // The gap sample still files the request (the load comes from the target, not Prometheus),
     // but opens no interval: 0→1000 and 1000→3000 at 2 replicas = 6 replica-seconds.
-    expect(p).toEqual({ load: 2, requests: 1, errors: 0, ttftP95Ms: 10, tpotP95Ms: 10, e2eP95Ms: 100, rps: 0.167, inFlight: 3, running: 1.5, waiting: 0.5, kvCacheUsage: 0.3 });
+    expect(p).toEqual({ load: 2, requests: 1, errors: 0, ttft_ms_p95: 10, tpot_ms_p95: 10, e2e_ms_p95: 100, rps: 0.167, inFlight: 3, running: 1.5, waiting: 0.5, kvCacheUsage: 0.3 });
   });
 
   it('gives an empty curve for a cell without samples', () => {
