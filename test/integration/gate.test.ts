@@ -64,10 +64,11 @@ describe('baseline and gate on the local target', () => {
   });
 
   it('an unknown metric in a gate file is an input error on one line, with its position', async () => {
-    writeFileSync(join(dir, 'typo.yaml'), 'rules:\n  - { metric: ttfb_ms_p95, better: lower }\n');
+    writeFileSync(join(dir, 'typo.yaml'), 'rules:\n  - { metric: ttft_p59 }\n  - { metric: ttfb_ms_p95, better: lower }\n');
     const res = await runCli(['gate', 'again', '--baseline', 'nightly', '--out', 'out', '--baselines', 'baselines', '--gates', 'typo.yaml'], { cwd: dir });
     expect(res.code).toBe(2);
-    expect(res.stderr).toBe('scalebench: typo.yaml:2:15: rules[0].metric: unknown metric "ttfb_ms_p95"; did you mean "ttft_ms_p95"? (a numeric field of records.jsonl)\n');
+    const why = '(names are <quantity>_<unit>_<statistic>, e.g. ttft_ms_p95; every one is in src/vocabulary/metrics.ts)';
+    expect(res.stderr).toBe(`scalebench: typo.yaml:2:15: rules[0].metric: unknown metric "ttft_p59" ${why}\ntypo.yaml:3:15: rules[1].metric: unknown metric "ttfb_ms_p95"; did you mean "ttft_ms_p95"? ${why}\n`);
   });
 
   it('a missing baseline is an input error naming the fix', async () => {
