@@ -69,7 +69,7 @@ describe('early stop of a clearly failing level', () => {
 describe('the probes a search runs', () => {
   const matrixText = (target = '{ kind: local }', load = '{ shape: step, users: [4, 16], duration: 30s, warmup: 5s }') => `name: cap
 target: ${target}
-slo: { ttft_p95: 200ms }
+slo: { ttft_ms_p95: 200ms }
 deployments:
   - { name: a, model: meta-llama/Llama-3.2-1B-Instruct, gpu: { type: L4 }, replicas: { start: 2, min: 1, max: 6 }, simulator: { ttft: 30ms, itl: 10ms } }
   - { name: b, model: meta-llama/Llama-3.2-1B-Instruct, gpu: { type: L4 }, simulator: { ttft: 30ms, itl: 10ms } }
@@ -103,7 +103,7 @@ repeats: 3
   });
 
   describe('a probe passes only when its cell met the SLO', () => {
-    const slo = { ttftP95Ms: 200 };
+    const slo = { ttft_ms_p95: 200 };
     const m = { ...parse(matrixText()), slo };
     const point = (i: number, ttft: number, ok = true): RawPoint => ({ t: 1000 + i, phase: 'main', ok, status: ok ? 200 : 503, ttft_ms: ok ? ttft : null, tpot_ms: ok ? 10 : null, e2e_ms: ttft + 100, itl_ms: [], prompt_tokens: 32, output_tokens: 16 });
     const result = (points: RawPoint[], over: Partial<CellResult> = {}): CellResult => ({
