@@ -105,7 +105,7 @@ export function registerSimulate(program: Command): void {
       }
       process.stdout.write(`SIMULATED run ${dir.record.id} (${dir.root})\n`);
       for (const s of new Set(figures.map((x) => `  service times, ${x.cell.deployment.name}: ${x.service.note}`))) process.stdout.write(`${s}\n`);
-      figures.forEach((x, i) => process.stdout.write(`${cellLine(x, oracles[i]?.replicaSeconds)}\n`));
+      for (const [i, x] of figures.entries()) process.stdout.write(`${cellLine(x, oracles[i]?.replicaSeconds)}\n`);
       if (calibration) {
         process.stdout.write(`\nagainst measured run ${measured!.record.id}:\n${calibrationText(calibration).map((l) => `  ${l}`).join('\n')}\n`);
       }

@@ -76,7 +76,7 @@ export function registerTune(program: Command): void {
       const cells = expandCells(dir.record.matrix);
       const m = dir.record.matrix;
       if (!hasObjectives(m.slo)) throw new UserError(`${m.source}: slo: the run's matrix has no SLO, so there is no capacity at SLO: add slo (e.g. { ttft_ms_p95: 500ms }) and run it again`);
-      const inputs = observeRun(projectCatalog(), dir, cells, analyzeRun(dir, cells), ramp);
+      const inputs = observeRun(projectCatalog(), dir, analyzeRun(dir, cells), ramp);
       if (inputs.length === 0) throw new UserError(`run ${dir.record.id}: no finished cell to tune from (see the status of each cell in ${dir.runJson})`);
       const results = inputs.map(tuneConfig);
       const written = [...writeProfiles(join(dir.root, 'profiles'), results.map((r) => r.profile)), ...writeProfiles(flags.profiles, results.map((r) => r.profile))];

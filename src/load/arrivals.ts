@@ -30,7 +30,7 @@ const exponential = (u: () => number, mean: number): number => -Math.log(1 - u()
 
 /** A gamma draw of shape k and scale θ (Marsaglia and Tsang, 2000; k < 1 boosted by U^(1/k)). */
 export function gamma(u: () => number, k: number, theta: number): number {
-  if (k < 1) return gamma(u, k + 1, theta) * Math.pow(Math.max(u(), 1e-12), 1 / k);
+  if (k < 1) return gamma(u, k + 1, theta) * Math.max(u(), 1e-12) ** (1 / k);
   const d = k - 1 / 3;
   const c = 1 / Math.sqrt(9 * d);
   for (;;) {

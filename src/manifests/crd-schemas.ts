@@ -133,7 +133,10 @@ export class CrdSchemas {
     const entries = new Map<string, Entry>();
     const add = (o: unknown): void => {
       const crd = o as { kind?: string; items?: unknown[]; metadata?: { name?: string }; spec?: { group?: string; names?: { kind?: string }; versions?: Array<{ name: string; schema?: { openAPIV3Schema?: Schema } }> } };
-      if (crd?.kind?.endsWith('List') && Array.isArray(crd.items)) return crd.items.forEach(add);
+      if (crd?.kind?.endsWith('List') && Array.isArray(crd.items)) {
+        for (const item of crd.items) add(item);
+        return;
+      }
       if (crd?.kind !== 'CustomResourceDefinition' || !crd.spec?.group || !crd.spec.names?.kind) return;
       for (const v of crd.spec.versions ?? []) {
         const schema = v.schema?.openAPIV3Schema;

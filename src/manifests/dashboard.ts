@@ -75,6 +75,7 @@ export function dashboardJson(s: ServingSpec): Record<string, unknown> {
       id: i + 1,
       type: 'timeseries',
       title: p.title,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's dashboard variable, not a template literal
       datasource: { type: 'prometheus', uid: '${datasource}' },
       gridPos: { h: 8, w: 12, x: (i % 2) * 12, y: Math.floor(i / 2) * 8 },
       fieldConfig: {

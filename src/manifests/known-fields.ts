@@ -55,7 +55,7 @@ function walk(all: Models, type: string, value: unknown, path: (string | number)
   if (value === null || typeof value !== 'object') return; // wrong types are the validators' to report
   const array = /^Array<(.+)>$/.exec(type);
   if (array) {
-    if (Array.isArray(value)) value.forEach((v, i) => walk(all, array[1]!, v, [...path, i], out));
+    if (Array.isArray(value)) for (const [i, v] of value.entries()) walk(all, array[1]!, v, [...path, i], out);
     return;
   }
   const map = /^\{ \[key: string\]: (.+); \}$/.exec(type);

@@ -62,7 +62,7 @@ export function verdictLines(verdicts: readonly LevelVerdict[], levels: readonly
   for (const v of verdicts) {
     lines.push(`### ${mdText(levelTitle(v))}`, '', ...verdictSentences(v).map((t) => `- ${mdText(t)}`), '');
     const section = levels.find((l) => l.deployment === v.deployment && l.shape === v.shape && l.level === v.level);
-    if (section && section.anatomy.some((r) => r.up)) lines.push(...anatomyTable(section), '');
+    if (section?.anatomy.some((r) => r.up)) lines.push(...anatomyTable(section), '');
   }
   return lines;
 }

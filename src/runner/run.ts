@@ -4,7 +4,7 @@ import { cpus, hostname, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Cell, ResolvedMatrix } from '../matrix/types.js';
 import { readJson } from '../results/files.js';
-import { cellEntries, isFinished, RunDir, type RunRecord } from '../results/run-dir.js';
+import { cellEntries, isFinished, type RunDir, type RunRecord } from '../results/run-dir.js';
 import { ClusterClient } from '../targets/kubernetes/cluster-client.js';
 import { KubernetesTarget } from '../targets/kubernetes/kubernetes-target.js';
 import { LocalTarget } from '../targets/local/local-target.js';

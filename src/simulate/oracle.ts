@@ -3,7 +3,7 @@ import { round } from '../analysis/stats.js';
 import { offeredAt } from '../load/k6-options.js';
 import type { Cell, ResolvedMatrix } from '../matrix/types.js';
 import { deploymentParams } from '../recommend/candidates.js';
-import { capacityAtSlo } from '../recommend/capacity-model.js';
+import { capacityAtSlo, type CapacityEstimate } from '../recommend/capacity-model.js';
 import { curvePointOf, type Profile } from '../recommend/profiles.js';
 import { profileConfig } from '../tune/observe.js';
 import { openArrivals } from './load.js';
@@ -92,7 +92,7 @@ function capacityFor(
     const c = capacityOf(profile.curve.map(curvePointOf), m.slo);
     if (c.kind === 'interval') return { capacity: c.estimate, source: 'profile' };
   }
-  let est;
+  let est: CapacityEstimate;
   try {
     // An open load's own mean lengths (a trace's), not the workload profile's.
     const w = lengths ? { ...m.workload, prompt: { ...m.workload.prompt, mean: lengths.prompt }, output: { ...m.workload.output, mean: lengths.output } } : m.workload;

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { RunAnalysis } from '../report/analyze-run.js';
 import { loadStartOf } from '../analysis/cell-analysis.js';
 import { precisionOf } from '../report/records.js';
-import type { Cell, ResolvedDeployment, ResolvedMatrix } from '../matrix/types.js';
+import type { ResolvedDeployment, ResolvedMatrix } from '../matrix/types.js';
 import { deploymentParams } from '../recommend/candidates.js';
 import type { LatencyParams } from '../recommend/capacity-model.js';
 import { configKey, type Profile } from '../recommend/profiles.js';
@@ -32,7 +32,7 @@ export function profileConfig(d: ResolvedDeployment, m: ResolvedMatrix): Profile
 }
 
 /** One TuneInput per deployment config of a run (cells that did not finish are left out). */
-export function observeRun(catalog: Catalog, dir: RunDir, cells: readonly Cell[], analysis: RunAnalysis, rampPerMin: number): TuneInput[] {
+export function observeRun(catalog: Catalog, dir: RunDir, analysis: RunAnalysis, rampPerMin: number): TuneInput[] {
   const m = dir.record.matrix;
   const byKey = new Map<string, { input: TuneInput; builder: CurveBuilder }>();
   for (const a of analysis.cells) {

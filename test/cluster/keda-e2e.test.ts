@@ -15,7 +15,7 @@ import { kedaBinaries, kedaCrdDir, kedaCrds, KedaOperator } from './rig/keda-ope
 import { kedaReplay } from './rig/keda-replay.js';
 import { KwokBacking } from './rig/kwok-backing.js';
 import { findTool, projectRoot } from '../../src/util/tools.js';
-import { ensureBuilt, onlyRun, runCli, scratch, spawnCli, writeMatrix } from '../integration/helpers.js';
+import { ensureBuilt, onlyRun, scratch, spawnCli, writeMatrix } from '../integration/helpers.js';
 import { atLoadSecond, cellFiles, changes, HeldRequests, journalPids, type CellFiles } from './keda-helpers.js';
 import { projectCatalog } from '../../src/catalog/catalog.js';
 

@@ -229,7 +229,7 @@ describe.skipIf(skip)('the kubernetes target on a real control plane (kwok nodes
     await t.deploy(deployOpts(c));
     const isvc = await client.read('serving.kserve.io/v1beta1', 'InferenceService', NS, 'llama8b-h100');
     expect(isvc?.metadata.labels).toMatchObject({ 'scalebench.dev/run': 'run-kserve' });
-    expect((isvc?.metadata.annotations ?? {})['serving.kserve.io/autoscalerClass']).toBe('keda');
+    expect(isvc?.metadata.annotations?.['serving.kserve.io/autoscalerClass']).toBe('keda');
     await expect(t.waitReady(2000)).rejects.toThrow(/0 of 0 replicas ready .*InferenceService llama8b-h100: no status yet \(is the KServe controller running\?\)/);
     expect(await t.removeRun()).toBeGreaterThan(0);
     expect(await client.read('serving.kserve.io/v1beta1', 'InferenceService', NS, 'llama8b-h100')).toBeUndefined();

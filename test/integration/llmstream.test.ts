@@ -86,7 +86,9 @@ describe('a reasoning model: reasoning_content streamed before content', () => {
     servers.push(server);
     points = await k6Points(url);
   }, 60_000);
-  afterAll(() => servers.forEach((s) => s.close()));
+  afterAll(() => {
+    for (const s of servers) s.close();
+  });
 
   it('every request succeeds', () => {
     expect(points).toHaveLength(3);
@@ -115,7 +117,7 @@ describe('every failure has a source', () => {
   const servers: Server[] = [];
   let router: RouterProcess;
   afterAll(async () => {
-    servers.forEach((s) => s.close());
+    for (const s of servers) s.close();
     await router?.stop();
   });
 

@@ -1,9 +1,7 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 import { CrdSchemas } from '../../src/manifests/crd-schemas.js';
 import { validateText } from '../../src/manifests/validate-files.js';
-import { projectRoot } from '../../src/util/tools.js';
 import { crdDir, haveCrds as haveCrdsHere } from '../prerequisites.js';
 
 /** The real upstream CRDs, read by path: test data, never copied into the project. */

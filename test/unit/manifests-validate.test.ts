@@ -1,6 +1,6 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { join, relative, } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CrdSchemas } from '../../src/manifests/crd-schemas.js';
 import { generateForMatrix } from '../../src/manifests/from-matrix.js';

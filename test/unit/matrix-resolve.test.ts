@@ -78,7 +78,7 @@ describe('defaults', () => {
   });
 
   it('use the autoscaler default when none is given', () => {
-    const m = loadYaml(dir, minimal.replace(/autoscalers:\n(  - .*\n)+/, ''));
+    const m = loadYaml(dir, minimal.replace(/autoscalers:\n( {2}- .*\n)+/, ''));
     expect(m.autoscalers).toEqual(defaults.autoscalers);
   });
 
@@ -90,7 +90,7 @@ describe('defaults', () => {
     ['start above the default max', 'start: 5', { start: 5, min: 1, max: 5 }],
     ['min 2 and max 3', 'min: 2, max: 3', { start: 2, min: 2, max: 3 }],
   ])('replicas from %s', (_, given, expected) => {
-    const m = loadYaml(dir, minimal.replace('gpu: { type: L4 } }', `gpu: { type: L4 }, replicas: { ${given} } }`).replace(/autoscalers:\n(  - .*\n)+/, ''));
+    const m = loadYaml(dir, minimal.replace('gpu: { type: L4 } }', `gpu: { type: L4 }, replicas: { ${given} } }`).replace(/autoscalers:\n( {2}- .*\n)+/, ''));
     expect(m.deployments[0]!.replicas).toEqual(expected);
   });
 

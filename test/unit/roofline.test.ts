@@ -3,7 +3,7 @@ import { projectCatalog } from '../../src/catalog/catalog.js';
 import { kvBytesPerToken, simLatency, stepSeconds, weightBytes } from '../../src/recommend/roofline.js';
 
 const llama8b = projectCatalog().models['meta-llama/Llama-3.1-8B-Instruct']!;
-const h100 = projectCatalog().gpus['H100']!;
+const h100 = projectCatalog().gpus.H100!;
 
 describe('roofline (reference/recommender.md)', () => {
   it('KV bytes per token: Llama-3.1-8B in bf16 holds 2 × 32 × 8 × 128 × 2 B = 128 KiB', () => {

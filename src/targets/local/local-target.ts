@@ -9,9 +9,9 @@ import { UserError } from '../../util/errors.js';
 import { freePort, sleep } from '../../util/ports.js';
 import type { AutoscalerHandle, DeployOptions, ReplicaCounts, ReplicaEvent, Target } from '../target.js';
 import { AutoscalerLoop } from './autoscaler-loop.js';
-import { LocalPrometheus } from './prometheus.js';
+import type { LocalPrometheus } from './prometheus.js';
 import { Replica } from './replica.js';
-import { RouterProcess, startPrometheusAndRouter } from './router.js';
+import { type RouterProcess, startPrometheusAndRouter } from './router.js';
 import { customArgs, simArgs, simEnv } from './sim-args.js';
 import { LOCAL_NAMESPACE } from './namespace.js';
 

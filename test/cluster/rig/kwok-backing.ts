@@ -1,8 +1,8 @@
 import type { ResolvedDeployment, ResolvedWorkload } from '../../../src/matrix/types.js';
 import { freePort, sleep } from '../../../src/util/ports.js';
-import { LocalPrometheus, type ScrapeTarget } from '../../../src/targets/local/prometheus.js';
+import type { LocalPrometheus, ScrapeTarget } from '../../../src/targets/local/prometheus.js';
 import { Replica } from '../../../src/targets/local/replica.js';
-import { RouterProcess, startPrometheusAndRouter } from '../../../src/targets/local/router.js';
+import { type RouterProcess, startPrometheusAndRouter } from '../../../src/targets/local/router.js';
 import { simArgs } from '../../../src/targets/local/sim-args.js';
 import type { ClusterClient } from '../../../src/targets/kubernetes/cluster-client.js';
 import { projectCatalog } from '../../../src/catalog/catalog.js';
