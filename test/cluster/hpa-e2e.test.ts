@@ -14,6 +14,7 @@ import { KwokBacking } from './rig/kwok-backing.js';
 import { MetricsAdapter } from './rig/metrics-adapter.js';
 import { findTool, projectRoot } from '../../src/util/tools.js';
 import { ensureBuilt, onlyRun, runCli, scratch, writeMatrix } from '../integration/helpers.js';
+import { installCrds } from './rig/crds.js';
 import { projectCatalog } from '../../src/catalog/catalog.js';
 
 const missing = missingBinaries(clusterCache(), [...controlPlaneBinaries, ...podBinaries, 'adapter']);
@@ -87,9 +88,7 @@ describe.skipIf(skip)('a real HPA on real metrics, end to end, and the emulation
     ensureBuilt();
     cp = await ControlPlane.start({ logDir: join(dir, 'logs'), pods: true, aggregation: true, hpaSyncPeriodMs: SYNC_S * 1000 });
     const client = ClusterClient.load({ kubeconfig: cp.kubeconfig });
-    for (const f of readdirSync(crdDir).filter((f) => f.endsWith('.yaml'))) {
-      await cp.api('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', parse(readFileSync(join(crdDir, f), 'utf8')));
-    }
+    await installCrds(cp, crdDir);
     await cp.fakeNode('kwok-l4-0', { labels: { 'nvidia.com/gpu.product': 'NVIDIA-L4' } });
     await client.ensureNamespace(NS);
 
@@ -112,7 +111,6 @@ describe.skipIf(skip)('a real HPA on real metrics, end to end, and the emulation
     const rules = adapterRulesConfigMap(spec, cell.autoscaler as Extract<typeof cell.autoscaler, { kind: 'hpa-custom' }>);
     adapter = await MetricsAdapter.start({ client, kubeconfig: cp.kubeconfig, frontProxyCa: cp.frontProxyCa!, prometheusUrl: backing.prometheusUrl, rulesYaml: (rules.data as Record<string, string>)['config.yaml']!, dir });
     await adapter.waitAvailable(client, 60_000);
-    await new Promise((r) => setTimeout(r, 2000)); // CRDs served, adapter's first relist
 
     writeMatrix(dir, 'cluster.yaml', matrix(`{ kind: kubernetes, namespace: ${NS}, url: "${backing.url}", prometheus_url: "${backing.prometheusUrl}" }`));
     const k = await runCli(['run', 'cluster.yaml', '--out', 'cluster-out', '--kubeconfig', cp.kubeconfig], { cwd: dir });

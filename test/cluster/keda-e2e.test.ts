@@ -16,6 +16,7 @@ import { kedaReplay } from './rig/keda-replay.js';
 import { KwokBacking } from './rig/kwok-backing.js';
 import { findTool, projectRoot } from '../../src/util/tools.js';
 import { ensureBuilt, onlyRun, scratch, spawnCli, writeMatrix } from '../integration/helpers.js';
+import { installCrdObjects } from './rig/crds.js';
 import { atLoadSecond, cellFiles, changes, HeldRequests, journalPids, type CellFiles } from './keda-helpers.js';
 import { projectCatalog } from '../../src/catalog/catalog.js';
 
@@ -136,13 +137,10 @@ describe.skipIf(why !== undefined)('a real KEDA (v2.21.0) on real metrics, end t
       ...readdirSync(crdDir).filter((f) => f.endsWith('.yaml')).map((f) => parse(readFileSync(join(crdDir, f), 'utf8')) as Record<string, unknown>),
       ...kedaCrds(kedaCrdDir(cache)),
     ];
-    for (const crd of crds) {
-      const r = await cp.api('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
-      if (r.status !== 201) throw new Error(`CRD ${(crd.metadata as { name: string }).name}: HTTP ${r.status}`);
-    }
+    // Established and served before the operator's informers start.
+    await installCrdObjects(cp, crds);
     await cp.fakeNode('kwok-l4-0', { labels: { 'nvidia.com/gpu.product': 'NVIDIA-L4' } });
     await client.ensureNamespace(NS);
-    await new Promise((r) => setTimeout(r, 2000)); // CRDs served before the operator's informers start
     keda = await KedaOperator.start({ client, kubeconfig: cp.kubeconfig, frontProxyCa: cp.frontProxyCa!, dir });
     await keda.waitAvailable(client, 90_000);
     backing = await startBacking('main');

@@ -14,11 +14,17 @@ interface Crd {
  * answers a list: then objects of its kinds can be created.
  */
 export async function installCrds(cp: ControlPlane, dir: string, timeoutMs = 30_000): Promise<string[]> {
+  const files = readdirSync(dir).filter((x) => x.endsWith('.yaml')).sort();
+  return installCrdObjects(cp, files.map((f) => parse(readFileSync(join(dir, f), 'utf8')) as unknown), timeoutMs);
+}
+
+/** installCrds for CRDs already read. */
+export async function installCrdObjects(cp: ControlPlane, crds: readonly unknown[], timeoutMs = 30_000): Promise<string[]> {
   const names: string[] = [];
-  for (const f of readdirSync(dir).filter((x) => x.endsWith('.yaml')).sort()) {
-    const crd = parse(readFileSync(join(dir, f), 'utf8')) as Crd & { metadata: { name: string } };
+  for (const o of crds) {
+    const crd = o as Crd & { metadata: { name: string } };
     const res = await cp.api('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
-    if (res.status !== 201) throw new Error(`${f}: the API server answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
+    if (res.status !== 201) throw new Error(`CRD ${crd.metadata.name}: the API server answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
     names.push(crd.metadata.name);
   }
   for (const name of names) {
