@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { replicaSeconds } from '../analysis/scaling.js';
 import { round } from '../analysis/stats.js';
 import type { Cell } from '../matrix/types.js';
 import type { Sample } from '../metrics/sampler.js';
@@ -13,12 +12,14 @@ import type { SimTiming } from './timing.js';
  * Replica timelines are compared sample by sample on the time since the
  * load started (each measured sample of the load against the simulated
  * sample in force at the same elapsed time); attainment, replica-seconds of
- * the main phase (the analysis's trapezoid over samples, for both) and p95
+ * the main phase (from the pods' events, for both) and p95
  * TTFT as differences. Pure but for readCellSide.
  */
 
 export interface CellSide {
   samples: readonly Sample[];
+  /** events.jsonl: replica-started, replica-draining, replica-stopped (t, pod) are read. */
+  events: ReadonlyArray<{ t: number; kind: string; pod?: string }>;
   result: Pick<CellResult, 'loadStart' | 'client'>;
 }
 
@@ -66,7 +67,7 @@ export function calibrateCell(cell: Cell, measured: CellSide, simulated: CellSid
   }
   const rs = (side: CellSide): number => {
     const from = side.result.loadStart + cell.load.warmupMs;
-    return replicaSeconds(side.samples, from, from + cell.load.durationMs);
+    return podSeconds(side.events, from, from + cell.load.durationMs);
   };
   const mAtt = measured.result.client.slo.attainment;
   const sAtt = simulated.result.client.slo.attainment;
@@ -89,7 +90,31 @@ export function calibrateCell(cell: Cell, measured: CellSide, simulated: CellSid
   };
 }
 
-/** A cell's samples (sorted by time) and result.json from a run directory; undefined when it did not finish. */
+/**
+ * Replica-seconds from the pods' own events, exact: each pod from its start to
+ * its draining (or stop), within [from, to). Samples would do it at their
+ * interval's resolution: a scale landing on a sample's tick moves a 5 s
+ * sample's worth of a replica to one side or the other, by a coin toss.
+ */
+export function podSeconds(events: CellSide['events'], from: number, to: number): number {
+  const started = new Map<string, number>();
+  let total = 0;
+  const end = (pod: string, t: number): void => {
+    const s = started.get(pod);
+    if (s === undefined) return;
+    started.delete(pod);
+    total += Math.max(0, Math.min(t, to) - Math.max(s, from));
+  };
+  for (const e of events) {
+    if (!e.pod) continue;
+    if (e.kind === 'replica-started') started.set(e.pod, e.t);
+    else if (e.kind === 'replica-draining' || e.kind === 'replica-stopped' || e.kind === 'replica-crashed') end(e.pod, e.t);
+  }
+  for (const pod of [...started.keys()]) end(pod, to);
+  return round(total / 1000, 3);
+}
+
+/** A cell's samples (sorted by time), events and result.json from a run directory; undefined when it did not finish. */
 export function readCellSide(dir: RunDir, cellId: string): CellSide | undefined {
   const cellDir = dir.cellDir(cellId);
   let result: CellResult;
@@ -100,7 +125,8 @@ export function readCellSide(dir: RunDir, cellId: string): CellSide | undefined 
   }
   if (result.status !== 'done') return undefined;
   const samples = readJsonl<Sample>(join(cellDir, 'samples.jsonl')).sort((a, b) => a.t - b.t);
-  return { samples, result };
+  const events = readJsonl<{ t: number; kind: string; pod?: string }>(join(cellDir, 'events.jsonl')).sort((a, b) => a.t - b.t);
+  return { samples, events, result };
 }
 
 /**

@@ -233,7 +233,7 @@ export function simulateCell(o: SimCellOptions): SimCellOutcome {
         const base = h.find((x) => x.t >= now - cpuWindowMs) ?? h[0]!;
         if (now <= base.t) continue;
         const perS = ((r.tokens - base.tokens) * 1000) / (now - base.t);
-        out[r.name] = { value: timing.cpuIdleMillis + timing.cpuMillisPerTokenPerS * perS, timestamp: now, window: now - base.t };
+        out[r.name] = { value: Math.min(timing.cpuMillisPerTokenPerSLow * perS, timing.cpuBaseMillis + timing.cpuMillisPerTokenPerS * perS), timestamp: now, window: now - base.t };
       }
       return out;
     },
@@ -400,8 +400,9 @@ export function simulateCell(o: SimCellOptions): SimCellOutcome {
         emit(rec);
         if (after !== before) scale(after, `${a.name} (${String(rec.loop)})`);
       });
-      at(now + a.syncPeriodMs, E.hpaSync);
-      if (a.kind === 'keda') at(now + a.pollingIntervalMs, E.kedaPoll);
+      // Each tick's decision lands a query's time after the tick (the sampler, reading the target at once, goes first).
+      at(now + a.syncPeriodMs + timing.queryMs, E.hpaSync);
+      if (a.kind === 'keda') at(now + a.pollingIntervalMs + timing.queryMs, E.kedaPoll);
     }
     at(now, E.sample);
     at(now + timing.k6StartMs, E.scenarioStart);

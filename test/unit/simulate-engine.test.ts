@@ -42,7 +42,7 @@ function run(m: ResolvedMatrix, cell: Cell, timing: Partial<SimTiming> = {}): { 
     service: capacityModelService(projectCatalog(), cell.deployment, m),
     load: simLoad(cell, m.workload),
     startMs: 0,
-    timing: { clientOverheadMs: 0, iterationOverheadMs: 0, ...timing },
+    timing: { clientOverheadMs: 0, iterationOverheadMs: 0, queryMs: 0, ...timing },
     sink: { point: (p) => points.push({ ...p }), event: (e) => events.push(e) },
   });
   return { out, points, events };
