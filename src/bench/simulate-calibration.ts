@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectCatalog } from '../catalog/catalog.js';
 import { expandCells } from '../matrix/expand.js';
@@ -53,13 +53,18 @@ export function benchSimulateCalibration(o: CalibrationBenchOptions): Array<[str
   for (const example of examples) {
     for (let n = 1; n <= runs; n++) {
       const id = `bench-${example.replace(/\.yaml$/, '')}-${n}`;
+      const loadFile = join(measuredDir, id, 'bench-loadavg.txt');
       if (!existsSync(join(measuredDir, id, 'run.json'))) {
-        process.stderr.write(`bench: calibration, ${example} run ${n} on the local target (load average ${loadAverage()})\n`);
+        const before = loadAverage();
+        process.stderr.write(`bench: calibration, ${example} run ${n} on the local target (load average ${before})\n`);
         execFileSync(process.execPath, [join(projectRoot, 'bin/scalebench.js'), 'run', join(projectRoot, 'matrices/examples', example), '--out', measuredDir, '--id', id], {
           stdio: ['ignore', 'ignore', 'inherit'],
           env: { ...process.env, CI: 'true' },
         });
+        writeFileSync(loadFile, `start ${before} end ${loadAverage()}\n`);
       }
+      // Real runs are timing-sensitive: the machine's load while this one ran, when it was kept.
+      rows.push([`calibration: ${id}`, existsSync(loadFile) ? `measured at load average ${readFileSync(loadFile, 'utf8').trim()}` : 'measured at an unrecorded load average']);
       const measured = RunDir.open(measuredDir, id);
       const cells = expandCells(measured.record.matrix);
       const aligned = measuredTimeline(measured);
