@@ -39,11 +39,12 @@ async function run(matrixPath: string | undefined, flags: RunFlags): Promise<num
   if (!matrixPath && !flags.resume) throw new UserError('run: give a matrix file (e.g. `scalebench run matrices/smoke.yaml`) or --resume <run-id>');
   if (matrixPath && flags.resume) throw new UserError('run: give either a matrix file or --resume <run-id>, not both');
   const tools = localTools();
+  const catalog = projectCatalog();
   let dir: RunDir;
   if (flags.resume) {
     dir = RunDir.open(flags.out, flags.resume);
   } else {
-    const matrix = loadMatrix(matrixPath!, projectCatalog());
+    const matrix = loadMatrix(matrixPath!, catalog);
     const cells = expandCells(matrix);
     const id = flags.id ?? newRunId(matrix);
     dir = RunDir.create(flags.out, newRunRecord(id, matrix, cells, tools));
@@ -68,7 +69,7 @@ async function run(matrixPath: string | undefined, flags: RunFlags): Promise<num
   const signalsHandled = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   for (const sig of signalsHandled) process.on(sig, onSignal);
   try {
-    const outcome = await executeRun({ dir, cells, tools, progress, signal: controller.signal, keep: Boolean(flags.keep), ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}) });
+    const outcome = await executeRun({ dir, cells, tools, catalog, progress, signal: controller.signal, keep: Boolean(flags.keep), ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}) });
     const files = writeReport(dir, cells);
     progress.close();
     const resume = `scalebench run --resume ${dir.record.id}${flags.out !== 'reports' ? ` --out ${flags.out}` : ''}`;

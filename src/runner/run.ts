@@ -15,7 +15,7 @@ import { setProcessJournal } from '../util/proc.js';
 import { findTool, projectRoot, toolVersion } from '../util/tools.js';
 import { CellInterrupted, runCell, type CellResult } from './cell.js';
 import type { Progress } from './progress.js';
-import { projectCatalog } from '../catalog/catalog.js';
+import type { Catalog } from '../catalog/catalog.js';
 
 export interface RunOutcome {
   dir: RunDir;
@@ -72,6 +72,8 @@ export interface ExecuteOptions {
   tools: ReturnType<typeof localTools>;
   progress: Progress;
   signal: AbortSignal;
+  /** Models, GPUs and accelerators (simulated latencies, a cluster's manifests), read once by the command. */
+  catalog: Catalog;
   /** kubernetes target: leave the last cell deployed when the run ends. */
   keep?: boolean;
   /** kubernetes target: the kubeconfig (default: $KUBECONFIG, then ~/.kube/config). */
@@ -79,7 +81,7 @@ export interface ExecuteOptions {
 }
 
 /** The target a run directory's matrix names: the local processes, or a cluster through its kubeconfig. */
-export async function openTarget(o: Pick<ExecuteOptions, 'dir' | 'tools' | 'keep' | 'kubeconfig'>): Promise<Target> {
+export async function openTarget(o: Pick<ExecuteOptions, 'dir' | 'tools' | 'catalog' | 'keep' | 'kubeconfig'>): Promise<Target> {
   const matrix = o.dir.record.matrix;
   const t = matrix.target;
   if (t.kind === 'local') {
@@ -88,7 +90,7 @@ export async function openTarget(o: Pick<ExecuteOptions, 'dir' | 'tools' | 'keep
       prometheusBinary: o.tools.prometheus,
       routerBinary: o.tools.router,
       scrapeIntervalMs: t.scrapeIntervalMs,
-      catalog: projectCatalog(),
+      catalog: o.catalog,
       logDir: join(o.dir.root, 'logs'),
     });
   }
@@ -96,7 +98,7 @@ export async function openTarget(o: Pick<ExecuteOptions, 'dir' | 'tools' | 'keep
   if (!t.prometheusUrl) throw new UserError(`${matrix.source}: target.prometheus_url: give the URL of the Prometheus that scrapes the serving pods`);
   const client = ClusterClient.load({ ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}), ...(t.context ? { context: t.context } : {}) });
   return new KubernetesTarget({ client, namespace: t.namespace, url: t.url, prometheusUrl: t.prometheusUrl, runId: o.dir.record.id, slo: matrix.slo,
-    catalog: projectCatalog(),
+    catalog: o.catalog,
     keep: Boolean(o.keep),
     ...(t.createNamespace !== undefined ? { createNamespace: t.createNamespace } : {}),
     ...(t.serving ? { manifests: { serving: t.serving } } : {}),

@@ -12,6 +12,7 @@ import type { Target } from '../targets/target.js';
 import { UserError } from '../util/errors.js';
 import { setProcessJournal } from '../util/proc.js';
 import { clearlyFailing, nextStep, type Probe, type SearchBounds, type SearchStep, type SoFar } from './bisect.js';
+import type { Catalog } from '../catalog/catalog.js';
 
 /**
  * `search`'s shell: probes one level at a time on the local target, each
@@ -22,6 +23,8 @@ import { clearlyFailing, nextStep, type Probe, type SearchBounds, type SearchSte
 
 export interface SearchOptions {
   matrix: ResolvedMatrix;
+  /** The catalog the matrix was resolved with (the simulator's latencies). */
+  catalog: Catalog;
   deployment: string;
   out: string;
   id: string;
@@ -103,7 +106,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   let result: SearchOutcome['result'] = { kind: 'interrupted' };
   let target: Target | undefined;
   try {
-    target = await openTarget({ dir, tools });
+    target = await openTarget({ dir, tools, catalog: o.catalog });
     for (;;) {
       const step = nextStep(probes, bounds);
       if (step.kind !== 'probe') {
