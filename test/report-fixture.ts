@@ -1,16 +1,18 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RawPoint } from '../src/analysis/cell-summary.js';
-import type { CellEvent } from '../src/analysis/scaling.js';
+import type { RawPoint } from '../src/results/points.js';
+import { summarizePoints } from '../src/analysis/cell-summary.js';
+
 import { offeredAt } from '../src/load/k6-options.js';
 import { expandCells } from '../src/matrix/expand.js';
 import { parseMatrix } from '../src/matrix/load.js';
 import type { Cell } from '../src/matrix/types.js';
-import type { Sample } from '../src/metrics/sampler.js';
+import type { Sample } from '../src/results/samples.js';
 import { writeJsonAtomic } from '../src/results/files.js';
-import { cellEntries, RunDir, type RunRecord } from '../src/results/run-dir.js';
-import type { CellResult } from '../src/runner/cell.js';
+import { cellEntries, RunDir, type RunRecord, RECORD_FORMAT } from '../src/results/run-dir.js';
 import { projectCatalog } from '../src/catalog/catalog.js';
+import type { RunEvent } from '../src/results/events.js';
+import type { CellResult } from '../src/results/cell-result.js';
 
 /** A model name that tries to be markup: every report must show it as text. */
 export const EVIL_MODEL = 'acme/<script>window.__pwned = 1</script>';
@@ -43,7 +45,7 @@ const LOAD_START = Date.UTC(2026, 10, 23, 8, 0, 0);
  * later and removed 5 s after the step down. Requests started before the new
  * replica is ready have TTFT over the SLO at the higher level.
  */
-function synthesize(cell: Cell, k: number): { points: RawPoint[]; samples: Sample[]; events: CellEvent[]; result: CellResult } {
+function synthesize(cell: Cell, k: number): { points: RawPoint[]; samples: Sample[]; events: RunEvent[]; result: CellResult } {
   const decide = 1 + k + (cell.repeat - 1) * 0.5;
   const readyAt = 10 + decide + 1;
   const high = cell.level > 8;
@@ -61,15 +63,26 @@ function synthesize(cell: Cell, k: number): { points: RawPoint[]; samples: Sampl
     samples.push({ t: LOAD_START + s * 1000, elapsed_s: s, phase: s < 30 ? 'load' : 'settle', offered: offeredAt(cell, s * 1000), replicas: { desired: replicas, current: replicas, ready: replicas }, requests: Math.min(s, 30) * 10, failures: 0, server: { server_ttft_ms_p50: 30, server_ttft_ms_p95: s > 10 && s < readyAt ? 450 : 39, server_ttft_ms_p99: 60, server_tpot_ms_p50: 10, server_tpot_ms_p95: 12, server_tpot_ms_p99: 14, server_e2e_ms_p50: 200, server_e2e_ms_p95: 290, server_e2e_ms_p99: 400, running: 6, waiting: high && s > 10 && s < readyAt ? 8 : 0, kv_cache_usage: 0.1, server_output_tokens_per_s: 500, server_requests_per_s: 30 } });
   }
   const at = (s: number): number => LOAD_START + s * 1000;
-  const events: CellEvent[] = [
+  const events: RunEvent[] = [
     { t: at(-1), kind: 'replica-started', pod: 'p-0' },
-    { t: at(-0.5), kind: 'replica-ready', pod: 'p-0' },
-    { t: at(10 + decide), kind: 'scale', from: 1, to: 2 },
+    { t: at(-0.5), kind: 'replica-ready', pod: 'p-0', startupMs: 0 },
+    { t: at(10 + decide), kind: 'scale', from: 1, to: 2, reason: 'test' },
     { t: at(10 + decide), kind: 'replica-started', pod: 'p-1' },
-    { t: at(readyAt), kind: 'replica-ready', pod: 'p-1' },
-    { t: at(25), kind: 'scale', from: 2, to: 1 },
+    { t: at(readyAt), kind: 'replica-ready', pod: 'p-1', startupMs: 0 },
+    { t: at(25), kind: 'scale', from: 2, to: 1, reason: 'test' },
   ];
-  const result = { id: cell.id, status: 'done', loadStart: LOAD_START, loadEnd: at(36) } as CellResult;
+  const replicas = samples.map((x) => x.replicas.ready);
+  const result: CellResult = {
+    id: cell.id,
+    status: 'done',
+    loadStart: LOAD_START,
+    loadEnd: at(36),
+    k6ExitCode: 0,
+    client: summarizePoints(points.filter((p) => p.phase === 'main'), {}, cell.load.durationMs),
+    replicas: { max: Math.max(...replicas), mean: replicas.reduce((x, y) => x + y, 0) / replicas.length, final: replicas.at(-1)! },
+    samples: samples.length,
+    sampleGaps: 0,
+  };
   return { points, samples, events, result };
 }
 
@@ -78,6 +91,7 @@ export function writeFixtureRun(reportsDir: string, id = 'fixture-run'): RunDir 
   const matrix = parseMatrix(fixtureMatrix, 'fixture.yaml', projectCatalog());
   const cells = expandCells(matrix);
   const record: RunRecord = {
+    format: RECORD_FORMAT,
     id, status: 'done', createdAt: '2026-11-23T08:00:00.000Z', startedAt: '2026-11-23T08:00:00.000Z', endedAt: '2026-11-23T08:05:00.000Z',
     matrix, matrixHash: matrix.hash, tools: { k6: 'k6 v1.8.1 <b>', prometheus: 'prometheus 2.42', simulator: 'llm-d-inference-sim' }, git: 'abc123def456',
     host: { hostname: 'test', platform: 'linux', cpus: 2, memoryGb: 8, node: 'v20' },

@@ -1,15 +1,11 @@
 import type { Cell, ResolvedAutoscaler, ResolvedSlo } from '../matrix/types.js';
-import type { Sample } from '../metrics/sampler.js';
+import type { Sample } from '../results/samples.js';
 import type { PointAccumulator } from './cell-summary.js';
-import { loadSteps, type CellEvent } from './scaling.js';
+import { loadSteps } from './scaling.js';
 import { quantilesInPlace, round } from './stats.js';
+import { ofKind, type RunEvent } from '../results/events.js';
 
 /** An events.jsonl line as the anatomy reads it: lifecycle and scale events, and the autoscaler's decisions with the values it saw. */
-export interface AnatomyEvent extends CellEvent {
-  loop?: string;
-  metrics?: Array<{ name: string; value: number | null }>;
-}
-
 /** The main phase's requests as columns (the point accumulator's): start in ms since the epoch, latencies in ms (NaN: none), ok 1/0. */
 export interface RequestColumns {
   t: ArrayLike<number>;
@@ -30,7 +26,7 @@ export interface AnatomyInput {
   /** When the cell's load started, ms since the epoch. */
   loadStart: number;
   samples: readonly Sample[];
-  events: readonly AnatomyEvent[];
+  events: readonly RunEvent[];
   requests: RequestColumns;
   /** Width of the windows an SLO violation is judged on, ms (the sample interval, at least 1 s). */
   windowMs: number;
@@ -130,7 +126,7 @@ function decisionTarget(a: ResolvedAutoscaler): number | undefined {
   return a.kind === 'hpa-cpu' ? a.targetUtilization : a.kind === 'hpa-custom' ? a.target : a.kind === 'keda' ? a.threshold : undefined;
 }
 
-const isScale = (e: AnatomyEvent, dir: 1 | -1): boolean => e.kind === 'scale' && e.from !== undefined && e.to !== undefined && Math.sign(e.to - e.from) === dir;
+const isScale = (e: RunEvent, dir: 1 | -1): boolean => e.kind === 'scale' && e.from !== undefined && e.to !== undefined && Math.sign(e.to - e.from) === dir;
 
 /**
  * The anatomy of every load change of a cell (pure). Scale-up: load change →
@@ -153,7 +149,7 @@ export function cellAnatomy(i: AnatomyInput): CellAnatomy {
   return { windowS: i.windowMs / 1000, episodes };
 }
 
-function scaleUp(i: AnatomyInput, events: readonly AnatomyEvent[], at: number, end: number): Episode {
+function scaleUp(i: AnatomyInput, events: readonly RunEvent[], at: number, end: number): Episode {
   const a = i.cell.autoscaler;
   const rel = (t: number): number => round((t - at) / 1000, 3);
   const marks: Record<string, number> = {};
@@ -174,7 +170,7 @@ function scaleUp(i: AnatomyInput, events: readonly AnatomyEvent[], at: number, e
   } else if (decision) marks.metric = rel(decision.t);
   if (decision) {
     marks.decision = rel(decision.t);
-    const ready = events.find((e) => e.t >= decision.t && e.kind === 'replica-ready');
+    const ready = events.filter(ofKind('replica-ready')).find((e) => e.t >= decision.t);
     if (ready) {
       const started = events.find((e) => e.kind === 'replica-started' && e.pod === ready.pod);
       marks.started = rel(Math.min(ready.t, Math.max(decision.t, started?.t ?? decision.t)));
@@ -192,13 +188,13 @@ function scaleUp(i: AnatomyInput, events: readonly AnatomyEvent[], at: number, e
   };
 }
 
-function scaleDown(i: AnatomyInput, events: readonly AnatomyEvent[], at: number, end: number): Episode {
+function scaleDown(i: AnatomyInput, events: readonly RunEvent[], at: number, end: number): Episode {
   const rel = (t: number): number => round((t - at) / 1000, 3);
   const marks: Record<string, number> = {};
   const decision = events.find((e) => e.t >= at && isScale(e, -1));
   if (decision) {
     marks.decision = rel(decision.t);
-    const draining = events.find((e) => e.t >= decision.t && e.kind === 'replica-draining');
+    const draining = events.filter(ofKind('replica-draining')).find((e) => e.t >= decision.t);
     if (draining) {
       marks.draining = rel(draining.t);
       const stopped = events.find((e) => e.t >= draining.t && e.kind === 'replica-stopped' && e.pod === draining.pod);

@@ -1,13 +1,11 @@
 import type { Cell } from '../matrix/types.js';
-import type { Sample } from '../metrics/sampler.js';
+import type { Sample } from '../results/samples.js';
 import type { CellEntry, CellStatus } from '../results/run-dir.js';
-import type { CellResult } from '../runner/cell.js';
-import type { ClientSummary } from './cell-summary.js';
-import { loadSteps, replicaSeconds, summarizeScaling, type CellEvent, type ScalingSummary } from './scaling.js';
+import { loadSteps, replicaSeconds, summarizeScaling, type ScalingSummary } from './scaling.js';
 import { mainSamples, serverStats, type ServerStats } from './server.js';
-import type { HarnessCpu } from '../metrics/cpu.js';
-import type { Validity } from './validity.js';
 import { recovery, type Recovery, type SloWindow } from './windows.js';
+import type { RunEvent } from '../results/events.js';
+import type { CellResult, ClientSummary, HarnessCpu, Validity } from '../results/cell-result.js';
 
 /** stable: keeps up; backlogged: the waiting queue grows; overloaded: errors, or a rate it cannot reach. */
 export type Saturation = 'stable' | 'backlogged' | 'overloaded';
@@ -44,7 +42,7 @@ export interface CellInput {
   entry: CellEntry;
   result?: CellResult;
   samples: readonly Sample[];
-  events: readonly CellEvent[];
+  events: readonly RunEvent[];
   client?: ClientSummary;
   /** Client-side windows over lagRange(), of windowMs each. */
   windows?: readonly SloWindow[];

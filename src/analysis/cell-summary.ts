@@ -1,83 +1,9 @@
 import type { ResolvedSlo } from '../matrix/types.js';
 import { Column } from './columns.js';
-import { distributionInPlace, round, type Distribution } from './stats.js';
+import { distributionInPlace, round } from './stats.js';
 import { hasObjectives } from '../vocabulary/metrics.js';
-
-/**
- * Where a failed request's error came from (tools/k6/llmstream): its own
- * timeout; the load's end cutting it after the graceful stop; the connection
- * (refused, reset, closed); the router with no ready replica, or unable to
- * reach one; the server's error status; a malformed or early-ended stream.
- */
-export const ERROR_SOURCES = ['timeout', 'aborted', 'connection', 'no_replica', 'upstream', 'http', 'stream'] as const;
-export type ErrorSource = (typeof ERROR_SOURCES)[number];
-
-/** One request as the scenario writes it to points.jsonl. */
-export interface RawPoint {
-  /** Start (sent), ms since the epoch. */
-  t: number;
-  /** When an open-loop request was due, ms since the epoch; null for closed-loop loads. */
-  t_sched?: number | null;
-  phase: string;
-  ok: boolean;
-  status: number;
-  error?: string | null;
-  /** One of ERROR_SOURCES for a failed request (older files: absent). */
-  error_source?: string | null;
-  /** Time to the first token of any kind (reasoning or content). */
-  ttft_ms: number | null;
-  /** Time to the first content token (equal to ttft_ms unless the model reasons first). */
-  ttfc_ms?: number | null;
-  tpot_ms: number | null;
-  e2e_ms: number;
-  itl_ms: number[];
-  prompt_tokens: number | null;
-  output_tokens: number | null;
-  /** Prompt tokens the server found in its prefix cache (usage.prompt_tokens_details.cached_tokens), when it reports them. */
-  cached_tokens?: number | null;
-}
-
-/** Client-side results of one cell, exact from the raw points of its main phase. */
-export interface ClientSummary {
-  requests: number;
-  errors: number;
-  errorRate: number;
-  /** Errors by message, most frequent first (at most 10). */
-  errorKinds: Array<{ message: string; count: number }>;
-  /** Errors by source (ERROR_SOURCES; "unknown" for points that do not say). */
-  errorSources: Partial<Record<ErrorSource | 'unknown', number>>;
-  rps: number;
-  outputTokensPerS: number;
-  ttftMs: Distribution;
-  /** Time to the first content token: differs from TTFT for reasoning models. */
-  ttfcMs: Distribution;
-  tpotMs: Distribution;
-  itlMs: Distribution;
-  e2eMs: Distribution;
-  /**
-   * Open-loop loads: how late requests were sent after they were due, and
-   * latency counted from when they were due (what a user arriving on schedule
-   * would have waited); undefined for closed-loop loads.
-   */
-  scheduled?: { lateMs: Distribution; ttftMs: Distribution; e2eMs: Distribution };
-  promptTokensMean?: number;
-  /** Sample standard deviation of the prompt tokens reported per request. */
-  promptTokensStdev?: number;
-  outputTokensMean?: number;
-  outputTokensStdev?: number;
-  /** Share of prompt tokens the server served from its prefix cache, over the requests that report it. */
-  cachedTokenShare?: number;
-  slo: SloResult;
-}
-
-export interface SloResult {
-  /** Share of requests meeting every SLO (failed requests meet none). Undefined without SLOs or requests. */
-  attainment?: number;
-  /** Requests per second meeting every SLO. */
-  goodputRps?: number;
-  /** p95 of each metric against its objective; absent objectives are not listed. */
-  pass: { ttft?: boolean; tpot?: boolean; e2e?: boolean };
-}
+import { ERROR_SOURCES, type ErrorSource, type RawPoint } from '../results/points.js';
+import type { ClientSummary, Distribution, SloResult } from '../results/cell-result.js';
 
 /** Whether one request meets every objective (of `objectives`, written out: this runs per point). */
 export function meetsSlo(p: RawPoint, slo: ResolvedSlo): boolean {

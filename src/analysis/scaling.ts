@@ -1,17 +1,8 @@
 import { stages } from '../load/k6-options.js';
 import type { Cell } from '../matrix/types.js';
-import type { Sample } from '../metrics/sampler.js';
+import type { Sample } from '../results/samples.js';
 import { round } from './stats.js';
-
-/** A line of events.jsonl, as far as the analysis reads it. */
-export interface CellEvent {
-  /** ms since the epoch. */
-  t: number;
-  kind: string;
-  from?: number;
-  to?: number;
-  pod?: string;
-}
+import type { RunEvent } from '../results/events.js';
 
 /**
  * When the offered load steps up and down, in ms after the load started
@@ -55,11 +46,11 @@ export function replicaSeconds(samples: readonly Sample[], fromMs: number, toMs 
   return round(total, 3);
 }
 
-const isScale = (e: CellEvent, dir: 1 | -1): boolean =>
+const isScale = (e: RunEvent, dir: 1 | -1): boolean =>
   e.kind === 'scale' && e.from !== undefined && e.to !== undefined && Math.sign(e.to - e.from) === dir;
 
 /** The first scale-up ordered in [fromMs, beforeMs), and the first replica ready after it (events sorted by time). */
-export function firstScaleUp(events: readonly CellEvent[], fromMs: number, beforeMs = Infinity): { decisionAt?: number; readyAt?: number } {
+export function firstScaleUp(events: readonly RunEvent[], fromMs: number, beforeMs = Infinity): { decisionAt?: number; readyAt?: number } {
   const decision = events.find((e) => e.t >= fromMs && e.t < beforeMs && isScale(e, 1));
   if (!decision) return {};
   const ready = events.find((e) => e.t >= decision.t && e.kind === 'replica-ready');
@@ -67,13 +58,13 @@ export function firstScaleUp(events: readonly CellEvent[], fromMs: number, befor
 }
 
 /** Seconds from the load going down (downMs, ms since the epoch) to the first scale-down after it. */
-export function scaleDownLag(events: readonly CellEvent[], downMs: number): number | undefined {
+export function scaleDownLag(events: readonly RunEvent[], downMs: number): number | undefined {
   const e = events.find((x) => x.t >= downMs && isScale(x, -1));
   return e ? round((e.t - downMs) / 1000, 3) : undefined;
 }
 
 /** Direction changes of the replica count ordered by scale events (up, down, up is two). */
-export function oscillations(events: readonly CellEvent[]): number {
+export function oscillations(events: readonly RunEvent[]): number {
   let last = 0;
   let changes = 0;
   for (const e of events) {
@@ -135,7 +126,7 @@ export function offeredChanges(samples: readonly Sample[]): { riseAt?: number; f
 }
 
 /** Scaling figures of one cell from its samples and events (both sorted by time). */
-export function summarizeScaling(samples: readonly Sample[], events: readonly CellEvent[], o: ScalingOptions): ScalingSummary {
+export function summarizeScaling(samples: readonly Sample[], events: readonly RunEvent[], o: ScalingOptions): ScalingSummary {
   const from = samples.filter((s) => s.t >= o.loadStart);
   const ready = from.map((s) => s.replicas.ready);
   const rs = replicaSeconds(samples, o.loadStart);

@@ -1,10 +1,9 @@
 import { linearRegression } from 'simple-statistics';
-import type { Sample } from '../metrics/sampler.js';
+import type { Sample } from '../results/samples.js';
 import type { PromSampleMetric } from '../vocabulary/metrics.js';
 import { bucketBounds, e2eBucketsS, tpotBucketsS, ttftBucketsS } from '../metrics/promql.js';
-import type { PhaseQuantiles, PhaseServer } from '../metrics/phase-server.js';
 import { quantileSorted, round } from './stats.js';
-
+import type { PhaseQuantiles, PhaseServer } from '../results/cell-result.js';
 
 /** A server-side quantile over a cell's main phase, and the histogram bucket it falls in. */
 export interface ServerQuantile {

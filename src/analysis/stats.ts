@@ -1,5 +1,6 @@
 import { quickselect } from 'simple-statistics';
 import { round } from '../util/round.js';
+import type { Distribution } from '../results/cell-result.js';
 
 /** Numbers the analysis holds in bulk: typed arrays for large cells, arrays for small ones. */
 export type Values = Float64Array | Float32Array | number[];
@@ -16,17 +17,6 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number | u
   const lo = Math.floor(h);
   const hi = Math.min(n - 1, lo + 1);
   return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
-}
-
-/** The distribution summary every latency gets in results. */
-export interface Distribution {
-  count: number;
-  mean?: number;
-  p50?: number;
-  p90?: number;
-  p95?: number;
-  p99?: number;
-  max?: number;
 }
 
 /** The median (type 7: the mean of the middle two for an even count); undefined when empty. The input is not changed. */

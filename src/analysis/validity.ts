@@ -1,45 +1,7 @@
-import type { HarnessCpu } from '../metrics/cpu.js';
 import type { Cell } from '../matrix/types.js';
-import type { ClientSummary, ErrorSource } from './cell-summary.js';
+import type { ErrorSource } from '../results/points.js';
 import { round } from './stats.js';
-
-/**
- * Whether a cell measured what it was meant to: `valid`; `warn` (a figure to
- * read with its reason); `invalid` (the instrument, not the system under
- * test, shaped the result: compare and gate leave such cells out).
- */
-export type ValidityVerdict = 'valid' | 'warn' | 'invalid';
-
-export interface Validity {
-  verdict: ValidityVerdict;
-  /** Why, one sentence each, the worst first; empty when valid. */
-  reasons: string[];
-  /** The figures the verdict was judged on. */
-  figures: ValidityFigures;
-}
-
-export interface ValidityFigures {
-  /** Closed loop: the client's mean requests in flight over the main phase, and the users offered (time-averaged). */
-  inFlightMean?: number;
-  offeredMean?: number;
-  /** The client's most requests in flight at once, over the whole load; and the most it may have (users, or max_vus for arrival rates). */
-  inFlightMax?: number;
-  inFlightAllowed?: number;
-  /** Open loop: requests/s sent in the main phase and offered. */
-  achievedRps?: number;
-  offeredRps?: number;
-  droppedIterations?: number;
-  /** A scheduled load: main-phase requests of the schedule never sent (every VU busy until the load ended). */
-  unsent?: number;
-  /** Open loop: how late requests were sent after they were due, p95 and p99, ms. */
-  lateMsP95?: number;
-  lateMsP99?: number;
-  /** Main-phase errors the harness made (see ValidityInput.harnessSources). */
-  harnessErrors: number;
-  samples: number;
-  sampleGaps: number;
-  expectedSamples: number;
-}
+import type { ClientSummary, HarnessCpu, Validity, ValidityFigures, ValidityVerdict } from '../results/cell-result.js';
 
 /** The thresholds, as data (the README's validity table is these). */
 export const VALIDITY_LIMITS = {

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { expandCells } from '../matrix/expand.js';
 import { parseMatrix } from '../matrix/load.js';
 import { writeJsonAtomic } from '../results/files.js';
-import { cellEntries, RunDir, type RunRecord } from '../results/run-dir.js';
+import { cellEntries, RunDir, type RunRecord, RECORD_FORMAT } from '../results/run-dir.js';
 import { projectRoot } from '../util/tools.js';
 import { projectCatalog } from '../catalog/catalog.js';
 
@@ -48,6 +48,7 @@ export async function generateRun(root: string, points = BENCH_POINTS): Promise<
   const cell = expandCells(matrix)[0]!;
   const start = Date.UTC(2026, 0, 1);
   const record: RunRecord = {
+    format: RECORD_FORMAT,
     id: 'bench', status: 'done', createdAt: new Date(start).toISOString(), startedAt: new Date(start).toISOString(), matrix, matrixHash: matrix.hash,
     tools: {}, host: { hostname: 'bench', platform: process.platform, cpus: 1, memoryGb: 1, node: process.version },
     cells: cellEntries([cell]).map((e) => ({ ...e, status: 'done', attempts: 1 })),

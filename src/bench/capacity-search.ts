@@ -7,10 +7,11 @@ import { loadMatrix } from '../matrix/load.js';
 import { errorStats } from '../recommend/accuracy.js';
 import { deploymentParams } from '../recommend/candidates.js';
 import { capacityAtSlo } from '../recommend/capacity-model.js';
-import { readJson, readJsonl } from '../results/files.js';
-import type { RunRecord } from '../results/run-dir.js';
+import { readJsonl } from '../results/files.js';
+import { readRunRecord } from '../results/run-dir.js';
 import { projectRoot } from '../util/tools.js';
 import { projectCatalog } from '../catalog/catalog.js';
+import { benchmarkRecordSchema } from '../results/records.js';
 
 /**
  * Bench section: `scalebench search` against the fine grid it replaces, on
@@ -28,14 +29,14 @@ type Rec = Record<string, number | string | null>;
 
 /** Wall minutes of every cell of a run, deploy to teardown (run.json's start and end of each cell). */
 function cellMinutes(runDir: string): number {
-  const record = readJson(join(runDir, 'run.json')) as RunRecord;
+  const record = readRunRecord(join(runDir, 'run.json'));
   return record.cells.reduce((s, c) => s + (c.startedAt && c.endedAt ? (Date.parse(c.endedAt) - Date.parse(c.startedAt)) / 60_000 : 0), 0);
 }
 
 /** The grid's records as a curve: one point per level (one replica, so load = users). */
 function gridCurve(runDir: string): CurvePoint[] {
   const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
-  return readJsonl<Rec>(join(runDir, 'records.jsonl')).map((r) => {
+  return readJsonl(join(runDir, 'records.jsonl'), benchmarkRecordSchema).map((r) => {
     const p: CurvePoint = { load: Number(r.level) / Number(r.replicas_min), requests: Number(r.requests), errors: Number(r.failures) };
     const [t, o, e] = [num(r.ttft_ms_p95), num(r.tpot_ms_p95), num(r.e2e_ms_p95)];
     if (t !== undefined) p.ttft_ms_p95 = t;

@@ -37,7 +37,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { distribution, median, round } from '../analysis/stats.js';
-import type { RawPoint } from '../analysis/cell-summary.js';
+import { type RawPoint, pointSchema } from '../results/points.js';
 import { readJsonl } from '../results/files.js';
 import { benchAnalysis } from './analysis.js';
 import { RouterProcess } from '../targets/local/router.js';
@@ -106,7 +106,7 @@ async function streamRound(k6: string, dir: string, url: string, name: string): 
   writeFileSync(opts, JSON.stringify({ scenarios: { main: { executor: 'constant-vus', vus: STREAMS, duration: `${ROUND_S}s`, gracefulStop: '10s' } } }));
   await run(k6, ['run', '--quiet', '--no-color', '--config', opts, join(projectRoot, 'scenarios', 'openai-chat.js')], { ...k6Env, SCALEBENCH_WORKLOAD: wl }, dir, `k6-${name}`);
   // Steady state only: the first seconds hold 64 simultaneous connects and the JIT warming up.
-  const all = readJsonl<RawPoint>(points).filter((p) => p.ok);
+  const all = readJsonl(points, pointSchema).filter((p) => p.ok);
   const t0 = Math.min(...all.map((p) => p.t));
   return all.filter((p) => p.t >= t0 + SETTLE_MS);
 }

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { expandCells } from '../matrix/expand.js';
 import { compareHtml, compareMarkdown, compareRuns } from '../report/compare.js';
-import type { BenchmarkRecord } from '../report/records.js';
+import { type BenchmarkRecord, benchmarkRecordSchema } from '../results/records.js';
 import { writeReport } from '../report/write.js';
 import { readJsonl, writeAtomic } from '../results/files.js';
 import { displayPath, openRun } from './report.js';
@@ -18,7 +18,7 @@ function records(out: string, ref: string): { id: string; records: BenchmarkReco
   const dir = openRun(out, ref);
   const file = join(dir.root, 'records.jsonl');
   if (!existsSync(file)) writeReport(dir, expandCells(dir.record.matrix));
-  return { id: dir.record.id, records: readJsonl<BenchmarkRecord>(file) };
+  return { id: dir.record.id, records: readJsonl(file, benchmarkRecordSchema) };
 }
 
 export function registerCompare(program: Command): void {

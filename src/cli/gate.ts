@@ -8,7 +8,7 @@ import { gate, problemFlags, type Baseline, type ProblemKind } from '../gate/gat
 import { historyChanges, historyText, type HistoryRun } from '../gate/history.js';
 import { gateJunit, gateMarkdown } from '../gate/outputs.js';
 import { expandCells } from '../matrix/expand.js';
-import type { BenchmarkRecord } from '../report/records.js';
+import { type BenchmarkRecord, benchmarkRecordSchema } from '../results/records.js';
 import { writeReport } from '../report/write.js';
 import { readJsonl, writeJsonAtomic } from '../results/files.js';
 import { RunDir } from '../results/run-dir.js';
@@ -20,7 +20,7 @@ function runRecords(out: string, id: string): { dir: RunDir; records: BenchmarkR
   const dir = RunDir.open(out, id);
   const file = join(dir.root, 'records.jsonl');
   if (!existsSync(file)) writeReport(dir, expandCells(dir.record.matrix));
-  return { dir, records: readJsonl<BenchmarkRecord>(file) };
+  return { dir, records: readJsonl(file, benchmarkRecordSchema) };
 }
 
 const baselineSchema = z.object({

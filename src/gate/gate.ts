@@ -1,5 +1,5 @@
 import { compareMetric, type GateRule, type MetricComparison, type Verdict } from '../analysis/regression.js';
-import type { BenchmarkRecord } from '../report/records.js';
+import type { BenchmarkRecord } from '../results/records.js';
 import { acknowledgementFor, type Acknowledgement } from './acknowledgements.js';
 
 /** A saved baseline: the records of one run, with what identifies how they were made. */

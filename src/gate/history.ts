@@ -1,5 +1,5 @@
 import { findChangePoint } from '../analysis/changepoint.js';
-import type { BenchmarkRecord } from '../report/records.js';
+import type { BenchmarkRecord } from '../results/records.js';
 import { acknowledgementFor, type Acknowledgement } from './acknowledgements.js';
 import type { ResolvedGateRule } from './gate-file.js';
 import { groupByCell } from './gate.js';

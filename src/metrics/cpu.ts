@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import type { CpuUse, HarnessCpu } from '../results/cell-result.js';
 
 const CLK_TCK = 100; // Linux USER_HZ: /proc times are in 1/100 s
 
@@ -27,21 +28,6 @@ export function machineCpuSeconds(): { busy: number; total: number } | undefined
   } catch {
     return undefined;
   }
-}
-
-export interface CpuUse {
-  /** CPU used, % of one core: mean over the monitored span and the highest 1 s (or sampling period) value. */
-  meanPct: number;
-  maxPct: number;
-}
-
-/** What the load generator and the machine used while a cell's load ran. */
-export interface HarnessCpu {
-  cores: number;
-  /** Per monitored process (k6, router), % of one core. */
-  processes: Record<string, CpuUse>;
-  /** The whole machine, % of all its cores busy. */
-  machineBusyPct: CpuUse;
 }
 
 /**

@@ -1,32 +1,7 @@
 import type { PromClient } from './prom.js';
 import { histograms } from '../vocabulary/metrics.js';
 import { bucketBounds, e2eBucketsS, tpotBucketsS, ttftBucketsS } from './promql.js';
-
-/** A quantile of one phase, from the histogram's increase over the phase, ms; with the bucket [lo, hi] that bounds it (hi null: +Inf). */
-export interface PhaseQuantile {
-  ms: number;
-  bucketMs: [number, number | null];
-}
-
-export type PhaseQuantiles = { p50?: PhaseQuantile; p95?: PhaseQuantile; p99?: PhaseQuantile };
-
-/**
- * Server-side figures of a cell's main phase, each from one query over the
- * whole phase (not a statistic of short windows): quantiles from the
- * increase of each vLLM histogram, and how many observations it holds.
- */
-export interface PhaseServer {
-  /** The span the increase was taken over, ms since the epoch. */
-  fromMs: number;
-  toMs: number;
-  ttft: PhaseQuantiles;
-  tpot: PhaseQuantiles;
-  e2e: PhaseQuantiles;
-  /** Time requests waited in the server's queue before being scheduled (vllm:request_queue_time_seconds). */
-  queue: PhaseQuantiles;
-  /** Observations of the TTFT histogram over the span: requests that reached their first token. */
-  requests?: number;
-}
+import type { PhaseQuantile, PhaseQuantiles, PhaseServer } from '../results/cell-result.js';
 
 const parts = { ttft: ttftBucketsS, tpot: tpotBucketsS, e2e: e2eBucketsS, queue: e2eBucketsS } as const;
 const levels = [['p50', 0.5], ['p95', 0.95], ['p99', 0.99]] as const;

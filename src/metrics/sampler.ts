@@ -1,36 +1,9 @@
-import type { ReplicaCounts } from '../targets/target.js';
+import type { ReplicaCounts, Sample, ServerFigures } from '../results/samples.js';
 import { sleep } from '../util/ports.js';
 import { PromClient, PromError } from './prom.js';
-import { metrics, promqlOf, promSampleMetrics, type PromSampleMetric } from '../vocabulary/metrics.js';
+import { metrics, promqlOf, promSampleMetrics } from '../vocabulary/metrics.js';
 import { JsonlWriter } from '../results/files.js';
 import { round } from '../util/round.js';
-
-/** A sample's Prometheus figures, by their names in the metric table. */
-export type ServerFigures = Partial<Record<PromSampleMetric, number | null>>;
-
-/** One observation at one instant, one line of samples.jsonl. */
-export interface Sample {
-  /** ms since the epoch. */
-  t: number;
-  /** Seconds since the cell's load started (negative before). */
-  elapsed_s: number;
-  phase: string;
-  /** Offered load at this instant: users, or requests/s for arrival-rate. */
-  offered: number;
-  replicas: ReplicaCounts;
-  in_flight?: number;
-  /** Mean CPU utilisation of the replicas since the last sample, % of their CPU request. */
-  cpu_utilization_pct?: number;
-  /** Client side so far (main phase). */
-  requests: number;
-  failures: number;
-  /** Server side, from Prometheus (the table's figures with a query); null where the query had no value (an idle quantile is NaN). */
-  server?: ServerFigures;
-  /** Values of the autoscaler's metrics as it last saw them. */
-  autoscaler?: Record<string, number | null>;
-  /** Set when Prometheus could not be read for this sample. */
-  gap?: string;
-}
 
 /** What the sampler reads besides Prometheus, at each tick. */
 export interface SampleSource {

@@ -1,18 +1,20 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { cellAnatomy, requestColumns, type AnatomyEvent, type CellAnatomy } from '../analysis/anatomy.js';
+import { cellAnatomy, requestColumns, type CellAnatomy } from '../analysis/anatomy.js';
 import { analyzeCell, lagRange, loadStartOf, type CellAnalysis } from '../analysis/cell-analysis.js';
-import type { ClientSummary, PointAccumulator } from '../analysis/cell-summary.js';
+import type { PointAccumulator } from '../analysis/cell-summary.js';
 import { accumulatePoints } from '../analysis/points-parallel.js';
 import { setOverProvisioning } from '../analysis/run-analysis.js';
 import { sloWindows, type SloWindow } from '../analysis/windows.js';
 import type { Cell } from '../matrix/types.js';
-import type { Sample } from '../metrics/sampler.js';
+import { type Sample, sampleSchema } from '../results/samples.js';
 import { projectCatalog } from '../catalog/catalog.js';
 import { gpuSharePerReplica } from '../recommend/slice-cost.js';
 import { readJson, readJsonl } from '../results/files.js';
 import type { RunDir, RunRecord } from '../results/run-dir.js';
-import type { CellResult } from '../runner/cell.js';
+import { type RunEvent, eventSchema } from '../results/events.js';
+import type { CellResult, ClientSummary } from '../results/cell-result.js';
+import { cellResultSchema } from '../results/cell-result.js';
 
 /** A run, analysed: what every report is made from. */
 export interface RunAnalysis {
@@ -58,9 +60,9 @@ export function analyzeRun(dir: RunDir, cells: readonly Cell[]): RunAnalysis {
   for (const cell of cells) {
     const cellDir = dir.cellDir(cell.id);
     const resultFile = join(cellDir, 'result.json');
-    const result = existsSync(resultFile) ? (readJson(resultFile) as CellResult) : undefined;
-    const cellSamples = readJsonl<Sample>(join(cellDir, 'samples.jsonl'));
-    const events = readJsonl<AnatomyEvent>(join(cellDir, 'events.jsonl'));
+    const result = existsSync(resultFile) ? readJson(resultFile, cellResultSchema) : undefined;
+    const cellSamples = readJsonl(join(cellDir, 'samples.jsonl'), sampleSchema);
+    const events = readJsonl(join(cellDir, 'events.jsonl'), eventSchema);
     const price = catalog.gpus[cell.deployment.gpu.type]?.usd_per_hour;
     const share = gpuSharePerReplica(catalog, cell.deployment);
     if (share !== undefined) shares[cell.deployment.name] = share;

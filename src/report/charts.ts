@@ -1,6 +1,6 @@
 import { aggregateRepeats } from '../analysis/run-analysis.js';
 import type { ResolvedSlo } from '../matrix/types.js';
-import type { BenchmarkRecord } from './records.js';
+import type { BenchmarkRecord } from '../results/records.js';
 
 /** A Vega-Lite spec, as data. */
 export type Spec = Record<string, unknown>;

@@ -3,7 +3,7 @@ import { welchInterval } from '../analysis/verdicts.js';
 import { comparable, comparedMetrics, formatValue, type ComparedMetric } from './comparison.js';
 import { CSP, STYLE, escapeHtml } from './html.js';
 import { mdText } from './markdown.js';
-import type { BenchmarkRecord } from './records.js';
+import type { BenchmarkRecord } from '../results/records.js';
 
 /** One metric of one cell in both runs: means over repeats, and the change from A to B. */
 export interface MetricDelta {

@@ -1,5 +1,5 @@
 import { aggregateRepeats, winners, type Group } from '../analysis/run-analysis.js';
-import type { BenchmarkRecord } from './records.js';
+import type { BenchmarkRecord } from '../results/records.js';
 import { judged, type CellMetric, type Unit } from '../vocabulary/metrics.js';
 
 /** How a value is shown: by its unit in the metric table (shares 0…1 as %). */

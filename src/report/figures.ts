@@ -1,9 +1,9 @@
 import type { CellAnalysis } from '../analysis/cell-analysis.js';
 import type { ServerQuantile } from '../analysis/server.js';
-import type { Distribution } from '../analysis/stats.js';
 import { round } from '../analysis/stats.js';
 import { sliceCostFields } from '../recommend/slice-cost.js';
 import type { CellMetric } from '../vocabulary/metrics.js';
+import type { Distribution } from '../results/cell-result.js';
 
 /** A cell's figures: one value (or null, not measured) for every cell metric of the table; the compiler checks none is left out. */
 export type CellFigures = Record<CellMetric, number | null>;

@@ -5,7 +5,7 @@ import { formatDifference, verdictMetrics, verdictSentences, type LevelVerdict }
 import type { Chart } from './charts.js';
 import { compareAutoscalers, comparedMetrics, formatMean, formatValue } from './comparison.js';
 import { anatomyCells, anatomyHeader, levelTitle, type LevelSection } from './levels.js';
-import type { BenchmarkRecord } from './records.js';
+import type { BenchmarkRecord } from '../results/records.js';
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {

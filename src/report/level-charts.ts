@@ -1,7 +1,7 @@
 import { downStages, upStages, type CellAnatomy } from '../analysis/anatomy.js';
 import type { SloWindow } from '../analysis/windows.js';
 import type { Cell, ResolvedSlo } from '../matrix/types.js';
-import type { Sample } from '../metrics/sampler.js';
+import type { Sample } from '../results/samples.js';
 import type { Spec } from './charts.js';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';

@@ -2,7 +2,7 @@ import { levelVerdicts, verdictSentences, type LevelVerdict } from '../analysis/
 import { compareAutoscalers, comparedMetrics, formatMean, formatValue } from './comparison.js';
 import { escapeHtml } from './html.js';
 import { anatomyCells, anatomyHeader, levelTitle, type LevelSection } from './levels.js';
-import type { BenchmarkRecord } from './records.js';
+import type { BenchmarkRecord } from '../results/records.js';
 
 /**
  * Text for a Markdown table cell: pipes and newlines escaped, and markup

@@ -4,14 +4,7 @@ import type { Cell, ResolvedAutoscaler, ResolvedDeployment, ResolvedMatrix } fro
 import { sharingLabel } from '../recommend/sharing.js';
 import { cellFigures, type FigureContext } from './figures.js';
 import { errorSourcesText } from './summary-csv.js';
-
-/**
- * One row per cell in the benchmark-record format the recommender reads
- * (../shared/reference/recommender.md "Record"), flat, units in the names;
- * null where a figure was not measured. Keys come in a fixed order (identity,
- * stack, load, results, server, scaling, verdict) so records.jsonl diffs.
- */
-export type BenchmarkRecord = Record<string, string | number | boolean | null>;
+import type { BenchmarkRecord } from '../results/records.js';
 
 /** What matches a cell across runs: its content, not its repeat. */
 export function cellKey(cell: Pick<Cell, 'deployment' | 'autoscaler' | 'load' | 'level'>): string {

@@ -1,6 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import type { Cell } from '../matrix/types.js';
-import type { Sample } from '../metrics/sampler.js';
+import type { Sample } from '../results/samples.js';
 import { sampleMetrics, type SampleMetric } from '../vocabulary/metrics.js';
 
 const identity = ['cell_id', 'deployment', 'autoscaler', 'level', 'repeat', 't_ms', 'elapsed_s', 'phase', 'offered'] as const;

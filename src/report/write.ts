@@ -9,7 +9,8 @@ import { reportHtml } from './html.js';
 import { anatomyChart, anatomyRows, levelTimeline } from './level-charts.js';
 import { levelSections, levelTitle, type LevelSection } from './levels.js';
 import { summaryMarkdown } from './markdown.js';
-import { benchmarkRecord, cellKey, type BenchmarkRecord } from './records.js';
+import { benchmarkRecord, cellKey } from './records.js';
+import { type BenchmarkRecord, benchmarkRecordSchema } from '../results/records.js';
 import { summaryCsv, summaryRow } from './summary-csv.js';
 import type { CellAnalysis } from '../analysis/cell-analysis.js';
 import type { FigureContext } from './figures.js';
@@ -99,6 +100,6 @@ export function writeReport(dir: RunDir, cells: readonly Cell[]): string[] {
 
 /** The verdict of every level of a written report (its records.jsonl), as lines for a terminal. */
 export function verdictText(runRoot: string): string[] {
-  const verdicts = levelVerdicts(readJsonl<BenchmarkRecord>(join(runRoot, 'records.jsonl')));
+  const verdicts = levelVerdicts(readJsonl(join(runRoot, 'records.jsonl'), benchmarkRecordSchema));
   return verdicts.flatMap((v) => [`verdict, ${levelTitle(v)}:`, ...verdictSentences(v).map((t) => `  ${t}`)]);
 }

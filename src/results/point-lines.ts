@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import type { RawPoint } from '../analysis/cell-summary.js';
+import { pointSchema, type RawPoint } from './points.js';
 
 /** The fields of RawPoint the decoder fills, by id (0: a field it skips). */
 const KEYS = ['', 't', 'phase', 'ok', 'status', 'error', 'ttft_ms', 'tpot_ms', 'e2e_ms', 'itl_ms', 'prompt_tokens', 'output_tokens', 't_sched', 'ttfc_ms', 'error_source', 'cached_tokens'] as const;
@@ -43,15 +43,22 @@ const point: RawPoint = {
   e2e_ms: NaN, itl_ms: [], prompt_tokens: null, output_tokens: null, cached_tokens: null,
 };
 
+/** Bits of the required fields seen with their type: t (number), phase (string), ok (boolean). */
+const SEEN_T = 1, SEEN_PHASE = 2, SEEN_OK = 4, SEEN_ALL = 7;
+
 /**
  * Decodes one line of points.jsonl, b[start, end), into `point`. The lines are
  * compact flat JSON objects (numbers, strings, booleans, null, arrays of
  * numbers; no white space), as the scenario writes them; reading their bytes
  * in one loop is several times faster than JSON.parse and makes no object per
- * line. Returns false for anything else (white space, nesting, escapes, bad
- * syntax): the caller then uses JSON.parse, so every valid line decodes to
- * what JSON.parse gives for RawPoint's fields. One function, locals only: the
- * shape V8 compiles best.
+ * line. It checks what pointSchema checks, as it goes and without a string or
+ * object: each known key's value has its type (a number, or null where the
+ * schema allows it; a string; a boolean; an array of numbers for itl_ms), and
+ * t, phase and ok are present. Returns false for anything else (white space,
+ * nesting, escapes, bad syntax, a wrong type, a missing field): the caller
+ * then parses the line with JSON.parse and pointSchema, so every line either
+ * decodes to what the schema gives or fails with the schema's message. One
+ * function, locals only: the shape V8 compiles best.
  */
 function decodeFlat(b: Buffer, start: number, end: number): boolean {
   let pos = start;
@@ -59,7 +66,8 @@ function decodeFlat(b: Buffer, start: number, end: number): boolean {
   p.t = NaN; p.t_sched = null; p.phase = ''; p.ok = false; p.status = 0; p.error = null; p.error_source = null; p.ttft_ms = null; p.ttfc_ms = null; p.tpot_ms = null;
   p.e2e_ms = NaN; p.itl_ms.length = 0; p.prompt_tokens = null; p.output_tokens = null; p.cached_tokens = null;
   if (b[pos++] !== LBRACE) return false;
-  if (b[pos] === RBRACE) return pos + 1 === end;
+  if (b[pos] === RBRACE) return false;
+  let seen = 0;
   for (;;) {
     // "key":
     if (b[pos] !== QUOTE) return false;
@@ -73,23 +81,34 @@ function decodeFlat(b: Buffer, start: number, end: number): boolean {
       const s = ++pos;
       while (pos < end && b[pos] !== QUOTE && b[pos] !== BACKSLASH) pos++;
       if (b[pos] !== QUOTE) return false;
-      if (key === PHASE) p.phase = phaseName(b, s, pos - s);
-      else if (key === ERROR) p.error = b.toString('utf8', s, pos);
+      if (key === PHASE) {
+        if (pos === s) return false;
+        p.phase = phaseName(b, s, pos - s);
+        seen |= SEEN_PHASE;
+      } else if (key === ERROR) p.error = b.toString('utf8', s, pos);
       else if (key === ERROR_SOURCE) p.error_source = b.toString('utf8', s, pos);
+      else if (key !== 0) return false;
       pos++;
     } else if (c === LOWER_T) {
       if (b[pos + 1] !== 114 || b[pos + 2] !== 117 || b[pos + 3] !== LOWER_E) return false; // rue
       pos += 4;
-      if (key === OK) p.ok = true;
+      if (key === OK) {
+        p.ok = true;
+        seen |= SEEN_OK;
+      } else if (key !== 0) return false;
     } else if (c === LOWER_F) {
       if (b[pos + 1] !== 97 || b[pos + 2] !== 108 || b[pos + 3] !== 115 || b[pos + 4] !== LOWER_E) return false; // alse
       pos += 5;
+      if (key === OK) seen |= SEEN_OK;
+      else if (key !== 0) return false;
     } else if (c === LOWER_N) {
       if (b[pos + 1] !== 117 || b[pos + 2] !== 108 || b[pos + 3] !== 108) return false; // ull
       pos += 4;
+      if (key === T || key === PHASE || key === OK || key === ITL || key === STATUS) return false;
     } else {
       // A number, or an array of numbers.
       const array = c === LBRACKET;
+      if (key === PHASE || key === OK || key === ERROR || key === ERROR_SOURCE || (key !== 0 && array !== (key === ITL))) return false;
       const into = key === ITL ? p.itl_ms : null;
       if (array) {
         c = b[++pos]!;
@@ -134,7 +153,7 @@ function decodeFlat(b: Buffer, start: number, end: number): boolean {
         }
         if (!array) {
           switch (key) {
-            case T: p.t = v; break;
+            case T: p.t = v; seen |= SEEN_T; break;
             case STATUS: p.status = v; break;
             case TTFT: p.ttft_ms = v; break;
             case TTFC: p.ttfc_ms = v; break;
@@ -158,7 +177,7 @@ function decodeFlat(b: Buffer, start: number, end: number): boolean {
       }
     }
     c = b[pos++]!;
-    if (c === RBRACE) return pos === end;
+    if (c === RBRACE) return pos === end && seen === SEEN_ALL;
     if (c !== COMMA) return false;
   }
 }
@@ -233,14 +252,12 @@ export function lineRanges(path: string, size: number, parts: number, firstShare
   return cuts.slice(0, -1).map((start, i) => ({ start, end: cuts[i + 1]! })).filter((r) => r.end > r.start);
 }
 
-/** JSON.parse's view of a line, as a RawPoint (the fallback for lines the fast decoder leaves). */
+/** A line the fast decoder left, through JSON.parse and pointSchema: the point, or what is wrong with it. */
 function parsed(text: string): RawPoint {
-  const o = JSON.parse(text) as Partial<RawPoint>;
-  return {
-    t: o.t ?? NaN, t_sched: o.t_sched ?? null, phase: o.phase ?? '', ok: o.ok ?? false, status: o.status ?? 0, error: o.error ?? null,
-    error_source: o.error_source ?? null, ttft_ms: o.ttft_ms ?? null, ttfc_ms: o.ttfc_ms ?? null, tpot_ms: o.tpot_ms ?? null, e2e_ms: o.e2e_ms ?? NaN, itl_ms: o.itl_ms ?? [],
-    prompt_tokens: o.prompt_tokens ?? null, output_tokens: o.output_tokens ?? null, cached_tokens: o.cached_tokens ?? null,
-  };
+  const r = pointSchema.safeParse(JSON.parse(text));
+  if (r.success) return r.data;
+  const i = r.error.issues[0]!;
+  throw new Error(`${i.path.join('.') || 'the line'}: ${i.message}`);
 }
 
 /**
@@ -269,7 +286,7 @@ export function forEachPoint(path: string, fn: (p: RawPoint) => void, chunkBytes
       fn(parsed(text));
       count++;
     } catch (err) {
-      if (!last) throw new Error(`${path}:${line}: not JSON: ${(err as Error).message}`);
+      if (!last) throw new Error(`${path}:${line}: not a point: ${(err as Error).message}`);
     }
   };
   try {

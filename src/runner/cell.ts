@@ -1,55 +1,25 @@
 import { join } from 'node:path';
-import type { ClientSummary } from '../analysis/cell-summary.js';
 import { accumulatePoints } from '../analysis/points-parallel.js';
 import { round } from '../analysis/stats.js';
-import { judgeValidity, type Validity } from '../analysis/validity.js';
-import { CpuMonitor, type HarnessCpu } from '../metrics/cpu.js';
-import { phaseServer, type PhaseServer } from '../metrics/phase-server.js';
+import { judgeValidity } from '../analysis/validity.js';
+import { CpuMonitor } from '../metrics/cpu.js';
+import { phaseServer } from '../metrics/phase-server.js';
 import { k6WallMs, offeredAt } from '../load/k6-options.js';
 import { PointsTail, runK6 } from '../load/k6-process.js';
 import type { ScheduleStats } from '../load/schedule.js';
 import type { Cell, ResolvedMatrix } from '../matrix/types.js';
 import { PromClient } from '../metrics/prom.js';
 import { gaugeSum } from '../metrics/promql.js';
-import { Sampler, type Sample } from '../metrics/sampler.js';
+import { Sampler } from '../metrics/sampler.js';
+import { type Sample } from '../results/samples.js';
 import { mainSamples } from '../analysis/server.js';
 import { JsonlWriter, readJsonl, writeJsonAtomic } from '../results/files.js';
-import { cellAnatomy, requestColumns, type AnatomyEvent, type CellAnatomy } from '../analysis/anatomy.js';
+import { cellAnatomy, requestColumns, type CellAnatomy } from '../analysis/anatomy.js';
 import type { AutoscalerHandle, Target } from '../targets/target.js';
 import { sleep } from '../util/ports.js';
 import type { Progress } from './progress.js';
-
-/** result.json of a cell: written once, when the cell has ended. */
-export interface CellResult {
-  id: string;
-  status: 'done' | 'failed';
-  reason?: string;
-  loadStart: number;
-  loadEnd: number;
-  k6ExitCode: number | null;
-  client: ClientSummary;
-  replicas: { max: number; mean: number; final: number };
-  samples: number;
-  sampleGaps: number;
-  /** Set when the caller ended the load early (search: a level clearly failing); the cell is otherwise complete. */
-  stoppedEarly?: string;
-  /** When k6's scenario (warm-up, then main phase) started, ms since the epoch; the main phase starts warmupMs later. */
-  scenarioStartMs?: number;
-  /** Open-loop iterations k6 dropped for want of a free VU. */
-  droppedIterations?: number;
-  /** A scheduled load (a trace, an arrival process): what its schedule held (schedule.jsonl). */
-  schedule?: Omit<ScheduleStats, 'perSecond'> & { vus: number };
-  /** The client's requests in flight: mean over the main phase, most at once over the load. */
-  inFlight?: { mean: number; max: number };
-  /** CPU of the load generator, the router and the machine while the load ran. */
-  harnessCpu?: HarnessCpu;
-  /** Server-side figures over the main phase, from the histograms' increase (Prometheus at the cell's end). */
-  phaseServer?: PhaseServer;
-  /** Whether the cell measured what it was meant to, and why not. */
-  validity?: Validity;
-  /** Every load change's scale-up or scale-down, stage by stage (src/analysis/anatomy.ts). */
-  anatomy?: CellAnatomy;
-}
+import { type EventInput, type RunEvent, eventSchema } from '../results/events.js';
+import type { CellResult, ClientSummary, HarnessCpu, PhaseServer, Validity } from '../results/cell-result.js';
 
 const withoutPerSecond = ({ perSecond: _, ...rest }: ScheduleStats & { vus: number }): Omit<ScheduleStats, 'perSecond'> & { vus: number } => rest;
 
@@ -93,7 +63,7 @@ export interface RunCellOptions {
 export async function runCell(o: RunCellOptions): Promise<CellResult> {
   const { cell, matrix, target, dir, signal } = o;
   const events = new JsonlWriter(join(dir, 'events.jsonl'));
-  const event = (e: object): void => events.write({ t: Date.now(), ...e });
+  const event = (e: EventInput): void => events.write({ t: Date.now(), ...e } satisfies RunEvent);
   writeJsonAtomic(join(dir, 'cell.json'), cell);
 
   let phase = 'deploy';
@@ -212,7 +182,7 @@ export async function runCell(o: RunCellOptions): Promise<CellResult> {
             slo: matrix.slo,
             loadStart,
             samples: sampler.samples,
-            events: readJsonl<AnatomyEvent>(join(dir, 'events.jsonl')),
+            events: readJsonl(join(dir, 'events.jsonl'), eventSchema),
             requests: requestColumns(acc),
             windowMs: Math.max(1000, matrix.sampleIntervalMs),
           })

@@ -4,7 +4,7 @@ import { cpus, hostname, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Cell, ResolvedMatrix } from '../matrix/types.js';
 import { readJson } from '../results/files.js';
-import { cellEntries, isFinished, type RunDir, type RunRecord } from '../results/run-dir.js';
+import { cellEntries, isFinished, type RunDir, type RunRecord, RECORD_FORMAT } from '../results/run-dir.js';
 import { ClusterClient } from '../targets/kubernetes/cluster-client.js';
 import { KubernetesTarget } from '../targets/kubernetes/kubernetes-target.js';
 import { LocalTarget } from '../targets/local/local-target.js';
@@ -13,9 +13,11 @@ import { formatDuration } from '../util/duration.js';
 import { UserError } from '../util/errors.js';
 import { setProcessJournal } from '../util/proc.js';
 import { findTool, projectRoot, toolVersion } from '../util/tools.js';
-import { CellInterrupted, runCell, type CellResult } from './cell.js';
+import { CellInterrupted, runCell } from './cell.js';
 import type { Progress } from './progress.js';
 import type { Catalog } from '../catalog/catalog.js';
+import type { CellResult } from '../results/cell-result.js';
+import { cellResultSchema } from '../results/cell-result.js';
 
 export interface RunOutcome {
   dir: RunDir;
@@ -49,6 +51,7 @@ export function newRunRecord(id: string, matrix: ResolvedMatrix, cells: readonly
   const now = new Date().toISOString();
   const git = gitRevision();
   return {
+    format: RECORD_FORMAT,
     id,
     status: 'running',
     createdAt: now,
@@ -163,5 +166,5 @@ export function readResults(dir: RunDir): CellResult[] {
   return dir.record.cells
     .map((c) => join(dir.cellDir(c.id), 'result.json'))
     .filter((f) => existsSync(f))
-    .map((f) => readJson(f) as CellResult);
+    .map((f) => readJson(f, cellResultSchema));
 }

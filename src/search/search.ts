@@ -5,7 +5,7 @@ import type { Cell, ResolvedDeployment, ResolvedLoad, ResolvedMatrix } from '../
 import { writeReport } from '../report/write.js';
 import { forEachNewPoint } from '../results/point-lines.js';
 import { RunDir } from '../results/run-dir.js';
-import { CellInterrupted, runCell, type CellResult } from '../runner/cell.js';
+import { CellInterrupted, runCell } from '../runner/cell.js';
 import type { Progress } from '../runner/progress.js';
 import { localTools, newRunRecord, openTarget } from '../runner/run.js';
 import type { Target } from '../targets/target.js';
@@ -13,6 +13,7 @@ import { UserError } from '../util/errors.js';
 import { setProcessJournal } from '../util/proc.js';
 import { clearlyFailing, nextStep, type Probe, type SearchBounds, type SearchStep, type SoFar } from './bisect.js';
 import type { Catalog } from '../catalog/catalog.js';
+import type { CellResult } from '../results/cell-result.js';
 
 /**
  * `search`'s shell: probes one level at a time on the local target, each

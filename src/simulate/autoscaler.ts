@@ -3,6 +3,7 @@ import { AutoscalerDecisions, type LoopDecision, type ScalingAutoscaler, type Sy
 import type { PodInfo, PodSamples } from '../targets/local/autoscalers/pods.js';
 import type { PromQueryOutcome } from '../targets/local/autoscalers/prometheus-trigger.js';
 import { UserError } from '../util/errors.js';
+import type { DecisionEvent } from '../results/events.js';
 
 /**
  * The local target's autoscaler loops (src/targets/local/autoscaler-loop.ts)
@@ -86,7 +87,7 @@ export class SimAutoscaler {
     deployment: ResolvedDeployment,
     controllers: ResolvedControllers,
     startMs: number,
-    private readonly onDecision: (record: Record<string, unknown>, before: number, after: number) => void,
+    private readonly onDecision: (record: DecisionEvent, before: number, after: number) => void,
   ) {
     const where = `autoscaler "${a.name}"`;
     if (a.kind === 'keda') this.kedaQuery = parseGaugeQuery(a.query, where);

@@ -1,11 +1,15 @@
 import { join } from 'node:path';
 import { round } from '../analysis/stats.js';
 import type { Cell } from '../matrix/types.js';
-import type { Sample } from '../metrics/sampler.js';
+import { type Sample, sampleSchema } from '../results/samples.js';
 import { readJson, readJsonl } from '../results/files.js';
 import type { RunDir } from '../results/run-dir.js';
-import type { CellResult } from '../runner/cell.js';
 import type { SimTiming } from './timing.js';
+import type { CellResult } from '../results/cell-result.js';
+import { cellResultSchema } from '../results/cell-result.js';
+import { eventSchema } from '../results/events.js';
+import { z } from 'zod';
+import { existsSync } from 'node:fs';
 
 /**
  * Calibration: a simulated cell against the measured one it stands for.
@@ -117,15 +121,12 @@ export function podSeconds(events: CellSide['events'], from: number, to: number)
 /** A cell's samples (sorted by time), events and result.json from a run directory; undefined when it did not finish. */
 export function readCellSide(dir: RunDir, cellId: string): CellSide | undefined {
   const cellDir = dir.cellDir(cellId);
-  let result: CellResult;
-  try {
-    result = readJson(join(cellDir, 'result.json')) as CellResult;
-  } catch {
-    return undefined;
-  }
+  const file = join(cellDir, 'result.json');
+  if (!existsSync(file)) return undefined;
+  const result = readJson(file, cellResultSchema);
   if (result.status !== 'done') return undefined;
-  const samples = readJsonl<Sample>(join(cellDir, 'samples.jsonl')).sort((a, b) => a.t - b.t);
-  const events = readJsonl<{ t: number; kind: string; pod?: string }>(join(cellDir, 'events.jsonl')).sort((a, b) => a.t - b.t);
+  const samples = readJsonl(join(cellDir, 'samples.jsonl'), sampleSchema).sort((a, b) => a.t - b.t);
+  const events = readJsonl(join(cellDir, 'events.jsonl'), eventSchema).sort((a, b) => a.t - b.t);
   return { samples, events, result };
 }
 
@@ -145,7 +146,7 @@ export const PROMETHEUS_TICKER_AFTER_SPAWN_MS = 100;
 export function measuredTimeline(dir: RunDir): { timing: Partial<SimTiming>; deployAt: (cell: Cell) => number | undefined } {
   let prometheusStartMs: number | undefined;
   try {
-    const procs = readJsonl<{ name: string; started: string }>(join(dir.root, 'processes.jsonl'));
+    const procs = readJsonl(join(dir.root, 'processes.jsonl'), z.looseObject({ name: z.string(), started: z.string() }));
     const p = procs.find((x) => x.name === 'prometheus');
     if (p) prometheusStartMs = Date.parse(p.started) + PROMETHEUS_TICKER_AFTER_SPAWN_MS;
   } catch {
@@ -153,7 +154,7 @@ export function measuredTimeline(dir: RunDir): { timing: Partial<SimTiming>; dep
   }
   const deployAt = (cell: Cell): number | undefined => {
     try {
-      const first = readJsonl<{ t: number; kind: string }>(join(dir.cellDir(cell.id), 'events.jsonl')).find((e) => e.kind === 'replica-started');
+      const first = readJsonl(join(dir.cellDir(cell.id), 'events.jsonl'), eventSchema).find((e) => e.kind === 'replica-started');
       return first?.t;
     } catch {
       return undefined;

@@ -1,6 +1,6 @@
 import { normal, rng } from '../load/arrivals.js';
 import type { Cell, ResolvedMatrix } from '../matrix/types.js';
-import type { Sample } from '../metrics/sampler.js';
+import type { Sample } from '../results/samples.js';
 import type { PodInfo, PodSamples } from '../targets/local/autoscalers/pods.js';
 import { SimAutoscaler, type ClusterView, type Gauge } from './autoscaler.js';
 import { EventHeap, type SimEvent } from './heap.js';
@@ -8,6 +8,7 @@ import type { SimLoad } from './load.js';
 import { ReplicaPhase, SimReplica, type SimRequest } from './replica.js';
 import type { ServiceModel } from './service.js';
 import { simTimingDefaults, type SimTiming } from './timing.js';
+import type { EventInput, RunEvent } from '../results/events.js';
 
 /**
  * One cell of a matrix as a discrete-event simulation of the local target:
@@ -40,7 +41,7 @@ export interface SimSink {
   /** Every request, once it ended (the object is reused: copy what you keep). */
   point?(p: SimPoint): void;
   sample?(s: Sample): void;
-  event?(e: Record<string, unknown>): void;
+  event?(e: RunEvent): void;
 }
 
 export interface SimCellOptions {
@@ -112,7 +113,7 @@ export function simulateCell(o: SimCellOptions): SimCellOutcome {
   let stopAt = NaN;
   let phase = 'deploy';
   let autoscaler: SimAutoscaler | undefined;
-  const emit = (e: Record<string, unknown>): void => sink.event?.({ t: Math.round(now), ...e });
+  const emit = (e: EventInput): void => sink.event?.({ t: Math.round(now), ...e });
 
   // Prometheus: each pod's gauges at the last scrape.
   const scraped = new Map<string, { running: number; waiting: number }>();

@@ -4,11 +4,10 @@ import { join } from 'node:path';
 import { accumulatePoints } from '../analysis/points-parallel.js';
 import { round } from '../analysis/stats.js';
 import type { Cell, ResolvedMatrix } from '../matrix/types.js';
-import type { Sample } from '../metrics/sampler.js';
+import type { Sample } from '../results/samples.js';
 import type { Profile } from '../recommend/profiles.js';
 import { writeJsonAtomic } from '../results/files.js';
-import { cellEntries, RunDir, type RunRecord } from '../results/run-dir.js';
-import type { CellResult } from '../runner/cell.js';
+import { cellEntries, RunDir, type RunRecord, RECORD_FORMAT } from '../results/run-dir.js';
 import { simulateCell, type SimCellOutcome, type SimPoint } from './engine.js';
 import { isScheduled } from '../load/schedule.js';
 import { scheduledPool, simLoad } from './load.js';
@@ -16,6 +15,7 @@ import { serviceFor, type ServiceModel } from './service.js';
 import { SimAggregate, type SimClientSummary } from './summary.js';
 import type { SimTiming } from './timing.js';
 import type { Catalog } from '../catalog/catalog.js';
+import type { CellResult } from '../results/cell-result.js';
 
 /**
  * The I/O shell of `scalebench simulate`: every cell of a matrix simulated
@@ -219,6 +219,7 @@ export interface WriteSimRunOptions {
 export function writeSimRun(o: WriteSimRunOptions): { dir: RunDir; figures: SimCellFigures[] } {
   const now = new Date().toISOString();
   const record: RunRecord = {
+    format: RECORD_FORMAT,
     id: o.id,
     status: 'running',
     createdAt: now,

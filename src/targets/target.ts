@@ -1,24 +1,7 @@
-import type { ErrorSource } from '../analysis/cell-summary.js';
+import type { ErrorSource } from '../results/points.js';
+import type { DecisionEvent, ReplicaEvent } from '../results/events.js';
+import type { ReplicaCounts } from '../results/samples.js';
 import type { Cell, ResolvedAutoscaler, ResolvedControllers, ResolvedDeployment, ResolvedWorkload } from '../matrix/types.js';
-
-/** Replica counts as a Deployment's status would give them. */
-export interface ReplicaCounts {
-  /** What the autoscaler (or the fixed size) asked for. */
-  desired: number;
-  /** Replicas that exist and are not being drained. */
-  current: number;
-  /** Replicas passing their health check. */
-  ready: number;
-}
-
-/** Something that happened to a replica, for the cell's events.jsonl. */
-export type ReplicaEvent =
-  | { kind: 'replica-started'; pod: string; pid?: number }
-  | { kind: 'replica-ready'; pod: string; startupMs: number }
-  | { kind: 'replica-draining'; pod: string }
-  | { kind: 'replica-stopped'; pod: string }
-  | { kind: 'replica-crashed'; pod: string; replacing: boolean }
-  | { kind: 'scale'; from: number; to: number; reason: string };
 
 export interface DeployOptions {
   cell: Cell;
@@ -80,7 +63,7 @@ export interface Target {
    * Starts the cell's autoscaler (on the local target, an emulation of the HPA
    * controller or KEDA; `fixed` starts nothing). Every decision goes to onDecision.
    */
-  startAutoscaler(a: ResolvedAutoscaler, o: { controllers: ResolvedControllers; onDecision: (record: Record<string, unknown>) => void }): AutoscalerHandle | undefined;
+  startAutoscaler(a: ResolvedAutoscaler, o: { controllers: ResolvedControllers; onDecision: (record: DecisionEvent) => void }): AutoscalerHandle | undefined;
   /** Sets the desired replica count (the autoscalers' actuator). */
   scale(desired: number, reason: string): void;
   /** Removes everything the cell deployed. */

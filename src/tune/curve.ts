@@ -1,6 +1,6 @@
 import type { CurvePoint } from '../analysis/capacity.js';
 import { quantilesInPlace, round } from '../analysis/stats.js';
-import type { Sample } from '../metrics/sampler.js';
+import type { Sample } from '../results/samples.js';
 
 /**
  * The latency-vs-load curve of one deployment config, built from the raw

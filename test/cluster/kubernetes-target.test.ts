@@ -7,7 +7,7 @@ import type { Cell, ResolvedMatrix } from '../../src/matrix/types.js';
 import { ClusterClient } from '../../src/targets/kubernetes/cluster-client.js';
 import { clusterCache, ControlPlane, missingBinaries, podBinaries, controlPlaneBinaries } from './rig/control-plane.js';
 import { KubernetesTarget } from '../../src/targets/kubernetes/kubernetes-target.js';
-import type { ReplicaEvent } from '../../src/targets/target.js';
+import type { ReplicaEvent } from '../../src/results/events.js';
 import { projectRoot } from '../../src/util/tools.js';
 import { scratch } from '../integration/helpers.js';
 import { projectCatalog } from '../../src/catalog/catalog.js';

@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Sample } from '../../src/metrics/sampler.js';
+import { type Sample, sampleSchema } from '../../src/results/samples.js';
 import { readJsonl } from '../../src/results/files.js';
 import type { RunRecord } from '../../src/results/run-dir.js';
-import type { CellResult } from '../../src/runner/cell.js';
 import { alivePids, ensureBuilt, onlyRun, readJsonFile, runCli, scratch, spawnCli, startedPids, waitFor, writeMatrix } from './helpers.js';
+import type { CellResult } from '../../src/results/cell-result.js';
+import { eventSchema, ofKind } from '../../src/results/events.js';
 
 /**
  * Step load (2 → 24 → 2 users) on replicas holding 8 sequences each, with every
@@ -84,7 +85,7 @@ describe('autoscalers on the local target under a step load', () => {
     const entry = run.cells.find((c) => c.id.startsWith(`sim.${name}.`))!;
     const cellDir = join(runDir, 'cells', entry.id);
     const result = readJsonFile<CellResult>(join(cellDir, 'result.json'));
-    const events = readJsonl<ScaleEvent>(join(cellDir, 'events.jsonl'));
+    const events = readJsonl(join(cellDir, 'events.jsonl'), eventSchema);
     const stepUp = result.loadStart + STEP_MS;
     const stepDown = result.loadStart + 2 * STEP_MS;
     const scales = events.filter((e) => e.kind === 'scale');
@@ -105,10 +106,10 @@ describe('autoscalers on the local target under a step load', () => {
     expect(firstDown.time! - lastHigher).toBeLessThan(STABILIZATION_MS + 3000); // and not much later: within a few syncs
     // The decisions are in events.jsonl, with the metric values they saw.
     expect(decisions.length).toBeGreaterThan(20);
-    expect(decisions.some((d) => (d.metrics ?? []).some((m) => m.value !== null && m.value > 0))).toBe(true);
+    expect(decisions.some((d) => 'metrics' in d && d.metrics.some((m) => m.value !== null && m.value > 0))).toBe(true);
     // New replicas became ready, and samples show them.
     expect(events.some((e) => e.kind === 'replica-ready' && e.t > stepUp)).toBe(true);
-    const samples = readJsonl<Sample>(join(cellDir, 'samples.jsonl'));
+    const samples = readJsonl(join(cellDir, 'samples.jsonl'), sampleSchema);
     expect(Math.max(...samples.map((s) => s.replicas.ready))).toBeGreaterThan(1);
     expect(samples.some((s) => s.autoscaler && Object.values(s.autoscaler).some((v) => v !== null))).toBe(true);
   });
@@ -118,8 +119,8 @@ describe('autoscalers on the local target under a step load', () => {
     const entry = run.cells.find((c) => c.id.startsWith(`sim.${name}.`))!;
     const cellDir = join(runDir, 'cells', entry.id);
     const result = readJsonFile<CellResult>(join(cellDir, 'result.json'));
-    const events = readJsonl<ScaleEvent>(join(cellDir, 'events.jsonl'));
-    const samples = readJsonl<Sample>(join(cellDir, 'samples.jsonl'));
+    const events = readJsonl(join(cellDir, 'events.jsonl'), eventSchema);
+    const samples = readJsonl(join(cellDir, 'samples.jsonl'), sampleSchema);
     const stepUp = result.loadStart + STEP_MS;
     const stepDown = result.loadStart + 2 * STEP_MS;
     // The high step: what the autoscaler asked for, and what became ready, against users / max_num_seqs.
@@ -140,9 +141,9 @@ describe('autoscalers on the local target under a step load', () => {
   it('KEDA polls its trigger as well as running its HPA', () => {
     const run = readJsonFile<RunRecord>(join(runDir, 'run.json'));
     const entry = run.cells.find((c) => c.id.startsWith('sim.keda.'))!;
-    const events = readJsonl<ScaleEvent>(join(runDir, 'cells', entry.id, 'events.jsonl'));
-    expect(events.filter((e) => e.loop === 'keda-operator').length).toBeGreaterThan(10);
-    expect(events.filter((e) => e.loop === 'hpa').length).toBeGreaterThan(10);
+    const events = readJsonl(join(runDir, 'cells', entry.id, 'events.jsonl'), eventSchema);
+    expect(events.filter((e) => e.kind === 'autoscaler' && e.loop === 'keda-operator').length).toBeGreaterThan(10);
+    expect(events.filter((e) => e.kind === 'autoscaler' && e.loop === 'hpa').length).toBeGreaterThan(10);
   });
 
   it('leaves no process behind', () => {
@@ -180,14 +181,14 @@ sample_interval: 1s
     expect(res.code).toBe(0);
     const run = readJsonFile<RunRecord>(join(runDir, 'run.json'));
     const cellDir = join(runDir, 'cells', run.cells[0]!.id);
-    const events = readJsonl<ScaleEvent & { pod?: string; replacing?: boolean }>(join(cellDir, 'events.jsonl'));
+    const events = readJsonl(join(cellDir, 'events.jsonl'), eventSchema);
     const crashed = events.find((e) => e.kind === 'replica-crashed')!;
     expect(crashed.pod).toBe(victim.name.replace('replica ', ''));
     expect(crashed.replacing).toBe(true);
-    const replacement = events.find((e) => e.kind === 'replica-started' && e.t > crashed.t)!;
+    const replacement = events.filter(ofKind('replica-started')).find((e) => e.t > crashed.t)!;
     expect(replacement).toBeDefined();
-    expect(events.some((e) => e.kind === 'replica-ready' && e.pod === replacement.pod)).toBe(true);
-    const samples = readJsonl<Sample>(join(cellDir, 'samples.jsonl')).filter((s) => s.t > crashed.t);
+    expect(events.filter(ofKind('replica-ready')).some((e) => e.pod === replacement.pod)).toBe(true);
+    const samples = readJsonl(join(cellDir, 'samples.jsonl'), sampleSchema).filter((s) => s.t > crashed.t);
     expect(samples.some((s) => s.replicas.ready === 1)).toBe(true);
     expect(samples[samples.length - 1]!.replicas.ready).toBe(2);
     expect(alivePids(runDir)).toEqual([]);

@@ -1,8 +1,10 @@
+import type { z } from 'zod';
 import { mkdirSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PointAccumulator, summarizePoints, type RawPoint } from '../../src/analysis/cell-summary.js';
+import { PointAccumulator, summarizePoints } from '../../src/analysis/cell-summary.js';
+import { type RawPoint, pointSchema } from '../../src/results/points.js';
 import { median, quantileSorted } from '../../src/analysis/stats.js';
 import { runK6 } from '../../src/load/k6-process.js';
 import { expandCells } from '../../src/matrix/expand.js';
@@ -34,7 +36,7 @@ import { projectCatalog } from '../../src/catalog/catalog.js';
 const T = 70; // ms: inside TTFT bucket (0.06, 0.08]
 const L = 20; // ms: inside ITL bucket (0.01, 0.025]
 
-type Point = RawPoint & { vu: number };
+type Point = z.output<typeof pointSchema>;
 
 interface Reference {
   /** p50 TTFT and E2E. */
@@ -126,7 +128,7 @@ load: { shape: constant, users: [${o.users}], duration: ${o.durationS}s, warmup:
     const k6 = await runK6({ k6: findTool('k6'), cell, workload: matrix.workload, endpoint: target.endpoint(), model: target.model(), cellDir });
     expect(k6.failure).toBeUndefined();
     await new Promise((r) => setTimeout(r, 1500)); // three scrapes after the last request
-    return { points: readJsonl<Point>(join(cellDir, 'points.jsonl')), ref, atUsers, prom: new PromClient(target.prometheusUrl), sel: target.selector(), close: () => target.close() };
+    return { points: readJsonl(join(cellDir, 'points.jsonl'), pointSchema), ref, atUsers, prom: new PromClient(target.prometheusUrl), sel: target.selector(), close: () => target.close() };
   } catch (err) {
     await target.close();
     throw err;
@@ -141,8 +143,8 @@ function firstWave(points: readonly Point[]): { first: number[]; rest: number[] 
   const first: number[] = [];
   const rest: number[] = [];
   for (const pt of [...points].sort((a, b) => a.t - b.t)) {
-    (seen.has(pt.vu) ? rest : first).push(pt.ttft_ms!);
-    seen.add(pt.vu);
+    (seen.has(pt.vu!) ? rest : first).push(pt.ttft_ms!);
+    seen.add(pt.vu!);
   }
   return { first, rest };
 }

@@ -1,10 +1,11 @@
+import type { z } from 'zod';
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RawPoint } from '../../src/analysis/cell-summary.js';
+import { type RawPoint, pointSchema } from '../../src/results/points.js';
 import { readJsonl } from '../../src/results/files.js';
 import { RouterProcess } from '../../src/targets/local/router.js';
 import { freePort } from '../../src/util/ports.js';
@@ -20,7 +21,7 @@ import { scratch } from './helpers.js';
 const dir = scratch();
 let seq = 0;
 
-type Point = RawPoint & { vu: number };
+type Point = z.output<typeof pointSchema>;
 
 /** Runs the scenario for `iterations` requests (1 VU) against url; returns its points. */
 async function k6Points(url: string, o: { iterations?: number; timeoutMs?: number } = {}): Promise<Point[]> {
@@ -44,7 +45,7 @@ async function k6Points(url: string, o: { iterations?: number; timeoutMs?: numbe
       (err, _out, stderr) => (err ? reject(new Error(`k6: ${err.message}\n${stderr}`)) : resolve()),
     ),
   );
-  return readJsonl<Point>(points);
+  return readJsonl(points, pointSchema);
 }
 
 async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: Server; url: string }> {

@@ -5,7 +5,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CellAnatomy } from '../../src/analysis/anatomy.js';
 import { expandCells } from '../../src/matrix/expand.js';
-import type { BenchmarkRecord } from '../../src/report/records.js';
+import type { BenchmarkRecord } from '../../src/results/records.js';
 import type { RunRecord } from '../../src/results/run-dir.js';
 import { projectRoot } from '../../src/util/tools.js';
 import { writeReport } from '../../src/report/write.js';

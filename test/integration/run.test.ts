@@ -1,12 +1,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { RawPoint } from '../../src/analysis/cell-summary.js';
-import type { Sample } from '../../src/metrics/sampler.js';
+import { type RawPoint, pointSchema } from '../../src/results/points.js';
+import { type Sample, sampleSchema } from '../../src/results/samples.js';
 import { readJsonl } from '../../src/results/files.js';
 import type { RunRecord } from '../../src/results/run-dir.js';
-import type { CellResult } from '../../src/runner/cell.js';
 import { alivePids, ensureBuilt, onlyRun, readJsonFile, runCli, scratch, spawnCli, startedPids, waitFor, writeMatrix } from './helpers.js';
+import type { CellResult } from '../../src/results/cell-result.js';
 
 const T = 40; // simulator TTFT, ms
 
@@ -61,7 +61,7 @@ describe('scalebench run on the local target', () => {
   it('with users well above max_num_seqs × replicas, waiting requests appear in Prometheus and TTFT rises', () => {
     const run = readJsonFile<RunRecord>(join(runDir, 'run.json'));
     const cellDir = join(runDir, 'cells', run.cells[0]!.id);
-    const samples = readJsonl<Sample>(join(cellDir, 'samples.jsonl'));
+    const samples = readJsonl(join(cellDir, 'samples.jsonl'), sampleSchema);
     const waiting = samples.map((s) => s.server?.waiting ?? 0);
     expect(Math.max(...waiting)).toBeGreaterThanOrEqual(5);
     // The sample carries the replicas' CPU (from /proc) beside Prometheus' view.
@@ -70,7 +70,7 @@ describe('scalebench run on the local target', () => {
     expect(Math.max(...running)).toBe(2); // never more than max_num_seqs
     const r = readJsonFile<CellResult>(join(cellDir, 'result.json'));
     expect(r.client.ttftMs.p50!).toBeGreaterThan(3 * T);
-    const points = readJsonl<RawPoint>(join(cellDir, 'points.jsonl'));
+    const points = readJsonl(join(cellDir, 'points.jsonl'), pointSchema);
     expect(points.filter((p) => p.phase === 'main')).toHaveLength(r.client.requests);
   });
 

@@ -1,12 +1,12 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { RawPoint } from '../../src/analysis/cell-summary.js';
-import type { Sample } from '../../src/metrics/sampler.js';
+import { type RawPoint, pointSchema } from '../../src/results/points.js';
+import { type Sample, sampleSchema } from '../../src/results/samples.js';
 import { readJsonl } from '../../src/results/files.js';
 import type { RunRecord } from '../../src/results/run-dir.js';
-import type { CellResult } from '../../src/runner/cell.js';
 import { alivePids, ensureBuilt, onlyRun, readJsonFile, runCli, scratch, spawnCli, startedPids, waitFor, writeMatrix } from './helpers.js';
+import type { CellResult } from '../../src/results/cell-result.js';
 
 const deployment = (name: string, extra = ''): string => `  - name: ${name}
     model: meta-llama/Llama-3.2-1B-Instruct
@@ -60,7 +60,7 @@ describe('resume', () => {
     expect(run.cells.map((c) => [c.status, c.attempts])).toEqual([['done', 1], ['done', 2]]);
     // The finished cell was not rewritten; the interrupted one ran again from its start.
     expect(readJsonFile<CellResult>(join(cellDirs(runDir)[0]!, 'result.json'))).toEqual(firstResult);
-    const points = readJsonl<RawPoint>(join(cellDirs(runDir)[1]!, 'points.jsonl'));
+    const points = readJsonl(join(cellDirs(runDir)[1]!, 'points.jsonl'), pointSchema);
     expect(points.length).toBeGreaterThan(10);
     expect(Math.min(...points.map((p) => p.t))).toBeGreaterThan(resumedAt);
     expect(existsSync(join(cellDirs(runDir)[1]!, 'result.json'))).toBe(true);
@@ -118,7 +118,7 @@ describe('sampling', () => {
     const res = await runCli(['run', 'step.yaml', '--out', 'out'], { cwd: dir });
     expect(res.code).toBe(0);
     const cell = cellDirs(onlyRun(join(dir, 'out')))[0]!;
-    const samples = readJsonl<Sample>(join(cell, 'samples.jsonl')).filter((s) => s.phase === 'load');
+    const samples = readJsonl(join(cell, 'samples.jsonl'), sampleSchema).filter((s) => s.phase === 'load');
     const times = samples.map((s) => s.t);
     expect(times).toEqual([...times].sort((a, b) => a - b));
     // Offered users: 3, then 12, then 3 again.
@@ -134,7 +134,7 @@ describe('sampling', () => {
     expect(Math.max(...waitingBefore)).toBe(0);
     expect(Math.max(...waitingDuring)).toBeGreaterThanOrEqual(4);
     // Client side: requests started during the step wait longer for their first token.
-    const points = readJsonl<RawPoint>(join(cell, 'points.jsonl')).filter((p) => p.ok && p.phase === 'main');
+    const points = readJsonl(join(cell, 'points.jsonl'), pointSchema).filter((p) => p.ok && p.phase === 'main');
     const t0 = Math.min(...points.map((p) => p.t));
     const early = points.filter((p) => p.t - t0 < 4000).map((p) => p.ttft_ms!);
     const during = points.filter((p) => p.t - t0 > 6500 && p.t - t0 < 9500).map((p) => p.ttft_ms!);
@@ -159,7 +159,7 @@ describe('sampling', () => {
     expect(res.code).toBe(0);
     expect(res.stderr.match(/warning: sampler: /g)).toHaveLength(1);
     const cell = cellDirs(runDir)[0]!;
-    const samples = readJsonl<Sample>(join(cell, 'samples.jsonl'));
+    const samples = readJsonl(join(cell, 'samples.jsonl'), sampleSchema);
     expect(samples.some((s) => s.server !== undefined)).toBe(true);
     const gaps = samples.filter((s) => s.gap);
     expect(gaps.length).toBeGreaterThan(2);

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readJsonl } from '../../src/results/files.js';
 import { projectRoot } from '../../src/util/tools.js';
 import { ensureBuilt, runCli, scratch } from './helpers.js';
+import { benchmarkRecordSchema } from '../../src/results/records.js';
 
 /**
  * `scalebench simulate` on the tuning example (matrices/examples/tune-step.yaml):
@@ -31,7 +32,7 @@ describe('scalebench simulate', () => {
     const run = JSON.parse(readFileSync(join(root, 'run.json'), 'utf8')) as { status: string; tools: Record<string, string> };
     expect(run.status).toBe('done');
     expect(run.tools.simulation).toMatch(/^SIMULATED/);
-    const records = readJsonl<{ run_id: string; requests: number; replica_seconds: number }>(join(root, 'records.jsonl'));
+    const records = readJsonl(join(root, 'records.jsonl'), benchmarkRecordSchema);
     expect(records).toHaveLength(2);
     for (const rec of records) {
       expect(rec.run_id).toBe('sim-step');

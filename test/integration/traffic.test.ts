@@ -1,12 +1,13 @@
+import type { z } from 'zod';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { RawPoint } from '../../src/analysis/cell-summary.js';
+import { type RawPoint, pointSchema } from '../../src/results/points.js';
 import { rng } from '../../src/load/arrivals.js';
 import { readJsonl } from '../../src/results/files.js';
 import type { RunRecord } from '../../src/results/run-dir.js';
-import type { CellResult } from '../../src/runner/cell.js';
 import { ensureBuilt, onlyRun, readJsonFile, runCli, scratch, writeMatrix } from './helpers.js';
+import type { CellResult } from '../../src/results/cell-result.js';
 
 /**
  * Realistic traffic through `scalebench run` on the local target:
@@ -16,14 +17,14 @@ import { ensureBuilt, onlyRun, readJsonFile, runCli, scratch, writeMatrix } from
  * - a conversation cell: later turns carry longer prompts (the history), and
  *   the simulator's KV cache reports the shared prefix as cached tokens.
  */
-type Point = RawPoint & { vu: number; target_prompt: number; target_output: number; session?: string; turn?: number };
+type Point = z.output<typeof pointSchema>;
 
 beforeAll(() => ensureBuilt(), 120_000);
 
 function cellOf(runDir: string): { dir: string; result: CellResult; points: Point[] } {
   const run = readJsonFile<RunRecord>(join(runDir, 'run.json'));
   const dir = join(runDir, 'cells', run.cells[0]!.id);
-  return { dir, result: readJsonFile<CellResult>(join(dir, 'result.json')), points: readJsonl<Point>(join(dir, 'points.jsonl')) };
+  return { dir, result: readJsonFile<CellResult>(join(dir, 'result.json')), points: readJsonl(join(dir, 'points.jsonl'), pointSchema) };
 }
 
 describe('a trace replayed open-loop', () => {

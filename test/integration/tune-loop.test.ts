@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readJsonl } from '../../src/results/files.js';
 import { projectRoot } from '../../src/util/tools.js';
 import { ensureBuilt, runCli, scratch, writeMatrix } from './helpers.js';
+import { benchmarkRecordSchema } from '../../src/results/records.js';
 
 /**
  * The README's tuning example end to end (matrices/examples/tune-step.yaml):
@@ -21,7 +22,7 @@ interface Rec {
 
 /** Attainment over every request of the run, and replica-seconds summed over its cells. */
 function runFigures(file: string): { attainment: number; replicaSeconds: number; byAutoscaler: Record<string, [number, number]> } {
-  const recs = readJsonl<Rec>(file);
+  const recs = readJsonl(file, benchmarkRecordSchema).map((r) => ({ autoscaler: String(r.autoscaler), requests: Number(r.requests), slo_attainment: Number(r.slo_attainment), replica_seconds: Number(r.replica_seconds) }));
   const requests = recs.reduce((s, r) => s + r.requests, 0);
   return {
     attainment: recs.reduce((s, r) => s + r.slo_attainment * r.requests, 0) / requests,

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PointAccumulator, type RawPoint } from '../../src/analysis/cell-summary.js';
+import { PointAccumulator } from '../../src/analysis/cell-summary.js';
+import { type RawPoint, pointSchema } from '../../src/results/points.js';
 import { readJsonl } from '../../src/results/files.js';
 import type { RunRecord } from '../../src/results/run-dir.js';
-import type { CellResult } from '../../src/runner/cell.js';
 import { ensureBuilt, onlyRun, readJsonFile, runCli, scratch, writeMatrix } from './helpers.js';
+import type { CellResult } from '../../src/results/cell-result.js';
 
 /**
  * The validity verdict on real cells, through `scalebench run`:
@@ -49,10 +50,10 @@ sample_interval: 1s
 
 beforeAll(() => ensureBuilt(), 120_000);
 
-function cellOf(runDir: string): { result: CellResult; points: Array<RawPoint & { vu: number }> } {
+function cellOf(runDir: string): { result: CellResult; points: RawPoint[] } {
   const run = readJsonFile<RunRecord>(join(runDir, 'run.json'));
   const dir = join(runDir, 'cells', run.cells[0]!.id);
-  return { result: readJsonFile<CellResult>(join(dir, 'result.json')), points: readJsonl(join(dir, 'points.jsonl')) };
+  return { result: readJsonFile<CellResult>(join(dir, 'result.json')), points: readJsonl(join(dir, 'points.jsonl'), pointSchema) };
 }
 
 describe('3 × max_num_seqs users, chatbot profile, with a warm-up', () => {

@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import type { RunEvent } from '../../src/results/events.js';
 import { analyzeCell, type CellAnalysis } from '../../src/analysis/cell-analysis.js';
-import { PointAccumulator, type RawPoint } from '../../src/analysis/cell-summary.js';
+import { PointAccumulator } from '../../src/analysis/cell-summary.js';
+import { type RawPoint } from '../../src/results/points.js';
 import { setOverProvisioning } from '../../src/analysis/run-analysis.js';
 import { loadSteps, replicaSeconds } from '../../src/analysis/scaling.js';
 import { serverStats } from '../../src/analysis/server.js';
 import { recovery, sloWindows } from '../../src/analysis/windows.js';
 import { expandCells } from '../../src/matrix/expand.js';
 import { parseMatrix } from '../../src/matrix/load.js';
-import type { Sample, ServerFigures } from '../../src/metrics/sampler.js';
+import type { Sample, ServerFigures } from '../../src/results/samples.js';
 import { projectCatalog } from '../../src/catalog/catalog.js';
 
 const matrix = (load: string): ReturnType<typeof parseMatrix> =>
@@ -89,10 +91,10 @@ describe('server quantiles from samples', () => {
 describe('one cell, analysed', () => {
   const cell = expandCells(matrix('{ shape: step, low: 0.25, users: [8], duration: 30s }'))[0]!;
   const samples = Array.from({ length: 31 }, (_, s) => sample(s, s >= 13 && s < 25 ? 2 : 1));
-  const events = [
-    { t: 11_500, kind: 'scale', from: 1, to: 2 },
-    { t: 12_800, kind: 'replica-ready', pod: 'p-1' },
-    { t: 24_500, kind: 'scale', from: 2, to: 1 },
+  const events: RunEvent[] = [
+    { t: 11_500, kind: 'scale', from: 1, to: 2, reason: 'test' },
+    { t: 12_800, kind: 'replica-ready', pod: 'p-1', startupMs: 0 },
+    { t: 24_500, kind: 'scale', from: 2, to: 1, reason: 'test' },
   ];
   const acc = new PointAccumulator({ ttft_ms_p95: 200 }, 30_000);
   for (let t = 0; t < 30_000; t += 250) acc.add(point(t, t >= 10_000 && t < 13_000 ? 400 : 50));

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { cellAnatomy, replicaSecondsAbove, sampledMetric, type AnatomyEvent, type RequestColumns } from '../../src/analysis/anatomy.js';
+import { cellAnatomy, replicaSecondsAbove, sampledMetric, type RequestColumns } from '../../src/analysis/anatomy.js';
 import { summarizeScaling } from '../../src/analysis/scaling.js';
 import { expandCells } from '../../src/matrix/expand.js';
 import { parseMatrix } from '../../src/matrix/load.js';
 import type { ResolvedAutoscaler } from '../../src/matrix/types.js';
-import type { Sample } from '../../src/metrics/sampler.js';
+import type { Sample } from '../../src/results/samples.js';
 import { projectCatalog } from '../../src/catalog/catalog.js';
+import type { RunEvent } from '../../src/results/events.js';
 
 const matrix = parseMatrix(
   `name: anatomy
@@ -32,21 +33,21 @@ const at = (s: number): number => T0 + s * 1000;
  * and is ready at 14 s; it goes at 25 s. Requests every 100 ms: TTFT 500 ms
  * from the step until 14.5 s, 40 ms otherwise.
  */
-function synthetic(): { samples: Sample[]; events: AnatomyEvent[]; requests: RequestColumns } {
+function synthetic(): { samples: Sample[]; events: RunEvent[]; requests: RequestColumns } {
   const samples: Sample[] = [];
   for (let s = 0; s <= 35; s++) {
     const replicas = s >= 14 && s < 25 ? 2 : 1;
     const waiting = s >= 11 && s < 15 ? 8 : 0;
     samples.push({ t: at(s), elapsed_s: s, phase: 'load', offered: s >= 10 && s < 20 ? 16 : 4, replicas: { desired: replicas, current: replicas, ready: replicas }, requests: 0, failures: 0, server: { waiting } });
   }
-  const events: AnatomyEvent[] = [
+  const events: RunEvent[] = [
     { t: at(-1), kind: 'replica-started', pod: 'p-0' },
-    { t: at(-0.5), kind: 'replica-ready', pod: 'p-0' },
-    { t: at(12), kind: 'autoscaler', loop: 'hpa', metrics: [{ name: 'vllm_num_requests_waiting', value: 8 }] },
-    { t: at(12), kind: 'scale', from: 1, to: 2 },
+    { t: at(-0.5), kind: 'replica-ready', pod: 'p-0', startupMs: 0 },
+    { t: at(12), kind: 'autoscaler', autoscaler: 'waiting', autoscalerKind: 'hpa-custom', loop: 'hpa', time: at(12), before: 1, after: 2, proposal: 2, stabilized: 2, metrics: [{ name: 'vllm_num_requests_waiting', value: 8, proposal: 2 }] },
+    { t: at(12), kind: 'scale', from: 1, to: 2, reason: 'test' },
     { t: at(12.2), kind: 'replica-started', pod: 'p-1' },
-    { t: at(14), kind: 'replica-ready', pod: 'p-1' },
-    { t: at(25), kind: 'scale', from: 2, to: 1 },
+    { t: at(14), kind: 'replica-ready', pod: 'p-1', startupMs: 0 },
+    { t: at(25), kind: 'scale', from: 2, to: 1, reason: 'test' },
     { t: at(25), kind: 'replica-draining', pod: 'p-1' },
     { t: at(25.5), kind: 'replica-stopped', pod: 'p-1' },
   ];
@@ -104,7 +105,7 @@ describe('the anatomy of a scale-up and a scale-down', () => {
   });
 
   it('on the kubernetes target (rescale and pod-Ready events only): start and load are one stage, the crossing from the samples', () => {
-    const k8s: AnatomyEvent[] = [{ t: at(12), kind: 'scale', from: 1, to: 2 }, { t: at(14), kind: 'replica-ready', pod: 'sim-abc' }];
+    const k8s: RunEvent[] = [{ t: at(12), kind: 'scale', from: 1, to: 2, reason: 'test' }, { t: at(14), kind: 'replica-ready', pod: 'sim-abc', startupMs: 0 }];
     const [u] = cellAnatomy({ cell: queueCell!, slo: matrix.slo, loadStart: T0, samples, events: k8s, requests, windowMs: 1000 }).episodes;
     expect(u!.marks).toEqual({ metric: 1, decision: 2, started: 2, ready: 4, served: 4.05 });
     expect(u!.lagS).toBe(4);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareHtml, compareMarkdown, compareRuns, formatDelta } from '../../src/report/compare.js';
-import type { BenchmarkRecord } from '../../src/report/records.js';
+import type { BenchmarkRecord } from '../../src/results/records.js';
 
 const rec = (key: string, ttft: number, attainment: number, over: Partial<BenchmarkRecord> = {}): BenchmarkRecord => ({ cell_key: key, status: 'done', ttft_ms_p95: ttft, slo_attainment: attainment, ...over });
 

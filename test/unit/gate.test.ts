@@ -3,7 +3,7 @@ import type { Acknowledgement } from '../../src/gate/acknowledgements.js';
 import { defaultRules } from '../../src/gate/gate-file.js';
 import { gate, type Baseline } from '../../src/gate/gate.js';
 import { gateJunit, gateMarkdown } from '../../src/gate/outputs.js';
-import type { BenchmarkRecord } from '../../src/report/records.js';
+import type { BenchmarkRecord } from '../../src/results/records.js';
 
 const ttftOnly = defaultRules.filter((r) => r.metric === 'ttft_ms_p95');
 const spread = [0.98, 0.99, 1, 1.01, 1.02];

@@ -29,6 +29,60 @@ function graph(): Map<string, string[]> {
   return g;
 }
 
+/**
+ * The layers of src/, lowest first (docs/architecture.md "Layers"): a folder
+ * may import (type-only imports included) from its own layer and the layers
+ * below, never from one above.
+ */
+const layers: ReadonlyArray<readonly string[]> = [
+  ['util'],
+  ['vocabulary'],
+  ['matrix', 'load', 'catalog'],
+  ['results'],
+  ['metrics'],
+  ['analysis'],
+  ['recommend', 'manifests', 'helm'],
+  ['targets'],
+  ['runner', 'report', 'gate'],
+  ['search', 'tune', 'simulate'],
+  ['cli', 'bench'],
+];
+
+/**
+ * Upward imports that remain, each with what removes it: the check fails on
+ * any other, and on one of these that is gone (so the list stays true).
+ */
+const knownUpward: ReadonlyArray<{ from: string; to: string; why: string }> = [
+  { from: 'src/matrix/checks.ts', to: 'src/recommend/recipe-hook.ts', why: 'recipes are resolved inside resolveMatrix (issue 14 item 3 moves them with the catalog)' },
+  { from: 'src/matrix/checks.ts', to: 'src/recommend/sharing-check.ts', why: 'the GPU-sharing check runs with the matrix checks' },
+  { from: 'src/matrix/resolve.ts', to: 'src/recommend/recipe-hook.ts', why: 'recipes are resolved inside resolveMatrix' },
+  { from: 'src/recommend/candidates.ts', to: 'src/targets/local/sim-args.ts', why: "the recommender's latency estimate is the simulator's, computed with the local target's arguments" },
+];
+
+/** Every relative import of src/, type-only ones too, as [from, to] files. */
+function allImports(): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (p.endsWith('.ts')) {
+        for (const m of readFileSync(p, 'utf8').matchAll(/^(?:import|export)\s[^;]*?from\s+'(\.[^']+)'/gms)) {
+          out.push([relative(projectRoot, p), relative(projectRoot, normalize(join(dirname(p), m[1]!.replace(/\.js$/, '.ts'))))]);
+        }
+      }
+    }
+  };
+  walk(join(projectRoot, 'src'));
+  return out;
+}
+
+/** Imports from a lower layer to a higher one, as "from → to". */
+function upward(imports: ReadonlyArray<readonly [string, string]>, order: ReadonlyArray<readonly string[]>): string[] {
+  const layerOf = (file: string): number => order.findIndex((l) => l.includes(file.split('/')[1]!));
+  return imports.filter(([from, to]) => layerOf(from) < layerOf(to)).map(([from, to]) => `${from} → ${to}`);
+}
+
 function cycles(g: Map<string, string[]>): string[][] {
   let next = 0;
   const index = new Map<string, number>();
@@ -117,6 +171,22 @@ describe('the import graph of src/', () => {
   it('finds a file system import where there is one (the purity check can fail)', () => {
     const reached = closure(graph(), join(projectRoot, 'src/matrix/load.ts'));
     expect(reached.flatMap(builtins)).toContain('node:fs');
+  });
+
+  it('places every folder of src/ in a layer', () => {
+    const folders = readdirSync(join(projectRoot, 'src'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    expect(folders.filter((f) => !layers.some((l) => l.includes(f)))).toEqual([]);
+  });
+
+  it('has no import, type-only or not, from a lower layer to a higher one but the known ones, each with its reason', () => {
+    const known = knownUpward.map((k) => `${k.from} → ${k.to}`);
+    const found = [...new Set(upward(allImports(), layers))].sort();
+    expect(found.filter((u) => !known.includes(u))).toEqual([]);
+    expect(known.filter((k) => !found.includes(k))).toEqual([]);
+  });
+
+  it('finds an upward import where there is one (the layer check can fail)', () => {
+    expect(upward([['src/results/a.ts', 'src/analysis/b.ts'], ['src/analysis/b.ts', 'src/results/a.ts']], layers)).toEqual(['src/results/a.ts → src/analysis/b.ts']);
   });
 
   it('finds one where there is one (the check can fail)', () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RawPoint } from '../../src/analysis/cell-summary.js';
+import type { RawPoint } from '../../src/results/points.js';
 import { forEachPoint } from '../../src/results/point-lines.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'scalebench-points-'));
@@ -60,7 +60,16 @@ describe('points.jsonl, streamed', () => {
   });
 
   it('names the line of a bad line that is not the last', () => {
-    expect(() => read(file('e.jsonl', `${lines[0]}\n{oops\n${lines[1]}\n`))).toThrow(/e\.jsonl:2: not JSON/);
+    expect(() => read(file('e.jsonl', `${lines[0]}\n{oops\n${lines[1]}\n`))).toThrow(/e\.jsonl:2: not a point: /);
+  });
+
+  it.each([
+    ['a number where a string belongs', '{"t":1,"phase":7,"ok":true}', 'phase: Invalid input: expected string, received number'],
+    ['a string where a number belongs', '{"t":"1","phase":"main","ok":true}', 't: Invalid input: expected number, received string'],
+    ['no phase', '{"t":1,"ok":true,"e2e_ms":5}', 'phase: Invalid input: expected string, received undefined'],
+    ['an array for a number', '{"t":1,"phase":"main","ok":true,"ttft_ms":[1]}', 'ttft_ms: Invalid input: expected number, received array'],
+  ])('a compact line with %s is checked on the fast path and named by the schema', (_, bad, why) => {
+    expect(() => read(file('f.jsonl', `${lines[0]}\n${bad}\n${lines[1]}\n`))).toThrow(`f.jsonl:2: not a point: ${why}`);
   });
 
   it('a missing file has no points', () => {

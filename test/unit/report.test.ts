@@ -8,7 +8,7 @@ import { analyzeRun } from '../../src/report/analyze-run.js';
 import { lagChart, latencyChart, paretoFront, reportCharts, type Spec } from '../../src/report/charts.js';
 import { escapeHtml, scriptJson } from '../../src/report/html.js';
 import { mdText, summaryMarkdown } from '../../src/report/markdown.js';
-import type { BenchmarkRecord } from '../../src/report/records.js';
+import type { BenchmarkRecord } from '../../src/results/records.js';
 import { summaryColumns } from '../../src/report/summary-csv.js';
 import { cellMetrics } from '../../src/vocabulary/metrics.js';
 import { levelSections } from '../../src/report/levels.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { summarizeScaling, type CellEvent } from '../../src/analysis/scaling.js';
-import type { Sample } from '../../src/metrics/sampler.js';
+import { summarizeScaling } from '../../src/analysis/scaling.js';
+import type { Sample } from '../../src/results/samples.js';
+import type { RunEvent } from '../../src/results/events.js';
 
 /** One sample per second: offered load 2 for 10 s, 8 for 10 s, 2 again; ready replicas as given. */
 function samples(ready: number[]): Sample[] {
@@ -18,11 +19,11 @@ function samples(ready: number[]): Sample[] {
 describe('scaling analysis on a synthetic step', () => {
   // 1 replica until t=13 s, 2 from 13 s, back to 1 from 25 s.
   const ready = Array.from({ length: 30 }, (_, i) => (i >= 13 && i < 25 ? 2 : 1));
-  const events: CellEvent[] = [
-    { t: 11_500, kind: 'scale', from: 1, to: 2 },
-    { t: 12_800, kind: 'replica-ready', pod: 'p-1' },
-    { t: 24_500, kind: 'scale', from: 2, to: 1 },
-    { t: 26_000, kind: 'scale', from: 1, to: 2 },
+  const events: RunEvent[] = [
+    { t: 11_500, kind: 'scale', from: 1, to: 2, reason: 'test' },
+    { t: 12_800, kind: 'replica-ready', pod: 'p-1', startupMs: 0 },
+    { t: 24_500, kind: 'scale', from: 2, to: 1, reason: 'test' },
+    { t: 26_000, kind: 'scale', from: 1, to: 2, reason: 'test' },
   ];
   const s = summarizeScaling(samples(ready), events, { gpusPerReplica: 2, usdPerGpuHour: 4.5, loadStart: 0 });
 

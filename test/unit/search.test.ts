@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { summarizePoints, type RawPoint } from '../../src/analysis/cell-summary.js';
+import { summarizePoints } from '../../src/analysis/cell-summary.js';
+import { type RawPoint } from '../../src/results/points.js';
 import { projectCatalog } from '../../src/catalog/catalog.js';
 import { parseMatrix } from '../../src/matrix/load.js';
 import type { ResolvedMatrix } from '../../src/matrix/types.js';
-import type { CellResult } from '../../src/runner/cell.js';
 import { clearlyFailing, nextStep, type Probe } from '../../src/search/bisect.js';
 import { probePassed, searchMatrix } from '../../src/search/search.js';
+import type { CellResult } from '../../src/results/cell-result.js';
 
 const bounds = { min: 4, max: 40, resolution: 0.05, integer: true };
 

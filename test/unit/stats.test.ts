@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { distribution, quantileSorted } from '../../src/analysis/stats.js';
-import { summarizePoints, type RawPoint } from '../../src/analysis/cell-summary.js';
+import { summarizePoints } from '../../src/analysis/cell-summary.js';
+import { type RawPoint } from '../../src/results/points.js';
 
 describe('quantiles (linear interpolation, type 7)', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Sample } from '../../src/metrics/sampler.js';
+import type { Sample } from '../../src/results/samples.js';
 import { CurveBuilder, loadKey } from '../../src/tune/curve.js';
 
 /** A sample at t ms: `offered` users over `ready` ready replicas, with optional gauges. */

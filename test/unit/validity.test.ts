@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PointAccumulator, summarizePoints, type RawPoint } from '../../src/analysis/cell-summary.js';
+import { PointAccumulator, summarizePoints } from '../../src/analysis/cell-summary.js';
+import { type RawPoint } from '../../src/results/points.js';
 import { judgeValidity, type ValidityInput } from '../../src/analysis/validity.js';
 import type { ResolvedLoad } from '../../src/matrix/types.js';
 

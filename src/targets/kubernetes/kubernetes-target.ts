@@ -7,10 +7,12 @@ import { labelKeys, labelValue, MANAGED_BY, pairName, scaledDeploymentName } fro
 import type { K8sObject, ManifestOptions, ServingSpec } from '../../manifests/types.js';
 import { writeManifests } from '../../manifests/yaml.js';
 import type { ResolvedAutoscaler, ResolvedSlo } from '../../matrix/types.js';
-import type { ErrorSource } from '../../analysis/cell-summary.js';
-import type { AutoscalerHandle, DeployOptions, ReplicaCounts, Target } from '../target.js';
+import type { ErrorSource } from '../../results/points.js';
+import type { AutoscalerHandle, DeployOptions, Target } from '../target.js';
+import type { ReplicaCounts } from '../../results/samples.js';
 import type { ClusterClient } from './cluster-client.js';
 import { ClusterObserver } from './observer.js';
+import type { DecisionEvent } from '../../results/events.js';
 
 export interface KubernetesTargetOptions {
   client: ClusterClient;
@@ -187,7 +189,7 @@ export class KubernetesTarget implements Target {
     return this.observer.waitReady(timeoutMs, signal);
   }
 
-  startAutoscaler(a: ResolvedAutoscaler, o?: { onDecision: (record: Record<string, unknown>) => void }): AutoscalerHandle | undefined {
+  startAutoscaler(a: ResolvedAutoscaler, o?: { onDecision: (record: DecisionEvent) => void }): AutoscalerHandle | undefined {
     if (a.kind === 'fixed') return undefined;
     if (o) this.observer.follow(a, o.onDecision);
     // The cluster's own controller (HPA, KEDA) decides; the handle reports what its HPA says it saw.

@@ -3,9 +3,11 @@ import { workloadName } from '../../manifests/names.js';
 import type { ResolvedAutoscaler } from '../../matrix/types.js';
 import { UserError } from '../../util/errors.js';
 import { sleep } from '../../util/ports.js';
-import type { DeployOptions, ReplicaCounts } from '../target.js';
+import type { DeployOptions } from '../target.js';
+import type { ReplicaCounts } from '../../results/samples.js';
 import type { ClusterClient } from './cluster-client.js';
 import { conditionsOf, deploymentReplicas, failing, hpaActive, hpaMetricValues, hpaStatus, isTrue, metricList, podState, type HpaStatus } from './status.js';
+import type { DecisionEvent } from '../../results/events.js';
 
 /** The cell the observer watches: its serving spec, the Deployment whose scale is the replica count, the HPA that scales it. */
 export interface Watched {
@@ -40,7 +42,7 @@ export class ClusterObserver {
   private poller?: { stop: () => Promise<void> };
   private pollError?: string;
   private onEvent?: DeployOptions['onEvent'];
-  private decisions?: { autoscaler: ResolvedAutoscaler; onDecision: (record: Record<string, unknown>) => void };
+  private decisions?: { autoscaler: ResolvedAutoscaler; onDecision: (record: DecisionEvent) => void };
   private lastDesired?: number;
   private lastStatusKey = '';
   private readyPods = new Set<string>();
@@ -110,7 +112,7 @@ export class ClusterObserver {
   }
 
   /** Records the HPA's status changes as `autoscaler` decisions of `a`. */
-  follow(a: ResolvedAutoscaler, onDecision: (record: Record<string, unknown>) => void): void {
+  follow(a: ResolvedAutoscaler, onDecision: (record: DecisionEvent) => void): void {
     this.decisions = { autoscaler: a, onDecision };
   }
 

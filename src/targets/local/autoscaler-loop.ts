@@ -7,6 +7,7 @@ import type { PodInfo, PodSamples } from './autoscalers/pods.js';
 import type { PromQueryOutcome } from './autoscalers/prometheus-trigger.js';
 import type { Replica } from './replica.js';
 import { LOCAL_NAMESPACE } from './namespace.js';
+import type { DecisionEvent } from '../../results/events.js';
 
 /** What the loop needs of the local target. */
 export interface ScalableTarget {
@@ -23,7 +24,7 @@ export interface AutoscalerLoopOptions {
   /** The controllers' own flags, time-scaled by resolve (ResolvedMatrix.controllers). */
   controllers: ResolvedControllers;
   /** Every decision, for events.jsonl. */
-  onDecision: (record: Record<string, unknown>) => void;
+  onDecision: (record: DecisionEvent) => void;
 }
 
 /** A replica as the HPA sees its pod. Draining replicas are terminating pods (ignored). */

@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import type { Catalog } from '../../catalog/catalog.js';
 import type { ResolvedAutoscaler, ResolvedControllers, ResolvedDeployment, ResolvedWorkload } from '../../matrix/types.js';
 import { PromClient } from '../../metrics/prom.js';
-import type { ErrorSource } from '../../analysis/cell-summary.js';
+import type { ErrorSource } from '../../results/points.js';
 import { UserError } from '../../util/errors.js';
 import { freePort, sleep } from '../../util/ports.js';
-import type { AutoscalerHandle, DeployOptions, ReplicaCounts, ReplicaEvent, Target } from '../target.js';
+import type { AutoscalerHandle, DeployOptions, Target } from '../target.js';
+import type { ReplicaCounts } from '../../results/samples.js';
+import type { DecisionEvent, ReplicaEvent } from '../../results/events.js';
 import { AutoscalerLoop } from './autoscaler-loop.js';
 import type { LocalPrometheus } from './prometheus.js';
 import { Replica } from './replica.js';
@@ -156,7 +158,7 @@ export class LocalTarget implements Target {
     await this.reconcile();
   }
 
-  startAutoscaler(a: ResolvedAutoscaler, o: { controllers: ResolvedControllers; onDecision: (record: Record<string, unknown>) => void }): AutoscalerHandle | undefined {
+  startAutoscaler(a: ResolvedAutoscaler, o: { controllers: ResolvedControllers; onDecision: (record: DecisionEvent) => void }): AutoscalerHandle | undefined {
     const cell = this.cell;
     if (a.kind === 'fixed' || !cell) return undefined;
     const loop = new AutoscalerLoop({

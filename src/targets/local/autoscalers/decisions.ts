@@ -5,6 +5,7 @@ import { kedaHpaSync, kedaPoll, kedaReadTrigger, kedaSpecFor, newKedaState, type
 import type { PodInfo, PodSamples } from './pods.js';
 import type { PromQueryOutcome } from './prometheus-trigger.js';
 import { podsAverageValueReplicas, resourceUtilizationReplicas, type Proposal } from './replica-calculator.js';
+import type { DecisionBody, DecisionEvent } from '../../../results/events.js';
 
 export type ScalingAutoscaler = Exclude<ResolvedAutoscaler, { kind: 'fixed' }>;
 
@@ -19,7 +20,7 @@ export type SyncReading =
 
 /** A decision as events.jsonl records it, with the count before and after. */
 export interface LoopDecision {
-  record: Record<string, unknown>;
+  record: DecisionEvent;
   before: number;
   after: number;
 }
@@ -102,7 +103,7 @@ export class AutoscalerDecisions {
       this.hpaState = step.state;
       decision = step.decision;
     }
-    return this.record('hpa', decision.before, decision.after, decision as unknown as Record<string, unknown>);
+    return this.record({ loop: 'hpa', ...decision });
   }
 
   /** One poll of KEDA's operator on its query's answer at `now`; undefined for an HPA. */
@@ -111,10 +112,10 @@ export class AutoscalerDecisions {
     const read = kedaReadTrigger(this.kedaSpec!, this.kedaState!, outcome);
     const step = kedaPoll(this.kedaSpec!, read.state, { now, currentReplicas: desired, read: read.read });
     this.kedaState = step.state;
-    return this.record('keda-operator', step.decision.before, step.decision.after, step.decision as unknown as Record<string, unknown>);
+    return this.record({ loop: 'keda-operator', ...step.decision });
   }
 
-  private record(loop: string, before: number, after: number, decision: Record<string, unknown>): LoopDecision {
-    return { record: { kind: 'autoscaler', autoscaler: this.a.name, autoscalerKind: this.a.kind, loop, ...decision }, before, after };
+  private record(d: Extract<DecisionBody, { loop: 'hpa' | 'keda-operator' }>): LoopDecision {
+    return { record: { kind: 'autoscaler', autoscaler: this.a.name, autoscalerKind: this.a.kind, ...d }, before: d.before, after: d.after };
   }
 }
