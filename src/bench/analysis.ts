@@ -10,6 +10,8 @@ import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { expandCells } from '../matrix/expand.js';
 import { parseMatrix } from '../matrix/load.js';
+import type { CellResult, ClientSummary } from '../results/cell-result.js';
+import type { RunEvent } from '../results/events.js';
 import { writeJsonAtomic } from '../results/files.js';
 import { cellEntries, RunDir, type RunRecord, RECORD_FORMAT } from '../results/run-dir.js';
 import { projectRoot } from '../util/tools.js';
@@ -92,13 +94,17 @@ export async function generateRun(root: string, points = BENCH_POINTS): Promise<
     samples.push(JSON.stringify({ t: start + s * 1000, elapsed_s: s, phase: 'load', offered: s >= 200 && s < 400 ? 64 : 16, replicas: { desired: r, current: r, ready: r }, requests: s * 1667, failures: 0, server: { server_ttft_ms_p95: 39, server_tpot_ms_p95: 12, server_e2e_ms_p95: 290, running: 20, waiting: 2, kv_cache_usage: 0.2 } }));
   }
   writeFileSync(join(cellDir, 'samples.jsonl'), `${samples.join('\n')}\n`);
-  const events = [
-    { t: start + 203_000, kind: 'scale', from: 1, to: 3 },
-    { t: start + 204_000, kind: 'replica-ready', pod: 'p-1' },
-    { t: start + 420_000, kind: 'scale', from: 3, to: 1 },
+  const events: RunEvent[] = [
+    { t: start + 203_000, kind: 'scale', from: 1, to: 3, reason: 'keda (hpa)' },
+    { t: start + 204_000, kind: 'replica-ready', pod: 'p-1', startupMs: 1000 },
+    { t: start + 420_000, kind: 'scale', from: 3, to: 1, reason: 'keda (hpa)' },
   ];
   writeFileSync(join(cellDir, 'events.jsonl'), events.map((e) => `${JSON.stringify(e)}\n`).join(''));
-  writeJsonAtomic(join(cellDir, 'result.json'), { id: cell.id, status: 'done', loadStart: start, loadEnd: start + durationMs + 20_000 });
+  // The report reads the client's figures from the points; the result's own summary stays empty.
+  const none = { count: 0 };
+  const client: ClientSummary = { requests: 0, errors: 0, errorRate: 0, errorKinds: [], errorSources: {}, rps: 0, outputTokensPerS: 0, ttftMs: none, ttfcMs: none, tpotMs: none, itlMs: none, e2eMs: none, slo: { pass: {} } };
+  const result: CellResult = { id: cell.id, status: 'done', loadStart: start, loadEnd: start + durationMs + 20_000, k6ExitCode: 0, client, replicas: { max: 2, mean: 1.5, final: 1 }, samples: 600, sampleGaps: 0 };
+  writeJsonAtomic(join(cellDir, 'result.json'), result);
   return dir.root;
 }
 
