@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { projectCatalog } from '../catalog/catalog.js';
 import { expandCells } from '../matrix/expand.js';
 import { RunDir } from '../results/run-dir.js';
-import { calibrateCell, measuredTimeline, readCellSide, type CellCalibration } from '../simulate/calibrate.js';
+import { calibrateCell, measuredCellId, measuredTimeline, readCellSide, type CellCalibration } from '../simulate/calibrate.js';
 import { writeSimRun } from '../simulate/run-matrix.js';
 import { projectRoot } from '../util/tools.js';
 
@@ -70,7 +70,7 @@ export function benchSimulateCalibration(o: CalibrationBenchOptions): Array<[str
       const aligned = measuredTimeline(measured);
       const { dir } = writeSimRun({ catalog: projectCatalog(), matrix: measured.record.matrix, cells, profiles: [], reportsDir: o.scratch, id: `sim-${id}`, timing: aligned.timing, deployAt: aligned.deployAt });
       for (const c of cells) {
-        const m = readCellSide(measured, c.id);
+        const m = readCellSide(measured, measuredCellId(measured, c));
         const s = readCellSide(dir, c.id);
         if (!m || !s) {
           rows.push([`calibration: ${id} ${c.autoscaler.name} L${c.level} r${c.repeat}`, 'not compared: the measured cell did not finish']);

@@ -6,7 +6,7 @@ import { readProfiles } from '../recommend/profiles.js';
 import { writeReport } from '../report/write.js';
 import { RunDir } from '../results/run-dir.js';
 import { newRunId } from '../runner/run.js';
-import { calibrateCell, calibrationText, measuredTimeline, readCellSide, type CellCalibration } from '../simulate/calibrate.js';
+import { calibrateCell, calibrationText, measuredCellId, measuredTimeline, readCellSide, type CellCalibration } from '../simulate/calibrate.js';
 import { oracleFor } from '../simulate/oracle.js';
 import { writeSimRun, type SimCellFigures } from '../simulate/run-matrix.js';
 import { UserError } from '../util/errors.js';
@@ -81,7 +81,7 @@ export function registerSimulate(program: Command): void {
       let calibration: CellCalibration[] | undefined;
       if (measured) {
         calibration = cells.flatMap((c) => {
-          const m = readCellSide(measured, c.id);
+          const m = readCellSide(measured, measuredCellId(measured, c));
           const s = readCellSide(dir, c.id);
           return m && s ? [calibrateCell(c, m, s)] : [];
         });

@@ -221,11 +221,6 @@ function target(t: MatrixInput['target']): ResolvedTarget {
   return defined({ kind: t.kind, context: t.context, namespace: t.namespace, url: t.url, prometheusUrl: t.prometheus_url, serving: t.serving, createNamespace: t.create_namespace });
 }
 
-/** The controllers' flags at a time scale (a run recorded before they were resolved reads them from here). */
-export function resolvedControllers(timeScale: number): ResolvedControllers {
-  return controllers(scaler(timeScale));
-}
-
 /** The controllers' flags no matrix field sets, time-scaled. */
 function controllers(scale: Scale): ResolvedControllers {
   const c = defaults.controllers;

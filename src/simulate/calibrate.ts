@@ -154,13 +154,22 @@ export function measuredTimeline(dir: RunDir): { timing: Partial<SimTiming>; dep
   }
   const deployAt = (cell: Cell): number | undefined => {
     try {
-      const first = readJsonl(join(dir.cellDir(cell.id), 'events.jsonl'), eventSchema).find((e) => e.kind === 'replica-started');
+      const first = readJsonl(join(dir.cellDir(measuredCellId(dir, cell)), 'events.jsonl'), eventSchema).find((e) => e.kind === 'replica-started');
       return first?.t;
     } catch {
       return undefined;
     }
   };
   return { timing: prometheusStartMs !== undefined && Number.isFinite(prometheusStartMs) ? { prometheusStartMs } : {}, deployAt };
+}
+
+/**
+ * The id the measured run gave the cell at this index: a cell's id hashes its
+ * resolved form, which a later scalebench may spell differently (the
+ * objectives' names, for one) for the same cell.
+ */
+export function measuredCellId(dir: RunDir, cell: Cell): string {
+  return dir.record.cells.find((e) => e.index === cell.index)?.id ?? cell.id;
 }
 
 /** The calibration table as text lines. */
