@@ -5,6 +5,7 @@ import { projectRoot } from '../util/tools.js';
 import { k6Args, k6Options, k6WallMs, scenarioWorkload } from './k6-options.js';
 import { isScheduled, schedulePool, writeSchedule, type ScheduleStats } from './schedule.js';
 import type { Cell, ResolvedWorkload } from '../matrix/types.js';
+import { z } from 'zod';
 
 /** k6's documented exit codes that are results, not crashes, or that name a cause. */
 export const k6ExitCodes: Record<number, string> = {
@@ -96,12 +97,17 @@ export interface RunK6Options {
   onSchedule?: (s: ScheduleStats) => void;
 }
 
+/** A line of k6-meta.jsonl (what the scenario writes), and the part of k6's end-of-test summary read here. */
+const metaLine = z.looseObject({ scenario_start_ms: z.number().optional() });
+const k6Summary = z.looseObject({ metrics: z.record(z.string(), z.looseObject({ values: z.looseObject({ count: z.number().optional() }).optional() })).optional() });
+
 /** The scenario's start from k6-meta.jsonl (every VU writes the same instant; the first line will do). */
 export function readScenarioStart(metaFile: string): number | undefined {
   try {
     const first = readFileSync(metaFile, 'utf8').split('\n', 1)[0];
-    const v = first ? (JSON.parse(first) as { scenario_start_ms?: unknown }).scenario_start_ms : undefined;
-    return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+    const r = first ? metaLine.safeParse(JSON.parse(first)) : undefined;
+    const v = r?.success ? r.data.scenario_start_ms : undefined;
+    return v !== undefined && Number.isFinite(v) ? v : undefined;
   } catch {
     return undefined;
   }
@@ -110,9 +116,9 @@ export function readScenarioStart(metaFile: string): number | undefined {
 /** dropped_iterations from k6's end-of-test summary (0 when the metric is absent: nothing was dropped); undefined without a summary. */
 export function readDroppedIterations(summaryFile: string): number | undefined {
   try {
-    const data = JSON.parse(readFileSync(summaryFile, 'utf8')) as { metrics?: Record<string, { values?: { count?: unknown } }> };
-    const count = data.metrics?.dropped_iterations?.values?.count;
-    return typeof count === 'number' ? count : 0;
+    const r = k6Summary.safeParse(JSON.parse(readFileSync(summaryFile, 'utf8')));
+    if (!r.success) return undefined;
+    return r.data.metrics?.dropped_iterations?.values?.count ?? 0;
   } catch {
     return undefined;
   }

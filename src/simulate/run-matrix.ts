@@ -183,7 +183,7 @@ function writeCellResult(dir: string, cell: Cell, matrix: ResolvedMatrix, f: Sim
 
 /** A client summary with the aggregate's figures where points were not kept. */
 function emptyClient(c: SimClientSummary): CellResult['client'] {
-  const dist = (p95?: number): CellResult['client']['ttftMs'] => ({ count: p95 === undefined ? 0 : c.requests - c.errors, ...(p95 !== undefined ? { p95 } : {}) }) as unknown as CellResult['client']['ttftMs'];
+  const dist = (p95?: number): CellResult['client']['ttftMs'] => ({ count: p95 === undefined ? 0 : c.requests - c.errors, ...(p95 !== undefined ? { p95 } : {}) });
   return {
     requests: c.requests,
     errors: c.errors,

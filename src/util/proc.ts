@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { delimiter } from 'node:path';
+import { z } from 'zod';
 
 /** How a supervised process is started. */
 export interface ProcSpec {
@@ -34,14 +35,16 @@ const live = new Set<SupervisedProc>();
 let journal: string | undefined;
 
 /** One line of a process journal. */
-export interface JournalEntry {
-  name: string;
-  pid: number;
-  command: string;
+const journalEntrySchema = z.object({
+  name: z.string(),
+  pid: z.number(),
+  command: z.string(),
   /** Start time in clock ticks since boot (/proc/<pid>/stat field 22): tells a reused pid from ours. */
-  start?: number;
-  started: string;
-}
+  start: z.number().optional(),
+  started: z.string(),
+});
+/** A line of processes.jsonl: a process the run started. */
+export type JournalEntry = z.infer<typeof journalEntrySchema>;
 
 /**
  * Names more journals, shared by every process of a test run (set by
@@ -228,7 +231,8 @@ export function readJournal(path: string): JournalEntry[] {
     .split('\n')
     .flatMap((l) => {
       try {
-        return [JSON.parse(l) as JournalEntry];
+        const r = journalEntrySchema.safeParse(JSON.parse(l));
+        return r.success ? [r.data] : [];
       } catch {
         return [];
       }
