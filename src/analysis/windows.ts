@@ -1,6 +1,7 @@
 import type { ResolvedSlo } from '../matrix/types.js';
 import type { PointAccumulator } from './cell-summary.js';
 import { quantilesInPlace, round } from './stats.js';
+import { objectiveQuantity, objectives } from '../vocabulary/metrics.js';
 
 /** Client-side latency of the requests started in one window of time. */
 export interface SloWindow {
@@ -63,20 +64,13 @@ export function sloWindows(acc: PointAccumulator, fromMs: number, toMs: number, 
     let errors = 0;
     for (let k = lo; k < hi; k++) if (ok[order[k]!] === 0) errors++;
     const w: SloWindow = { startMs: b * widthMs, requests: hi - lo, errors };
-    const ttft = p95(columns.ttft, lo, hi);
-    const tpot = p95(columns.tpot, lo, hi);
-    const e2e = p95(columns.e2e, lo, hi);
-    if (ttft !== undefined) w.ttft_ms_p95 = ttft;
-    if (tpot !== undefined) w.tpot_ms_p95 = tpot;
-    if (e2e !== undefined) w.e2e_ms_p95 = e2e;
-    const checks: Array<[number | undefined, number | undefined]> = [
-      [slo.ttft_ms_p95, ttft],
-      [slo.tpot_ms_p95, tpot],
-      [slo.e2e_ms_p95, e2e],
-    ];
-    const objectives = checks.filter(([objective]) => objective !== undefined);
-    if (objectives.length > 0 && e2e !== undefined) {
-      w.meets = objectives.every(([objective, value]) => value === undefined || value <= objective!);
+    for (const o of objectives) {
+      const v = p95(columns[objectiveQuantity[o]], lo, hi);
+      if (v !== undefined) w[o] = v;
+    }
+    const given = objectives.filter((o) => slo[o] !== undefined);
+    if (given.length > 0 && w.e2e_ms_p95 !== undefined) {
+      w.meets = given.every((o) => w[o] === undefined || w[o] <= slo[o]!);
     }
     out.push(w);
   }

@@ -1,5 +1,6 @@
 import { quantilesInPlace, round } from '../analysis/stats.js';
 import type { ResolvedSlo } from '../matrix/types.js';
+import { objectiveQuantity, objectives } from '../vocabulary/metrics.js';
 
 /**
  * Capacity search by bisection (pure): which level to probe next from the
@@ -74,7 +75,10 @@ export interface SoFar {
 export function clearlyFailing(s: SoFar, slo: ResolvedSlo, minRequests = 30, margin = 1.5): string | undefined {
   if (s.requests < minRequests) return undefined;
   if (s.errors / s.requests >= 0.2) return `${s.errors} of ${s.requests} requests failed`;
-  for (const [name, values, target] of [['ttft', s.ttft, slo.ttft_ms_p95], ['tpot', s.tpot, slo.tpot_ms_p95], ['e2e', s.e2e, slo.e2e_ms_p95]] as const) {
+  for (const o of objectives) {
+    const name = objectiveQuantity[o];
+    const values = s[name];
+    const target = slo[o];
     if (target === undefined || values.length < minRequests) continue;
     const p95 = quantilesInPlace(values, [0.95])[0]!; // selection (reorders the array: its order does not matter)
     if (p95 > margin * target) return `${name} p95 ${round(p95, 1)} ms after ${s.requests} requests, over ${margin} × the objective ${target} ms`;

@@ -224,8 +224,8 @@ export function judged(field: CellMetric): JudgedMetric {
 export function hasObjectives(slo: Partial<Record<Objective, number>>): boolean {
   return objectives.some((o) => slo[o] !== undefined);
 }
-/** The point field an objective is judged on, request by request (points.jsonl). */
-export const objectivePointField = { ttft_ms_p95: 'ttft_ms', tpot_ms_p95: 'tpot_ms', e2e_ms_p95: 'e2e_ms' } as const satisfies Record<Objective, string>;
+/** The quantity an objective bounds: the key of the per-request columns and of the per-objective pass (`slo_pass_ttft`). */
+export const objectiveQuantity = { ttft_ms_p95: 'ttft', tpot_ms_p95: 'tpot', e2e_ms_p95: 'e2e' } as const satisfies Record<Objective, string>;
 
 /**
  * What is wrong with a metric name an input gives, or undefined when it is a
