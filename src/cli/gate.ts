@@ -1,14 +1,13 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { z } from 'zod';
 import { readAcknowledgements } from '../gate/acknowledgements.js';
 import { defaultRules, readGateFile } from '../gate/gate-file.js';
 import { gate, problemFlags, type Baseline, type ProblemKind } from '../gate/gate.js';
 import { historyChanges, historyText, type HistoryRun } from '../gate/history.js';
 import { gateJunit, gateMarkdown } from '../gate/outputs.js';
 import { expandCells } from '../matrix/expand.js';
-import { type BenchmarkRecord, benchmarkRecordSchema } from '../results/records.js';
+import { baselineSchema, benchmarkRecordSchema, type BenchmarkRecord } from '../results/records.js';
 import { writeReport } from '../report/write.js';
 import { readJsonl, writeJsonAtomic } from '../results/files.js';
 import { RunDir } from '../results/run-dir.js';
@@ -22,15 +21,6 @@ function runRecords(out: string, id: string): { dir: RunDir; records: BenchmarkR
   if (!existsSync(file)) writeReport(dir, expandCells(dir.record.matrix));
   return { dir, records: readJsonl(file, benchmarkRecordSchema) };
 }
-
-const baselineSchema = z.object({
-  name: z.string(),
-  createdAt: z.string(),
-  runId: z.string(),
-  matrixHash: z.string(),
-  tools: z.record(z.string(), z.string()),
-  records: z.array(z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))),
-});
 
 function loadBaseline(ref: string, baselines: string): Baseline {
   const file = existsSync(ref) ? ref : join(baselines, `${ref}.json`);

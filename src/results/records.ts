@@ -37,3 +37,13 @@ export const benchmarkRecordSchema = z.record(z.string(), value).superRefine((r,
     if (!known.has(key)) ctx.addIssue({ code: 'custom', path: [key], message: `${metricNameProblem(key) ?? `unknown field "${key}"`}: a record of an older scalebench? write the report again (scalebench report) or save a new baseline` });
   }
 });
+
+/** A saved baseline (reports/baselines/<name>.json): the records of one run, with what identifies how they were made. */
+export const baselineSchema = z.object({
+  name: z.string(),
+  createdAt: z.string(),
+  runId: z.string(),
+  matrixHash: z.string(),
+  tools: z.record(z.string(), z.string()),
+  records: z.array(benchmarkRecordSchema),
+});

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventSchema } from '../../src/results/events.js';
 import { readJsonl } from '../../src/results/files.js';
-import { benchmarkRecordSchema } from '../../src/results/records.js';
+import { baselineSchema, benchmarkRecordSchema } from '../../src/results/records.js';
+import { readInputFile } from '../../src/util/input-file.js';
 import { RunDir } from '../../src/results/run-dir.js';
 import { sampleSchema } from '../../src/results/samples.js';
 
@@ -50,6 +51,13 @@ describe('run records read back through their schemas', () => {
     const r = { cell_id: 'c', ttft_ms_p95: 5, rps: 3 };
     expect(message(() => readJsonl(file('r.jsonl', `${JSON.stringify({ cell_id: 'c', ttft_ms_p95: 5 })}\n${JSON.stringify(r)}\n`), benchmarkRecordSchema))).toMatch(
       /^<dir>\/r\.jsonl:2: rps: unknown metric "rps"/,
+    );
+  });
+
+  it('a baseline with a metric of an older name exits 2 naming file:line:col', () => {
+    const text = '{\n  "name": "n", "createdAt": "x", "runId": "r", "matrixHash": "h", "tools": {},\n  "records": [\n    { "cell_id": "c", "ttft_p95_ms": 5 }\n  ]\n}\n';
+    expect(message(() => readInputFile(file('b.json', text), baselineSchema, { fix: 'save a new baseline' }))).toBe(
+      '<dir>/b.json:4:38: records[0].ttft_p95_ms: unknown metric "ttft_p95_ms"; did you mean "ttft_ms_p95"? (names are <quantity>_<unit>_<statistic>, e.g. ttft_ms_p95; every one is in src/vocabulary/metrics.ts): a record of an older scalebench? write the report again (scalebench report) or save a new baseline',
     );
   });
 });
