@@ -68,7 +68,7 @@ export function benchSimulateCalibration(o: CalibrationBenchOptions): Array<[str
       const measured = RunDir.open(measuredDir, id);
       const cells = expandCells(measured.record.matrix);
       const aligned = measuredTimeline(measured);
-      const { dir } = writeSimRun({ catalog: projectCatalog(), matrix: measured.record.matrix, cells, profiles: [], reportsDir: o.scratch, id: `sim-${id}`, timing: aligned.timing, deployAt: aligned.deployAt });
+      const { dir } = writeSimRun({ catalog: projectCatalog(), matrix: measured.record.matrix, cells, profiles: [], reportsDir: o.scratch, id: `sim-${id}`, timing: aligned.timing, deployAt: aligned.deployAt, deployReadyMs: aligned.deployReadyMs });
       for (const c of cells) {
         const m = readCellSide(measured, measuredCellId(measured, c));
         const s = readCellSide(dir, c.id);

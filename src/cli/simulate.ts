@@ -68,7 +68,7 @@ export function registerSimulate(program: Command): void {
         matrix,
         cells,
         profiles,
-        ...(aligned ? { timing: aligned.timing, deployAt: aligned.deployAt } : {}),
+        ...(aligned ? { timing: aligned.timing, deployAt: aligned.deployAt, deployReadyMs: aligned.deployReadyMs } : {}),
         reportsDir: flags.out,
         id,
         points: flags.points,

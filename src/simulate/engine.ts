@@ -52,6 +52,8 @@ export interface SimCellOptions {
   /** Simulated ms since the epoch at which the cell is deployed. */
   startMs: number;
   timing?: Partial<SimTiming>;
+  /** How long the deployed replicas take to be ready, when known (calibration: the measured cell's first). */
+  deployReadyMs?: number;
   sink?: SimSink;
 }
 
@@ -163,7 +165,7 @@ export function simulateCell(o: SimCellOptions): SimCellOutcome {
     r.discoveredAt = nextDiscoveryTick(now);
     replicas.push(r);
     emit({ kind: 'replica-started', pod: r.name });
-    at(now + d.simulator.startupMs + timing.readyOverheadMs, E.ready, { rep: r });
+    at(now + (deploying && o.deployReadyMs !== undefined ? o.deployReadyMs : d.simulator.startupMs + timing.readyOverheadMs), E.ready, { rep: r });
     setLive();
   };
 
@@ -410,7 +412,9 @@ export function simulateCell(o: SimCellOptions): SimCellOutcome {
   };
 
   // Deploy.
+  let deploying = true;
   reconcile();
+  deploying = false;
   at(now + scrapeMs, E.scrape);
   maybeStartLoad();
 

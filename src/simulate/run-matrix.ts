@@ -80,6 +80,8 @@ export interface SimulateCellsOptions {
   startMs: number;
   /** When a cell is deployed, ms since the epoch, where known (calibration: the measured run's own); else after the one before. */
   deployAt?: (cell: Cell) => number | undefined;
+  /** How long a cell's deployed replicas took to be ready, where known (calibration: the measured cell's first). */
+  deployReadyMs?: (cell: Cell) => number | undefined;
   /** A cell directory to write into, when the run is written. */
   cellDir?: (cell: Cell) => string;
   /** Write points.jsonl (needs cellDir). @default true */
@@ -120,6 +122,7 @@ export function simulateCells(o: SimulateCellsOptions): SimCellFigures[] {
         service,
         load: simLoad(cell, o.matrix.workload, poolOf(cell)),
         startMs,
+        ...(o.deployReadyMs?.(cell) !== undefined ? { deployReadyMs: o.deployReadyMs(cell)! } : {}),
         timing,
         sink: {
           point: (p) => {
@@ -210,6 +213,7 @@ export interface WriteSimRunOptions {
   id: string;
   timing?: Partial<SimTiming>;
   deployAt?: (cell: Cell) => number | undefined;
+  deployReadyMs?: (cell: Cell) => number | undefined;
   points?: boolean;
   git?: string;
   onCell?: (f: SimCellFigures, index: number) => void;
@@ -240,6 +244,7 @@ export function writeSimRun(o: WriteSimRunOptions): { dir: RunDir; figures: SimC
     profiles: o.profiles,
     ...(o.timing ? { timing: o.timing } : {}),
     ...(o.deployAt ? { deployAt: o.deployAt } : {}),
+    ...(o.deployReadyMs ? { deployReadyMs: o.deployReadyMs } : {}),
     startMs: Date.parse(now),
     cellDir: (c) => dir.freshCellDir(c.id),
     ...(o.points !== undefined ? { points: o.points } : {}),
