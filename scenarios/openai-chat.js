@@ -22,11 +22,26 @@
 // With a conversation ({ turns, thinkTimeMs, systemPromptTokens }), each VU runs sessions:
 // every turn sends a shared system prompt, the session's history so far (its user
 // messages and the replies) and a new user message; the think time passes between turns.
+//
+// A runner pod of scalebench's Indexed Job (target.load.runner: job) runs the same
+// scenario with `runner`: { count, segments, sequence, barrierTimeoutMs }. Its
+// index is JOB_COMPLETION_INDEX; it runs its k6 execution segment of the load; points,
+// meta lines and the end line go to standard output ("-"), each point carrying the pod's
+// index and clock offset; setup() waits at the start barrier so that every pod starts
+// at one instant: it waits until the file SCALEBENCH_BARRIER names holds that instant.
 import llm from 'k6/x/llmstream';
 import exec from 'k6/execution';
 import { sleep } from 'k6';
 
 const cfg = JSON.parse(open(__ENV.SCALEBENCH_WORKLOAD));
+const runner = cfg.runner || null;
+const pod = runner ? Number(__ENV.JOB_COMPLETION_INDEX || 0) : 0;
+// Script options take precedence over the --config file's (k6's option order), so each pod
+// runs its own segment of the one load (k6 execution segments: users, rates and iterations
+// are split among the segments of the sequence).
+export const options = runner
+  ? { executionSegment: runner.segments[pod], executionSegmentSequence: runner.sequence, setupTimeout: `${Math.ceil((runner.barrierTimeoutMs || 0) / 1000) + 30}s` }
+  : {};
 const points = cfg.points ? llm.open(cfg.points) : null;
 const meta = cfg.meta ? llm.open(cfg.meta) : null;
 const schedule = cfg.schedule ? llm.schedule(cfg.schedule) : null;
@@ -83,6 +98,7 @@ export default function () {
       random = rng(cfg.seed * 31 + 1);
       systemPrompt = prompt(conv.systemPromptTokens);
     }
+    // With execution segments, idInTest is unique across the runner pods too.
     vu = exec.vu.idInTest;
     random = rng(cfg.seed * 7919 + vu);
   }
@@ -136,7 +152,7 @@ export default function () {
     if (!schedule && !cfg.ratePerS) sleep((((vu - 1) % 64) * 0.25) / 1000);
     scenarioStart = llm.scenarioStartMs();
     // Each VU's first iteration says when the load started (the same instant for all).
-    if (meta) meta.write({ scenario_start_ms: scenarioStart, vu });
+    if (meta) meta.write(runner ? { scenario_start_ms: scenarioStart, vu, pod, clk: llm.clockOffsetMs() } : { scenario_start_ms: scenarioStart, vu });
   }
   if (cfg.ratePerS) tSched = scenarioStart + (iteration * 1000) / cfg.ratePerS;
   const r = llm.chat(cfg.url, body, {
@@ -152,6 +168,8 @@ export default function () {
     targetPrompt: promptLen,
     targetOutput: outputLen,
     session,
+    clock: runner !== null,
+    pod,
   });
   if (conv) {
     history.push({ role: 'user', content: userText }, { role: 'assistant', content: r.content || '' });
@@ -160,8 +178,17 @@ export default function () {
   }
 }
 
+// A runner pod waits here until every pod of the Job runs (the start barrier).
+export function setup() {
+  if (runner && __ENV.SCALEBENCH_BARRIER) llm.waitStart(__ENV.SCALEBENCH_BARRIER, runner.barrierTimeoutMs);
+}
+
 export function handleSummary(data) {
   const out = { stdout: '' };
-  if (cfg.summary) out[cfg.summary] = JSON.stringify(data, null, 1);
+  if (runner) {
+    // The pod's last line: what it dropped, and that nothing follows.
+    const dropped = data.metrics.dropped_iterations ? data.metrics.dropped_iterations.values.count : 0;
+    out.stdout = `${JSON.stringify({ end: true, pod, dropped_iterations: dropped, clk: llm.clockOffsetMs() })}\n`;
+  } else if (cfg.summary) out[cfg.summary] = JSON.stringify(data, null, 1);
   return out;
 }

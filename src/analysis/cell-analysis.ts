@@ -24,6 +24,8 @@ export interface CellAnalysis {
   saturation?: Saturation;
   /** Whether the cell measured what it was meant to (result.json); undefined for failed cells and older runs. */
   validity?: Validity;
+  /** The load's runner pods when it ran in the cluster (result.json runnerPods). */
+  runnerPods?: CellResult['runnerPods'];
   /** CPU of the load generator, the router and the machine during the load (result.json). */
   harnessCpu?: HarnessCpu;
   /** A scheduled load's schedule (trace or arrival process): requests and the lengths it asked for. */
@@ -81,6 +83,7 @@ export function analyzeCell(i: CellInput): CellAnalysis {
   if (i.result?.validity) out.validity = i.result.validity;
   if (i.result?.harnessCpu) out.harnessCpu = i.result.harnessCpu;
   if (i.result?.schedule) out.schedule = i.result.schedule;
+  if (i.result?.runnerPods) out.runnerPods = i.result.runnerPods;
   const loadStart = loadStartOf(i.result, i.samples);
   if (loadStart === undefined || i.samples.length === 0) return out;
   const main = mainSamples(i.samples, cell.load.warmupMs, cell.load.durationMs);

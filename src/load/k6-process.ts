@@ -6,6 +6,7 @@ import { k6Args, k6Options, k6WallMs, scenarioWorkload } from './k6-options.js';
 import { isScheduled, schedulePool, writeSchedule, type ScheduleStats } from './schedule.js';
 import type { Cell, ResolvedWorkload } from '../matrix/types.js';
 import { z } from 'zod';
+import type { RunnerPods } from './pod-points.js';
 
 /** k6's documented exit codes that are results, not crashes, or that name a cause. */
 export const k6ExitCodes: Record<number, string> = {
@@ -28,6 +29,8 @@ export interface K6Result {
   droppedIterations?: number;
   /** A scheduled load's schedule (schedule.jsonl), as written before the load started, and the VUs that replayed it. */
   schedule?: ScheduleStats & { vus: number };
+  /** The load's pods, when it ran in the cluster (src/targets/kubernetes/job-runner.ts). */
+  runnerPods?: RunnerPods;
 }
 
 export interface K6Files {
@@ -93,6 +96,8 @@ export interface RunK6Options {
   signal?: AbortSignal;
   /** Called with k6's pid once it has started (the runner watches its CPU). */
   onStart?: (pid: number) => void;
+  /** Called when the load's scenario starts, ms since the epoch, when that is later than the call (the runner pods' start barrier). */
+  onLoadStart?: (ms: number) => void;
   /** Called with a scheduled load's schedule once it is written, before k6 starts. */
   onSchedule?: (s: ScheduleStats) => void;
 }

@@ -5,6 +5,7 @@ import { didYouMean } from '../util/did-you-mean.js';
 import { describeValue, formatPath, oneOf, type DocPath, type MatrixIssue } from './issues.js';
 import type { MatrixInput } from './schema.js';
 import type { ResolvedMatrix } from './types.js';
+import { isScheduled } from '../load/schedule.js';
 
 type Body = Omit<ResolvedMatrix, 'hash' | 'source'>;
 
@@ -129,5 +130,18 @@ export function checkMatrix(catalog: Catalog, input: MatrixInput, body: Body): M
     ...loadIssues(input, body),
     ...workloadIssues(input, body),
     ...catalogIssues(catalog, input, body),
+    ...runnerIssues(body),
   ];
+}
+
+/** target.load with runner: job needs an image, and a load that execution segments split (users, a uniform rate). */
+function runnerIssues(body: Body): MatrixIssue[] {
+  const t = body.target;
+  if (t.kind !== 'kubernetes' || t.load?.runner !== 'job') return [];
+  const issues: MatrixIssue[] = [];
+  if (!t.load.image) issues.push(issue(['target', 'load', 'image'], 'expected the runner image with runner: job (build it with `scalebench image build`, push it, and name the pushed reference here)'));
+  if (isScheduled(body.load)) {
+    issues.push(issue(['target', 'load', 'runner'], `expected local for a scheduled load (${body.load.shape}${body.load.shape === 'arrival-rate' ? ` with arrival.process ${body.load.arrival?.process}` : ''}): its schedule file is not split among runner pods yet`));
+  }
+  return issues;
 }

@@ -218,7 +218,8 @@ function target(t: MatrixInput['target']): ResolvedTarget {
     // Measurement resolution, not dynamics: the time scale leaves it alone.
     return { kind: 'local', scrapeIntervalMs: ms(t?.scrape_interval) ?? defaults.target.scrapeIntervalMs };
   }
-  return defined({ kind: t.kind, context: t.context, namespace: t.namespace, url: t.url, prometheusUrl: t.prometheus_url, serving: t.serving, createNamespace: t.create_namespace });
+  const load = t.load && defined({ runner: t.load.runner ?? 'local', parallelism: t.load.parallelism ?? 1, image: t.load.image, resources: t.load.resources, nodeSelector: t.load.node_selector });
+  return defined({ kind: t.kind, context: t.context, namespace: t.namespace, url: t.url, prometheusUrl: t.prometheus_url, serving: t.serving, createNamespace: t.create_namespace, load });
 }
 
 /** The controllers' flags no matrix field sets, time-scaled. */

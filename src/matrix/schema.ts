@@ -193,6 +193,17 @@ const load = z.discriminatedUnion('shape', [
   }),
 ]);
 
+const quantity = z.union([z.string().min(1), z.number().nonnegative()]);
+const loadRunner = z
+  .strictObject({
+    runner: z.enum(['local', 'job']).optional().meta({ description: 'local: k6 runs where scalebench runs (default); job: each cell\'s load runs in the cluster as an Indexed Job of `parallelism` pods, their points read back through the API server and merged.' }),
+    parallelism: int(1).max(100).optional().meta({ description: 'Runner pods of a job (k6 execution segments split users and rates among them). @default 1' }),
+    image: z.string().min(1).optional().meta({ description: 'The runner image: k6 with scalebench\'s extension (`scalebench image build`, pushed). Required with runner: job.' }),
+    resources: z.strictObject({ requests: z.record(z.string(), quantity).optional(), limits: z.record(z.string(), quantity).optional() }).optional().meta({ description: 'The runner container\'s resources.' }),
+    node_selector: z.record(z.string(), z.string()).optional().meta({ description: 'Nodes the runner pods may run on.' }),
+  })
+  .meta({ description: 'Kubernetes target: where the load is generated.' });
+
 export const matrixSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -209,6 +220,7 @@ export const matrixSchema = z
           prometheus_url: z.url().optional(),
           serving: z.enum(['deployment', 'kserve', 'kserve-hf']).optional().describe('how the model is served: a Deployment + Service (default), or a KServe InferenceService'),
           create_namespace: z.boolean().optional().describe('create the namespace if it does not exist (default true)'),
+          load: loadRunner.optional(),
         }),
       ])
       .optional(),

@@ -54,7 +54,19 @@ export type ResolvedTarget =
       prometheusUrl?: string;
       serving?: 'deployment' | 'kserve' | 'kserve-hf';
       createNamespace?: boolean;
+      /** Where the load runs; absent: where scalebench runs. */
+      load?: ResolvedLoadRunner;
     };
+
+/** target.load of the kubernetes target. */
+export interface ResolvedLoadRunner {
+  runner: 'local' | 'job';
+  /** Runner pods of a job. */
+  parallelism: number;
+  image?: string;
+  resources?: { requests?: Record<string, string | number>; limits?: Record<string, string | number> };
+  nodeSelector?: Record<string, string>;
+}
 
 /** Client-side p95 objectives in ms, by their names in the metric table; an absent one is not checked. */
 export type ResolvedSlo = Partial<Record<Objective, number>>;

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { levelVerdicts, verdictSentences } from '../analysis/verdicts.js';
 import type { Cell } from '../matrix/types.js';
 import { readJsonl, writeAtomic } from '../results/files.js';
+import { runnerPodLines } from './runner-pods.js';
 import type { RunDir, RunRecord } from '../results/run-dir.js';
 import { analyzeRun, type RunAnalysis } from './analyze-run.js';
 import { reportCharts, type Chart } from './charts.js';
@@ -69,7 +70,7 @@ export function renderReport(a: RunAnalysis): Record<ReportFile, string> {
     'timeseries.csv': timeseriesCsv(series),
     'records.jsonl': records.map((r) => `${JSON.stringify(r)}\n`).join(''),
     'anatomy.json': `${JSON.stringify(Object.fromEntries([...a.anatomy.entries()].sort(([x], [y]) => x.localeCompare(y))), null, 2)}\n`,
-    'summary.md': summaryMarkdown({ title, lines: meta.filter(([k]) => ['matrix', 'status', 'git revision', 'SLO'].includes(k)).map(([k, v]) => `${k}: ${v}`) }, records, levels),
+    'summary.md': [summaryMarkdown({ title, lines: meta.filter(([k]) => ['matrix', 'status', 'git revision', 'SLO'].includes(k)).map(([k, v]) => `${k}: ${v}`) }, records, levels), ...runnerPodLines(a.cells)].join('\n'),
     'index.html': reportHtml({ title, meta, matrix: run.matrix, charts: reportCharts(records, run.matrix.slo), records: tableRows, verdicts, levels: levels.map((l) => ({ section: l, charts: levelCharts(l, run.matrix.slo) })) }),
   };
 }

@@ -5,7 +5,7 @@ import { judgeValidity } from '../analysis/validity.js';
 import { CpuMonitor } from '../metrics/cpu.js';
 import { phaseServer } from '../metrics/phase-server.js';
 import { k6WallMs, offeredAt } from '../load/k6-options.js';
-import { PointsTail, runK6 } from '../load/k6-process.js';
+import { PointsTail, runK6, type K6Result } from '../load/k6-process.js';
 import type { ScheduleStats } from '../load/schedule.js';
 import type { Cell, ResolvedMatrix } from '../matrix/types.js';
 import { PromClient } from '../metrics/prom.js';
@@ -120,6 +120,7 @@ export async function runCell(o: RunCellOptions): Promise<CellResult> {
   let harnessCpu: HarnessCpu | undefined;
   let phase_: PhaseServer | undefined;
   let k6Pid: number | undefined;
+  let runnerPods: CellResult['runnerPods'];
   // The runner itself (sampling, reading points, the progress line) is watched too: its cost while the load runs is the harness's.
   const cpu = new CpuMonitor(() => ({ k6: k6Pid, runner: process.pid, ...target.harnessPids?.() }));
   try {
@@ -132,9 +133,10 @@ export async function runCell(o: RunCellOptions): Promise<CellResult> {
     await target.waitReady(target.readyTimeoutMs(cell.deployment), signal);
     autoscaler = target.startAutoscaler(cell.autoscaler, { controllers: matrix.controllers, onDecision: (d) => event(d) });
     const k6Signal = o.stopLoad ? AbortSignal.any([signal, o.stopLoad]) : signal;
-    const k6Run = runK6({
+    const k6Run = (target.runLoad ? target.runLoad.bind(target) : runK6)({
       k6: o.k6, cell, workload: matrix.workload, endpoint: target.endpoint(), model: target.model(), cellDir: dir, signal: k6Signal,
       onSchedule: (sch) => (duePerSecond = sch.perSecond),
+      onLoadStart: (ms) => (loadStart = ms),
       onStart: (pid) => {
         k6Pid = pid;
         cpu.start();
@@ -151,6 +153,7 @@ export async function runCell(o: RunCellOptions): Promise<CellResult> {
     k6ExitCode = k6.exitCode;
     scenarioStartMs = k6.scenarioStartMs;
     droppedIterations = k6.droppedIterations;
+    runnerPods = k6.runnerPods;
     schedule = k6.schedule;
     if (signal.aborted) throw new CellInterrupted(cell.id);
     failure = o.stopLoad?.aborted ? undefined : k6.failure;
@@ -229,6 +232,7 @@ export async function runCell(o: RunCellOptions): Promise<CellResult> {
     ...(phase_ ? { phaseServer: phase_ } : {}),
     ...(validity ? { validity } : {}),
     ...(anatomy ? { anatomy } : {}),
+    ...(runnerPods ? { runnerPods } : {}),
   };
   writeJsonAtomic(join(dir, 'result.json'), result);
   return result;

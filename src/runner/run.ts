@@ -47,6 +47,14 @@ export function newRunId(matrix: ResolvedMatrix, now = new Date()): string {
   return `${matrix.name}-${stamp}`;
 }
 
+/** The runner image of target.load.runner: job, with its digest when the reference names one (the pods' imageID is in each cell's runnerPods). */
+function runnerImageTool(matrix: ResolvedMatrix): Record<string, string> {
+  const t = matrix.target;
+  if (t.kind !== 'kubernetes' || t.load?.runner !== 'job' || !t.load.image) return {};
+  const digest = /@(sha256:[0-9a-f]{64})$/.exec(t.load.image)?.[1];
+  return { 'runner-image': t.load.image, 'runner-image-digest': digest ?? "not pinned: the reference is a tag (each cell's runnerPods.pods[].imageID says what ran)" };
+}
+
 export function newRunRecord(id: string, matrix: ResolvedMatrix, cells: readonly Cell[], tools: ReturnType<typeof localTools>): RunRecord {
   const now = new Date().toISOString();
   const git = gitRevision();
@@ -62,6 +70,7 @@ export function newRunRecord(id: string, matrix: ResolvedMatrix, cells: readonly
       k6: toolVersion(tools.k6, ['version']),
       prometheus: toolVersion(tools.prometheus),
       simulator: tools.sim,
+      ...runnerImageTool(matrix),
     },
     ...(git ? { git } : {}),
     host: { hostname: hostname(), platform: process.platform, cpus: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
@@ -105,6 +114,7 @@ export async function openTarget(o: Pick<ExecuteOptions, 'dir' | 'tools' | 'cata
     keep: Boolean(o.keep),
     ...(t.createNamespace !== undefined ? { createNamespace: t.createNamespace } : {}),
     ...(t.serving ? { manifests: { serving: t.serving } } : {}),
+    ...(t.load ? { load: t.load } : {}),
   });
 }
 

@@ -2,6 +2,7 @@ import type { ErrorSource } from '../results/points.js';
 import type { DecisionEvent, ReplicaEvent } from '../results/events.js';
 import type { ReplicaCounts } from '../results/samples.js';
 import type { Cell, ResolvedAutoscaler, ResolvedControllers, ResolvedDeployment, ResolvedWorkload } from '../matrix/types.js';
+import type { K6Result, RunK6Options } from '../load/k6-process.js';
 
 export interface DeployOptions {
   cell: Cell;
@@ -66,6 +67,11 @@ export interface Target {
   startAutoscaler(a: ResolvedAutoscaler, o: { controllers: ResolvedControllers; onDecision: (record: DecisionEvent) => void }): AutoscalerHandle | undefined;
   /** Sets the desired replica count (the autoscalers' actuator). */
   scale(desired: number, reason: string): void;
+  /**
+   * Runs the cell's load where the target generates it (the kubernetes
+   * target's runner: job); absent, k6 runs on this machine (runK6).
+   */
+  runLoad?(o: RunK6Options): Promise<K6Result>;
   /** Removes everything the cell deployed. */
   teardown(): Promise<void>;
   /** Stops what the run started (Prometheus, router). */

@@ -130,6 +130,14 @@ export class ClusterClient {
     )) as K8sObject;
   }
 
+  /** Sets annotations on one object (a JSON merge patch of metadata.annotations). */
+  async annotate(o: Pick<K8sObject, 'apiVersion' | 'kind' | 'metadata'>, annotations: Record<string, string>): Promise<void> {
+    const { name, namespace } = o.metadata;
+    await this.call(`annotating ${o.kind} ${namespace ?? ''}/${name}`, () =>
+      this.objects.patch({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name, ...(namespace ? { namespace } : {}), annotations } } as KubernetesObject, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch),
+    );
+  }
+
   async read(apiVersion: string, kind: string, namespace: string | undefined, name: string): Promise<K8sObject | undefined> {
     try {
       return (await this.objects.read({ apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } })) as K8sObject;

@@ -10,6 +10,9 @@ import type { ResolvedAutoscaler, ResolvedSlo } from '../../matrix/types.js';
 import type { ErrorSource } from '../../results/points.js';
 import type { AutoscalerHandle, DeployOptions, Target } from '../target.js';
 import type { ReplicaCounts } from '../../results/samples.js';
+import type { ResolvedLoadRunner } from '../../matrix/types.js';
+import type { K6Result, RunK6Options } from '../../load/k6-process.js';
+import { runK6Job, type JobRunnerOptions } from './job-runner.js';
 import type { ClusterClient } from './cluster-client.js';
 import { ClusterObserver } from './observer.js';
 import type { DecisionEvent } from '../../results/events.js';
@@ -36,6 +39,10 @@ export interface KubernetesTargetOptions {
   pollMs?: number;
   /** How long a cell's first replicas may take to be ready (image pull, weights). @default 600000 ms */
   readyTimeoutMs?: number;
+  /** Where the load runs (target.load); runner: job runs it as an Indexed Job (job-runner.ts). */
+  load?: ResolvedLoadRunner;
+  /** The job runner's timings (tests shorten them). */
+  jobRunner?: Pick<JobRunnerOptions, 'runningTimeoutMs' | 'barrierMarginMs' | 'pollMs'>;
 }
 
 /** Pulling a vLLM image and loading a model's weights take minutes on a cold node. */
@@ -43,6 +50,7 @@ const DEFAULT_READY_TIMEOUT_MS = 600_000;
 
 /** Kinds the target may have applied, in deletion order (autoscalers first, the workload last). */
 const ownedKinds: ReadonlyArray<{ apiVersion: string; kind: string }> = [
+  { apiVersion: 'batch/v1', kind: 'Job' },
   { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject' },
   { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' },
   { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor' },
@@ -72,8 +80,23 @@ export class KubernetesTarget implements Target {
   private readonly observer: ClusterObserver;
   private checkedKinds = new Set<string>();
 
+  /** With runner: job, the cell's load runs in the cluster (job-runner.ts); else k6 runs here. */
+  readonly runLoad?: (o: RunK6Options) => Promise<K6Result>;
+  /** The deployed cell's id: its runner Job carries it as a label. */
+  private cellId?: string;
+
   constructor(private readonly o: KubernetesTargetOptions) {
     this.observer = new ClusterObserver({ client: o.client, namespace: o.namespace, pollMs: o.pollMs ?? 1000 });
+    const load = o.load;
+    if (load?.runner === 'job') this.runLoad = (k6: RunK6Options) => this.runJob(k6, load);
+  }
+
+  private async runJob(k6: RunK6Options, load: ResolvedLoadRunner): Promise<K6Result> {
+    if (!this.cellId) throw new Error('kubernetes target: no cell deployed');
+    if (!this.checkedKinds.has('batch/v1/Job')) await this.preflight([{ apiVersion: 'batch/v1', kind: 'Job' }, { apiVersion: 'v1', kind: 'ConfigMap' }]);
+    await this.o.client.checkAccess(this.o.namespace, [{ group: '', resource: 'pods/log', verbs: ['get'] }, { group: '', resource: 'pods', verbs: ['patch'] }]);
+    const labels = { ...MANAGED_BY, [labelKeys.run]: labelValue(this.o.runId), [labelKeys.cell]: labelValue(this.cellId) };
+    return runK6Job(k6, { client: this.o.client, namespace: this.o.namespace, labels, load, ...this.o.jobRunner });
   }
 
   get prometheusUrl(): string {
@@ -180,6 +203,7 @@ export class KubernetesTarget implements Target {
     const scaled = scaledDeploymentName(spec);
     for (const o of objects) await this.o.client.apply(o);
     const hpa = hpaName(spec, cell.autoscaler);
+    this.cellId = cell.id;
     // An HPA of an earlier cell may have moved spec.replicas: back to the start (the Deployment may not exist yet under KServe).
     if ((await this.o.client.readScale(this.o.namespace, scaled)) !== undefined) await this.o.client.setScale(this.o.namespace, scaled, spec.deployment.replicas.start);
     this.observer.watch({ spec, scaled, ...(hpa ? { hpa } : {}) }, opts.onEvent);

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { freePort, sleep } from '../../../src/util/ports.js';
 import { startProc, type Proc } from '../../../src/util/proc.js';
 import { kwokStages } from './kwok-stages.js';
@@ -41,6 +41,18 @@ export interface ControlPlaneOptions {
    * registered with an APIService. frontProxyCa names the CA file it trusts.
    */
   aggregation?: boolean;
+  /**
+   * With pods: pod logs through the API server. kwok serves, as the nodes'
+   * kubelet, the file a Logs object (kwok.x-k8s.io/v1alpha1, its CRD from
+   * the kwok module, copied by scripts/setup-cluster) names for a pod, in the
+   * CRI log format (k8s.io/cri-client pkg/logs).
+   */
+  podLogs?: boolean;
+}
+
+/** kwok's CRDs, copied from its module by scripts/setup-cluster. */
+export function kwokCrdDir(cache = clusterCache()): string {
+  return join(cache, 'kwok-crds');
 }
 
 /**
@@ -161,8 +173,16 @@ export class ControlPlane {
             logFile: join(o.logDir, 'kube-scheduler.log'),
           }),
         );
+        const kubeletPort = await freePort();
+        if (o.podLogs) {
+          const crd = join(kwokCrdDir(cache), 'kwok.x-k8s.io_logs.yaml');
+          if (!existsSync(crd)) throw new Error(`control plane: ${crd} is missing: run scripts/setup-cluster`);
+          const res = await fetchInsecure(`${url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions`, 'POST', token, JSON.stringify(parse(readFileSync(crd, 'utf8'))), 'application/json');
+          if (res.status !== 201) throw new Error(`control plane: creating kwok's Logs CRD: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+          await waitCrdEstablished(url, token, 'logs.kwok.x-k8s.io');
+        }
         const stages = join(dir, 'kwok-stages.yaml');
-        writeFileSync(stages, kwokStages({ podReadyDelayMs: o.podReadyDelayMs ?? 0 }));
+        writeFileSync(stages, kwokStages({ podReadyDelayMs: o.podReadyDelayMs ?? 0, ...(o.podLogs ? { kubeletPort } : {}) }));
         procs.push(
           await startProc({
             name: 'kwok',
@@ -173,7 +193,8 @@ export class ControlPlane {
               '--node-lease-duration-seconds=40',
               '--manage-all-nodes=false',
               '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
-              `--server-address=127.0.0.1:${await freePort()}`,
+              `--server-address=127.0.0.1:${kubeletPort}`,
+              ...(o.podLogs ? ['--enable-crds=Logs'] : []),
               '--cidr=10.244.0.1/16',
               '--node-ip=127.0.0.1',
             ],
@@ -300,4 +321,16 @@ async function waitHttp(url: string, timeoutMs: number, what: string, token: str
     await sleep(250);
   }
   throw new Error(`${what} not ready at ${url} after ${timeoutMs / 1000}s (${last})`);
+}
+
+/** Waits until a CRD is Established (its kind is served). */
+async function waitCrdEstablished(url: string, token: string, name: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const res = await fetchInsecure(`${url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`, 'GET', token, undefined, 'application/json');
+    const conds = ((res.body as { status?: { conditions?: Array<{ type: string; status: string }> } })?.status?.conditions ?? []);
+    if (conds.some((c) => c.type === 'Established' && c.status === 'True')) return;
+    await sleep(200);
+  }
+  throw new Error(`control plane: CRD ${name} not Established after 30 s`);
 }

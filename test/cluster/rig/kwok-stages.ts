@@ -9,11 +9,14 @@ import { stringify } from 'yaml';
  *   pod-ready    a scheduled pod turns Running and Ready, after the model-load
  *                time given, with a pod IP from kwok's CIDR;
  *   pod-delete   a pod being deleted goes at once (finalizers cleared).
+ * With kubeletPort, nodes name kwok's server as their kubelet, so the API
+ * server's pod log requests reach it (kwok serves the files of its Logs
+ * objects as the pods' logs).
  * Node heartbeats come from kwok's node leases (--node-lease-duration-seconds).
  * Templates are Go templates over the object, with kwok's functions (Now, Quote,
  * NodeIP, PodIPWith, YAML).
  */
-export function kwokStages(o: { podReadyDelayMs?: number } = {}): string {
+export function kwokStages(o: { podReadyDelayMs?: number; kubeletPort?: number } = {}): string {
   const stage = (name: string, kind: string, matchExpressions: unknown[], next: Record<string, unknown>, delayMs?: number) => ({
     apiVersion: 'kwok.x-k8s.io/v1alpha1',
     kind: 'Stage',
@@ -42,6 +45,8 @@ export function kwokStages(o: { podReadyDelayMs?: number } = {}): string {
       '{{ YAML .status.allocatable 1 }}',
       'capacity:',
       '{{ YAML .status.capacity 1 }}',
+      // The API server reaches a node's kubelet (pod logs) at this port of its address (pkg/kubelet/client GetConnectionInfo): kwok's server.
+      ...(o.kubeletPort ? ['daemonEndpoints:', '  kubeletEndpoint:', `    Port: ${o.kubeletPort}`] : []),
       'phase: Running',
       '',
     ].join('\n'),

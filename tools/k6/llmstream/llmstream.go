@@ -21,6 +21,9 @@
 //	  here, in Go: see PointOptions for the fields it carries.
 //	llm.scenarioStartMs() -> ms since the epoch (µs precision) the running scenario started
 //	llm.open(path) -> writer; writer.write(obj) appends obj as one JSON line
+//	  ("-": standard output, a runner pod's log)
+//	llm.clockOffsetMs() -> the wall clock minus the monotonic one (runner.go)
+//	llm.waitStart(path, timeoutMs) -> the start barrier of a runner pod (runner.go)
 //	llm.schedule(path) -> schedule   a schedule file, shared by the VUs (init context)
 //	llm.next(schedule) -> { t_sched, prompt, output, session } | null
 //	  takes the schedule's next request (due at the scenario's start + its t);
@@ -102,6 +105,8 @@ func (m *ModuleInstance) Exports() modules.Exports {
 		"open":            m.open,
 		"schedule":        m.schedule,
 		"next":            m.next,
+		"clockOffsetMs":   m.clockOffset,
+		"waitStart":       m.waitStart,
 	}}
 }
 
@@ -130,6 +135,10 @@ type PointOptions struct {
 	VU           int64   `js:"vu"`
 	TargetPrompt int64   `js:"targetPrompt"`
 	TargetOutput int64   `js:"targetOutput"`
+	// Clock: the point also carries "pod" (Pod, the runner pod's index) and
+	// "clk", the clock offset at the request's start (clockOffsetMs).
+	Clock bool  `js:"clock"`
+	Pod   int64 `js:"pod"`
 }
 
 const defaultTimeout = 120 * time.Second
@@ -237,6 +246,7 @@ func (m *ModuleInstance) stream(ctx context.Context, url string, body io.Reader,
 
 	wall := time.Now()
 	res.tStartMs = float64(wall.UnixNano()) / 1e6
+	res.wall = wall
 	start := time.Now()
 	resp, err := m.client.Do(req)
 	if err != nil {
@@ -374,6 +384,7 @@ type chunk struct {
 
 type result struct {
 	tStartMs         float64
+	wall             time.Time // the request's start, wall and monotonic
 	status           int
 	ttft             time.Duration // first token of any kind
 	ttfc             time.Duration // first content token
@@ -580,6 +591,10 @@ func (r *result) appendPoint(b []byte, phase string, o *PointOptions) []byte {
 	if o.Turn > 0 {
 		b = num(b, "turn", float64(o.Turn))
 	}
+	if o.Clock {
+		b = num(b, "pod", float64(o.Pod))
+		b = num(b, "clk", clockOffsetMs(r.wall))
+	}
 	return append(b, '}', '\n')
 }
 
@@ -726,6 +741,13 @@ func (m *ModuleInstance) open(path string) *Writer {
 	writersMu.Lock()
 	defer writersMu.Unlock()
 	if w, ok := writers[path]; ok {
+		return w
+	}
+	if path == "-" {
+		// A runner pod's lines go to its standard output, which the kubelet keeps
+		// as the container's log and scalebench reads through the API server.
+		w := &Writer{f: os.Stdout}
+		writers[path] = w
 		return w
 	}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
