@@ -5,6 +5,7 @@ import { ExitCode, UserError } from '../util/errors.js';
 import { projectRoot } from '../util/tools.js';
 import { registerCompare } from './compare.js';
 import { registerGenerate } from './generate.js';
+import { registerImage } from './image.js';
 import { registerGate } from './gate.js';
 import { registerPlan } from './plan.js';
 import { registerRecommend } from './recommend.js';
@@ -23,7 +24,7 @@ const program = new Command('scalebench')
   .showHelpAfterError('(run `scalebench --help` for usage)')
   .exitOverride();
 
-for (const register of [registerPlan, registerRun, registerReport, registerCompare, registerGate, registerGenerate, registerValidate, registerRecommend, registerTune, registerSearch, registerSimulate]) register(program);
+for (const register of [registerPlan, registerRun, registerReport, registerCompare, registerGate, registerGenerate, registerValidate, registerRecommend, registerTune, registerSearch, registerSimulate, registerImage]) register(program);
 
 try {
   await program.parseAsync(process.argv);
