@@ -4,6 +4,7 @@ import { generateForMatrix } from '../manifests/from-matrix.js';
 import { kserveModes, monitorKinds, servingForms, type ManifestOptions, type KserveMode, type MonitorKind, type ServingForm } from '../manifests/types.js';
 import { streamYaml, writeManifests } from '../manifests/yaml.js';
 import { writeHelmChart } from '../helm/write.js';
+import { testRunFiles } from '../load/testrun-files.js';
 import { parseMatrix } from '../matrix/load.js';
 import type { ResolvedMatrix } from '../matrix/types.js';
 import { isRecommendation, parseRecommendation } from '../recommend/recommendation-file.js';
@@ -25,6 +26,7 @@ interface GenerateFlags {
   label: string[];
   deployment: string[];
   autoscaler: string[];
+  k6Operator?: boolean;
 }
 
 /** A matrix or a recommendation file (recommend/recommendation-file.ts), told apart by its top-level key. */
@@ -108,6 +110,7 @@ export function registerGenerate(program: Command): void {
     .option('--deployment <name>', 'only this deployment of the matrix (repeatable; default all)', collect, [] as string[])
     .option('--autoscaler <name>', 'only this autoscaler of the matrix (repeatable; default all)', collect, [] as string[])
     .option('--label <key=value>', 'a label on every object (repeatable), e.g. the run and cell', collect, [] as string[])
+    .option('--k6-operator', "also a k6-operator TestRun and its ConfigMap per load level (k6-operator/): the kubernetes target's url and load settings (parallelism, image)")
     .action((input: string, flags: GenerateFlags) => {
       const source = relative(process.cwd(), input) || input;
       const matrix = selectPairs(loadGenerateInput(input), flags.deployment, flags.autoscaler, source);
@@ -116,6 +119,7 @@ export function registerGenerate(program: Command): void {
         return;
       }
       const set = generateForMatrix(projectCatalog(), matrix, optionsFromFlags(flags, source));
+      if (flags.k6Operator) set.files.push(...testRunFiles(matrix, flags.namespace ?? (matrix.target.kind === 'kubernetes' ? matrix.target.namespace : 'scalebench')));
       for (const note of set.notes) process.stderr.write(`scalebench: note: ${note}\n`);
       if (!flags.out) {
         process.stdout.write(streamYaml(set.files, source));
