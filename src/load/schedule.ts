@@ -24,10 +24,7 @@ export interface ScheduleStats {
   outputMean: number;
 }
 
-/** Whether a cell's load is replayed from a schedule file (rather than driven by a k6 executor). */
-export function isScheduled(load: Cell['load']): boolean {
-  return load.shape === 'trace' || (load.shape === 'arrival-rate' && load.arrival !== undefined && load.arrival.process !== 'uniform');
-}
+export { isScheduled } from './scheduled.js';
 
 interface Entry {
   t: number;

@@ -5,7 +5,7 @@ import { didYouMean } from '../util/did-you-mean.js';
 import { describeValue, formatPath, oneOf, type DocPath, type MatrixIssue } from './issues.js';
 import type { MatrixInput } from './schema.js';
 import type { ResolvedMatrix } from './types.js';
-import { isScheduled } from '../load/schedule.js';
+import { isScheduled } from '../load/scheduled.js';
 
 type Body = Omit<ResolvedMatrix, 'hash' | 'source'>;
 
