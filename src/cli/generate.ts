@@ -4,7 +4,7 @@ import { generateForMatrix } from '../manifests/from-matrix.js';
 import { kserveModes, monitorKinds, servingForms, type ManifestOptions, type KserveMode, type MonitorKind, type ServingForm } from '../manifests/types.js';
 import { streamYaml, writeManifests } from '../manifests/yaml.js';
 import { writeHelmChart } from '../helm/write.js';
-import { testRunFiles } from '../load/testrun-files.js';
+import { testRunFiles } from '../manifests/k6-operator-files.js';
 import { parseMatrix } from '../matrix/load.js';
 import type { ResolvedMatrix } from '../matrix/types.js';
 import { isRecommendation, parseRecommendation } from '../recommend/recommendation-file.js';

@@ -6,7 +6,7 @@ import { k6Args, k6Options, k6WallMs, scenarioWorkload } from './k6-options.js';
 import { isScheduled, schedulePool, writeSchedule, type ScheduleStats } from './schedule.js';
 import type { Cell, ResolvedWorkload } from '../matrix/types.js';
 import { z } from 'zod';
-import type { RunnerPods } from './pod-points.js';
+import type { RunnerPods } from './runner-pods.js';
 
 /** k6's documented exit codes that are results, not crashes, or that name a cause. */
 export const k6ExitCodes: Record<number, string> = {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectCatalog } from '../../src/catalog/catalog.js';
 import { expandCells } from '../../src/matrix/expand.js';
 import { parseMatrix } from '../../src/matrix/load.js';
-import type { RunnerPods } from '../../src/load/pod-points.js';
+import type { RunnerPods } from '../../src/results/pod-points.js';
 import { ClusterClient } from '../../src/targets/kubernetes/cluster-client.js';
 import { findTool, projectRoot } from '../../src/util/tools.js';
 import { ensureBuilt, onlyRun, runCli, scratch, spawnCli, writeMatrix } from '../integration/helpers.js';

@@ -4,7 +4,7 @@ import { parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CrdSchemas } from '../../src/manifests/crd-schemas.js';
 import { validateObject } from '../../src/manifests/validate.js';
-import { K6_OPERATOR_VERSION } from '../../src/load/testrun.js';
+import { K6_OPERATOR_VERSION } from '../../src/manifests/k6-operator.js';
 import { prerequisite } from '../prerequisites.js';
 import { clusterCache } from '../cluster/rig/control-plane.js';
 import { ensureBuilt, runCli, scratch, writeMatrix } from './helpers.js';

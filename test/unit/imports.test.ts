@@ -41,7 +41,7 @@ const layers: ReadonlyArray<readonly string[]> = [
   ['results'],
   ['metrics'],
   ['analysis'],
-  ['recommend', 'manifests', 'helm'],
+  ['recommend', 'manifests', 'helm', 'image'],
   ['targets'],
   ['runner', 'report', 'gate'],
   ['search', 'tune', 'simulate'],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { loadJobObjects, runnerWorkload, START_AT_ANNOTATION } from '../../src/load/k6-job.js';
+import { loadJobObjects, runnerWorkload, START_AT_ANNOTATION } from '../../src/manifests/load-job.js';
 import { k6Options, scenarioWorkload } from '../../src/load/k6-options.js';
-import { addPodLine, alignedT, mergePoints, newPodLines, podClock, runnerSkew, withT } from '../../src/load/pod-points.js';
+import { addPodLine, alignedT, mergePoints, newPodLines, podClock, runnerSkew, withT } from '../../src/results/pod-points.js';
 import { executionSegments } from '../../src/load/segments.js';
 import type { ResolvedLoad, ResolvedWorkload } from '../../src/matrix/types.js';
 import { podFailure } from '../../src/targets/kubernetes/job-runner.js';

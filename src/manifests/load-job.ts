@@ -1,9 +1,9 @@
-import type { K8sObject } from '../manifests/types.js';
-import { PREFIX } from '../manifests/names.js';
+import type { K8sObject } from './types.js';
+import { PREFIX } from './names.js';
 import type { ResolvedLoadRunner } from '../matrix/types.js';
-import { k6Args, type ScenarioWorkload } from './k6-options.js';
-import { runnerImage } from './runner-image.js';
-import { executionSegments } from './segments.js';
+import { k6Args, type ScenarioWorkload } from '../load/k6-options.js';
+import { runnerImage } from '../load/runner-image.js';
+import { executionSegments } from '../load/segments.js';
 
 /** The pod annotation the start barrier is written to (ms since the epoch), seen by the pods through a downward API volume. */
 export const START_AT_ANNOTATION = `${PREFIX}/start-at`;

@@ -1,6 +1,6 @@
-import type { RunnerSkew } from '../results/cell-result.js';
+import type { RunnerSkew } from '../load/runner-pods.js';
 
-export type { RunnerPod, RunnerPods, RunnerSkew } from '../results/cell-result.js';
+export type { RunnerPod, RunnerPods, RunnerSkew } from '../load/runner-pods.js';
 /**
  * The lines a runner pod writes to its standard output (scenarios/openai-chat.js
  * with `runner`), read back from its log and merged: point lines (as a local

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { k8sName, MANAGED_BY } from '../manifests/names.js';
-import type { ManifestFile } from '../manifests/types.js';
+import { k8sName, MANAGED_BY } from './names.js';
+import type { ManifestFile } from './types.js';
 import type { ResolvedMatrix } from '../matrix/types.js';
 import { UserError } from '../util/errors.js';
 import { projectRoot } from '../util/tools.js';
-import { k6Options, scenarioWorkload } from './k6-options.js';
-import { k6OperatorTestRun } from './testrun.js';
+import { k6Options, scenarioWorkload } from '../load/k6-options.js';
+import { k6OperatorTestRun } from './k6-operator.js';
 
 /**
  * `generate --k6-operator`: one TestRun and its ConfigMap per load level of

@@ -1,8 +1,8 @@
-import type { K8sObject } from '../manifests/types.js';
+import type { K8sObject } from './types.js';
 import type { ResolvedLoadRunner } from '../matrix/types.js';
-import type { ScenarioWorkload } from './k6-options.js';
-import { runnerWorkload } from './k6-job.js';
-import { runnerImage } from './runner-image.js';
+import type { ScenarioWorkload } from '../load/k6-options.js';
+import { runnerWorkload } from './load-job.js';
+import { runnerImage } from '../load/runner-image.js';
 
 /** k6-operator's TestRun (k6.io/v1alpha1), pinned at the version whose CRD scripts/setup-cluster reads. */
 export const K6_OPERATOR_VERSION = 'v1.6.0';
