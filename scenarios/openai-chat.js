@@ -40,7 +40,11 @@ const pod = runner ? Number(__ENV.JOB_COMPLETION_INDEX || 0) : 0;
 // runs its own segment of the one load (k6 execution segments: users, rates and iterations
 // are split among the segments of the sequence).
 export const options = runner
-  ? { executionSegment: runner.segments[pod], executionSegmentSequence: runner.sequence, setupTimeout: `${Math.ceil((runner.barrierTimeoutMs || 0) / 1000) + 30}s` }
+  ? {
+      executionSegment: runner.segments[pod],
+      executionSegmentSequence: runner.sequence,
+      setupTimeout: `${Math.ceil((runner.barrierTimeoutMs || 0) / 1000) + 30}s`,
+    }
   : {};
 const points = cfg.points ? llm.open(cfg.points) : null;
 const meta = cfg.meta ? llm.open(cfg.meta) : null;

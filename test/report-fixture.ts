@@ -55,12 +55,48 @@ function synthesize(cell: Cell, k: number): { points: RawPoint[]; samples: Sampl
     const slow = high && ms >= 10_000 && ms < readyAt * 1000;
     const ok = !(slow && ms % 2000 === 0);
     const ttft = slow ? 400 + (ms % 700) : 30 + (ms % 17);
-    points.push({ t, phase: 'main', ok, status: ok ? 200 : 503, error: ok ? null : 'HTTP 503', ttft_ms: ok ? ttft : null, tpot_ms: ok ? 10 + (ms % 5) / 10 : null, e2e_ms: ttft + 150, itl_ms: ok ? [10, 10.5, 11] : [], prompt_tokens: ok ? 32 : null, output_tokens: ok ? 16 : null });
+    points.push({
+      t,
+      phase: 'main',
+      ok,
+      status: ok ? 200 : 503,
+      error: ok ? null : 'HTTP 503',
+      ttft_ms: ok ? ttft : null,
+      tpot_ms: ok ? 10 + (ms % 5) / 10 : null,
+      e2e_ms: ttft + 150,
+      itl_ms: ok ? [10, 10.5, 11] : [],
+      prompt_tokens: ok ? 32 : null,
+      output_tokens: ok ? 16 : null,
+    });
   }
   const samples: Sample[] = [];
   for (let s = 0; s <= 36; s++) {
     const replicas = s >= readyAt && s < 25 ? 2 : 1;
-    samples.push({ t: LOAD_START + s * 1000, elapsed_s: s, phase: s < 30 ? 'load' : 'settle', offered: offeredAt(cell, s * 1000), replicas: { desired: replicas, current: replicas, ready: replicas }, requests: Math.min(s, 30) * 10, failures: 0, server: { server_ttft_ms_p50: 30, server_ttft_ms_p95: s > 10 && s < readyAt ? 450 : 39, server_ttft_ms_p99: 60, server_tpot_ms_p50: 10, server_tpot_ms_p95: 12, server_tpot_ms_p99: 14, server_e2e_ms_p50: 200, server_e2e_ms_p95: 290, server_e2e_ms_p99: 400, running: 6, waiting: high && s > 10 && s < readyAt ? 8 : 0, kv_cache_usage: 0.1, server_output_tokens_per_s: 500, server_requests_per_s: 30 } });
+    samples.push({
+      t: LOAD_START + s * 1000,
+      elapsed_s: s,
+      phase: s < 30 ? 'load' : 'settle',
+      offered: offeredAt(cell, s * 1000),
+      replicas: { desired: replicas, current: replicas, ready: replicas },
+      requests: Math.min(s, 30) * 10,
+      failures: 0,
+      server: {
+        server_ttft_ms_p50: 30,
+        server_ttft_ms_p95: s > 10 && s < readyAt ? 450 : 39,
+        server_ttft_ms_p99: 60,
+        server_tpot_ms_p50: 10,
+        server_tpot_ms_p95: 12,
+        server_tpot_ms_p99: 14,
+        server_e2e_ms_p50: 200,
+        server_e2e_ms_p95: 290,
+        server_e2e_ms_p99: 400,
+        running: 6,
+        waiting: high && s > 10 && s < readyAt ? 8 : 0,
+        kv_cache_usage: 0.1,
+        server_output_tokens_per_s: 500,
+        server_requests_per_s: 30,
+      },
+    });
   }
   const at = (s: number): number => LOAD_START + s * 1000;
   const events: RunEvent[] = [
@@ -78,7 +114,11 @@ function synthesize(cell: Cell, k: number): { points: RawPoint[]; samples: Sampl
     loadStart: LOAD_START,
     loadEnd: at(36),
     k6ExitCode: 0,
-    client: summarizePoints(points.filter((p) => p.phase === 'main'), {}, cell.load.durationMs),
+    client: summarizePoints(
+      points.filter((p) => p.phase === 'main'),
+      {},
+      cell.load.durationMs,
+    ),
     replicas: { max: Math.max(...replicas), mean: replicas.reduce((x, y) => x + y, 0) / replicas.length, final: replicas.at(-1)! },
     samples: samples.length,
     sampleGaps: 0,
@@ -92,8 +132,15 @@ export function writeFixtureRun(reportsDir: string, id = 'fixture-run'): RunDir 
   const cells = expandCells(matrix);
   const record: RunRecord = {
     format: RECORD_FORMAT,
-    id, status: 'done', createdAt: '2026-11-23T08:00:00.000Z', startedAt: '2026-11-23T08:00:00.000Z', endedAt: '2026-11-23T08:05:00.000Z',
-    matrix, matrixHash: matrix.hash, tools: { k6: 'k6 v1.8.1 <b>', prometheus: 'prometheus 2.42', simulator: 'llm-d-inference-sim' }, git: 'abc123def456',
+    id,
+    status: 'done',
+    createdAt: '2026-11-23T08:00:00.000Z',
+    startedAt: '2026-11-23T08:00:00.000Z',
+    endedAt: '2026-11-23T08:05:00.000Z',
+    matrix,
+    matrixHash: matrix.hash,
+    tools: { k6: 'k6 v1.8.1 <b>', prometheus: 'prometheus 2.42', simulator: 'llm-d-inference-sim' },
+    git: 'abc123def456',
     host: { hostname: 'test', platform: 'linux', cpus: 2, memoryGb: 8, node: 'v20' },
     cells: cellEntries(cells).map((e) => ({ ...e, status: 'done', attempts: 1 })),
   };

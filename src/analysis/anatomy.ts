@@ -161,12 +161,26 @@ function scaleUp(i: AnatomyInput, events: readonly RunEvent[], at: number, end: 
   };
   const sampled = i.samples.find((s) => s.t >= at && s.t < end && over(s));
   const target = decisionTarget(a);
-  const seen = target === undefined ? undefined : events.find((e) => e.t >= at && e.t < end && e.kind === 'autoscaler' && e.loop !== 'keda-operator' && Array.isArray(e.metrics) && e.metrics.some((m) => m.value !== null && m.value > target));
+  const seen =
+    target === undefined
+      ? undefined
+      : events.find(
+          (e) =>
+            e.t >= at &&
+            e.t < end &&
+            e.kind === 'autoscaler' &&
+            e.loop !== 'keda-operator' &&
+            Array.isArray(e.metrics) &&
+            e.metrics.some((m) => m.value !== null && m.value > target),
+        );
   let crossing: Episode['crossing'];
   const crossAt = Math.min(sampled?.t ?? Infinity, seen?.t ?? Infinity, sampled || seen ? (decision?.t ?? Infinity) : Infinity);
   if (Number.isFinite(crossAt)) {
     marks.metric = rel(crossAt);
-    crossing = sampled && sampled.t === crossAt ? { source: 'samples', target: sampledMetric(a, sampled)!.target } : { source: 'autoscaler', ...(target !== undefined ? { target } : {}) };
+    crossing =
+      sampled && sampled.t === crossAt
+        ? { source: 'samples', target: sampledMetric(a, sampled)!.target }
+        : { source: 'autoscaler', ...(target !== undefined ? { target } : {}) };
   } else if (decision) marks.metric = rel(decision.t);
   if (decision) {
     marks.decision = rel(decision.t);
@@ -183,8 +197,15 @@ function scaleUp(i: AnatomyInput, events: readonly RunEvent[], at: number, end: 
   const ends = [marks.metric, marks.decision, marks.started, marks.ready, marks.served, undefined];
   const stages = stagesOf(i, at, end, names, ends);
   return {
-    direction: 'up', atMs: at, offeredBefore: offeredNear(i.samples, at, -1), offeredAfter: offeredNear(i.samples, at, 1), marks, stages,
-    ...(marks.ready !== undefined ? { lagS: marks.ready } : {}), ...(crossing ? { crossing } : {}), ...totals(stages),
+    direction: 'up',
+    atMs: at,
+    offeredBefore: offeredNear(i.samples, at, -1),
+    offeredAfter: offeredNear(i.samples, at, 1),
+    marks,
+    stages,
+    ...(marks.ready !== undefined ? { lagS: marks.ready } : {}),
+    ...(crossing ? { crossing } : {}),
+    ...totals(stages),
   };
 }
 
@@ -206,9 +227,18 @@ function scaleDown(i: AnatomyInput, events: readonly RunEvent[], at: number, end
   const floor = i.cell.deployment.replicas.min;
   for (const s of stages) s.overProvisionedReplicaS = round(replicaSecondsAbove(i.samples, floor, at + s.fromS * 1000, at + s.toS * 1000), 3);
   return {
-    direction: 'down', atMs: at, offeredBefore: offeredNear(i.samples, at, -1), offeredAfter: offeredNear(i.samples, at, 1), marks, stages,
-    ...(marks.stopped !== undefined ? { lagS: marks.stopped } : {}), ...totals(stages),
-    overProvisionedReplicaS: round(stages.reduce((s, x) => s + (x.overProvisionedReplicaS ?? 0), 0), 3),
+    direction: 'down',
+    atMs: at,
+    offeredBefore: offeredNear(i.samples, at, -1),
+    offeredAfter: offeredNear(i.samples, at, 1),
+    marks,
+    stages,
+    ...(marks.stopped !== undefined ? { lagS: marks.stopped } : {}),
+    ...totals(stages),
+    overProvisionedReplicaS: round(
+      stages.reduce((s, x) => s + (x.overProvisionedReplicaS ?? 0), 0),
+      3,
+    ),
   };
 }
 
@@ -232,13 +262,23 @@ function stagesOf(i: AnatomyInput, at: number, end: number, names: readonly stri
 }
 
 function totals(stages: readonly Stage[]): { violationS: number; violating: number } {
-  return { violationS: round(stages.reduce((s, x) => s + x.violationS, 0), 3), violating: stages.reduce((s, x) => s + x.violating, 0) };
+  return {
+    violationS: round(
+      stages.reduce((s, x) => s + x.violationS, 0),
+      3,
+    ),
+    violating: stages.reduce((s, x) => s + x.violating, 0),
+  };
 }
 
 /** Whether one request missed an objective (or failed); the objectives are p95s, applied here to each request. */
 function violates(r: RequestColumns, k: number, slo: ResolvedSlo): boolean {
   if (r.ok[k] !== 1) return true;
-  return (slo.ttft_ms_p95 !== undefined && !(r.ttft[k]! <= slo.ttft_ms_p95)) || (slo.tpot_ms_p95 !== undefined && r.tpot[k]! > slo.tpot_ms_p95) || (slo.e2e_ms_p95 !== undefined && r.e2e[k]! > slo.e2e_ms_p95);
+  return (
+    (slo.ttft_ms_p95 !== undefined && !(r.ttft[k]! <= slo.ttft_ms_p95)) ||
+    (slo.tpot_ms_p95 !== undefined && r.tpot[k]! > slo.tpot_ms_p95) ||
+    (slo.e2e_ms_p95 !== undefined && r.e2e[k]! > slo.e2e_ms_p95)
+  );
 }
 
 function countRequests(i: AnatomyInput, from: number, to: number): { requests: number; violating: number } {

@@ -87,11 +87,22 @@ export function capacityOf(curve: readonly CurvePoint[], slo: ResolvedSlo, minRe
   }
   const pass = judged[lastPass]!.p;
   // Failures below the highest passing load: noise, or a transient (a step, a replica starting); listed, not believed.
-  const below = judged.slice(0, lastPass).filter((j) => j.v.kind === 'fail').map((j) => j.p.load);
+  const below = judged
+    .slice(0, lastPass)
+    .filter((j) => j.v.kind === 'fail')
+    .map((j) => j.p.load);
   const next = judged[lastPass + 1];
   if (!next) return { kind: 'above-highest', highest: pass.load, at: pass, ...(below.length ? { failedBelow: below } : {}) };
   const v = next.v;
-  return { kind: 'interval', lo: pass.load, hi: next.p.load, estimate: crossing(pass, next.p, slo), at: pass, binding: v.kind === 'fail' ? v.misses : [], ...(below.length ? { failedBelow: below } : {}) };
+  return {
+    kind: 'interval',
+    lo: pass.load,
+    hi: next.p.load,
+    estimate: crossing(pass, next.p, slo),
+    at: pass,
+    binding: v.kind === 'fail' ? v.misses : [],
+    ...(below.length ? { failedBelow: below } : {}),
+  };
 }
 
 /**

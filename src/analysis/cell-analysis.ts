@@ -17,10 +17,11 @@ export interface CellAnalysis {
   reason?: string;
   client?: ClientSummary;
   server?: ServerStats;
-  scaling?: ScalingSummary & Recovery & {
-    /** Replica-seconds of the main phase alone (warm-up and settle left out). */
-    mainReplicaSeconds: number;
-  };
+  scaling?: ScalingSummary &
+    Recovery & {
+      /** Replica-seconds of the main phase alone (warm-up and settle left out). */
+      mainReplicaSeconds: number;
+    };
   saturation?: Saturation;
   /** Whether the cell measured what it was meant to (result.json); undefined for failed cells and older runs. */
   validity?: Validity;

@@ -2,7 +2,7 @@ import type { ResolvedSlo } from '../matrix/types.js';
 import { Column } from './columns.js';
 import { distributionInPlace, round } from './stats.js';
 import { hasObjectives } from '../vocabulary/metrics.js';
-import { ERROR_SOURCES, type ErrorSource, type RawPoint } from '../results/points.js';
+import type { RawPoint } from '../results/points.js';
 import type { ClientSummary, Distribution, SloResult } from '../results/cell-result.js';
 
 /** Whether one request meets every objective (of `objectives`, written out: this runs per point). */
@@ -146,13 +146,23 @@ export class PointAccumulator {
    */
   exportState(): AccumulatorState {
     return {
-      t: this.t.view().slice(), ttft: this.ttft.view().slice(), tpot: this.tpot.view().slice(), e2e: this.e2e.view().slice(),
-      ok: this.ok.view().slice(), itl: this.itl.view().slice(), ttfc: this.ttfc.view().slice(), sched: this.sched.view().slice(),
-      spanStart: this.spanStart.view().slice(), spanEnd: this.spanEnd.view().slice(), sources: [...this.sources.entries()],
+      t: this.t.view().slice(),
+      ttft: this.ttft.view().slice(),
+      tpot: this.tpot.view().slice(),
+      e2e: this.e2e.view().slice(),
+      ok: this.ok.view().slice(),
+      itl: this.itl.view().slice(),
+      ttfc: this.ttfc.view().slice(),
+      sched: this.sched.view().slice(),
+      spanStart: this.spanStart.view().slice(),
+      spanEnd: this.spanEnd.view().slice(),
+      sources: [...this.sources.entries()],
       cached: { ...this.cached },
       prompt: { n: this.prompt.n, sum: this.prompt.sum, sumSq: this.prompt.sumSq },
       output: { n: this.output.n, sum: this.output.sum, sumSq: this.output.sumSq },
-      kinds: [...this.kinds.entries()], meeting: this.meeting, firstStartMs: this.firstStartMs,
+      kinds: [...this.kinds.entries()],
+      meeting: this.meeting,
+      firstStartMs: this.firstStartMs,
     };
   }
 
@@ -254,7 +264,10 @@ export class PointAccumulator {
       requests,
       errors: requests - okCount,
       errorRate: requests ? round(1 - okCount / requests, 4) : 0,
-      errorKinds: [...this.kinds.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([message, count]) => ({ message, count })),
+      errorKinds: [...this.kinds.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 10)
+        .map(([message, count]) => ({ message, count })),
       errorSources: Object.fromEntries([...this.sources.entries()].sort((a, b) => b[1] - a[1])),
       rps: round(requests / seconds),
       outputTokensPerS: round(output.sum / seconds),

@@ -57,9 +57,7 @@ function bestSplit(x: readonly number[], minSize: number): { index: number; q: n
   return best;
 }
 
-
 const mean = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
-
 
 /**
  * The most likely change point, or undefined when the series is too short or

@@ -9,7 +9,10 @@ export class Column<T extends TypedArray> {
   private data: T;
   length = 0;
 
-  constructor(private readonly ctor: TypedCtor<T>, capacity = 1024) {
+  constructor(
+    private readonly ctor: TypedCtor<T>,
+    capacity = 1024,
+  ) {
     this.data = new ctor(capacity);
   }
 

@@ -103,10 +103,22 @@ export function compareMetric(base: readonly number[], cur: readonly number[], r
   const half = tolerance / 2;
   const stats = { method: 'welch' as const, detectable };
   if (pWorse < alpha && worse >= half) {
-    return { ...common, ...stats, verdict: 'regression', p: pWorse, reason: `worse by ${pct(Math.abs(relChange))}, p = ${pWorse.toPrecision(2)} < ${alpha.toPrecision(2)} (${tol})` };
+    return {
+      ...common,
+      ...stats,
+      verdict: 'regression',
+      p: pWorse,
+      reason: `worse by ${pct(Math.abs(relChange))}, p = ${pWorse.toPrecision(2)} < ${alpha.toPrecision(2)} (${tol})`,
+    };
   }
   if (pBetter < alpha && -worse >= half) {
-    return { ...common, ...stats, verdict: 'improvement', p: pBetter, reason: `better by ${pct(Math.abs(relChange))}, p = ${pBetter.toPrecision(2)} < ${alpha.toPrecision(2)} (${tol})` };
+    return {
+      ...common,
+      ...stats,
+      verdict: 'improvement',
+      p: pBetter,
+      reason: `better by ${pct(Math.abs(relChange))}, p = ${pBetter.toPrecision(2)} < ${alpha.toPrecision(2)} (${tol})`,
+    };
   }
   const p = worse >= 0 ? pWorse : pBetter;
   const upper = worse + tAlpha * se;
@@ -114,5 +126,11 @@ export function compareMetric(base: readonly number[], cur: readonly number[], r
     const why = p < alpha ? `significant but under half the ${tol}` : `a regression of ${pct(rel(tolerance))} ruled out (bound ${pct(rel(upper))})`;
     return { ...common, ...stats, verdict: 'pass', p, reason: `change ${pct(relChange)}: ${why}` };
   }
-  return { ...common, ...stats, verdict: 'inconclusive', p, reason: `change ${pct(relChange)}, p = ${p.toPrecision(2)}: within run-to-run noise, but a worsening up to ${pct(rel(upper))} is not ruled out (${tol})` };
+  return {
+    ...common,
+    ...stats,
+    verdict: 'inconclusive',
+    p,
+    reason: `change ${pct(relChange)}, p = ${p.toPrecision(2)}: within run-to-run noise, but a worsening up to ${pct(rel(upper))} is not ruled out (${tol})`,
+  };
 }

@@ -75,7 +75,10 @@ export interface Winner<R extends Row> {
  * (e.g. the autoscalers at one deployment and level), by their means; only
  * fields that two or more groups measured and not all of them tie.
  */
-export function winners<R extends Row>(groups: ReadonlyArray<Group<R>>, fields: ReadonlyArray<{ field: string; better: 'lower' | 'higher' }>): Array<Winner<R>> {
+export function winners<R extends Row>(
+  groups: ReadonlyArray<Group<R>>,
+  fields: ReadonlyArray<{ field: string; better: 'lower' | 'higher' }>,
+): Array<Winner<R>> {
   const out: Array<Winner<R>> = [];
   for (const { field, better } of fields) {
     const measured = groups.filter((g) => g.stats[field] !== undefined);

@@ -46,8 +46,7 @@ export function replicaSeconds(samples: readonly Sample[], fromMs: number, toMs 
   return round(total, 3);
 }
 
-const isScale = (e: RunEvent, dir: 1 | -1): boolean =>
-  e.kind === 'scale' && e.from !== undefined && e.to !== undefined && Math.sign(e.to - e.from) === dir;
+const isScale = (e: RunEvent, dir: 1 | -1): boolean => e.kind === 'scale' && e.from !== undefined && e.to !== undefined && Math.sign(e.to - e.from) === dir;
 
 /** The first scale-up ordered in [fromMs, beforeMs), and the first replica ready after it (events sorted by time). */
 export function firstScaleUp(events: readonly RunEvent[], fromMs: number, beforeMs = Infinity): { decisionAt?: number; readyAt?: number } {

@@ -115,7 +115,12 @@ export function serverStats(main: readonly Sample[], durationMs: number, phase?:
     out.e2e = whole(phase.e2e, out.e2e);
     out.queue = whole(phase.queue, {});
   }
-  const gauges = [['running', 'running'], ['waiting', 'waiting'], ['kvCacheUsage', 'kv_cache_usage'], ['outputTokensPerS', 'server_output_tokens_per_s']] as const;
+  const gauges = [
+    ['running', 'running'],
+    ['waiting', 'waiting'],
+    ['kvCacheUsage', 'kv_cache_usage'],
+    ['outputTokensPerS', 'server_output_tokens_per_s'],
+  ] as const;
   for (const [key, name] of gauges) {
     const g = gauge(field(name));
     if (g) out[key] = g;

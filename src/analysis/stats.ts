@@ -21,7 +21,10 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number | u
 
 /** The median (type 7: the mean of the middle two for an even count); undefined when empty. The input is not changed. */
 export function median(values: readonly number[]): number | undefined {
-  return quantileSorted([...values].sort((a, b) => a - b), 0.5);
+  return quantileSorted(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
 }
 
 /**

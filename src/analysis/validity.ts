@@ -68,7 +68,9 @@ export function judgeValidity(i: ValidityInput): Validity {
     f.inFlightMax = i.inFlight.max;
     f.inFlightAllowed = i.schedule ? i.schedule.vus : load.shape === 'arrival-rate' ? load.maxVus : level;
     if (i.inFlight.max > f.inFlightAllowed) {
-      invalid.push(`the client had ${i.inFlight.max} requests in flight at once, above the ${f.inFlightAllowed} the cell allows: the load generator overlapped requests`);
+      invalid.push(
+        `the client had ${i.inFlight.max} requests in flight at once, above the ${f.inFlightAllowed} the cell allows: the load generator overlapped requests`,
+      );
     }
   }
   if (!openLoop && i.inFlight && i.offeredMean !== undefined && i.offeredMean > 0) {
@@ -106,7 +108,8 @@ export function judgeValidity(i: ValidityInput): Validity {
     if (c.scheduled) {
       f.lateMsP95 = c.scheduled.lateMs.p95;
       f.lateMsP99 = c.scheduled.lateMs.p99;
-      if ((f.lateMsP95 ?? 0) > L.lateP95InvalidMs) invalid.push(`requests were sent late: p95 ${f.lateMsP95} ms after they were due (the client fell behind its schedule)`);
+      if ((f.lateMsP95 ?? 0) > L.lateP95InvalidMs)
+        invalid.push(`requests were sent late: p95 ${f.lateMsP95} ms after they were due (the client fell behind its schedule)`);
       else if ((f.lateMsP99 ?? 0) > L.lateP99WarnMs) warn.push(`requests were sent late: p99 ${f.lateMsP99} ms after they were due`);
     }
   }
@@ -131,8 +134,12 @@ export function judgeValidity(i: ValidityInput): Validity {
 
   const cpu = i.harnessCpu;
   if (cpu && cpu.machineBusyPct.meanPct >= L.machineBusyWarnPct) {
-    const procs = Object.entries(cpu.processes).map(([name, u]) => `${name} ${u.meanPct} %`).join(', ');
-    warn.push(`the machine's ${cpu.cores} CPUs were ${cpu.machineBusyPct.meanPct} % busy during the load${procs ? ` (${procs} of one core)` : ''}: the load generator may have waited for CPU`);
+    const procs = Object.entries(cpu.processes)
+      .map(([name, u]) => `${name} ${u.meanPct} %`)
+      .join(', ');
+    warn.push(
+      `the machine's ${cpu.cores} CPUs were ${cpu.machineBusyPct.meanPct} % busy during the load${procs ? ` (${procs} of one core)` : ''}: the load generator may have waited for CPU`,
+    );
   }
 
   const verdict: ValidityVerdict = invalid.length ? 'invalid' : warn.length ? 'warn' : 'valid';

@@ -7,7 +7,9 @@ import { judged, type JudgedMetric } from '../vocabulary/metrics.js';
 export type VerdictMetric = JudgedMetric;
 
 /** What every pair of setups is compared on, in order. The first two make the Pareto front. */
-export const verdictMetrics: readonly VerdictMetric[] = (['slo_attainment', 'replica_seconds', 'goodput_rps', 'ttft_ms_p95', 'tpot_ms_p95', 'cost_usd'] as const).map(judged);
+export const verdictMetrics: readonly VerdictMetric[] = (
+  ['slo_attainment', 'replica_seconds', 'goodput_rps', 'ttft_ms_p95', 'tpot_ms_p95', 'cost_usd'] as const
+).map(judged);
 
 /** A difference of means b − a with its 95 % interval (absent with fewer than two values a side). */
 export interface Interval {
@@ -83,7 +85,16 @@ export interface SetupAtLevel<R> {
 export function paretoSetups<R>(setups: readonly SetupAtLevel<R>[]): string[] {
   const placed = setups.filter((s) => s.attainment !== undefined && s.replicaSeconds !== undefined);
   return placed
-    .filter((s) => !placed.some((o) => o !== s && o.attainment! >= s.attainment! && o.replicaSeconds! <= s.replicaSeconds! && (o.attainment! > s.attainment! || o.replicaSeconds! < s.replicaSeconds!)))
+    .filter(
+      (s) =>
+        !placed.some(
+          (o) =>
+            o !== s &&
+            o.attainment! >= s.attainment! &&
+            o.replicaSeconds! <= s.replicaSeconds! &&
+            (o.attainment! > s.attainment! || o.replicaSeconds! < s.replicaSeconds!),
+        ),
+    )
     .sort((x, y) => x.replicaSeconds! - y.replicaSeconds! || x.name.localeCompare(y.name))
     .map((s) => s.name);
 }
@@ -189,7 +200,10 @@ function verdictOf(all: readonly VerdictRow[]): LevelVerdict {
     pairs,
     noSignificantDifference: at.length > 1 && keyDiffs.length > 0 && keyDiffs.every((d) => d.favours === 'none'),
     singleRepeat: at.some((s) => s.rows.length < 2),
-    leftOut: all.filter((r) => r.validity === 'invalid').map((r) => String(r.cell_id)).sort(),
+    leftOut: all
+      .filter((r) => r.validity === 'invalid')
+      .map((r) => String(r.cell_id))
+      .sort(),
   };
 }
 
@@ -233,7 +247,11 @@ export function verdictSentences(v: LevelVerdict): string[] {
   if (v.noSignificantDifference) {
     out.push(`No significant difference: every pair's 95 % intervals of SLO attainment and replica-seconds contain 0 (${repeats}).`);
   }
-  out.push(v.front.length === 1 ? `Best: ${v.front[0]} (highest SLO attainment for the fewest replica-seconds).` : `Pareto front (SLO attainment × replica-seconds): ${v.front.join(', ')}, cheapest first; each buys attainment with replica-seconds.`);
+  out.push(
+    v.front.length === 1
+      ? `Best: ${v.front[0]} (highest SLO attainment for the fewest replica-seconds).`
+      : `Pareto front (SLO attainment × replica-seconds): ${v.front.join(', ')}, cheapest first; each buys attainment with replica-seconds.`,
+  );
   for (const step of v.frontSteps) {
     const [att, rs] = PARETO.map((f) => step.differences.find((x) => x.metric.field === f)!);
     out.push(`${step.to} over ${step.from}: SLO attainment ${formatDifference(att!)} for replica-seconds ${formatDifference(rs!)}.`);
@@ -241,10 +259,15 @@ export function verdictSentences(v: LevelVerdict): string[] {
   for (const d of v.dominated) {
     const key = d.differences.filter((x) => PARETO.includes(x.metric.field)).map((x) => `${x.metric.label} ${formatDifference(x)}`);
     const tail =
-      d.confidence === 'significant' ? 'significant at 95 %' : d.confidence === 'not-significant' ? 'not significant at 95 %: the intervals contain 0' : 'one repeat: no interval possible';
+      d.confidence === 'significant'
+        ? 'significant at 95 %'
+        : d.confidence === 'not-significant'
+          ? 'not significant at 95 %: the intervals contain 0'
+          : 'one repeat: no interval possible';
     out.push(`${d.setup} loses to ${d.by}: ${key.join(', ')} (${tail}).`);
   }
-  if (v.singleRepeat) out.push(`With one repeat no interval is possible: differences are single measurements (${repeats}); run repeats: 3 or more to judge noise.`);
+  if (v.singleRepeat)
+    out.push(`With one repeat no interval is possible: differences are single measurements (${repeats}); run repeats: 3 or more to judge noise.`);
   else if (!v.noSignificantDifference) out.push(`Intervals: 95 %, Welch's t over repeats (${repeats}).`);
   if (v.leftOut.length) out.push(`Left out, measurement invalid: ${v.leftOut.join(', ')}.`);
   return out;

@@ -51,8 +51,14 @@ export async function generateRun(root: string, points = BENCH_POINTS): Promise<
   const start = Date.UTC(2026, 0, 1);
   const record: RunRecord = {
     format: RECORD_FORMAT,
-    id: 'bench', status: 'done', createdAt: new Date(start).toISOString(), startedAt: new Date(start).toISOString(), matrix, matrixHash: matrix.hash,
-    tools: {}, host: { hostname: 'bench', platform: process.platform, cpus: 1, memoryGb: 1, node: process.version },
+    id: 'bench',
+    status: 'done',
+    createdAt: new Date(start).toISOString(),
+    startedAt: new Date(start).toISOString(),
+    matrix,
+    matrixHash: matrix.hash,
+    tools: {},
+    host: { hostname: 'bench', platform: process.platform, cpus: 1, memoryGb: 1, node: process.version },
     cells: cellEntries([cell]).map((e) => ({ ...e, status: 'done', attempts: 1 })),
   };
   const dir = RunDir.create(root, record);
@@ -91,7 +97,18 @@ export async function generateRun(root: string, points = BENCH_POINTS): Promise<
   const samples: string[] = [];
   for (let s = 0; s <= durationMs / 1000; s++) {
     const r = s > 200 && s < 420 ? 3 : 1;
-    samples.push(JSON.stringify({ t: start + s * 1000, elapsed_s: s, phase: 'load', offered: s >= 200 && s < 400 ? 64 : 16, replicas: { desired: r, current: r, ready: r }, requests: s * 1667, failures: 0, server: { server_ttft_ms_p95: 39, server_tpot_ms_p95: 12, server_e2e_ms_p95: 290, running: 20, waiting: 2, kv_cache_usage: 0.2 } }));
+    samples.push(
+      JSON.stringify({
+        t: start + s * 1000,
+        elapsed_s: s,
+        phase: 'load',
+        offered: s >= 200 && s < 400 ? 64 : 16,
+        replicas: { desired: r, current: r, ready: r },
+        requests: s * 1667,
+        failures: 0,
+        server: { server_ttft_ms_p95: 39, server_tpot_ms_p95: 12, server_e2e_ms_p95: 290, running: 20, waiting: 2, kv_cache_usage: 0.2 },
+      }),
+    );
   }
   writeFileSync(join(cellDir, 'samples.jsonl'), `${samples.join('\n')}\n`);
   const events: RunEvent[] = [
@@ -102,8 +119,32 @@ export async function generateRun(root: string, points = BENCH_POINTS): Promise<
   writeFileSync(join(cellDir, 'events.jsonl'), events.map((e) => `${JSON.stringify(e)}\n`).join(''));
   // The report reads the client's figures from the points; the result's own summary stays empty.
   const none = { count: 0 };
-  const client: ClientSummary = { requests: 0, errors: 0, errorRate: 0, errorKinds: [], errorSources: {}, rps: 0, outputTokensPerS: 0, ttftMs: none, ttfcMs: none, tpotMs: none, itlMs: none, e2eMs: none, slo: { pass: {} } };
-  const result: CellResult = { id: cell.id, status: 'done', loadStart: start, loadEnd: start + durationMs + 20_000, k6ExitCode: 0, client, replicas: { max: 2, mean: 1.5, final: 1 }, samples: 600, sampleGaps: 0 };
+  const client: ClientSummary = {
+    requests: 0,
+    errors: 0,
+    errorRate: 0,
+    errorKinds: [],
+    errorSources: {},
+    rps: 0,
+    outputTokensPerS: 0,
+    ttftMs: none,
+    ttfcMs: none,
+    tpotMs: none,
+    itlMs: none,
+    e2eMs: none,
+    slo: { pass: {} },
+  };
+  const result: CellResult = {
+    id: cell.id,
+    status: 'done',
+    loadStart: start,
+    loadEnd: start + durationMs + 20_000,
+    k6ExitCode: 0,
+    client,
+    replicas: { max: 2, mean: 1.5, final: 1 },
+    samples: 600,
+    sampleGaps: 0,
+  };
   writeJsonAtomic(join(cellDir, 'result.json'), result);
   return dir.root;
 }
@@ -122,8 +163,14 @@ export async function benchAnalysis(scratch: string): Promise<Array<[string, str
   }
   return [
     ['analysis: points analysed (points.jsonl size)', `${r.points.toLocaleString('en')}  (${Math.round(r.fileMb)} MB)`],
-    ['analysis: points/s (streamed: read, decode, stats, windows)', `${Math.round(r.pointsPerS).toLocaleString('en')}  in ${r.analysisS.toFixed(2)} s  (target ≥ ${TARGET_POINTS_PER_S.toLocaleString('en')})`],
-    ['analysis: peak memory of the child (maxRSS)', `${r.peakRssMb.toFixed(0)} MB, heap after the analysis ${r.heapMb.toFixed(0)} MB  (target < ${TARGET_PEAK_MB} MB)`],
+    [
+      'analysis: points/s (streamed: read, decode, stats, windows)',
+      `${Math.round(r.pointsPerS).toLocaleString('en')}  in ${r.analysisS.toFixed(2)} s  (target ≥ ${TARGET_POINTS_PER_S.toLocaleString('en')})`,
+    ],
+    [
+      'analysis: peak memory of the child (maxRSS)',
+      `${r.peakRssMb.toFixed(0)} MB, heap after the analysis ${r.heapMb.toFixed(0)} MB  (target < ${TARGET_PEAK_MB} MB)`,
+    ],
     ['analysis: report files after the analysis', `${r.reportS.toFixed(2)} s`],
   ];
 }

@@ -25,8 +25,6 @@ const pexec = promisify(execFile);
 const cli = join(projectRoot, 'bin', 'scalebench.js');
 const GRID = join(projectRoot, 'matrices', 'examples', 'capacity-grid.yaml');
 
-type Rec = Record<string, number | string | null>;
-
 /** Wall minutes of every cell of a run, deploy to teardown (run.json's start and end of each cell). */
 function cellMinutes(runDir: string): number {
   const record = readRunRecord(join(runDir, 'run.json'));
@@ -51,7 +49,10 @@ export async function benchCapacitySearch(scratch: string): Promise<Array<[strin
   process.stderr.write('bench: capacity, fine grid (21 levels of matrices/examples/capacity-grid.yaml)\n');
   await pexec(process.execPath, [cli, 'run', GRID, '--out', scratch, '--id', 'grid', '--json'], { env, maxBuffer: 1 << 24 });
   process.stderr.write('bench: capacity, search on the same matrix\n');
-  const { stdout } = await pexec(process.execPath, [cli, 'search', GRID, '--deployment', 'sim', '--out', scratch, '--id', 'search', '--json'], { env, maxBuffer: 1 << 24 });
+  const { stdout } = await pexec(process.execPath, [cli, 'search', GRID, '--deployment', 'sim', '--out', scratch, '--id', 'search', '--json'], {
+    env,
+    maxBuffer: 1 << 24,
+  });
   const search = JSON.parse(stdout) as { result: { kind: string; lo?: number; hi?: number }; probes: unknown[]; cell_minutes: number };
 
   const catalog = projectCatalog();
@@ -64,12 +65,27 @@ export async function benchCapacitySearch(scratch: string): Promise<Array<[strin
   const estimate = est.ok ? est.users : undefined;
   const vsGrid = gridLo && searchLo ? `${round((100 * (searchLo - gridLo)) / gridLo, 1)} % (target within ±10 %)` : 'n/a: no interval on one side';
   const measured = [gridLo, searchLo].filter((v): v is number => v !== undefined);
-  const mape = estimate !== undefined ? errorStats('capacity', measured.map((m) => ({ predicted: estimate, measured: m }))) : undefined;
+  const mape =
+    estimate !== undefined
+      ? errorStats(
+          'capacity',
+          measured.map((m) => ({ predicted: estimate, measured: m })),
+        )
+      : undefined;
   return [
     ['capacity: grid (last pass, users/replica)', `${describeCapacity(grid, 'users')}`],
-    ['capacity: search interval', search.result.kind === 'interval' ? `[${search.result.lo}, ${search.result.hi}] users in ${search.probes.length} probes` : search.result.kind],
+    [
+      'capacity: search interval',
+      search.result.kind === 'interval' ? `[${search.result.lo}, ${search.result.hi}] users in ${search.probes.length} probes` : search.result.kind,
+    ],
     ['capacity: search vs grid', vsGrid],
-    ['capacity: cell-minutes search / grid', `${search.cell_minutes.toFixed(2)} / ${gridMinutes.toFixed(2)} = ${round((100 * search.cell_minutes) / gridMinutes, 1)} % (target ≤ 40 %)`],
-    ['capacity: estimated (capacity model) vs measured', estimate !== undefined && mape ? `${estimate} users vs ${measured.join(' (grid), ')} (search): MAPE ${mape.mapePct} %, bias ${mape.biasPct} %` : 'n/a'],
+    [
+      'capacity: cell-minutes search / grid',
+      `${search.cell_minutes.toFixed(2)} / ${gridMinutes.toFixed(2)} = ${round((100 * search.cell_minutes) / gridMinutes, 1)} % (target ≤ 40 %)`,
+    ],
+    [
+      'capacity: estimated (capacity model) vs measured',
+      estimate !== undefined && mape ? `${estimate} users vs ${measured.join(' (grid), ')} (search): MAPE ${mape.mapePct} %, bias ${mape.biasPct} %` : 'n/a',
+    ],
   ];
 }

@@ -19,7 +19,6 @@ const SIGMA = Math.sqrt(Math.log(1 + CV * CV));
 export const RATES_REPEATS = [3, 5, 10] as const;
 export const RATES_SHIFTS = [0, 0.1, 0.2] as const;
 
-
 function lognormal(random: () => number, median: number): number {
   const z = Math.sqrt(-2 * Math.log(Math.max(random(), 1e-12))) * Math.cos(2 * Math.PI * random());
   return median * Math.exp(SIGMA * z);
@@ -132,7 +131,14 @@ const p = (v: number): string => `${(v * 100).toFixed(1)} %`;
 
 /** The rates as a plain-text table. */
 export function gateRatesTable(r: GateRates): string {
-  const head = ['test', 'repeats', 'false alarms', ...RATES_SHIFTS.filter((s) => s > 0).map((s) => `detect ${s * 100} %`), 'inconclusive (0 %)', 'detectable (median)'];
+  const head = [
+    'test',
+    'repeats',
+    'false alarms',
+    ...RATES_SHIFTS.filter((s) => s > 0).map((s) => `detect ${s * 100} %`),
+    'inconclusive (0 %)',
+    'detectable (median)',
+  ];
   const body = r.rows.map((row) => [
     row.test,
     String(row.repeats),
@@ -142,7 +148,11 @@ export function gateRatesTable(r: GateRates): string {
     row.detectable === undefined ? '–' : p(row.detectable),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i < 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (i < 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   const title = `gate rates: ${r.nights} seeded nights (seed ${r.seed}) per repeats × shift; p95 TTFT ${BASE_MS} ms, log-normal run-to-run noise CV ${CV * 100} %; rule ${RATES_RULE.metric}: catch ${RATES_RULE.relTolerance * 100} %, confidence ${RATES_RULE.confidence}`;
   const sorted = [...body].sort((a, b) => tests.findIndex((t) => t.name === a[0]) - tests.findIndex((t) => t.name === b[0]));
   return `${[title, line(head), ...sorted.map(line)].join('\n')}\n`;

@@ -21,7 +21,11 @@ const ROUND_S = 8;
 const ROUNDS = 3;
 
 const BODY = JSON.stringify({
-  model: 'bench', stream: true, stream_options: { include_usage: true }, max_tokens: 3, ignore_eos: true,
+  model: 'bench',
+  stream: true,
+  stream_options: { include_usage: true },
+  max_tokens: 3,
+  ignore_eos: true,
   messages: [{ role: 'user', content: 'the model serves a request with tokens from cache and queue batch the model serves a' }],
 });
 
@@ -72,7 +76,25 @@ export async function benchLoadPath(dir: string, t: LoadPathTools): Promise<Arra
   const sim = await startProc({
     name: 'bench replica',
     command: t.sim,
-    args: ['--port', String(simPort), '--model', 'bench', '--served-model-name', 'bench', '--force-dummy-tokenizer', '--mode', 'random', '--seed', '1', '--max-num-seqs', '1024', '--time-to-first-token', '0', '--inter-token-latency', '0'],
+    args: [
+      '--port',
+      String(simPort),
+      '--model',
+      'bench',
+      '--served-model-name',
+      'bench',
+      '--force-dummy-tokenizer',
+      '--mode',
+      'random',
+      '--seed',
+      '1',
+      '--max-num-seqs',
+      '1024',
+      '--time-to-first-token',
+      '0',
+      '--inter-token-latency',
+      '0',
+    ],
     logFile: join(dir, 'load-path-sim.log'),
   });
   for (let i = 0; i < 100; i++) {
@@ -97,7 +119,20 @@ export async function benchLoadPath(dir: string, t: LoadPathTools): Promise<Arra
       `export function handleSummary(d) { return { '${join(dir, 'core.json')}': JSON.stringify(d) }; }\n`,
   );
   const extWorkload = join(dir, 'ext-workload.json');
-  writeFileSync(extWorkload, JSON.stringify({ url: direct, model: 'bench', prompt: { mean: 16, stdev: 0, min: 16, max: 16 }, output: { mean: 3, stdev: 1, min: 1, max: 5 }, seed: 1, timeoutMs: 30_000, warmupMs: 0, points: join(dir, 'ext-points.jsonl'), summary: join(dir, 'ext-summary.json') }));
+  writeFileSync(
+    extWorkload,
+    JSON.stringify({
+      url: direct,
+      model: 'bench',
+      prompt: { mean: 16, stdev: 0, min: 16, max: 16 },
+      output: { mean: 3, stdev: 1, min: 1, max: 5 },
+      seed: 1,
+      timeoutMs: 30_000,
+      warmupMs: 0,
+      points: join(dir, 'ext-points.jsonl'),
+      summary: join(dir, 'ext-summary.json'),
+    }),
+  );
   const extOptions = join(dir, 'ext-options.json');
   writeFileSync(extOptions, JSON.stringify({ scenarios: { load: { executor: 'constant-vus', vus: STREAMS, duration: `${ROUND_S}s`, gracefulStop: '10s' } } }));
   const matrix = join(dir, 'run.yaml');
@@ -135,13 +170,25 @@ sample_interval: 1s
     },
     'k6 + llmstream + scenario, direct': async (r) => {
       writeFileSync(join(dir, 'ext-points.jsonl'), '');
-      const { cpu } = await runToEnd(t.k6, ['run', '--quiet', '--no-color', '--config', extOptions, join(projectRoot, 'scenarios', 'openai-chat.js')], { ...k6Env, SCALEBENCH_WORKLOAD: extWorkload }, dir, `k6-ext-${r}`);
+      const { cpu } = await runToEnd(
+        t.k6,
+        ['run', '--quiet', '--no-color', '--config', extOptions, join(projectRoot, 'scenarios', 'openai-chat.js')],
+        { ...k6Env, SCALEBENCH_WORKLOAD: extWorkload },
+        dir,
+        `k6-ext-${r}`,
+      );
       const n = readFileSync(join(dir, 'ext-points.jsonl'), 'utf8').split('\n').filter(Boolean).length;
       return { rps: n / ROUND_S, pids: { k6: cpu } };
     },
     'scalebench run (runner, router, Prometheus, sampler)': async (r) => {
       const out = join(dir, `run-${r}`);
-      const { cpu } = await runToEnd(process.execPath, [t.cli, 'run', matrix, '--out', out, '--json'], { ...process.env, CI: 'true' }, dir, `scalebench-run-${r}`);
+      const { cpu } = await runToEnd(
+        process.execPath,
+        [t.cli, 'run', matrix, '--out', out, '--json'],
+        { ...process.env, CI: 'true' },
+        dir,
+        `scalebench-run-${r}`,
+      );
       const runDir = join(out, readdirSync(out).find((d) => d.startsWith('bench-load-path'))!);
       const summary = readFileSync(join(runDir, 'summary.csv'), 'utf8').split('\n');
       const cols = summary[0]!.split(',');
@@ -157,7 +204,9 @@ sample_interval: 1s
     for (let r = 0; r < ROUNDS; r++) {
       for (const [name, fn] of Object.entries(links)) {
         process.stderr.write(`bench: load path, round ${r + 1}/${ROUNDS}: ${name}\n`);
-        const fixed: Record<string, number> = name.startsWith('scalebench run') ? {} : { simulator: sim.pid, ...(name.includes('router') ? { router: router.pid } : {}) };
+        const fixed: Record<string, number> = name.startsWith('scalebench run')
+          ? {}
+          : { simulator: sim.pid, ...(name.includes('router') ? { router: router.pid } : {}) };
         (seen[name] ??= []).push(await measured(fn, r, fixed));
       }
     }

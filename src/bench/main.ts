@@ -68,8 +68,21 @@ async function startSim(sim: string, dir: string): Promise<number> {
     name: 'bench replica',
     command: sim,
     args: [
-      '--port', String(port), '--model', 'bench', '--force-dummy-tokenizer', '--mode', 'random', '--seed', '1',
-      '--max-num-seqs', '256', '--time-to-first-token', '20ms', '--inter-token-latency', '20ms',
+      '--port',
+      String(port),
+      '--model',
+      'bench',
+      '--force-dummy-tokenizer',
+      '--mode',
+      'random',
+      '--seed',
+      '1',
+      '--max-num-seqs',
+      '256',
+      '--time-to-first-token',
+      '20ms',
+      '--inter-token-latency',
+      '20ms',
     ],
     logFile: join(dir, 'sim.log'),
   });
@@ -102,9 +115,27 @@ async function streamRound(k6: string, dir: string, url: string, name: string): 
   const opts = join(dir, `${name}-options.json`);
   // Output lengths vary (16 ± 4 tokens) so the 64 streams do not stay in lockstep waves.
   const dist = (n: number, sd: number): object => ({ mean: n, stdev: sd, min: n - 2 * sd, max: n + 2 * sd });
-  writeFileSync(wl, JSON.stringify({ url, model: 'bench', prompt: dist(16, 0), output: dist(16, 4), seed: 1, timeoutMs: 30_000, points, summary: join(dir, `${name}-summary.json`) }));
+  writeFileSync(
+    wl,
+    JSON.stringify({
+      url,
+      model: 'bench',
+      prompt: dist(16, 0),
+      output: dist(16, 4),
+      seed: 1,
+      timeoutMs: 30_000,
+      points,
+      summary: join(dir, `${name}-summary.json`),
+    }),
+  );
   writeFileSync(opts, JSON.stringify({ scenarios: { main: { executor: 'constant-vus', vus: STREAMS, duration: `${ROUND_S}s`, gracefulStop: '10s' } } }));
-  await run(k6, ['run', '--quiet', '--no-color', '--config', opts, join(projectRoot, 'scenarios', 'openai-chat.js')], { ...k6Env, SCALEBENCH_WORKLOAD: wl }, dir, `k6-${name}`);
+  await run(
+    k6,
+    ['run', '--quiet', '--no-color', '--config', opts, join(projectRoot, 'scenarios', 'openai-chat.js')],
+    { ...k6Env, SCALEBENCH_WORKLOAD: wl },
+    dir,
+    `k6-${name}`,
+  );
   // Steady state only: the first seconds hold 64 simultaneous connects and the JIT warming up.
   const all = readJsonl(points, pointSchema).filter((p) => p.ok);
   const t0 = Math.min(...all.map((p) => p.t));
@@ -113,7 +144,10 @@ async function streamRound(k6: string, dir: string, url: string, name: string): 
 
 async function k6Ceiling(k6: string, dir: string, url: string, seconds: number, vus: number, round: number): Promise<number> {
   const script = join(dir, 'ceiling.js');
-  writeFileSync(script, `import http from 'k6/http';\nexport const options = { vus: ${vus}, duration: '${seconds}s', discardResponseBodies: true };\nexport default function () { http.get('${url}'); }\nexport function handleSummary(d) { return { '${join(dir, 'ceiling.json')}': JSON.stringify(d) }; }\n`);
+  writeFileSync(
+    script,
+    `import http from 'k6/http';\nexport const options = { vus: ${vus}, duration: '${seconds}s', discardResponseBodies: true };\nexport default function () { http.get('${url}'); }\nexport function handleSummary(d) { return { '${join(dir, 'ceiling.json')}': JSON.stringify(d) }; }\n`,
+  );
   await run(k6, ['run', '--quiet', '--no-color', script], k6Env, dir, `k6-ceiling-${round}`);
   const summary = JSON.parse(readFileSync(join(dir, 'ceiling.json'), 'utf8')) as { metrics: { http_reqs: { values: { rate: number } } } };
   return summary.metrics.http_reqs.values.rate;
@@ -127,7 +161,11 @@ async function wrkCeiling(wrk: string, dir: string, url: string, seconds: number
 }
 
 const loadPathTools = (): LoadPathTools => ({
-  k6: findTool('k6'), wrk: findTool('wrk'), sim: findTool('sim'), router: findTool('router'), cli: join(projectRoot, 'bin', 'scalebench.js'),
+  k6: findTool('k6'),
+  wrk: findTool('wrk'),
+  sim: findTool('sim'),
+  router: findTool('router'),
+  cli: join(projectRoot, 'bin', 'scalebench.js'),
 });
 
 function printRows(rows: ReadonlyArray<[string, string]>): void {
@@ -185,7 +223,9 @@ async function main(): Promise<void> {
   await router.setRoutes([{ name: 'bench', addr: `127.0.0.1:${simPort}`, drain: true }]);
   const routerPort = router.port;
   try {
-    process.stderr.write(`bench: router overhead, ${STREAMS} concurrent streams, ${ROUNDS}×${ROUND_S}s each way, alternated (first ${SETTLE_MS / 1000}s of each round left out)\n`);
+    process.stderr.write(
+      `bench: router overhead, ${STREAMS} concurrent streams, ${ROUNDS}×${ROUND_S}s each way, alternated (first ${SETTLE_MS / 1000}s of each round left out)\n`,
+    );
     const direct: RawPoint[] = [];
     const routed: RawPoint[] = [];
     const directP99: number[] = [];
@@ -200,7 +240,9 @@ async function main(): Promise<void> {
     const dE = distribution(direct.map((p) => p.e2e_ms));
     const rE = distribution(routed.map((p) => p.e2e_ms));
 
-    process.stderr.write(`bench: request ceiling on /v1/models, k6 (${CEILING_CONC} VUs) and wrk (${CEILING_CONC} connections) alternated, ${CEILING_ROUNDS}×${CEILING_S}s each\n`);
+    process.stderr.write(
+      `bench: request ceiling on /v1/models, k6 (${CEILING_CONC} VUs) and wrk (${CEILING_CONC} connections) alternated, ${CEILING_ROUNDS}×${CEILING_S}s each\n`,
+    );
     const models = `http://127.0.0.1:${simPort}/v1/models`;
     const k6Runs: number[] = [];
     const wrkRuns: number[] = [];
@@ -226,7 +268,14 @@ async function main(): Promise<void> {
     await stopAll();
     const loadPathRows = await benchLoadPath(scratch, loadPathTools());
     const capacityRows = await benchCapacitySearch(join(scratch, 'capacity'));
-    printRows([...rows, ...loadPathRows, ...analysisRows, ...capacityRows, ...benchSimulate(join(scratch, 'simulate')), ...benchSimulateCalibration({ scratch: join(scratch, 'calibration') })]);
+    printRows([
+      ...rows,
+      ...loadPathRows,
+      ...analysisRows,
+      ...capacityRows,
+      ...benchSimulate(join(scratch, 'simulate')),
+      ...benchSimulateCalibration({ scratch: join(scratch, 'calibration') }),
+    ]);
     process.stdout.write(`\n${gateRatesTable(gateRates())}`);
   } finally {
     await stopAll();

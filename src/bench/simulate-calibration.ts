@@ -57,18 +57,35 @@ export function benchSimulateCalibration(o: CalibrationBenchOptions): Array<[str
       if (!existsSync(join(measuredDir, id, 'run.json'))) {
         const before = loadAverage();
         process.stderr.write(`bench: calibration, ${example} run ${n} on the local target (load average ${before})\n`);
-        execFileSync(process.execPath, [join(projectRoot, 'bin/scalebench.js'), 'run', join(projectRoot, 'matrices/examples', example), '--out', measuredDir, '--id', id], {
-          stdio: ['ignore', 'ignore', 'inherit'],
-          env: { ...process.env, CI: 'true' },
-        });
+        execFileSync(
+          process.execPath,
+          [join(projectRoot, 'bin/scalebench.js'), 'run', join(projectRoot, 'matrices/examples', example), '--out', measuredDir, '--id', id],
+          {
+            stdio: ['ignore', 'ignore', 'inherit'],
+            env: { ...process.env, CI: 'true' },
+          },
+        );
         writeFileSync(loadFile, `start ${before} end ${loadAverage()}\n`);
       }
       // Real runs are timing-sensitive: the machine's load while this one ran, when it was kept.
-      rows.push([`calibration: ${id}`, existsSync(loadFile) ? `measured at load average ${readFileSync(loadFile, 'utf8').trim()}` : 'measured at an unrecorded load average']);
+      rows.push([
+        `calibration: ${id}`,
+        existsSync(loadFile) ? `measured at load average ${readFileSync(loadFile, 'utf8').trim()}` : 'measured at an unrecorded load average',
+      ]);
       const measured = RunDir.open(measuredDir, id);
       const cells = expandCells(measured.record.matrix);
       const aligned = measuredTimeline(measured);
-      const { dir } = writeSimRun({ catalog: projectCatalog(), matrix: measured.record.matrix, cells, profiles: [], reportsDir: o.scratch, id: `sim-${id}`, timing: aligned.timing, deployAt: aligned.deployAt, deployReadyMs: aligned.deployReadyMs });
+      const { dir } = writeSimRun({
+        catalog: projectCatalog(),
+        matrix: measured.record.matrix,
+        cells,
+        profiles: [],
+        reportsDir: o.scratch,
+        id: `sim-${id}`,
+        timing: aligned.timing,
+        deployAt: aligned.deployAt,
+        deployReadyMs: aligned.deployReadyMs,
+      });
       for (const c of cells) {
         const m = readCellSide(measured, measuredCellId(measured, c));
         const s = readCellSide(dir, c.id);
@@ -102,7 +119,8 @@ export function benchSimulateCalibration(o: CalibrationBenchOptions): Array<[str
 
 function cellFigures(r: CellCalibration): string {
   const a = r.attainment;
-  const att = a.measured !== undefined && a.simulated !== undefined ? `${(a.measured * 100).toFixed(1)}→${(a.simulated * 100).toFixed(1)} (${a.diffPoints} pts)` : '—';
+  const att =
+    a.measured !== undefined && a.simulated !== undefined ? `${(a.measured * 100).toFixed(1)}→${(a.simulated * 100).toFixed(1)} (${a.diffPoints} pts)` : '—';
   return (
     `off by >1 replica ${(r.offByMoreThanOne * 100).toFixed(1)} % of ${r.samples} (≤ 10), attainment ${att} (±5), ` +
     `replica-seconds ${r.replicaSeconds.measured.toFixed(1)}→${r.replicaSeconds.simulated.toFixed(1)} (${r.replicaSeconds.diffPct ?? '—'} %, ±10), p95 TTFT ${r.ttft_ms_p95.errorPct ?? '—'} %`

@@ -76,7 +76,9 @@ export function benchSimulate(scratch: string): Array<[string, string]> {
   const fd = openSync(matrixFile, 'w');
   writeSync(fd, dayMatrix(trace));
   closeSync(fd);
-  process.stderr.write(`bench: simulating a 24-hour trace (${requests} requests, ${round(statSync(trace).size / 2 ** 20, 1)} MiB) through 3 autoscaler setups\n`);
+  process.stderr.write(
+    `bench: simulating a 24-hour trace (${requests} requests, ${round(statSync(trace).size / 2 ** 20, 1)} MiB) through 3 autoscaler setups\n`,
+  );
   const out = execFileSync(process.execPath, [join(projectRoot, 'dist/bench/simulate-child.js'), matrixFile], { encoding: 'utf8', maxBuffer: 1 << 24 });
   const r = JSON.parse(out) as SimulateBench;
   const rows: Array<[string, string]> = [

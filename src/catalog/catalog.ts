@@ -59,11 +59,14 @@ export function readCatalogFile<T extends z.ZodType>(path: string, item: T): Rec
 
 /** Reads and checks every recipe of a directory, sorted by id; a bad file is a UserError naming it. */
 export function readRecipes(dir: string): Recipe[] {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
   const recipes = files.map((f) => {
     const path = join(dir, f);
     const { data, input } = readInputFile(path, recipeSchema, { fix: 'a recipe is a YAML file under data/recipes/' });
-    if (data.id !== basename(f, '.yaml')) throw new UserError(`${input.at(input.offsetOf(['id']))}: id: expected "${basename(f, '.yaml')}" (the file's name), got "${data.id}"`);
+    if (data.id !== basename(f, '.yaml'))
+      throw new UserError(`${input.at(input.offsetOf(['id']))}: id: expected "${basename(f, '.yaml')}" (the file's name), got "${data.id}"`);
     return data;
   });
   return recipes.sort((a, b) => (a.id < b.id ? -1 : 1));

@@ -32,14 +32,16 @@ export const recipeSchema = z.strictObject({
     extra_args: z.array(z.string()).optional(),
   }),
   /** Required in data/recipes/ (the recipes test checks); absent only on select.ts's generic default. */
-  expected_performance: z.strictObject({
-    source: z.enum(['roofline-estimate', 'measured']),
-    workload: z.enum(profileNames),
-    concurrency: int(1),
-    output_tokens_per_s: z.number().positive(),
-    itl_ms: z.number().positive(),
-    ttft_ms: z.number().positive(),
-  }).optional(),
+  expected_performance: z
+    .strictObject({
+      source: z.enum(['roofline-estimate', 'measured']),
+      workload: z.enum(profileNames),
+      concurrency: int(1),
+      output_tokens_per_s: z.number().positive(),
+      itl_ms: z.number().positive(),
+      ttft_ms: z.number().positive(),
+    })
+    .optional(),
   notes: z.string().optional(),
 });
 export type Recipe = z.infer<typeof recipeSchema>;
@@ -51,10 +53,7 @@ export function findRecipe(recipes: readonly Recipe[], id: string): Recipe | und
 
 /** The flags a recipe's precision and KV cache type add to vLLM's arguments. */
 export function precisionArgs(r: Pick<Recipe, 'precision'> & { vllm_args: Pick<Recipe['vllm_args'], 'kv_cache_dtype'> }): string[] {
-  return [
-    ...(r.precision === 'fp8' ? ['--quantization=fp8'] : []),
-    ...(r.vllm_args.kv_cache_dtype === 'fp8' ? ['--kv-cache-dtype=fp8'] : []),
-  ];
+  return [...(r.precision === 'fp8' ? ['--quantization=fp8'] : []), ...(r.vllm_args.kv_cache_dtype === 'fp8' ? ['--kv-cache-dtype=fp8'] : [])];
 }
 
 /** What a recipe sets of a deployment: GPUs and vLLM settings. */

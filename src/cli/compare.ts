@@ -38,6 +38,8 @@ export function registerCompare(program: Command): void {
       writeAtomic(join(to, 'compare.md'), md);
       writeAtomic(join(to, 'compare.html'), compareHtml(comparison));
       process.stdout.write(md);
-      process.stderr.write(`compare: ${comparison.cells.length} cells in both runs; written to ${displayPath(join(to, 'compare.md'))} and ${displayPath(join(to, 'compare.html'))}\n`);
+      process.stderr.write(
+        `compare: ${comparison.cells.length} cells in both runs; written to ${displayPath(join(to, 'compare.md'))} and ${displayPath(join(to, 'compare.html'))}\n`,
+      );
     });
 }

@@ -30,7 +30,7 @@ function loadBaseline(ref: string, baselines: string): Baseline {
 }
 
 export function registerGate(program: Command): void {
-  const baseline = program.command('baseline').description('save a run\'s records as a baseline for later gates');
+  const baseline = program.command('baseline').description("save a run's records as a baseline for later gates");
   baseline
     .command('save')
     .argument('<run-id>')
@@ -47,10 +47,15 @@ export function registerGate(program: Command): void {
 
   program
     .command('gate')
-    .description('compare a run with a baseline, failing closed (exit 1 on a regression, a failed, invalid or missing cell, a missing metric, or no comparison), or look for change points in a history of runs')
+    .description(
+      'compare a run with a baseline, failing closed (exit 1 on a regression, a failed, invalid or missing cell, a missing metric, or no comparison), or look for change points in a history of runs',
+    )
     .argument('[run-id]')
     .option('--baseline <name|file>', 'a name under --baselines, or a file')
-    .option('--gates <file>', 'gate rules (YAML); default: gates/default.yaml\'s rules (latency, throughput, SLO attainment, goodput, replica-seconds, scale-up lag, oscillations)')
+    .option(
+      '--gates <file>',
+      "gate rules (YAML); default: gates/default.yaml's rules (latency, throughput, SLO attainment, goodput, replica-seconds, scale-up lag, oscillations)",
+    )
     .option('--acknowledged <file>', 'known changes (YAML): reported, not failed, until they expire')
     .option('--out <dir>', 'where run directories are', 'reports')
     .option('--baselines <dir>', 'where baselines are', 'reports/baselines')
@@ -109,7 +114,10 @@ interface GateFlags {
   markdown?: string;
 }
 
-const flagKey = { failed: 'allowFailed', invalid: 'allowInvalid', missing: 'allowMissing', 'missing-metric': 'allowMissingMetric' } as const satisfies Record<ProblemKind, keyof GateFlags>;
+const flagKey = { failed: 'allowFailed', invalid: 'allowInvalid', missing: 'allowMissing', 'missing-metric': 'allowMissingMetric' } as const satisfies Record<
+  ProblemKind,
+  keyof GateFlags
+>;
 
 /** The runs in a directory, oldest first. */
 function historyRuns(root: string, window: number): HistoryRun[] {
@@ -117,6 +125,7 @@ function historyRuns(root: string, window: number): HistoryRun[] {
     .filter((d) => existsSync(join(root, d, 'run.json')))
     .map((d) => runRecords(root, d))
     .sort((a, b) => a.dir.record.startedAt.localeCompare(b.dir.record.startedAt));
-  if (runs.length < 2 * window) throw new UserError(`gate --history: ${runs.length} runs in ${root}; a change point needs ${window} runs on each side (${2 * window}; see --window)`);
+  if (runs.length < 2 * window)
+    throw new UserError(`gate --history: ${runs.length} runs in ${root}; a change point needs ${window} runs on each side (${2 * window}; see --window)`);
   return runs.map((r) => ({ id: r.dir.record.id, records: r.records }));
 }

@@ -31,7 +31,10 @@ interface GenerateFlags {
 
 /** A matrix or a recommendation file (recommend/recommendation-file.ts), told apart by its top-level key. */
 export function loadGenerateInput(path: string): ResolvedMatrix {
-  const text = readInputText(path, 'give the path of a matrix YAML file, such as matrices/nightly.yaml, or of a recommendation file written by `scalebench recommend`');
+  const text = readInputText(
+    path,
+    'give the path of a matrix YAML file, such as matrices/nightly.yaml, or of a recommendation file written by `scalebench recommend`',
+  );
   // Positioned YAML errors and the input limits come from either parser.
   return isRecommendation(parseInput(text, path).data) ? parseRecommendation(text, path, projectCatalog()) : parseMatrix(text, path, projectCatalog());
 }
@@ -59,7 +62,8 @@ export function selectPairs(m: ResolvedMatrix, deployments: readonly string[], a
   const pick = <T extends { name: string }>(all: readonly T[], names: readonly string[], field: 'deployment' | 'autoscaler'): T[] => {
     if (names.length === 0) return [...all];
     for (const n of names) {
-      if (!all.some((x) => x.name === n)) throw new UserError(`--${field} ${n}: ${source} has no ${field} named "${n}"; give one of: ${all.map((x) => x.name).join(', ')}`);
+      if (!all.some((x) => x.name === n))
+        throw new UserError(`--${field} ${n}: ${source} has no ${field} named "${n}"; give one of: ${all.map((x) => x.name).join(', ')}`);
     }
     return all.filter((x) => names.includes(x.name));
   };
@@ -98,8 +102,15 @@ export function registerGenerate(program: Command): void {
     .description('write the Kubernetes manifests (vLLM, KServe, HPA, KEDA, monitoring) of every deployment × autoscaler, after the pre-deploy checks')
     .argument('<input>', 'a matrix (matrices/…) or a recommendation file')
     .option('--out <dir>', 'write a folder of manifests (default: one YAML stream on stdout)')
-    .option('--helm <dir>', "write a Helm chart of one deployment (give --deployment when the matrix has several): recipe-aware values, auto-selection in the templates; `helm template` renders what generate writes")
-    .addOption(new Option('--serving <form>', "deployment + Service, KServe with the vLLM container, or KServe huggingface runtime (default: deployment)").choices(servingForms))
+    .option(
+      '--helm <dir>',
+      'write a Helm chart of one deployment (give --deployment when the matrix has several): recipe-aware values, auto-selection in the templates; `helm template` renders what generate writes',
+    )
+    .addOption(
+      new Option('--serving <form>', 'deployment + Service, KServe with the vLLM container, or KServe huggingface runtime (default: deployment)').choices(
+        servingForms,
+      ),
+    )
     .option('--namespace <ns>', "namespace of the objects (default: the matrix's kubernetes target, else scalebench)")
     .option('--image <image>', 'vLLM image (default: per GPU vendor, data/accelerators.json)')
     .addOption(new Option('--kserve-mode <mode>', 'serving.kserve.io/deploymentMode (RawDeployment before KServe 0.16)').choices(kserveModes))
@@ -110,16 +121,21 @@ export function registerGenerate(program: Command): void {
     .option('--deployment <name>', 'only this deployment of the matrix (repeatable; default all)', collect, [] as string[])
     .option('--autoscaler <name>', 'only this autoscaler of the matrix (repeatable; default all)', collect, [] as string[])
     .option('--label <key=value>', 'a label on every object (repeatable), e.g. the run and cell', collect, [] as string[])
-    .option('--k6-operator', "also a k6-operator TestRun and its ConfigMap per load level (k6-operator/): the kubernetes target's url and load settings (parallelism, image)")
+    .option(
+      '--k6-operator',
+      "also a k6-operator TestRun and its ConfigMap per load level (k6-operator/): the kubernetes target's url and load settings (parallelism, image)",
+    )
     .action((input: string, flags: GenerateFlags) => {
       const source = relative(process.cwd(), input) || input;
       const matrix = selectPairs(loadGenerateInput(input), flags.deployment, flags.autoscaler, source);
       if (flags.helm) {
-        for (const path of writeHelmChart(projectCatalog(), flags.helm, matrix, optionsFromFlags(flags, source), source)) process.stdout.write(`${relative(process.cwd(), `${flags.helm}/${path}`)}\n`);
+        for (const path of writeHelmChart(projectCatalog(), flags.helm, matrix, optionsFromFlags(flags, source), source))
+          process.stdout.write(`${relative(process.cwd(), `${flags.helm}/${path}`)}\n`);
         return;
       }
       const set = generateForMatrix(projectCatalog(), matrix, optionsFromFlags(flags, source));
-      if (flags.k6Operator) set.files.push(...testRunFiles(matrix, flags.namespace ?? (matrix.target.kind === 'kubernetes' ? matrix.target.namespace : 'scalebench')));
+      if (flags.k6Operator)
+        set.files.push(...testRunFiles(matrix, flags.namespace ?? (matrix.target.kind === 'kubernetes' ? matrix.target.namespace : 'scalebench')));
       for (const note of set.notes) process.stderr.write(`scalebench: note: ${note}\n`);
       if (!flags.out) {
         process.stdout.write(streamYaml(set.files, source));

@@ -33,8 +33,16 @@ export function registerImage(program: Command): void {
     .option('--tag <name:tag>', 'the name docker load gives it', `scalebench-k6:${version}`)
     .action((flags: { out: string; tag: string }) => {
       const k6 = findTool('k6');
-      if (!isElf(k6)) throw new UserError(`image build: ${k6} is not a Linux binary; build k6 for Linux (GOOS=linux bash scripts/setup on this machine's architecture) and set SCALEBENCH_K6 to it`);
-      const img = buildRunnerImage({ k6: readFileSync(k6), scenario: readFileSync(join(projectRoot, 'scenarios', 'openai-chat.js')), architecture: goArch(), tag: flags.tag });
+      if (!isElf(k6))
+        throw new UserError(
+          `image build: ${k6} is not a Linux binary; build k6 for Linux (GOOS=linux bash scripts/setup on this machine's architecture) and set SCALEBENCH_K6 to it`,
+        );
+      const img = buildRunnerImage({
+        k6: readFileSync(k6),
+        scenario: readFileSync(join(projectRoot, 'scenarios', 'openai-chat.js')),
+        architecture: goArch(),
+        tag: flags.tag,
+      });
       writeFileSync(flags.out, img.archive);
       const out = relative(process.cwd(), flags.out) || flags.out;
       process.stdout.write(`${out}\n${img.digest}\n`);

@@ -24,7 +24,21 @@ const program = new Command('scalebench')
   .showHelpAfterError('(run `scalebench --help` for usage)')
   .exitOverride();
 
-for (const register of [registerPlan, registerRun, registerReport, registerCompare, registerGate, registerGenerate, registerValidate, registerRecommend, registerTune, registerSearch, registerSimulate, registerImage]) register(program);
+for (const register of [
+  registerPlan,
+  registerRun,
+  registerReport,
+  registerCompare,
+  registerGate,
+  registerGenerate,
+  registerValidate,
+  registerRecommend,
+  registerTune,
+  registerSearch,
+  registerSimulate,
+  registerImage,
+])
+  register(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -34,7 +34,8 @@ interface RecommendFlags {
 
 function positive(flag: string, text: string, allowZero = false): number {
   const v = Number(text);
-  if (!Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) throw new UserError(`${flag} ${text}: expected a ${allowZero ? 'non-negative' : 'positive'} number, such as ${flag === '--qps' ? '10' : '0.2'}`);
+  if (!Number.isFinite(v) || v < 0 || (!allowZero && v === 0))
+    throw new UserError(`${flag} ${text}: expected a ${allowZero ? 'non-negative' : 'positive'} number, such as ${flag === '--qps' ? '10' : '0.2'}`);
   return v;
 }
 
@@ -54,13 +55,17 @@ export function sloFlag(text: string): [Objective, number] {
 export function useCaseFromFlags(f: RecommendFlags): UseCase {
   const named = f.useCase ? useCases[f.useCase] : undefined;
   const workload = f.profile ?? named?.workload;
-  if (!workload) throw new UserError(`recommend: give --use-case (${useCaseNames.join(', ')}) or --profile (${profileNames.join(', ')}) with objectives, e.g. --slo ttft_ms_p95=150ms`);
+  if (!workload)
+    throw new UserError(
+      `recommend: give --use-case (${useCaseNames.join(', ')}) or --profile (${profileNames.join(', ')}) with objectives, e.g. --slo ttft_ms_p95=150ms`,
+    );
   const slo: ResolvedSlo = { ...(named?.slo ?? {}) };
   for (const text of f.slo) {
     const [key, v] = sloFlag(text);
     slo[key] = v;
   }
-  if (!hasObjectives(slo)) throw new UserError(`recommend: no SLO: give --use-case or at least one --slo (${objectives.join(', ')}; e.g. --slo ttft_ms_p95=500ms)`);
+  if (!hasObjectives(slo))
+    throw new UserError(`recommend: no SLO: give --use-case or at least one --slo (${objectives.join(', ')}; e.g. --slo ttft_ms_p95=500ms)`);
   const w = workloads[workload];
   return {
     name: f.useCase ?? workload,
@@ -104,9 +109,18 @@ export function recommendationText(r: Recommendation, u: UseCase): string {
   const header = ['', 'config', 'basis', 'users/replica', 'rps/replica', 'replicas min/peak/max', 'per month', 'per M tokens', 'HPA running', 'KEDA'];
   const rows = [row('chosen', r.best), ...r.runnersUp.map((e, i) => row(`runner-up ${i + 1}`, e))];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i]!.length)));
-  for (const x of [header, ...rows]) lines.push(x.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+  for (const x of [header, ...rows])
+    lines.push(
+      x
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    );
   const v = r.best.candidate;
-  lines.push('', `vLLM: --max-num-seqs=${v.maxNumSeqs} --max-model-len=${v.maxModelLen} --gpu-memory-utilization=${v.gpuMemoryUtilization}${v.extraArgs.length ? ` ${v.extraArgs.join(' ')}` : ''} (${v.gpuCount} × ${v.hardware}, ${v.precision})`);
+  lines.push(
+    '',
+    `vLLM: --max-num-seqs=${v.maxNumSeqs} --max-model-len=${v.maxModelLen} --gpu-memory-utilization=${v.gpuMemoryUtilization}${v.extraArgs.length ? ` ${v.extraArgs.join(' ')}` : ''} (${v.gpuCount} × ${v.hardware}, ${v.precision})`,
+  );
   for (const n of r.best.targets.notes) lines.push(`note: ${n}`);
   for (const w of r.why ?? []) lines.push(`why: ${w}`);
   return `${lines.join('\n')}\n`;
@@ -120,15 +134,22 @@ export function recommendationText(r: Recommendation, u: UseCase): string {
 export function registerRecommend(program: Command): void {
   program
     .command('recommend')
-    .description('the cheapest configuration (model × GPU × count × vLLM settings) meeting SLOs for a traffic profile: measured profiles where they exist, roofline estimates otherwise')
+    .description(
+      'the cheapest configuration (model × GPU × count × vLLM settings) meeting SLOs for a traffic profile: measured profiles where they exist, roofline estimates otherwise',
+    )
     .addOption(new Option('--use-case <name>', 'a named use case: workload and SLOs').choices(useCaseNames))
     .addOption(new Option('--profile <name>', 'workload profile (prompt → output tokens)').choices(profileNames))
-    .option('--prompt-tokens <n>', 'mean prompt tokens (default: the profile\'s)')
-    .option('--output-tokens <n>', 'mean output tokens (default: the profile\'s)')
+    .option('--prompt-tokens <n>', "mean prompt tokens (default: the profile's)")
+    .option('--output-tokens <n>', "mean output tokens (default: the profile's)")
     .option('--qps <n>', 'peak requests per second', '10')
     .option('--growth <fraction>', 'traffic above the peak to absorb (replicas.max)', '0.25')
     .option('--ramp <fraction>', 'how fast traffic can rise, per minute (autoscaler headroom)', '0.2')
-    .option('--slo <objective=duration>', `an objective, repeatable: ${objectives.join(', ')} (e.g. ttft_ms_p95=150ms)`, (v: string, all: string[]) => [...all, v], [] as string[])
+    .option(
+      '--slo <objective=duration>',
+      `an objective, repeatable: ${objectives.join(', ')} (e.g. ttft_ms_p95=150ms)`,
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
     .option('--model <name>', 'only this model')
     .option('--gpu <types>', 'only these GPU types, comma-separated (e.g. H100,L4)')
     .option('--profiles <dir>', 'measured profiles written by `scalebench tune`', 'reports/profiles')
@@ -148,13 +169,19 @@ export function registerRecommend(program: Command): void {
         ...(flags.gpu ? { gpus: flags.gpu.split(',').map((s) => s.trim()) } : {}),
         ...(flags.sharing ? { sharing: true } : {}),
       });
-      if (candidates.length === 0) throw new UserError(`recommend: no configuration to consider${flags.model ? ` for --model ${flags.model}` : ''}${flags.gpu ? ` on --gpu ${flags.gpu}` : ''}: data/recipes/ and ${flags.profiles} have none`);
+      if (candidates.length === 0)
+        throw new UserError(
+          `recommend: no configuration to consider${flags.model ? ` for --model ${flags.model}` : ''}${flags.gpu ? ` on --gpu ${flags.gpu}` : ''}: data/recipes/ and ${flags.profiles} have none`,
+        );
       for (const n of notes) process.stderr.write(`scalebench: note: ${n}\n`);
       const r = recommend(candidates, u);
       const doc = recommendationDoc(r, u, flags.namespace);
-      if (flags.out && doc) writeFileSync(flags.out, `# scalebench recommend (${u.name}, ${u.peakQps} requests/s peak): read by \`scalebench generate\`\n${stringify(doc)}`);
+      if (flags.out && doc)
+        writeFileSync(flags.out, `# scalebench recommend (${u.name}, ${u.peakQps} requests/s peak): read by \`scalebench generate\`\n${stringify(doc)}`);
       if (flags.json) {
-        const out = r.best ? { chosen: figures(r.best), runners_up: r.runnersUp.map(figures), ...(r.why ? { why: r.why } : {}) } : { chosen: null, closest: r.closest.map((e) => ({ id: e.candidate.id, basis: e.confidence, miss: e.miss, why: e.why })) };
+        const out = r.best
+          ? { chosen: figures(r.best), runners_up: r.runnersUp.map(figures), ...(r.why ? { why: r.why } : {}) }
+          : { chosen: null, closest: r.closest.map((e) => ({ id: e.candidate.id, basis: e.confidence, miss: e.miss, why: e.why })) };
         process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       } else {
         process.stdout.write(recommendationText(r, u));

@@ -26,7 +26,7 @@ export function registerRun(program: Command): void {
     .argument('[matrix]', 'matrix file (YAML), e.g. matrices/smoke.yaml')
     .option('--resume <run-id>', 'continue an interrupted run: only its unfinished cells run')
     .option('--out <dir>', 'where run directories go', 'reports')
-    .option('--id <run-id>', 'the new run\'s id (default: <matrix name>-<UTC time>)')
+    .option('--id <run-id>', "the new run's id (default: <matrix name>-<UTC time>)")
     .option('--json', 'print the outcome as JSON on stdout (progress stays on stderr)')
     .option('--keep', 'kubernetes target: leave the last cell deployed when the run ends')
     .option('--kubeconfig <file>', 'kubernetes target: the kubeconfig (default: $KUBECONFIG, then ~/.kube/config)')
@@ -69,7 +69,16 @@ async function run(matrixPath: string | undefined, flags: RunFlags): Promise<num
   const signalsHandled = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   for (const sig of signalsHandled) process.on(sig, onSignal);
   try {
-    const outcome = await executeRun({ dir, cells, tools, catalog, progress, signal: controller.signal, keep: Boolean(flags.keep), ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}) });
+    const outcome = await executeRun({
+      dir,
+      cells,
+      tools,
+      catalog,
+      progress,
+      signal: controller.signal,
+      keep: Boolean(flags.keep),
+      ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+    });
     const files = writeReport(dir, cells);
     progress.close();
     const resume = `scalebench run --resume ${dir.record.id}${flags.out !== 'reports' ? ` --out ${flags.out}` : ''}`;

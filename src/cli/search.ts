@@ -58,19 +58,40 @@ export function registerSearch(program: Command): void {
     .action(async (path: string, flags: SearchFlags) => {
       const catalog = projectCatalog();
       const matrix = loadMatrix(path, catalog);
-      if (!hasObjectives(matrix.slo)) throw new UserError(`${path}: slo: search looks for the highest load meeting the SLO: add one (e.g. slo: { ttft_ms_p95: 500ms })`);
+      if (!hasObjectives(matrix.slo))
+        throw new UserError(`${path}: slo: search looks for the highest load meeting the SLO: add one (e.g. slo: { ttft_ms_p95: 500ms })`);
       const progress = createProgress({ json: Boolean(flags.json) });
       const controller = new AbortController();
       const onSignal = (): void => controller.abort(new Error('interrupted'));
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       try {
-        const bounds = { resolution: num('--resolution', flags.resolution)!, ...(flags.min ? { min: num('--min', flags.min)! } : {}), ...(flags.max ? { max: num('--max', flags.max)! } : {}) };
-        const o = await runSearch({ matrix, catalog, deployment: flags.deployment, out: flags.out, id: flags.id ?? newRunId({ ...matrix, name: `${matrix.name}-search` }), bounds, earlyStop: flags.earlyStop, progress, signal: controller.signal });
+        const bounds = {
+          resolution: num('--resolution', flags.resolution)!,
+          ...(flags.min ? { min: num('--min', flags.min)! } : {}),
+          ...(flags.max ? { max: num('--max', flags.max)! } : {}),
+        };
+        const o = await runSearch({
+          matrix,
+          catalog,
+          deployment: flags.deployment,
+          out: flags.out,
+          id: flags.id ?? newRunId({ ...matrix, name: `${matrix.name}-search` }),
+          bounds,
+          earlyStop: flags.earlyStop,
+          progress,
+          signal: controller.signal,
+        });
         progress.close();
         const unit = matrix.load.shape === 'arrival-rate' ? 'requests/s' : 'users';
-        if (flags.json) process.stdout.write(`${JSON.stringify({ run: o.dir.record.id, dir: o.dir.root, result: o.result, replicas: o.replicas, probes: o.probes, cell_minutes: Number(o.cellMinutes.toFixed(3)) }, null, 2)}\n`);
-        else process.stdout.write(`${searchLine(o, unit)}\nrun: ${o.dir.root} (scalebench tune ${o.dir.record.id}${flags.out !== 'reports' ? ` --out ${flags.out}` : ''})\n`);
+        if (flags.json)
+          process.stdout.write(
+            `${JSON.stringify({ run: o.dir.record.id, dir: o.dir.root, result: o.result, replicas: o.replicas, probes: o.probes, cell_minutes: Number(o.cellMinutes.toFixed(3)) }, null, 2)}\n`,
+          );
+        else
+          process.stdout.write(
+            `${searchLine(o, unit)}\nrun: ${o.dir.root} (scalebench tune ${o.dir.record.id}${flags.out !== 'reports' ? ` --out ${flags.out}` : ''})\n`,
+          );
         if (o.result.kind === 'interrupted') process.exitCode = ExitCode.interrupted;
       } finally {
         process.off('SIGINT', onSignal);

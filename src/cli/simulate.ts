@@ -38,7 +38,9 @@ function cellLine(x: SimCellFigures, oracle: number | undefined): string {
 export function registerSimulate(program: Command): void {
   program
     .command('simulate')
-    .description('simulate a matrix (replicas, router, metric pipeline, the HPA/KEDA decision code) faster than real time; --against <run-id> compares with a measured run')
+    .description(
+      'simulate a matrix (replicas, router, metric pipeline, the HPA/KEDA decision code) faster than real time; --against <run-id> compares with a measured run',
+    )
     .argument('[matrix]', 'matrix file (YAML); omit with --against')
     .option('--profiles <dir>', 'measured profiles (scalebench tune) for service times; the capacity model where none matches', 'reports/profiles')
     .option('--out <dir>', 'where run directories are', 'reports')
@@ -55,7 +57,8 @@ export function registerSimulate(program: Command): void {
         measured = RunDir.open(flags.out, flags.against);
         matrix = measured.record.matrix;
       } else {
-        if (!matrixPath) throw new UserError('simulate: give a matrix file (e.g. `scalebench simulate matrices/examples/tune-step.yaml`) or --against <run-id>');
+        if (!matrixPath)
+          throw new UserError('simulate: give a matrix file (e.g. `scalebench simulate matrices/examples/tune-step.yaml`) or --against <run-id>');
         matrix = loadMatrix(matrixPath, catalog);
       }
       const cells: Cell[] = expandCells(matrix);
@@ -93,7 +96,14 @@ export function registerSimulate(program: Command): void {
               run: dir.record.id,
               simulated: true,
               dir: dir.root,
-              cells: figures.map((x, i) => ({ id: x.cell.id, service: x.service, client: x.client, ...x.outcome, oracle: oracles[i], wall_ms: Math.round(x.wallMs) })),
+              cells: figures.map((x, i) => ({
+                id: x.cell.id,
+                service: x.service,
+                client: x.client,
+                ...x.outcome,
+                oracle: oracles[i],
+                wall_ms: Math.round(x.wallMs),
+              })),
               ...(calibration ? { against: measured!.record.id, calibration } : {}),
               files,
             },
@@ -107,7 +117,11 @@ export function registerSimulate(program: Command): void {
       for (const s of new Set(figures.map((x) => `  service times, ${x.cell.deployment.name}: ${x.service.note}`))) process.stdout.write(`${s}\n`);
       for (const [i, x] of figures.entries()) process.stdout.write(`${cellLine(x, oracles[i]?.replicaSeconds)}\n`);
       if (calibration) {
-        process.stdout.write(`\nagainst measured run ${measured!.record.id}:\n${calibrationText(calibration).map((l) => `  ${l}`).join('\n')}\n`);
+        process.stdout.write(
+          `\nagainst measured run ${measured!.record.id}:\n${calibrationText(calibration)
+            .map((l) => `  ${l}`)
+            .join('\n')}\n`,
+        );
       }
       process.stdout.write(`report: ${files.find((p) => p.endsWith('index.html'))}\n`);
     });

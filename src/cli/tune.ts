@@ -42,7 +42,9 @@ export function tuneText(r: TuneResult, slo: Parameters<typeof judgePoint>[1], u
   if (fit.length) lines.push(`  fitted: ${fit.join('; ')} (ms)`);
   if (r.scaleUpLagS !== undefined) lines.push(`  scale-up lag (median, real time): ${r.scaleUpLagS} s`);
   if (r.targets) {
-    lines.push(`  targets: HPA Pods vllm:num_requests_running ${r.targets.hpaRunning}; KEDA ${r.targets.keda.metric} ${r.targets.keda.threshold} (headroom ÷${r.targets.headroom})`);
+    lines.push(
+      `  targets: HPA Pods vllm:num_requests_running ${r.targets.hpaRunning}; KEDA ${r.targets.keda.metric} ${r.targets.keda.threshold} (headroom ÷${r.targets.headroom})`,
+    );
     for (const n of r.targets.notes) lines.push(`  note: ${n}`);
   } else lines.push('  targets: none (capacity is not known inside the levels tested)');
   if (r.predictedCapacity !== undefined) lines.push(`  estimated capacity (capacity model): ${r.predictedCapacity} ${unit}`);
@@ -75,28 +77,58 @@ export function registerTune(program: Command): void {
       const dir = RunDir.open(flags.out, runId);
       const cells = expandCells(dir.record.matrix);
       const m = dir.record.matrix;
-      if (!hasObjectives(m.slo)) throw new UserError(`${m.source}: slo: the run's matrix has no SLO, so there is no capacity at SLO: add slo (e.g. { ttft_ms_p95: 500ms }) and run it again`);
+      if (!hasObjectives(m.slo))
+        throw new UserError(
+          `${m.source}: slo: the run's matrix has no SLO, so there is no capacity at SLO: add slo (e.g. { ttft_ms_p95: 500ms }) and run it again`,
+        );
       const inputs = observeRun(projectCatalog(), dir, analyzeRun(dir, cells), ramp);
       if (inputs.length === 0) throw new UserError(`run ${dir.record.id}: no finished cell to tune from (see the status of each cell in ${dir.runJson})`);
       const results = inputs.map(tuneConfig);
-      const written = [...writeProfiles(join(dir.root, 'profiles'), results.map((r) => r.profile)), ...writeProfiles(flags.profiles, results.map((r) => r.profile))];
+      const written = [
+        ...writeProfiles(
+          join(dir.root, 'profiles'),
+          results.map((r) => r.profile),
+        ),
+        ...writeProfiles(
+          flags.profiles,
+          results.map((r) => r.profile),
+        ),
+      ];
       let next: { path: string; changes: string[] } | undefined;
       let simulated: TuneSimulation | undefined;
       if (flags.simulate) {
         const chosen = flags.deployment ?? (results.length === 1 ? results[0]!.config.deployment : undefined);
-        if (!chosen) throw new UserError(`--simulate: the run has several deployment configs: name one with --deployment (${results.map((r) => r.config.deployment).join(', ')})`);
-        simulated = tuneBySimulation({ catalog: projectCatalog(), matrix: m, deployment: chosen, profiles: results.map((r) => r.profile), top: Number(flags.top) || 3, ...(flags.nextMatrix ? { nextMatrix: flags.nextMatrix } : {}) });
+        if (!chosen)
+          throw new UserError(
+            `--simulate: the run has several deployment configs: name one with --deployment (${results.map((r) => r.config.deployment).join(', ')})`,
+          );
+        simulated = tuneBySimulation({
+          catalog: projectCatalog(),
+          matrix: m,
+          deployment: chosen,
+          profiles: results.map((r) => r.profile),
+          top: Number(flags.top) || 3,
+          ...(flags.nextMatrix ? { nextMatrix: flags.nextMatrix } : {}),
+        });
       } else if (flags.nextMatrix) {
         const chosen = flags.deployment ? results.find((r) => r.config.deployment === flags.deployment) : results.length === 1 ? results[0] : undefined;
-        if (!chosen) throw new UserError(`--next-matrix: ${flags.deployment ? `no deployment "${flags.deployment}" in the run` : 'the run has several deployment configs'}: name one with --deployment (${results.map((r) => r.config.deployment).join(', ')})`);
-        if (!chosen.targets) throw new UserError(`--next-matrix: ${chosen.config.deployment}: no targets, its capacity is ${describeCapacity(chosen.capacity, 'per replica')}: run levels that straddle it`);
+        if (!chosen)
+          throw new UserError(
+            `--next-matrix: ${flags.deployment ? `no deployment "${flags.deployment}" in the run` : 'the run has several deployment configs'}: name one with --deployment (${results.map((r) => r.config.deployment).join(', ')})`,
+          );
+        if (!chosen.targets)
+          throw new UserError(
+            `--next-matrix: ${chosen.config.deployment}: no targets, its capacity is ${describeCapacity(chosen.capacity, 'per replica')}: run levels that straddle it`,
+          );
         if (!existsSync(m.source)) throw new UserError(`--next-matrix: the run's matrix ${m.source} is gone: the next matrix is written from it`);
         const out = nextMatrix(readFileSync(m.source, 'utf8'), m.source, chosen.targets, `${m.name.replace(/-tuned$/, '')}-tuned`.slice(0, 63));
         writeFileSync(flags.nextMatrix, out.text);
         next = { path: flags.nextMatrix, changes: out.changes };
       }
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ run: dir.record.id, configs: results.map(({ profile: _p, ...r }) => r), profiles: written, ...(next ? { next_matrix: next } : {}), ...(simulated ? { simulated } : {}) }, null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ run: dir.record.id, configs: results.map(({ profile: _p, ...r }) => r), profiles: written, ...(next ? { next_matrix: next } : {}), ...(simulated ? { simulated } : {}) }, null, 2)}\n`,
+        );
         return;
       }
       const unit = inputs[0]!.arrival === 'rate' ? 'requests/s per replica' : 'users per replica';

@@ -46,7 +46,12 @@ export function readAcknowledgements(path: string): Acknowledgement[] {
 export const compareRunIds = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true });
 
 function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return new RegExp(
+    `^${glob
+      .split('*')
+      .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
 }
 
 export type AckMatch = { ack: Acknowledgement; expired: false } | { ack: Acknowledgement; expired: true } | undefined;

@@ -56,7 +56,8 @@ export function readGateFile(path: string): ResolvedGateRule[] {
     const table = metrics[r.metric].better;
     const at = (field: string): string => `${where(['rules', i, field])}: rules[${i}].${field}`;
     if (table === 'none' && !r.better) problems.push(`${at('metric')}: ${r.metric} has no better side in the metric table: say which (better: lower | higher)`);
-    if (table !== 'none' && r.better && r.better !== table) problems.push(`${at('better')}: ${r.metric} is ${table}-is-better in the metric table, the rule says ${r.better}: drop better, or gate another metric`);
+    if (table !== 'none' && r.better && r.better !== table)
+      problems.push(`${at('better')}: ${r.metric} is ${table}-is-better in the metric table, the rule says ${r.better}: drop better, or gate another metric`);
     return {
       metric: r.metric,
       better: r.better ?? (table === 'none' ? 'lower' : table),

@@ -117,9 +117,19 @@ const repeatOf = (r: BenchmarkRecord): string => (r.repeat === undefined || r.re
 function cellProblems(key: string, rows: readonly BenchmarkRecord[]): Array<Omit<Problem, 'allowed'>> {
   const out: Array<Omit<Problem, 'allowed'>> = [];
   const failed = rows.filter((r) => !isDone(r));
-  if (failed.length) out.push({ kind: 'failed', cell: key, detail: `${failed.length} of ${rows.length} repeats did not finish (${failed.map((r) => `status ${String(r.status)}${repeatOf(r)}`).join(', ')})` });
+  if (failed.length)
+    out.push({
+      kind: 'failed',
+      cell: key,
+      detail: `${failed.length} of ${rows.length} repeats did not finish (${failed.map((r) => `status ${String(r.status)}${repeatOf(r)}`).join(', ')})`,
+    });
   const invalid = rows.filter((r) => isDone(r) && isInvalid(r));
-  if (invalid.length) out.push({ kind: 'invalid', cell: key, detail: `${invalid.length} of ${rows.length} repeats invalid: ${[...new Set(invalid.map((r) => String(r.validity_reasons ?? 'no reason given')))].join('; ')}` });
+  if (invalid.length)
+    out.push({
+      kind: 'invalid',
+      cell: key,
+      detail: `${invalid.length} of ${rows.length} repeats invalid: ${[...new Set(invalid.map((r) => String(r.validity_reasons ?? 'no reason given')))].join('; ')}`,
+    });
   return out;
 }
 
@@ -134,7 +144,8 @@ type Gap = { kind: 'none' } | { kind: 'not-measured' } | { kind: 'missing'; deta
 function metricGap(metric: string, base: readonly BenchmarkRecord[], cur: readonly BenchmarkRecord[]): Gap {
   const lacking = (rows: readonly BenchmarkRecord[]): number => rows.filter((r) => !(metric in r)).length;
   if (lacking(cur)) return { kind: 'missing', detail: `${lacking(cur)} of ${cur.length} records of this run have no field ${metric}` };
-  if (lacking(base)) return { kind: 'missing', detail: `${lacking(base)} of ${base.length} baseline records have no field ${metric} (an older baseline: save a new one)` };
+  if (lacking(base))
+    return { kind: 'missing', detail: `${lacking(base)} of ${base.length} baseline records have no field ${metric} (an older baseline: save a new one)` };
   if (numbers(base, metric).length === 0) return { kind: 'not-measured' };
   const c = numbers(cur, metric).length;
   if (c < cur.length) return { kind: 'missing', detail: `not measured in ${cur.length - c} of ${cur.length} records of this run (the baseline has it)` };
@@ -148,18 +159,40 @@ function metricGap(metric: string, base: readonly BenchmarkRecord[], cur: readon
  * baseline but not in this run, or lacks a gated metric is a problem that fails
  * the gate unless allowed; so does a gate that made no comparison at all.
  */
-export function gate(baseline: Baseline, current: { records: readonly BenchmarkRecord[]; matrixHash: string }, rules: readonly GateRule[], opts: GateOptions = {}): GateOutcome {
+export function gate(
+  baseline: Baseline,
+  current: { records: readonly BenchmarkRecord[]; matrixHash: string },
+  rules: readonly GateRule[],
+  opts: GateOptions = {},
+): GateOutcome {
   const allow = new Set(opts.allow ?? []);
   const now = opts.now ?? new Date();
   const base = new Map([...groupByCell(baseline.records)].map(([k, rows]) => [k, rows.filter(usable)] as const).filter(([, rows]) => rows.length > 0));
   const cur = groupByCell(current.records);
   const warnings: string[] = [];
   if (baseline.matrixHash !== current.matrixHash) {
-    warnings.push(`the matrix changed since the baseline (hash ${baseline.matrixHash.slice(0, 12)} → ${current.matrixHash.slice(0, 12)}): cells are matched by content`);
+    warnings.push(
+      `the matrix changed since the baseline (hash ${baseline.matrixHash.slice(0, 12)} → ${current.matrixHash.slice(0, 12)}): cells are matched by content`,
+    );
   }
   const problems: Problem[] = [];
   const problem = (p: Omit<Problem, 'allowed'>): void => void problems.push({ ...p, allowed: allow.has(p.kind) });
-  const tallies = new Map(rules.map((r) => [r.metric, { metric: r.metric, relTolerance: r.relTolerance, absTolerance: r.absTolerance, cells: 0, made: 0, regressions: 0, acknowledged: 0, notMeasured: 0, missing: 0 } as RuleTally]));
+  const tallies = new Map(
+    rules.map((r) => [
+      r.metric,
+      {
+        metric: r.metric,
+        relTolerance: r.relTolerance,
+        absTolerance: r.absTolerance,
+        cells: 0,
+        made: 0,
+        regressions: 0,
+        acknowledged: 0,
+        notMeasured: 0,
+        missing: 0,
+      } as RuleTally,
+    ]),
+  );
   const counts: GateOutcome['counts'] = { pass: 0, regression: 0, improvement: 0, inconclusive: 0, acknowledged: 0 };
   const cells: CellGate[] = [];
   const onlyInCurrent: string[] = [];
@@ -217,5 +250,16 @@ export function gate(baseline: Baseline, current: { records: readonly BenchmarkR
   if (regressed.length) failures.push(`${regressed.length} regression(s): ${regressed.join(', ')}`);
   for (const p of problems) if (!p.allowed) failures.push(`${p.kind}: ${p.cell}${p.metric ? ` ${p.metric}` : ''}: ${p.detail}`);
   if (comparisons === 0) failures.push('no comparison was made: nothing was gated');
-  return { cells, problems, rules: [...tallies.values()], comparisons, onlyInCurrent, warnings, counts, allowed: [...allow].sort(), failures, passed: failures.length === 0 };
+  return {
+    cells,
+    problems,
+    rules: [...tallies.values()],
+    comparisons,
+    onlyInCurrent,
+    warnings,
+    counts,
+    allowed: [...allow].sort(),
+    failures,
+    passed: failures.length === 0,
+  };
 }

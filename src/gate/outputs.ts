@@ -18,15 +18,21 @@ function whyText(m: GatedComparison): string {
   return m.reason;
 }
 
-const tolerance = (r: RuleTally): string => [r.relTolerance ? `${(r.relTolerance * 100).toFixed(0)} %` : '', r.absTolerance ? `${r.absTolerance}` : ''].filter(Boolean).join(' or ') || '0';
+const tolerance = (r: RuleTally): string =>
+  [r.relTolerance ? `${(r.relTolerance * 100).toFixed(0)} %` : '', r.absTolerance ? `${r.absTolerance}` : ''].filter(Boolean).join(' or ') || '0';
 
 /** One line per rule: comparisons made and what kept the rest from being made. */
 export function ruleLine(r: RuleTally): string {
-  const extra = [r.notMeasured ? `${r.notMeasured} not measured` : '', r.missing ? `${r.missing} missing` : '', r.acknowledged ? `${r.acknowledged} acknowledged` : ''].filter(Boolean);
+  const extra = [
+    r.notMeasured ? `${r.notMeasured} not measured` : '',
+    r.missing ? `${r.missing} missing` : '',
+    r.acknowledged ? `${r.acknowledged} acknowledged` : '',
+  ].filter(Boolean);
   return `${r.metric}: ${r.made} of ${r.cells} comparisons${extra.length ? ` (${extra.join(', ')})` : ''}, ${r.regressions} regression(s), smallest detectable worsening ${share(r.detectable)}`;
 }
 
-const problemText = (p: Problem): string => `${p.kind}: ${p.cell}${p.metric ? ` ${p.metric}` : ''}: ${p.detail}${p.allowed ? ` (allowed by ${problemFlags[p.kind]})` : ''}`;
+const problemText = (p: Problem): string =>
+  `${p.kind}: ${p.cell}${p.metric ? ` ${p.metric}` : ''}: ${p.detail}${p.allowed ? ` (allowed by ${problemFlags[p.kind]})` : ''}`;
 
 /** The gate for a CI job summary. */
 export function gateMarkdown(o: GateOutcome, title: string): string {
@@ -38,14 +44,21 @@ export function gateMarkdown(o: GateOutcome, title: string): string {
     lines.push(`> **Exceptions allowed: ${o.allowed.map((k) => problemFlags[k]).join(', ')}** — ${used.length} problem(s) reported but not failed.`, '');
   }
   const c = o.counts;
-  lines.push(`${o.comparisons} comparisons: ${c.regression} regression(s), ${c.acknowledged} acknowledged, ${c.improvement} improvement(s), ${c.inconclusive} inconclusive, ${c.pass} pass.`, '');
+  lines.push(
+    `${o.comparisons} comparisons: ${c.regression} regression(s), ${c.acknowledged} acknowledged, ${c.improvement} improvement(s), ${c.inconclusive} inconclusive, ${c.pass} pass.`,
+    '',
+  );
   for (const w of o.warnings) lines.push(`> warning: ${md(w)}`, '');
   lines.push('| rule | must catch | comparisons | not measured | missing | regressions | smallest detectable |', '|---|---:|---:|---:|---:|---:|---:|');
-  for (const r of o.rules) lines.push(`| ${md(r.metric)} | ${tolerance(r)} | ${r.made} of ${r.cells} | ${r.notMeasured} | ${r.missing} | ${r.regressions}${r.acknowledged ? ` (+${r.acknowledged} ack.)` : ''} | ${share(r.detectable)} |`);
+  for (const r of o.rules)
+    lines.push(
+      `| ${md(r.metric)} | ${tolerance(r)} | ${r.made} of ${r.cells} | ${r.notMeasured} | ${r.missing} | ${r.regressions}${r.acknowledged ? ` (+${r.acknowledged} ack.)` : ''} | ${share(r.detectable)} |`,
+    );
   lines.push('', 'Smallest detectable: the worsening each comparison would catch 9 times in 10 with the repeats and noise it had (largest over cells).', '');
   if (o.problems.length) {
     lines.push('| cell | metric | problem | fails | detail |', '|---|---|---|---|---|');
-    for (const p of o.problems) lines.push(`| ${md(p.cell)} | ${md(p.metric ?? '–')} | ${p.kind} | ${p.allowed ? `no (${problemFlags[p.kind]})` : '**yes**'} | ${md(p.detail)} |`);
+    for (const p of o.problems)
+      lines.push(`| ${md(p.cell)} | ${md(p.metric ?? '–')} | ${p.kind} | ${p.allowed ? `no (${problemFlags[p.kind]})` : '**yes**'} | ${md(p.detail)} |`);
     lines.push('');
   }
   lines.push('| cell | metric | verdict | baseline | current | change | p | detectable | why |', '|---|---|---|---:|---:|---:|---:|---:|---|');
@@ -72,11 +85,20 @@ function xml(text: string): string {
  */
 export function gateJunit(o: GateOutcome, suite: string): string {
   const cases: Array<{ text: string; failed: boolean; skipped: boolean }> = [];
-  const tc = (cls: string, name: string, inner = ''): string => `    <testcase classname="${xml(cls)}" name="${xml(name)}">${inner ? `\n      ${inner}\n    ` : ''}</testcase>`;
+  const tc = (cls: string, name: string, inner = ''): string =>
+    `    <testcase classname="${xml(cls)}" name="${xml(name)}">${inner ? `\n      ${inner}\n    ` : ''}</testcase>`;
   for (const cell of o.cells) {
     for (const m of cell.comparisons) {
       if (m.verdict === 'regression' && !m.acknowledged) {
-        cases.push({ text: tc(cell.key, m.metric, `<failure message="${xml(whyText(m))}">${xml(`${m.metric}: ${num(m.baseline.mean)} → ${num(m.current.mean)} (${pct(m.relChange)})`)}</failure>`), failed: true, skipped: false });
+        cases.push({
+          text: tc(
+            cell.key,
+            m.metric,
+            `<failure message="${xml(whyText(m))}">${xml(`${m.metric}: ${num(m.baseline.mean)} → ${num(m.current.mean)} (${pct(m.relChange)})`)}</failure>`,
+          ),
+          failed: true,
+          skipped: false,
+        });
       } else if (m.acknowledged || m.verdict === 'inconclusive') {
         cases.push({ text: tc(cell.key, m.metric, `<skipped message="${xml(whyText(m))}"/>`), failed: false, skipped: true });
       } else cases.push({ text: tc(cell.key, m.metric), failed: false, skipped: false });
@@ -87,7 +109,8 @@ export function gateJunit(o: GateOutcome, suite: string): string {
     if (p.allowed) cases.push({ text: tc(p.cell, name, `<skipped message="${xml(problemText(p))}"/>`), failed: false, skipped: true });
     else cases.push({ text: tc(p.cell, name, `<failure message="${xml(problemText(p))}"/>`), failed: true, skipped: false });
   }
-  if (o.comparisons === 0) cases.push({ text: tc('gate', 'comparisons', '<failure message="no comparison was made: nothing was gated"/>'), failed: true, skipped: false });
+  if (o.comparisons === 0)
+    cases.push({ text: tc('gate', 'comparisons', '<failure message="no comparison was made: nothing was gated"/>'), failed: true, skipped: false });
   const props = [
     ...o.rules.map((r) => `      <property name="comparisons.${xml(r.metric)}" value="${r.made} of ${r.cells}"/>`),
     ...o.allowed.map((k) => `      <property name="allowed" value="${problemFlags[k]}"/>`),

@@ -63,7 +63,10 @@ export function withRecipe(base: ResolvedDeployment, r: Recipe): ResolvedDeploym
 
 function row(catalog: Catalog, base: ResolvedDeployment, r: Recipe, autoscaler: ResolvedAutoscaler, options: ManifestOptions): RecipeRow {
   const d = withRecipe(base, r);
-  const forms = Object.fromEntries(servingForms.map((serving) => [serving, servingSpec(catalog, d, autoscaler, { ...options, serving })])) as Record<ServingForm, ReturnType<typeof servingSpec>>;
+  const forms = Object.fromEntries(servingForms.map((serving) => [serving, servingSpec(catalog, d, autoscaler, { ...options, serving })])) as Record<
+    ServingForm,
+    ReturnType<typeof servingSpec>
+  >;
   const s = forms.deployment;
   const head = (serving: ServingForm): string[] => {
     const spec = forms[serving];
@@ -91,7 +94,12 @@ function row(catalog: Catalog, base: ResolvedDeployment, r: Recipe, autoscaler: 
 }
 
 /** The workload object of each serving form × autoscaler (its recipe parts are replaced by the template). */
-function workloads(catalog: Catalog, d: ResolvedDeployment, autoscalers: readonly ResolvedAutoscaler[], options: ManifestOptions): Record<ServingForm, Record<string, K8sObject>> {
+function workloads(
+  catalog: Catalog,
+  d: ResolvedDeployment,
+  autoscalers: readonly ResolvedAutoscaler[],
+  options: ManifestOptions,
+): Record<ServingForm, Record<string, K8sObject>> {
   const out = {} as Record<ServingForm, Record<string, K8sObject>>;
   for (const serving of servingForms) {
     out[serving] = {};

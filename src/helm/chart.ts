@@ -82,7 +82,8 @@ export function helmChart(i: HelmChartInput): ChartFile[] {
       const core = pair.filter(([f]) => !MONITORING.has(f)).map(([, o]) => o);
       const monitoring = pair.filter(([f]) => MONITORING.has(f)).map(([, o]) => o);
       if (core.length) files.push({ path: `templates/${serving}--${a.name}.yaml`, text: guarded(when, docs(core)) });
-      if (monitoring.length) files.push({ path: `templates/${serving}--${a.name}--monitoring.yaml`, text: guarded(`and .Values.monitoring.enabled (${when})`, docs(monitoring)) });
+      if (monitoring.length)
+        files.push({ path: `templates/${serving}--${a.name}--monitoring.yaml`, text: guarded(`and .Values.monitoring.enabled (${when})`, docs(monitoring)) });
     }
   }
   return files;

@@ -25,7 +25,10 @@ export function findHelm(env: NodeJS.ProcessEnv = process.env): string | undefin
   if (env.SCALEBENCH_HELM) return executable(env.SCALEBENCH_HELM) ? env.SCALEBENCH_HELM : undefined;
   const local = join(projectRoot, '.tools', 'bin', 'helm');
   if (executable(local)) return local;
-  return (env.PATH ?? '').split(delimiter).map((d) => join(d, 'helm')).find((p) => p !== 'helm' && executable(p));
+  return (env.PATH ?? '')
+    .split(delimiter)
+    .map((d) => join(d, 'helm'))
+    .find((p) => p !== 'helm' && executable(p));
 }
 
 export interface HelmResult {

@@ -11,7 +11,9 @@ import { helmChart } from './chart.js';
 /** The I/O shell of `generate --helm`: one deployment of the matrix as a chart under `dir`; files of an earlier chart no longer written are removed (only generated ones). Returns the paths written. */
 export function writeHelmChart(catalog: Catalog, dir: string, m: ResolvedMatrix, over: Partial<ManifestOptions>, source: string): string[] {
   if (m.deployments.length !== 1) {
-    throw new UserError(`--helm: a chart holds one deployment; ${source} has ${m.deployments.length} (${m.deployments.map((d) => d.name).join(', ')}): give --deployment <name>`);
+    throw new UserError(
+      `--helm: a chart holds one deployment; ${source} has ${m.deployments.length} (${m.deployments.map((d) => d.name).join(', ')}): give --deployment <name>`,
+    );
   }
   const files = helmChart({ deployment: m.deployments[0]!, autoscalers: m.autoscalers, options: optionsForMatrix(m, over), catalog, source });
   for (const f of files) writeAtomic(join(dir, f.path), f.text);

@@ -74,7 +74,10 @@ export function buildRunnerImage(i: RunnerImageInput): RunnerImage {
       // PATH: k6-operator's runners run `k6` by name.
       Env: ['PATH=/usr/bin', 'K6_NO_USAGE_REPORT=true', 'K6_AUTO_EXTENSION_RESOLUTION=false'],
       WorkingDir: '/',
-      Labels: { 'org.opencontainers.image.title': 'scalebench k6 runner', 'org.opencontainers.image.description': "k6 with scalebench's k6/x/llmstream extension and scenarios/openai-chat.js" },
+      Labels: {
+        'org.opencontainers.image.title': 'scalebench k6 runner',
+        'org.opencontainers.image.description': "k6 with scalebench's k6/x/llmstream extension and scenarios/openai-chat.js",
+      },
     },
     rootfs: { type: 'layers', diff_ids: [sha256(layerTar)] },
     history: [{ created_by: 'scalebench image build' }],
@@ -89,7 +92,14 @@ export function buildRunnerImage(i: RunnerImageInput): RunnerImage {
   const index = {
     schemaVersion: 2,
     mediaType: 'application/vnd.oci.image.index.v1+json',
-    manifests: [{ mediaType: manifest.mediaType, digest, size: manifestBytes.length, annotations: { 'org.opencontainers.image.ref.name': i.tag.split(':').pop() ?? 'latest', 'io.containerd.image.name': i.tag } }],
+    manifests: [
+      {
+        mediaType: manifest.mediaType,
+        digest,
+        size: manifestBytes.length,
+        annotations: { 'org.opencontainers.image.ref.name': i.tag.split(':').pop() ?? 'latest', 'io.containerd.image.name': i.tag },
+      },
+    ],
   };
   const dockerManifest = [{ Config: blob(configDesc.digest), RepoTags: [i.tag], Layers: [blob(layerDesc.digest)] }];
   const archive = tar([

@@ -104,7 +104,9 @@ export interface RunK6Options {
 
 /** A line of k6-meta.jsonl (what the scenario writes), and the part of k6's end-of-test summary read here. */
 const metaLine = z.looseObject({ scenario_start_ms: z.number().optional() });
-const k6Summary = z.looseObject({ metrics: z.record(z.string(), z.looseObject({ values: z.looseObject({ count: z.number().optional() }).optional() })).optional() });
+const k6Summary = z.looseObject({
+  metrics: z.record(z.string(), z.looseObject({ values: z.looseObject({ count: z.number().optional() }).optional() })).optional(),
+});
 
 /** The scenario's start from k6-meta.jsonl (every VU writes the same instant; the first line will do). */
 export function readScenarioStart(metaFile: string): number | undefined {
@@ -140,9 +142,15 @@ export async function runK6(o: RunK6Options): Promise<K6Result> {
   if (o.signal?.aborted) return { exitCode: null, failure: 'interrupted', files };
   const schedule = isScheduled(o.cell.load) ? writeSchedule(o.cell, o.workload, files.schedule) : undefined;
   if (schedule) o.onSchedule?.(schedule);
-  const scheduledVus = schedule && (o.cell.load.shape === 'trace' || o.cell.load.shape === 'arrival-rate') ? schedulePool(schedule, o.cell.load.maxVus) : undefined;
+  const scheduledVus =
+    schedule && (o.cell.load.shape === 'trace' || o.cell.load.shape === 'arrival-rate') ? schedulePool(schedule, o.cell.load.maxVus) : undefined;
   writeFileSync(files.options, `${JSON.stringify(k6Options(o.cell, scheduledVus !== undefined ? { scheduledVus } : {}), null, 2)}\n`);
-  const wl = scenarioWorkload(o.cell, o.workload, o.endpoint, o.model, { points: files.points, meta: files.meta, summary: files.summary, schedule: files.schedule });
+  const wl = scenarioWorkload(o.cell, o.workload, o.endpoint, o.model, {
+    points: files.points,
+    meta: files.meta,
+    summary: files.summary,
+    schedule: files.schedule,
+  });
   writeFileSync(files.workload, `${JSON.stringify(wl, null, 2)}\n`);
   const proc = await startProc({
     name: 'k6',

@@ -32,7 +32,9 @@ function* lines(path: string): Generator<[string, number]> {
     fd = openSync(path, 'r');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(`${path}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code})`}: give the path of a trace (Azure or BurstGPT CSV, or JSON lines)`);
+    throw new UserError(
+      `${path}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code})`}: give the path of a trace (Azure or BurstGPT CSV, or JSON lines)`,
+    );
   }
   try {
     const buf = Buffer.alloc(1 << 20);
@@ -58,7 +60,9 @@ export function detectFormat(path: string, first: string): TraceFormat {
   const cols = t.split(',').map((c) => c.trim());
   if (cols.includes('TIMESTAMP') && cols.includes('ContextTokens')) return 'azure';
   if (cols.includes('Timestamp') && cols.includes('Request tokens')) return 'burstgpt';
-  throw new UserError(`${path}:1: not a trace layout scalebench reads: expected a CSV header with TIMESTAMP,ContextTokens,GeneratedTokens (Azure) or Timestamp,…,Request tokens,Response tokens (BurstGPT), or JSON lines with t_ms, prompt_tokens, output_tokens`);
+  throw new UserError(
+    `${path}:1: not a trace layout scalebench reads: expected a CSV header with TIMESTAMP,ContextTokens,GeneratedTokens (Azure) or Timestamp,…,Request tokens,Response tokens (BurstGPT), or JSON lines with t_ms, prompt_tokens, output_tokens`,
+  );
 }
 
 /** `2023-11-16 18:15:46.6805900` as ms since the epoch (UTC), keeping the sub-millisecond digits. */

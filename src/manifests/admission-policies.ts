@@ -32,14 +32,15 @@ const hpaValidations: Validation[] = [
   },
   replicaBounds('object.spec.minReplicas', 'object.spec.maxReplicas', 'HPA'),
   {
-    expression: "!has(object.spec.metrics) || object.spec.metrics.all(m, m.type != 'Resource' || !has(m.resource.target.averageUtilization) || m.resource.target.averageUtilization > 0)",
+    expression:
+      "!has(object.spec.metrics) || object.spec.metrics.all(m, m.type != 'Resource' || !has(m.resource.target.averageUtilization) || m.resource.target.averageUtilization > 0)",
     message: 'the CPU utilisation target must be positive',
   },
   // A Pods metric's averageValue needs no rule: the HPA API refuses one that is not positive
   // (pkg/apis/autoscaling/validation validateMetricTarget), and CEL does not type Quantity fields of built-in kinds.
 ];
 
-const aggregated = "^\\s*\\(*\\s*(sum|avg|min|max|count|group|stddev|stdvar|quantile|scalar|vector|absent|histogram_quantile)\\s*\\(";
+const aggregated = '^\\s*\\(*\\s*(sum|avg|min|max|count|group|stddev|stdvar|quantile|scalar|vector|absent|histogram_quantile)\\s*\\(';
 
 const scaledObjectValidations: Validation[] = [
   replicaBounds('object.spec.minReplicaCount', 'object.spec.maxReplicaCount', 'ScaledObject'),
@@ -51,7 +52,8 @@ const scaledObjectValidations: Validation[] = [
   {
     expression: "object.spec.triggers.all(t, !has(t.metadata) || !('threshold' in t.metadata) || double(t.metadata.threshold) > 0.0)",
     message: 'every trigger threshold must be positive',
-    messageExpression: "'trigger thresholds must be positive, got ' + object.spec.triggers.filter(t, has(t.metadata) && 'threshold' in t.metadata).map(t, t.metadata.threshold).join(', ')",
+    messageExpression:
+      "'trigger thresholds must be positive, got ' + object.spec.triggers.filter(t, has(t.metadata) && 'threshold' in t.metadata).map(t, t.metadata.threshold).join(', ')",
   },
   {
     expression: "object.spec.triggers.all(t, !has(t.metadata) || !('activationThreshold' in t.metadata) || double(t.metadata.activationThreshold) >= 0.0)",
@@ -86,7 +88,10 @@ export function admissionPolicies(): K8sObject[] {
     ...admissionPolicyPair(
       'scalebench-vllm-deployment',
       rule('apps', 'v1', 'deployments'),
-      [{ name: 'c', expression: deploymentContainer }, ...vllmVariables(fromContainer('variables.c', 'args', '[]'), fromContainer('variables.c', 'limits', '{}'))],
+      [
+        { name: 'c', expression: deploymentContainer },
+        ...vllmVariables(fromContainer('variables.c', 'args', '[]'), fromContainer('variables.c', 'limits', '{}')),
+      ],
       vllmValidations(),
     ),
     ...admissionPolicyPair(

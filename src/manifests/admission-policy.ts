@@ -65,7 +65,10 @@ function vllmVariables(args: string, limits: string): Variable[] {
       name: 'kvPerToken',
       expression: `2 * ((${annInt(factKeys.layers)} + variables.pp - 1) / variables.pp) * ((${annInt(factKeys.kvHeads)} + variables.tp - 1) / variables.tp) * ${annInt(factKeys.headDim)} * variables.kvbytes`,
     },
-    { name: 'needed', expression: `variables.weights + double(variables.kvPerToken) * double(variables.seqs) * double(variables.len) + double(${annInt(factKeys.overheadBytes)})` },
+    {
+      name: 'needed',
+      expression: `variables.weights + double(variables.kvPerToken) * double(variables.seqs) * double(variables.len) + double(${annInt(factKeys.overheadBytes)})`,
+    },
     { name: 'usable', expression: `double(${annInt(factKeys.gpuMemoryBytes)}) * variables.util` },
   ];
 }
@@ -80,7 +83,8 @@ function vllmValidations(): Validation[] {
       messageExpression: `'tensor parallel ' + string(variables.tp) + ' does not divide the ' + string(variables.gpus) + ' GPUs (' + ${ann(factKeys.gpuResource)} + ') of the vLLM container'`,
     },
     {
-      expression: '!variables.present || variables.tp < 1 || variables.gpus % variables.tp != 0 || variables.tp * variables.pp * variables.dp == variables.gpus',
+      expression:
+        '!variables.present || variables.tp < 1 || variables.gpus % variables.tp != 0 || variables.tp * variables.pp * variables.dp == variables.gpus',
       message: 'tensor × pipeline × data parallel is not the GPU count',
       messageExpression: `'tensor × pipeline × data parallel = ' + string(variables.tp) + ' × ' + string(variables.pp) + ' × ' + string(variables.dp) + ' = ' + string(variables.tp * variables.pp * variables.dp) + ' GPUs, but the container has ' + string(variables.gpus)`,
     },

@@ -84,8 +84,18 @@ export function preDeployIssues(input: Omit<GenerateInput, 'options'>): { errors
   const warnings: string[] = [];
   for (const d of input.deployments) {
     const issues = checkDeployment(input.catalog, d);
-    errors.push(...describe(`deployment "${d.name}"`, issues.filter((i) => i.severity === 'error')));
-    warnings.push(...describe(`deployment "${d.name}"`, issues.filter((i) => i.severity === 'warning')));
+    errors.push(
+      ...describe(
+        `deployment "${d.name}"`,
+        issues.filter((i) => i.severity === 'error'),
+      ),
+    );
+    warnings.push(
+      ...describe(
+        `deployment "${d.name}"`,
+        issues.filter((i) => i.severity === 'warning'),
+      ),
+    );
     for (const a of input.autoscalers) errors.push(...describe(`autoscaler "${a.name}" on deployment "${d.name}"`, checkAutoscaler(a, d)));
   }
   return { errors, warnings };

@@ -53,9 +53,11 @@ export function toAjvSchema(s: Schema, branch = false, root = false): Schema {
   if (s['x-kubernetes-embedded-resource'] === true) {
     out.properties = { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' }, ...(out.properties as Schema | undefined) };
   }
-  if (root) out.properties = { ...(out.properties as Schema | undefined), apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' } };
+  if (root)
+    out.properties = { ...(out.properties as Schema | undefined), apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' } };
   // Structural schemas prune unknown fields; a strict client (kubectl's default) is told about them: here, an error.
-  if (!branch && out.properties && out.additionalProperties === undefined && s['x-kubernetes-preserve-unknown-fields'] !== true) out.additionalProperties = false;
+  if (!branch && out.properties && out.additionalProperties === undefined && s['x-kubernetes-preserve-unknown-fields'] !== true)
+    out.additionalProperties = false;
   return out;
 }
 
@@ -92,14 +94,16 @@ function newAjv(): Ajv {
   ajv.addFormat('int64', range(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER));
   ajv.addFormat('date-time', /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/);
   ajv.addFormat('byte', /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/);
-  for (const f of ['int-or-string', 'double', 'float', 'password', 'uri', 'email', 'hostname', 'ipv4', 'ipv6', 'cidr', 'mac', 'uuid', 'date', 'duration']) ajv.addFormat(f, true);
+  for (const f of ['int-or-string', 'double', 'float', 'password', 'uri', 'email', 'hostname', 'ipv4', 'ipv6', 'cidr', 'mac', 'uuid', 'date', 'duration'])
+    ajv.addFormat(f, true);
   ajv.addKeyword({
     keyword: 'x-kubernetes-list-map-keys',
     type: 'array',
     schemaType: 'array',
     errors: false,
     // A list-map's entries are unique by their keys (apiextensions: x-kubernetes-list-type: map).
-    validate: (keys: string[], data: unknown[]) => new Set(data.map((e) => JSON.stringify(keys.map((k) => (e as Record<string, unknown>)?.[k])))).size === data.length,
+    validate: (keys: string[], data: unknown[]) =>
+      new Set(data.map((e) => JSON.stringify(keys.map((k) => (e as Record<string, unknown>)?.[k])))).size === data.length,
   });
   ajv.addKeyword({
     keyword: 'x-kubernetes-list-type',
@@ -108,7 +112,14 @@ function newAjv(): Ajv {
     errors: false,
     validate: (kind: string, data: unknown[]) => kind !== 'set' || new Set(data.map((e) => JSON.stringify(e))).size === data.length,
   });
-  for (const k of ['x-kubernetes-preserve-unknown-fields', 'x-kubernetes-embedded-resource', 'x-kubernetes-int-or-string', 'x-kubernetes-map-type', 'x-kubernetes-validations']) ajv.addKeyword(k);
+  for (const k of [
+    'x-kubernetes-preserve-unknown-fields',
+    'x-kubernetes-embedded-resource',
+    'x-kubernetes-int-or-string',
+    'x-kubernetes-map-type',
+    'x-kubernetes-validations',
+  ])
+    ajv.addKeyword(k);
   return ajv;
 }
 
@@ -132,7 +143,12 @@ export class CrdSchemas {
   static fromObjects(objects: readonly unknown[], origin: string): CrdSchemas {
     const entries = new Map<string, Entry>();
     const add = (o: unknown): void => {
-      const crd = o as { kind?: string; items?: unknown[]; metadata?: { name?: string }; spec?: { group?: string; names?: { kind?: string }; versions?: Array<{ name: string; schema?: { openAPIV3Schema?: Schema } }> } };
+      const crd = o as {
+        kind?: string;
+        items?: unknown[];
+        metadata?: { name?: string };
+        spec?: { group?: string; names?: { kind?: string }; versions?: Array<{ name: string; schema?: { openAPIV3Schema?: Schema } }> };
+      };
       if (crd?.kind?.endsWith('List') && Array.isArray(crd.items)) {
         for (const item of crd.items) add(item);
         return;
@@ -151,7 +167,10 @@ export class CrdSchemas {
 
   /** Every CRD in the YAML/JSON files of a directory (recursively) or one file; a missing path is a UserError. */
   static fromPath(path: string): CrdSchemas {
-    if (!existsSync(path)) throw new UserError(`--crds ${path}: no such file or directory: give a folder of CustomResourceDefinition YAML files (such as \`kubectl get crd -o yaml\` writes)`);
+    if (!existsSync(path))
+      throw new UserError(
+        `--crds ${path}: no such file or directory: give a folder of CustomResourceDefinition YAML files (such as \`kubectl get crd -o yaml\` writes)`,
+      );
     const files = statSync(path).isDirectory() ? listFiles(path) : [path];
     const all = new CrdSchemas(new Map());
     for (const f of files) {
@@ -181,7 +200,15 @@ export class CrdSchemas {
     if (!e) return undefined;
     // Prepared once per kind: the structural schema and the CEL count walk the whole (large) schema.
     const structural = toAjvSchema(e.schema, false, true);
-    const k: CrdKind = { group: e.group, version: e.version, kind: e.kind, crdName: e.crdName, origin: e.origin, celRules: countCel(e.schema), errors: (obj) => this.run(key, structural, obj) };
+    const k: CrdKind = {
+      group: e.group,
+      version: e.version,
+      kind: e.kind,
+      crdName: e.crdName,
+      origin: e.origin,
+      celRules: countCel(e.schema),
+      errors: (obj) => this.run(key, structural, obj),
+    };
     this.kindsSeen.set(key, k);
     return k;
   }

@@ -23,8 +23,20 @@ export function testRunFiles(m: ResolvedMatrix, namespace: string): ManifestFile
   const model = m.deployments[0]?.model ?? '';
   return m.load.levels.map((level) => {
     const name = k8sName(m.name, 'load', String(level).replace('.', '-'));
-    const workload = scenarioWorkload({ load: m.load, repeat: 1, level }, m.workload, t.url!.replace(/\/+$/, ''), model, { points: '-', meta: '-', summary: '' });
-    const { configMap, testRun } = k6OperatorTestRun({ name, namespace, labels: { ...MANAGED_BY, 'scalebench.dev/role': 'load' }, load, k6Options: k6Options({ load: m.load, level }), workload, scenario });
+    const workload = scenarioWorkload({ load: m.load, repeat: 1, level }, m.workload, t.url!.replace(/\/+$/, ''), model, {
+      points: '-',
+      meta: '-',
+      summary: '',
+    });
+    const { configMap, testRun } = k6OperatorTestRun({
+      name,
+      namespace,
+      labels: { ...MANAGED_BY, 'scalebench.dev/role': 'load' },
+      load,
+      k6Options: k6Options({ load: m.load, level }),
+      workload,
+      scenario,
+    });
     return { path: `k6-operator/${name}.yaml`, objects: [configMap, testRun] };
   });
 }

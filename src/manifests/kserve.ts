@@ -51,7 +51,10 @@ function scaling(s: ServingSpec): Record<string, unknown> {
     case 'keda': {
       const metric = {
         type: 'External',
-        external: { metric: { backend: 'prometheus', serverAddress: s.options.prometheusUrl, query: a.query }, target: { type: 'Value', value: kedaNumber(a.threshold) } },
+        external: {
+          metric: { backend: 'prometheus', serverAddress: s.options.prometheusUrl, query: a.query },
+          target: { type: 'Value', value: kedaNumber(a.threshold) },
+        },
       };
       return withBehavior({ minReplicas: a.minReplicas, maxReplicas: r.max, autoScaling: { metrics: [metric] } }, a);
     }
@@ -111,5 +114,7 @@ export function kserveNotes(s: ServingSpec): string[] {
     (a.behavior?.scaleUp?.policies || a.behavior?.scaleDown?.policies) && 'behavior policies',
   ].filter((x): x is string => typeof x === 'string');
   if (!lost.length) return [];
-  return [`${s.deployment.name}/${a.name}: KServe's keda form sets no ${lost.join(', ')} on the ScaledObject it creates (KEDA's defaults apply); use --serving deployment to keep them`];
+  return [
+    `${s.deployment.name}/${a.name}: KServe's keda form sets no ${lost.join(', ')} on the ScaledObject it creates (KEDA's defaults apply); use --serving deployment to keep them`,
+  ];
 }

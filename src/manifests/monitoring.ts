@@ -68,7 +68,10 @@ export function alertRules(s: ServingSpec): Rule[] {
       expr: `${p95(s, histogram)} > ${ms / 1000}`,
       for: hold,
       labels: { severity: 'warning' },
-      annotations: { summary: `${name}: p95 ${what} above the SLO of ${formatDuration(ms)} for ${hold}`, description: `p95 ${what} is {{ $value | humanizeDuration }}.` },
+      annotations: {
+        summary: `${name}: p95 ${what} above the SLO of ${formatDuration(ms)} for ${hold}`,
+        description: `p95 ${what} is {{ $value | humanizeDuration }}.`,
+      },
     });
   };
   slo('VllmTtftP95AboveSlo', 'vllm:time_to_first_token_seconds', s.options.slo.ttft_ms_p95, 'time to first token');
@@ -81,7 +84,10 @@ export function alertRules(s: ServingSpec): Rule[] {
     expr: `${waiting} > ${threshold} and deriv(${waiting}[5m:30s]) > 0`,
     for: hold,
     labels: { severity: 'warning' },
-    annotations: { summary: `${name}: more than ${threshold} requests waiting and the queue still growing for ${hold}`, description: '{{ $value }} requests waiting.' },
+    annotations: {
+      summary: `${name}: more than ${threshold} requests waiting and the queue still growing for ${hold}`,
+      description: '{{ $value }} requests waiting.',
+    },
   });
   // kube-state-metrics: desired replicas above zero (so not KEDA's scale to zero) and none ready.
   const dep = `namespace="${s.options.namespace}",deployment="${scaledDeploymentName(s)}"`;

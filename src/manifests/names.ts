@@ -29,7 +29,11 @@ export const labelKeys = {
  */
 export function k8sName(...parts: string[]): string {
   const raw = parts.join('-');
-  let name = raw.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/-+/g, '-').replace(/^-|-$/g, '');
+  let name = raw
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-|-$/g, '');
   if (!/^[a-z]/.test(name)) name = `sb-${name}`;
   if (name.length <= 63) return name;
   return `${name.slice(0, 54).replace(/-$/, '')}-${sha256Hex(raw).slice(0, 8)}`;
@@ -37,7 +41,10 @@ export function k8sName(...parts: string[]): string {
 
 /** A valid label value (at most 63 of [A-Za-z0-9-_.], alphanumeric at both ends; IsValidLabelValue). */
 export function labelValue(v: string): string {
-  return v.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+  return v
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .slice(0, 63)
+    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
 }
 
 /** The workload's name: the Deployment (and Service), or the InferenceService. */

@@ -26,7 +26,8 @@ export function keyProblem(key: string): string | undefined {
   if (parts.length > 2) return 'expected at most one "/" (an optional DNS prefix, then a name)';
   const name = parts[parts.length - 1]!;
   const prefix = parts.length === 2 ? parts[0]! : undefined;
-  if (prefix !== undefined && (prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix))) return `prefix "${prefix}" must be a DNS subdomain (lower case, at most 253)`;
+  if (prefix !== undefined && (prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix)))
+    return `prefix "${prefix}" must be a DNS subdomain (lower case, at most 253)`;
   if (name.length === 0 || name.length > 63 || !QUALIFIED_NAME.test(name)) return `name "${name}" must be 1 to 63 of [A-Za-z0-9-_.], alphanumeric at both ends`;
   return undefined;
 }
@@ -66,9 +67,13 @@ export function objectMetaIssues(obj: Record<string, unknown>, kind: string): Pa
   if (typeof name !== 'string' || name === '') {
     if (typeof m.generateName !== 'string') issues.push({ path: ['metadata'], message: 'missing required field "name"' });
   } else if (DNS1035_KINDS.has(kind)) {
-    if (name.length > 63 || !DNS1035_LABEL.test(name)) issues.push({ path: ['metadata', 'name'], message: `a ${kind} name must be a DNS-1035 label (a letter, then [a-z0-9-], at most 63), got "${name}"` });
+    if (name.length > 63 || !DNS1035_LABEL.test(name))
+      issues.push({ path: ['metadata', 'name'], message: `a ${kind} name must be a DNS-1035 label (a letter, then [a-z0-9-], at most 63), got "${name}"` });
   } else if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) {
-    issues.push({ path: ['metadata', 'name'], message: `must be a DNS subdomain (lower case [a-z0-9-.], alphanumeric at both ends, at most 253), got "${name}"` });
+    issues.push({
+      path: ['metadata', 'name'],
+      message: `must be a DNS subdomain (lower case [a-z0-9-.], alphanumeric at both ends, at most 253), got "${name}"`,
+    });
   }
   if (m.namespace !== undefined && (typeof m.namespace !== 'string' || m.namespace.length > 63 || !DNS1123_LABEL.test(m.namespace))) {
     issues.push({ path: ['metadata', 'namespace'], message: `must be a DNS label (lower case [a-z0-9-], at most 63), got ${JSON.stringify(m.namespace)}` });

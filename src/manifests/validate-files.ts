@@ -86,7 +86,17 @@ export async function validateText(text: string, file: string, schemas: CrdSchem
       const e = doc.errors[0]!;
       const pos = lc.linePos(e.pos[0]);
       const message = `YAML syntax: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`;
-      results.push({ file, index, line: pos.line, apiVersion: '', kind: '', name: '', status: 'invalid', checkedWith: [], issues: [{ path: '', line: pos.line, col: pos.col, message }] });
+      results.push({
+        file,
+        index,
+        line: pos.line,
+        apiVersion: '',
+        kind: '',
+        name: '',
+        status: 'invalid',
+        checkedWith: [],
+        issues: [{ path: '', line: pos.line, col: pos.col, message }],
+      });
       continue;
     }
     if (doc.contents === null) continue; // a comment-only or empty document
@@ -99,7 +109,17 @@ export async function validateText(text: string, file: string, schemas: CrdSchem
       return { path: formatPath(i.path), line: pos.line, col: pos.col, message: i.message };
     });
     issues.sort((a, b) => a.line - b.line || a.col - b.col); // in the file's order, whichever check found them
-    const result: ObjectResult = { file, index, line: start.line, apiVersion: str(obj.apiVersion), kind: str(obj.kind), name: str(meta.name), status: verdict.status, checkedWith: verdict.checkedWith, issues };
+    const result: ObjectResult = {
+      file,
+      index,
+      line: start.line,
+      apiVersion: str(obj.apiVersion),
+      kind: str(obj.kind),
+      name: str(meta.name),
+      status: verdict.status,
+      checkedWith: verdict.checkedWith,
+      issues,
+    };
     if (verdict.hint) result.hint = verdict.hint;
     results.push(result);
   }

@@ -115,7 +115,11 @@ export async function validateObject(value: unknown, schemas: CrdSchemas): Promi
   if (checkedWith.length === 0) {
     const group = av.includes('/') ? av.split('/')[0]! : '';
     if (isBuiltInGroup(group)) {
-      return { status: 'invalid', checkedWith, issues: [...unique, { path: ['kind'], message: `no kind "${k}" in ${av} (not a built-in kind that kubernetes-models knows)` }] };
+      return {
+        status: 'invalid',
+        checkedWith,
+        issues: [...unique, { path: ['kind'], message: `no kind "${k}" in ${av} (not a built-in kind that kubernetes-models knows)` }],
+      };
     }
     return { status: unique.length ? 'invalid' : 'unchecked', checkedWith: ['metadata only'], issues: unique, hint: hintFor(av, k) };
   }

@@ -11,13 +11,7 @@ import { vllmMemoryUtilization } from '../recommend/sharing.js';
 export function vllmArgs(d: ResolvedDeployment, port: number): string[] {
   const v = d.vllm;
   const layout = parallelLayout(d.gpu.count, v.extraArgs);
-  const args = [
-    d.model,
-    `--served-model-name=${d.model}`,
-    `--port=${port}`,
-    `--max-model-len=${v.maxModelLen}`,
-    `--max-num-seqs=${v.maxNumSeqs}`,
-  ];
+  const args = [d.model, `--served-model-name=${d.model}`, `--port=${port}`, `--max-model-len=${v.maxModelLen}`, `--max-num-seqs=${v.maxNumSeqs}`];
   if (v.maxNumBatchedTokens !== undefined) args.push(`--max-num-batched-tokens=${v.maxNumBatchedTokens}`);
   // Of the slice's memory; a time-sliced process sees the whole GPU, so vLLM gets its share of it.
   args.push(`--gpu-memory-utilization=${vllmMemoryUtilization(v.gpuMemoryUtilization, d.gpu.sharing)}`);

@@ -80,7 +80,10 @@ function loadIssues(input: MatrixInput, body: Body): MatrixIssue[] {
 function workloadIssues(input: MatrixInput, body: Body): MatrixIssue[] {
   const issues: MatrixIssue[] = [];
   const profile = body.workload.profile;
-  for (const [field, resolved] of [['prompt_tokens', body.workload.prompt], ['output_tokens', body.workload.output]] as const) {
+  for (const [field, resolved] of [
+    ['prompt_tokens', body.workload.prompt],
+    ['output_tokens', body.workload.output],
+  ] as const) {
     const given = input.workload?.[field];
     const { min, mean, max } = resolved;
     if (!given || (min <= mean && mean <= max)) continue;
@@ -123,8 +126,14 @@ function catalogIssues(catalog: Catalog, input: MatrixInput, body: Body): Matrix
  */
 export function checkMatrix(catalog: Catalog, input: MatrixInput, body: Body): MatrixIssue[] {
   return [
-    ...uniqueNames('deployments', body.deployments.map((d) => d.name)),
-    ...uniqueNames('autoscalers', body.autoscalers.map((a) => a.name)),
+    ...uniqueNames(
+      'deployments',
+      body.deployments.map((d) => d.name),
+    ),
+    ...uniqueNames(
+      'autoscalers',
+      body.autoscalers.map((a) => a.name),
+    ),
     ...replicaIssues(body),
     ...kedaIssues(body),
     ...loadIssues(input, body),
@@ -139,9 +148,20 @@ function runnerIssues(body: Body): MatrixIssue[] {
   const t = body.target;
   if (t.kind !== 'kubernetes' || t.load?.runner !== 'job') return [];
   const issues: MatrixIssue[] = [];
-  if (!t.load.image) issues.push(issue(['target', 'load', 'image'], 'expected the runner image with runner: job (build it with `scalebench image build`, push it, and name the pushed reference here)'));
+  if (!t.load.image)
+    issues.push(
+      issue(
+        ['target', 'load', 'image'],
+        'expected the runner image with runner: job (build it with `scalebench image build`, push it, and name the pushed reference here)',
+      ),
+    );
   if (isScheduled(body.load)) {
-    issues.push(issue(['target', 'load', 'runner'], `expected local for a scheduled load (${body.load.shape}${body.load.shape === 'arrival-rate' ? ` with arrival.process ${body.load.arrival?.process}` : ''}): its schedule file is not split among runner pods yet`));
+    issues.push(
+      issue(
+        ['target', 'load', 'runner'],
+        `expected local for a scheduled load (${body.load.shape}${body.load.shape === 'arrival-rate' ? ` with arrival.process ${body.load.arrival?.process}` : ''}): its schedule file is not split among runner pods yet`,
+      ),
+    );
   }
   return issues;
 }

@@ -53,7 +53,7 @@ function positionOf(doc: Document, issue: MatrixIssue): number {
   let node: unknown = doc.contents;
   let pair: Pair | undefined;
   let found = 0;
-  const start = (n: unknown): number => ((n as Node | null)?.range?.[0] ?? 0);
+  const start = (n: unknown): number => (n as Node | null)?.range?.[0] ?? 0;
   for (const key of issue.path) {
     if (isAlias(node)) node = node.resolve(doc);
     let next: unknown;

@@ -53,7 +53,10 @@ function defined<T extends object>(o: T): T {
 
 /** Shortens periods and durations by time_scale; a non-zero one stays at least 1 ms. */
 type Scale = (ms: number) => number;
-const scaler = (factor: number): Scale => (v) => (v === 0 ? 0 : Math.max(1, Math.round(v * factor)));
+const scaler =
+  (factor: number): Scale =>
+  (v) =>
+    v === 0 ? 0 : Math.max(1, Math.round(v * factor));
 
 /** "500m" → 500, "2" → 2000 (a Kubernetes CPU quantity). */
 function cpuMillis(q: string): number {
@@ -218,8 +221,25 @@ function target(t: MatrixInput['target']): ResolvedTarget {
     // Measurement resolution, not dynamics: the time scale leaves it alone.
     return { kind: 'local', scrapeIntervalMs: ms(t?.scrape_interval) ?? defaults.target.scrapeIntervalMs };
   }
-  const load = t.load && defined({ runner: t.load.runner ?? 'local', parallelism: t.load.parallelism ?? 1, image: t.load.image, resources: t.load.resources, nodeSelector: t.load.node_selector });
-  return defined({ kind: t.kind, context: t.context, namespace: t.namespace, url: t.url, prometheusUrl: t.prometheus_url, serving: t.serving, createNamespace: t.create_namespace, load });
+  const load =
+    t.load &&
+    defined({
+      runner: t.load.runner ?? 'local',
+      parallelism: t.load.parallelism ?? 1,
+      image: t.load.image,
+      resources: t.load.resources,
+      nodeSelector: t.load.node_selector,
+    });
+  return defined({
+    kind: t.kind,
+    context: t.context,
+    namespace: t.namespace,
+    url: t.url,
+    prometheusUrl: t.prometheus_url,
+    serving: t.serving,
+    createNamespace: t.create_namespace,
+    load,
+  });
 }
 
 /** The controllers' flags no matrix field sets, time-scaled. */

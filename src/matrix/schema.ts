@@ -10,9 +10,7 @@ import { objectives, type Objective } from '../vocabulary/metrics.js';
  * Unknown fields are errors everywhere (strict objects).
  */
 
-const name = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'expected a name of lower-case letters, digits, ".", "_" or "-" (at most 63)');
+const name = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'expected a name of lower-case letters, digits, ".", "_" or "-" (at most 63)');
 
 const expectedDuration = 'expected a duration with a unit, such as "500ms", "30s" or "5m"';
 /** A duration with its unit: "500ms", "30s", "5m", "1h", "1m30s". A bare number is an error, with the same message. */
@@ -30,7 +28,10 @@ const slo = z
   .meta({ description: 'Service-level objectives on client-side p95 latencies, by their names in the metric table; any subset.' });
 
 const tokenDist = z.strictObject({
-  dist: z.enum(['normal', 'lognormal']).optional().meta({ description: 'The distribution of lengths: normal (clamped) or lognormal with this mean and stdev. @default "normal"' }),
+  dist: z
+    .enum(['normal', 'lognormal'])
+    .optional()
+    .meta({ description: 'The distribution of lengths: normal (clamped) or lognormal with this mean and stdev. @default "normal"' }),
   mean: z.number().positive(),
   stdev: z.number().nonnegative().optional(),
   min: int(1).optional(),
@@ -48,7 +49,10 @@ const workload = z.strictObject({
       system_prompt_tokens: int(0).optional().meta({ description: 'A system prompt every session shares (a cached prefix). @default 0' }),
     })
     .optional()
-    .meta({ description: 'Closed-loop loads: each user runs sessions of several turns (prompt_tokens is each new user message); the simulator runs with its KV cache, so prefix hits show as cached tokens.' }),
+    .meta({
+      description:
+        'Closed-loop loads: each user runs sessions of several turns (prompt_tokens is each new user message); the simulator runs with its KV cache, so prefix hits show as cached tokens.',
+    }),
   seed: z.number().int().optional(),
 });
 
@@ -64,18 +68,25 @@ const simulator = z
     max_waiting: int(1).optional(),
     command: z.array(z.string()).min(1).optional(),
   })
-  .meta({ description: 'Local target only: overrides for the simulated replicas. By default their latencies come from the roofline model of the GPU and model.' });
+  .meta({
+    description: 'Local target only: overrides for the simulated replicas. By default their latencies come from the roofline model of the GPU and model.',
+  });
 
 /** How a replica shares its GPU (src/recommend/sharing.ts); absent: whole GPUs. */
 const gpuSharing = z
   .discriminatedUnion('mode', [
     z.strictObject({
       mode: z.literal('mig'),
-      profile: z.string().regex(/^\d+g\.\d+gb$/, 'expected a MIG profile such as "1g.10gb" or "3g.40gb"').meta({ description: 'A MIG profile of data/accelerators.json; the replica requests nvidia.com/mig-<profile> (device plugin "mixed" strategy).' }),
+      profile: z
+        .string()
+        .regex(/^\d+g\.\d+gb$/, 'expected a MIG profile such as "1g.10gb" or "3g.40gb"')
+        .meta({ description: 'A MIG profile of data/accelerators.json; the replica requests nvidia.com/mig-<profile> (device plugin "mixed" strategy).' }),
     }),
     z.strictObject({
       mode: z.literal('time-slice'),
-      replicas: int(2).max(64).meta({ description: "The device plugin's time-slicing replicas: how many pods share one GPU (each gets its share under contention)." }),
+      replicas: int(2)
+        .max(64)
+        .meta({ description: "The device plugin's time-slicing replicas: how many pods share one GPU (each gets its share under contention)." }),
     }),
     z.strictObject({
       mode: z.literal('partition'),
@@ -101,7 +112,10 @@ const deployment = z.strictObject({
     })
     .optional(),
   replicas: z.strictObject({ start: int(0).optional(), min: int(0).optional(), max: int(1).optional() }).optional(),
-  cpu_request: z.string().regex(/^\d+(\.\d+)?m?$/, 'expected a CPU quantity such as "500m" or "2"').optional(),
+  cpu_request: z
+    .string()
+    .regex(/^\d+(\.\d+)?m?$/, 'expected a CPU quantity such as "500m" or "2"')
+    .optional(),
   simulator: simulator.optional(),
 });
 
@@ -135,7 +149,12 @@ const autoscaler = z.discriminatedUnion('kind', [
     cooldown_period: duration.optional(),
     min_replicas: int(0).optional(),
     idle_replicas: int(0).optional(),
-    fallback: z.strictObject({ failure_threshold: int(0).meta({ description: 'Failures beyond this many serve the fallback (KEDA: 0 is valid, the first failure).' }), replicas: int(1) }).optional(),
+    fallback: z
+      .strictObject({
+        failure_threshold: int(0).meta({ description: 'Failures beyond this many serve the fallback (KEDA: 0 is valid, the first failure).' }),
+        replicas: int(1),
+      })
+      .optional(),
   }),
 ]);
 
@@ -151,11 +170,17 @@ const arrival = z
   .discriminatedUnion('process', [
     z.strictObject({ process: z.literal('uniform') }),
     z.strictObject({ process: z.literal('poisson') }),
-    z.strictObject({ process: z.literal('gamma'), cv: z.number().positive().meta({ description: 'Coefficient of variation of the gaps (1: Poisson; above 1: burstier).' }) }),
+    z.strictObject({
+      process: z.literal('gamma'),
+      cv: z.number().positive().meta({ description: 'Coefficient of variation of the gaps (1: Poisson; above 1: burstier).' }),
+    }),
     z.strictObject({ process: z.literal('on-off'), on: positiveDuration, off: positiveDuration }),
     z.strictObject({ process: z.literal('diurnal'), period: positiveDuration, amplitude: z.number().min(0).max(1) }),
   ])
-  .meta({ description: 'How requests arrive around the rate: uniform (k6 constant-arrival-rate, the default), Poisson, gamma with a CV, on/off bursts, a diurnal sine. Seeded by workload.seed and the repeat; the realised schedule is written with the cell.' });
+  .meta({
+    description:
+      'How requests arrive around the rate: uniform (k6 constant-arrival-rate, the default), Poisson, gamma with a CV, on/off bursts, a diurnal sine. Seeded by workload.seed and the repeat; the realised schedule is written with the cell.',
+  });
 
 const load = z.discriminatedUnion('shape', [
   z.strictObject({ ...shapeCommon, shape: z.literal('constant') }),
@@ -184,11 +209,22 @@ const load = z.discriminatedUnion('shape', [
     settle: z.union([duration, z.literal('until-idle')]).optional(),
     max_requests: int(1).optional(),
     shape: z.literal('trace'),
-    trace: z.string().min(1).meta({ description: 'A request trace replayed open-loop: Azure LLM inference CSV, BurstGPT CSV, or JSON lines (t_ms, prompt_tokens, output_tokens, session). Relative to the matrix file.' }),
+    trace: z.string().min(1).meta({
+      description:
+        'A request trace replayed open-loop: Azure LLM inference CSV, BurstGPT CSV, or JSON lines (t_ms, prompt_tokens, output_tokens, session). Relative to the matrix file.',
+    }),
     format: z.enum(['azure', 'burstgpt', 'jsonl']).optional().meta({ description: 'The trace layout; told from the file when absent.' }),
-    from: duration.optional().meta({ description: "Where in the trace the cell starts (trace time). @default 0" }),
-    speedup: z.number().positive().optional().meta({ description: 'Trace time played per second of the cell (a day in a cell: 1440 for a minute). @default 1' }),
-    levels: z.array(z.number().positive()).min(1).optional().meta({ description: "Rate multipliers, one load level each: the trace's rate × level. @default [1]" }),
+    from: duration.optional().meta({ description: 'Where in the trace the cell starts (trace time). @default 0' }),
+    speedup: z
+      .number()
+      .positive()
+      .optional()
+      .meta({ description: 'Trace time played per second of the cell (a day in a cell: 1440 for a minute). @default 1' }),
+    levels: z
+      .array(z.number().positive())
+      .min(1)
+      .optional()
+      .meta({ description: "Rate multipliers, one load level each: the trace's rate × level. @default [1]" }),
     max_vus: int(1).optional().meta({ description: 'Requests in flight at most (k6 VUs). @default 1000' }),
   }),
 ]);
@@ -196,10 +232,20 @@ const load = z.discriminatedUnion('shape', [
 const quantity = z.union([z.string().min(1), z.number().nonnegative()]);
 const loadRunner = z
   .strictObject({
-    runner: z.enum(['local', 'job']).optional().meta({ description: 'local: k6 runs where scalebench runs (default); job: each cell\'s load runs in the cluster as an Indexed Job of `parallelism` pods, their points read back through the API server and merged.' }),
+    runner: z.enum(['local', 'job']).optional().meta({
+      description:
+        "local: k6 runs where scalebench runs (default); job: each cell's load runs in the cluster as an Indexed Job of `parallelism` pods, their points read back through the API server and merged.",
+    }),
     parallelism: int(1).max(100).optional().meta({ description: 'Runner pods of a job (k6 execution segments split users and rates among them). @default 1' }),
-    image: z.string().min(1).optional().meta({ description: 'The runner image: k6 with scalebench\'s extension (`scalebench image build`, pushed). Required with runner: job.' }),
-    resources: z.strictObject({ requests: z.record(z.string(), quantity).optional(), limits: z.record(z.string(), quantity).optional() }).optional().meta({ description: 'The runner container\'s resources.' }),
+    image: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: "The runner image: k6 with scalebench's extension (`scalebench image build`, pushed). Required with runner: job." }),
+    resources: z
+      .strictObject({ requests: z.record(z.string(), quantity).optional(), limits: z.record(z.string(), quantity).optional() })
+      .optional()
+      .meta({ description: "The runner container's resources." }),
     node_selector: z.record(z.string(), z.string()).optional().meta({ description: 'Nodes the runner pods may run on.' }),
   })
   .meta({ description: 'Kubernetes target: where the load is generated.' });
@@ -218,7 +264,10 @@ export const matrixSchema = z
           namespace: z.string().min(1),
           url: z.url().optional(),
           prometheus_url: z.url().optional(),
-          serving: z.enum(['deployment', 'kserve', 'kserve-hf']).optional().describe('how the model is served: a Deployment + Service (default), or a KServe InferenceService'),
+          serving: z
+            .enum(['deployment', 'kserve', 'kserve-hf'])
+            .optional()
+            .describe('how the model is served: a Deployment + Service (default), or a KServe InferenceService'),
           create_namespace: z.boolean().optional().describe('create the namespace if it does not exist (default true)'),
           load: loadRunner.optional(),
         }),

@@ -1,4 +1,4 @@
-import type { ProfileName, } from '../load/profiles.js';
+import type { ProfileName } from '../load/profiles.js';
 import type { ArrivalProcess, LengthDistribution } from '../load/arrivals.js';
 import type { TraceFormat } from '../load/trace.js';
 import type { Objective } from '../vocabulary/metrics.js';

@@ -1,10 +1,14 @@
 import type { PromClient } from './prom.js';
 import { histograms } from '../vocabulary/metrics.js';
 import { bucketBounds, e2eBucketsS, tpotBucketsS, ttftBucketsS } from './promql.js';
-import type { PhaseQuantile, PhaseQuantiles, PhaseServer } from '../results/cell-result.js';
+import type { PhaseServer } from '../results/cell-result.js';
 
 const parts = { ttft: ttftBucketsS, tpot: tpotBucketsS, e2e: e2eBucketsS, queue: e2eBucketsS } as const;
-const levels = [['p50', 0.5], ['p95', 0.95], ['p99', 0.99]] as const;
+const levels = [
+  ['p50', 0.5],
+  ['p95', 0.95],
+  ['p99', 0.99],
+] as const;
 
 /** histogram_quantile over the increase of a histogram across [to - range, to], evaluated at `to`. */
 export function phaseQuantileQuery(metric: string, q: number, sel: string, rangeMs: number): string {

@@ -1,6 +1,6 @@
 import type { ReplicaCounts, Sample, ServerFigures } from '../results/samples.js';
 import { sleep } from '../util/ports.js';
-import { PromClient, PromError } from './prom.js';
+import { type PromClient, PromError } from './prom.js';
 import { metrics, promqlOf, promSampleMetrics } from '../vocabulary/metrics.js';
 import { JsonlWriter } from '../results/files.js';
 import { round } from '../util/round.js';

@@ -49,7 +49,14 @@ export function gpuRequest(catalog: Pick<Catalog, 'gpus' | 'accelerators'>, type
       return { ...base, resource: accelerator.resource, label: type, nodeSelector: {} };
     case 'mig':
       // NVIDIA k8s-device-plugin, MIG "mixed" strategy: one resource per profile, which does the selecting.
-      return { ...base, mig: sharing.profile, sharing, resource: `nvidia.com/mig-${sharing.profile}`, label: `${type} MIG ${sharing.profile}`, nodeSelector: {} };
+      return {
+        ...base,
+        mig: sharing.profile,
+        sharing,
+        resource: `nvidia.com/mig-${sharing.profile}`,
+        label: `${type} MIG ${sharing.profile}`,
+        nodeSelector: {},
+      };
     case 'time-slice':
       // With renameByDefault false the shared GPU keeps its resource name: the labels GPU Feature Discovery
       // puts on time-sliced nodes keep the pod off whole GPUs and on nodes sliced this many ways.
@@ -62,7 +69,13 @@ export function gpuRequest(catalog: Pick<Catalog, 'gpus' | 'accelerators'>, type
       };
     case 'partition':
       // ROCm k8s-device-plugin, "mixed" resource naming: amd.com/<compute>_<memory>, which does the selecting.
-      return { ...base, sharing, resource: `amd.com/${sharing.compute.toLowerCase()}_${sharing.memory.toLowerCase()}`, label: `${type} ${sharing.compute}/${sharing.memory} partition`, nodeSelector: {} };
+      return {
+        ...base,
+        sharing,
+        resource: `amd.com/${sharing.compute.toLowerCase()}_${sharing.memory.toLowerCase()}`,
+        label: `${type} ${sharing.compute}/${sharing.memory} partition`,
+        nodeSelector: {},
+      };
   }
 }
 
@@ -71,5 +84,11 @@ export function deviceGpu(req: GpuRequest): Gpu {
   const gpu = req.gpu;
   const s = req.slice;
   if (s.compute === 1 && s.bandwidth === 1 && s.cost === 1) return gpu;
-  return { ...gpu, bf16_tflops: gpu.bf16_tflops * s.compute, hbm_gb_per_s: gpu.hbm_gb_per_s * s.bandwidth, memory_gb: s.memoryGb, usd_per_hour: gpu.usd_per_hour * s.cost };
+  return {
+    ...gpu,
+    bf16_tflops: gpu.bf16_tflops * s.compute,
+    hbm_gb_per_s: gpu.hbm_gb_per_s * s.bandwidth,
+    memory_gb: s.memoryGb,
+    usd_per_hour: gpu.usd_per_hour * s.cost,
+  };
 }

@@ -7,7 +7,6 @@ import { error, type CheckIssue } from './checks.js';
  * API's limits, and a KEDA query that returns one element.
  */
 
-
 /** Aggregations that return at most one element when written without `by`/`without`. */
 const AGGREGATIONS = new Set(['sum', 'avg', 'min', 'max', 'count', 'group', 'stddev', 'stdvar', 'quantile', 'scalar', 'vector', 'absent']);
 
@@ -47,7 +46,10 @@ export function isAggregated(query: string): boolean {
 /** HPA behavior limits (k8s.io/kubernetes pkg/apis/autoscaling/validation: period 1..1800 s, window 0..3600 s). */
 function behaviorIssues(b: ResolvedBehavior | undefined): CheckIssue[] {
   const issues: CheckIssue[] = [];
-  for (const [dir, rules] of [['scale_up', b?.scaleUp], ['scale_down', b?.scaleDown]] as const) {
+  for (const [dir, rules] of [
+    ['scale_up', b?.scaleUp],
+    ['scale_down', b?.scaleDown],
+  ] as const) {
     if (!rules) continue;
     const w = rules.stabilizationWindowMs;
     if (w !== undefined && (w < 0 || w > 3_600_000)) {
@@ -55,9 +57,12 @@ function behaviorIssues(b: ResolvedBehavior | undefined): CheckIssue[] {
     }
     rules.policies?.forEach((p, i) => {
       if (p.periodMs < 1000 || p.periodMs > 1_800_000) {
-        issues.push(error(`behavior.${dir}.policies[${i}].period`, `expected from 1s to 30m (the HPA API's limit: 1 to 1800 seconds), got ${p.periodMs / 1000}s`));
+        issues.push(
+          error(`behavior.${dir}.policies[${i}].period`, `expected from 1s to 30m (the HPA API's limit: 1 to 1800 seconds), got ${p.periodMs / 1000}s`),
+        );
       }
-      if (!(p.value > 0)) issues.push(error(`behavior.${dir}.policies[${i}].value`, `expected a positive number of ${p.type === 'Pods' ? 'pods' : 'percent'}, got ${p.value}`));
+      if (!(p.value > 0))
+        issues.push(error(`behavior.${dir}.policies[${i}].value`, `expected a positive number of ${p.type === 'Pods' ? 'pods' : 'percent'}, got ${p.value}`));
     });
   }
   return issues;
@@ -78,7 +83,13 @@ export function checkAutoscaler(a: ResolvedAutoscaler, d: ResolvedDeployment): C
     case 'hpa-cpu':
     case 'hpa-custom':
       // minReplicas 0 needs the HPAScaleToZero gate and an Object/External metric (reference/autoscaling.md).
-      if (d.replicas.min < 1) issues.push(error('replicas.min', `expected at least 1 with an HPA on ${a.kind === 'hpa-cpu' ? 'CPU' : 'a Pods metric'} (it cannot scale to zero; KEDA can), got ${d.replicas.min}`));
+      if (d.replicas.min < 1)
+        issues.push(
+          error(
+            'replicas.min',
+            `expected at least 1 with an HPA on ${a.kind === 'hpa-cpu' ? 'CPU' : 'a Pods metric'} (it cannot scale to zero; KEDA can), got ${d.replicas.min}`,
+          ),
+        );
       if (a.kind === 'hpa-cpu') {
         positive('target_utilization', a.targetUtilization, 'CPU utilisation in percent');
         positive('cpu_request', d.cpuRequestMillis, 'CPU request in millicores (utilisation is measured against it)');
@@ -91,7 +102,12 @@ export function checkAutoscaler(a: ResolvedAutoscaler, d: ResolvedDeployment): C
       if (!(a.activationThreshold >= 0)) issues.push(error('activation_threshold', `expected 0 or more, got ${a.activationThreshold}`));
       positive('polling_interval', a.pollingIntervalMs, 'polling interval in ms');
       if (a.minReplicas > d.replicas.max) {
-        issues.push(error('min_replicas', `expected at most replicas.max of deployment "${d.name}" (${d.replicas.max}; the ScaledObject's minReplicaCount ≤ maxReplicaCount), got ${a.minReplicas}`));
+        issues.push(
+          error(
+            'min_replicas',
+            `expected at most replicas.max of deployment "${d.name}" (${d.replicas.max}; the ScaledObject's minReplicaCount ≤ maxReplicaCount), got ${a.minReplicas}`,
+          ),
+        );
       }
       // KEDA's admission webhook: idleReplicaCount must be lower than minReplicaCount.
       if (a.idleReplicas !== undefined && a.idleReplicas >= a.minReplicas) {
@@ -101,7 +117,12 @@ export function checkAutoscaler(a: ResolvedAutoscaler, d: ResolvedDeployment): C
         issues.push(error('fallback.replicas', `expected from 1 to replicas.max (${d.replicas.max}), got ${a.fallback.replicas}`));
       }
       if (!isAggregated(a.query)) {
-        issues.push(error('query', `expected a query aggregated to one element, such as sum(...) (KEDA's Prometheus scaler fails when a query returns one series per pod), got ${JSON.stringify(a.query)}`));
+        issues.push(
+          error(
+            'query',
+            `expected a query aggregated to one element, such as sum(...) (KEDA's Prometheus scaler fails when a query returns one series per pod), got ${JSON.stringify(a.query)}`,
+          ),
+        );
       }
       break;
   }

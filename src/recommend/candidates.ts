@@ -19,10 +19,24 @@ import { simLatency } from './roofline.js';
  */
 
 /** The roofline's latency parameters for a configuration (fp8 weights: half the bytes and FLOP time, as estimate.ts). */
-export function rooflineParams(model: ModelArch, gpu: Gpu, gpuCount: number, precision: Precision, maxNumSeqs: number, promptTokens: number, outputTokens: number): LatencyParams {
+export function rooflineParams(
+  model: ModelArch,
+  gpu: Gpu,
+  gpuCount: number,
+  precision: Precision,
+  maxNumSeqs: number,
+  promptTokens: number,
+  outputTokens: number,
+): LatencyParams {
   const scaled = { ...model, params_b: (model.params_b * precisions[precision]) / precisions.bf16 };
   const l = simLatency(scaled, gpu, gpuCount, maxNumSeqs, promptTokens, outputTokens);
-  return { ttftMs: l.prefillOverheadMs + l.prefillPerTokenMs * promptTokens, itlMs: l.interTokenMs, timeFactorUnderLoad: l.timeFactorUnderLoad, maxNumSeqs, outputTokens };
+  return {
+    ttftMs: l.prefillOverheadMs + l.prefillPerTokenMs * promptTokens,
+    itlMs: l.interTokenMs,
+    timeFactorUnderLoad: l.timeFactorUnderLoad,
+    maxNumSeqs,
+    outputTokens,
+  };
 }
 
 /** The latency parameters a deployment's replicas run with on the local target (explicit simulator settings, else the roofline). */
@@ -57,7 +71,13 @@ export interface CandidateInput {
 function onSlice(catalog: Catalog, r: Recipe, model: ModelArch, sharing: GpuSharing): { seqs: number; gpu: Gpu; share: number } | undefined {
   const req = gpuRequest(catalog, r.hardware, 1, sharing);
   const v = r.vllm_args;
-  const plan = memoryPlan(model, req.memoryGb, { maxNumSeqs: v.max_num_seqs, maxModelLen: v.max_model_len, gpuMemoryUtilization: v.gpu_memory_utilization, extraArgs: precisionArgs(r), gpuCount: 1 });
+  const plan = memoryPlan(model, req.memoryGb, {
+    maxNumSeqs: v.max_num_seqs,
+    maxModelLen: v.max_model_len,
+    gpuMemoryUtilization: v.gpu_memory_utilization,
+    extraArgs: precisionArgs(r),
+    gpuCount: 1,
+  });
   const seqs = Math.min(v.max_num_seqs, plan.maxSeqsThatFit);
   return seqs >= 1 ? { seqs, gpu: deviceGpu(req), share: req.slice.cost } : undefined;
 }
@@ -93,7 +113,13 @@ export function buildCandidates(i: CandidateInput): { candidates: Candidate[]; n
       enablePrefixCaching: true,
       extraArgs: c.precision === 'fp8' ? ['--quantization=fp8'] : [],
       usdPerGpuHour: gpu.usd_per_hour,
-      basis: { kind: 'measured', curve: p.curve.map(curvePointOf), runId: p.run_id, engine: c.engine, ...(p.scale_up_lag_s !== undefined ? { scaleUpLagS: p.scale_up_lag_s } : {}) },
+      basis: {
+        kind: 'measured',
+        curve: p.curve.map(curvePointOf),
+        runId: p.run_id,
+        engine: c.engine,
+        ...(p.scale_up_lag_s !== undefined ? { scaleUpLagS: p.scale_up_lag_s } : {}),
+      },
     });
   }
   const out: Candidate[] = [];
@@ -107,7 +133,15 @@ export function buildCandidates(i: CandidateInput): { candidates: Candidate[]; n
     const sliceReq = recipeSlice ? gpuRequest(i.catalog, r.hardware, r.gpu_count, recipeSlice) : undefined;
     const gpu = sliceReq ? deviceGpu(sliceReq) : whole;
     for (const seqs of seqVariants(r.vllm_args.max_num_seqs)) {
-      const key = configKey({ model: r.model, hardware: r.hardware, gpus_per_replica: r.gpu_count, precision: r.precision, max_num_seqs: seqs, workload: i.workload, engine: 'vllm' });
+      const key = configKey({
+        model: r.model,
+        hardware: r.hardware,
+        gpus_per_replica: r.gpu_count,
+        precision: r.precision,
+        max_num_seqs: seqs,
+        workload: i.workload,
+        engine: 'vllm',
+      });
       // Profiles do not record sharing yet: a sliced recipe is never matched with a whole-GPU profile.
       const fromProfile = recipeSlice ? undefined : measured.get(key);
       if (fromProfile) {
@@ -126,7 +160,11 @@ export function buildCandidates(i: CandidateInput): { candidates: Candidate[]; n
         maxModelLen: v.max_model_len,
         gpuMemoryUtilization: v.gpu_memory_utilization,
         enablePrefixCaching: v.enable_prefix_caching,
-        extraArgs: [...(r.precision === 'fp8' ? ['--quantization=fp8'] : []), ...(v.kv_cache_dtype === 'fp8' ? ['--kv-cache-dtype=fp8'] : []), ...(v.extra_args ?? [])],
+        extraArgs: [
+          ...(r.precision === 'fp8' ? ['--quantization=fp8'] : []),
+          ...(v.kv_cache_dtype === 'fp8' ? ['--kv-cache-dtype=fp8'] : []),
+          ...(v.extra_args ?? []),
+        ],
         recipe: r.id,
         usdPerGpuHour: gpu.usd_per_hour,
         ...(recipeSlice && sliceReq ? { sharing: recipeSlice, gpuShare: sliceReq.slice.cost } : {}),

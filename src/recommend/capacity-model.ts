@@ -78,7 +78,7 @@ export function worstRatio(pred: Prediction, slo: ResolvedSlo): { ratio: number;
 
 export type CapacityEstimate =
   | { ok: true; users: number; rps: number; at: Prediction }
-  | { ok: false; /** How far the best case (one user) misses, e.g. 0.25 = 25 % over. */ miss: number; metric: string; at: Prediction };
+  | { ok: false /** How far the best case (one user) misses, e.g. 0.25 = 25 % over. */; miss: number; metric: string; at: Prediction };
 
 /**
  * The most users one replica holds with every objective met (continuous, to

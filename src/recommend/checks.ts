@@ -64,7 +64,13 @@ function memoryIssues(model: ModelArch, req: GpuRequest, d: ResolvedDeployment, 
   const perGpu = plan.layout.tp * plan.layout.pp > 1 ? ` per GPU (tensor parallel ${plan.layout.tp}, pipeline parallel ${plan.layout.pp})` : '';
   if (plan.weightsGb + plan.overheadGb > plan.usableGb) {
     const n = minDevices(model, req, d);
-    const hint = req.mig ? 'use a larger MIG profile or whole GPUs' : req.sharing ? 'share the GPU fewer ways, or use whole GPUs' : n === undefined ? 'use a larger GPU' : `it needs at least ${n} ${req.label} GPUs`;
+    const hint = req.mig
+      ? 'use a larger MIG profile or whole GPUs'
+      : req.sharing
+        ? 'share the GPU fewer ways, or use whole GPUs'
+        : n === undefined
+          ? 'use a larger GPU'
+          : `it needs at least ${n} ${req.label} GPUs`;
     const fp8 = plan.precision === 'fp8' ? '' : ', or fp8 weights (--quantization=fp8)';
     const message = `the weights of ${d.model} (${model.params_b} B parameters in ${plan.precision}) need ${gb(plan.weightsGb)}${perGpu}, plus ${gb(plan.overheadGb)} runtime overhead, more than the ${budget}; ${hint}${fp8}`;
     return [error('gpu.count', message)];
@@ -75,9 +81,19 @@ function memoryIssues(model: ModelArch, req: GpuRequest, d: ResolvedDeployment, 
   const total = `with ${gb(plan.weightsGb)} of weights and ${gb(plan.overheadGb)} overhead that is ${gb(plan.neededGb)}, more than the ${budget}`;
   if (plan.maxSeqsThatFit === 0) {
     const maxLen = Math.floor(((plan.usableGb - plan.weightsGb - plan.overheadGb) * 1e9) / plan.kvBytesPerToken);
-    return [error('vllm.max_model_len', `${head}; ${total}: not even one sequence of ${v.maxModelLen} tokens fits (vLLM refuses to start); lower max_model_len to at most ${maxLen}, or add GPUs`)];
+    return [
+      error(
+        'vllm.max_model_len',
+        `${head}; ${total}: not even one sequence of ${v.maxModelLen} tokens fits (vLLM refuses to start); lower max_model_len to at most ${maxLen}, or add GPUs`,
+      ),
+    ];
   }
-  return [error('vllm.max_num_seqs', `${head}; ${total}; at most ${plan.maxSeqsThatFit} sequences of ${v.maxModelLen} tokens fit: lower max_num_seqs to ${plan.maxSeqsThatFit} or max_model_len, or add GPUs`)];
+  return [
+    error(
+      'vllm.max_num_seqs',
+      `${head}; ${total}; at most ${plan.maxSeqsThatFit} sequences of ${v.maxModelLen} tokens fit: lower max_num_seqs to ${plan.maxSeqsThatFit} or max_model_len, or add GPUs`,
+    ),
+  ];
 }
 
 function parallelIssues(model: ModelArch | undefined, req: GpuRequest, d: ResolvedDeployment, plan: MemoryPlan): CheckIssue[] {
@@ -90,17 +106,29 @@ function parallelIssues(model: ModelArch | undefined, req: GpuRequest, d: Resolv
   }
   if (req.sharing?.mode === 'time-slice' && count !== 1) {
     // NVIDIA device plugin: a pod asking for several time-sliced replicas may get slices of one GPU, with no more compute.
-    issues.push(error('gpu.count', `expected 1 with time-slicing (several time-sliced replicas may be slices of the same GPU: no more compute or memory), got ${count}`));
+    issues.push(
+      error('gpu.count', `expected 1 with time-slicing (several time-sliced replicas may be slices of the same GPU: no more compute or memory), got ${count}`),
+    );
   }
   if (count % tp !== 0) {
     issues.push(error('vllm.extra_args', `tensor parallel ${tp} does not divide gpu.count ${count}; use one of ${divisors(count, count)}`));
   } else if (tp * pp * dp !== count) {
-    issues.push(error('gpu.count', `tensor × pipeline × data parallel = ${tp} × ${pp} × ${dp} = ${tp * pp * dp} GPUs, but gpu.count is ${count}: the rest would sit idle`));
+    issues.push(
+      error(
+        'gpu.count',
+        `tensor × pipeline × data parallel = ${tp} × ${pp} × ${dp} = ${tp * pp * dp} GPUs, but gpu.count is ${count}: the rest would sit idle`,
+      ),
+    );
   }
   // vLLM ModelConfig.verify_with_parallel_config: attention heads must divide by the tensor parallel size.
   if (model && model.attention_heads % tp !== 0) {
     const field = flagValue(d.vllm.extraArgs, '--tensor-parallel-size', '-tp') === undefined ? 'gpu.count' : 'vllm.extra_args';
-    issues.push(error(field, `tensor parallel ${tp} does not divide the ${model.attention_heads} attention heads of ${d.model} (vLLM refuses to start); use one of ${divisors(model.attention_heads, Math.max(8, tp))}`));
+    issues.push(
+      error(
+        field,
+        `tensor parallel ${tp} does not divide the ${model.attention_heads} attention heads of ${d.model} (vLLM refuses to start); use one of ${divisors(model.attention_heads, Math.max(8, tp))}`,
+      ),
+    );
   }
   // vLLM: the pipeline splits the layers; more stages than layers is refused.
   if (model && pp > model.layers) issues.push(error('vllm.extra_args', `pipeline parallel ${pp} is more than the ${model.layers} layers of ${d.model}`));
@@ -117,10 +145,20 @@ function vllmIssues(d: ResolvedDeployment): CheckIssue[] {
   if (!(v.maxModelLen >= 16)) issues.push(error('vllm.max_model_len', `expected at least 16, got ${v.maxModelLen}`));
   // vllm/config/scheduler.py SchedulerConfig._verify_args.
   if (v.maxNumBatchedTokens !== undefined && v.maxNumBatchedTokens < v.maxNumSeqs) {
-    issues.push(error('vllm.max_num_batched_tokens', `expected at least max_num_seqs (${v.maxNumSeqs}; vLLM schedules at least one token per sequence), got ${v.maxNumBatchedTokens}`));
+    issues.push(
+      error(
+        'vllm.max_num_batched_tokens',
+        `expected at least max_num_seqs (${v.maxNumSeqs}; vLLM schedules at least one token per sequence), got ${v.maxNumBatchedTokens}`,
+      ),
+    );
   }
   if (v.maxNumBatchedTokens !== undefined && v.maxNumBatchedTokens < v.maxModelLen && hasFlag(v.extraArgs, '--no-enable-chunked-prefill')) {
-    issues.push(error('vllm.max_num_batched_tokens', `expected at least max_model_len (${v.maxModelLen}) with chunked prefill disabled (a prompt is prefilled in one step), got ${v.maxNumBatchedTokens}`));
+    issues.push(
+      error(
+        'vllm.max_num_batched_tokens',
+        `expected at least max_model_len (${v.maxModelLen}) with chunked prefill disabled (a prompt is prefilled in one step), got ${v.maxNumBatchedTokens}`,
+      ),
+    );
   }
   for (const [flag, field] of Object.entries(managedFlags)) {
     if (hasFlag(v.extraArgs, flag)) issues.push(error('vllm.extra_args', `${flag} is set from ${field}: remove it from extra_args`));
@@ -135,7 +173,8 @@ export function replicaIssues(d: ResolvedDeployment): CheckIssue[] {
   if (r.max < 1) issues.push(error('replicas.max', `expected at least 1, got ${r.max}`));
   if (r.min < 0) issues.push(error('replicas.min', `expected at least 0, got ${r.min}`));
   if (r.min > r.max) issues.push(error('replicas.min', `expected at most replicas.max (${r.max}), got ${r.min}`));
-  else if (r.start < r.min || r.start > r.max) issues.push(error('replicas.start', `expected from replicas.min to replicas.max (${r.min} to ${r.max}), got ${r.start}`));
+  else if (r.start < r.min || r.start > r.max)
+    issues.push(error('replicas.start', `expected from replicas.min to replicas.max (${r.min} to ${r.max}), got ${r.start}`));
   return issues;
 }
 
@@ -155,10 +194,17 @@ export function checkDeployment(catalog: Catalog, d: ResolvedDeployment, sharing
     return [error(field, (err as Error).message), ...vllmIssues(d), ...replicaIssues(d)];
   }
   const model = catalog.models[d.model];
-  const plan = memoryPlan(model ?? { params_b: 0, layers: 1, attention_heads: 1, kv_heads: 1, head_dim: 1, hidden: 1 }, req.memoryGb, { ...d.vllm, gpuCount: d.gpu.count });
+  const plan = memoryPlan(model ?? { params_b: 0, layers: 1, attention_heads: 1, kv_heads: 1, head_dim: 1, hidden: 1 }, req.memoryGb, {
+    ...d.vllm,
+    gpuCount: d.gpu.count,
+  });
   const issues = [...vllmIssues(d), ...parallelIssues(model, req, d, plan), ...replicaIssues(d)];
   if (!model) {
-    issues.push({ severity: 'warning', field: 'model', message: `"${d.model}" is not in data/models.json: memory and attention-head checks skipped (add its architecture there)` });
+    issues.push({
+      severity: 'warning',
+      field: 'model',
+      message: `"${d.model}" is not in data/models.json: memory and attention-head checks skipped (add its architecture there)`,
+    });
   } else if (!issues.some((i) => i.field === 'gpu.count' || i.field === 'vllm.extra_args')) {
     issues.push(...memoryIssues(model, req, d, plan));
   }

@@ -31,7 +31,14 @@ function sig3(v: number): number {
  * prompt + output/2, and one prompt's prefill. fp8 weights are modelled as
  * half the bytes and half the FLOP time of bf16 (fp8 tensor cores).
  */
-export function estimatePerformance(model: ModelArch, gpu: Gpu, tp: number, precision: Precision, maxNumSeqs: number, workload: ProfileName = 'chatbot'): ExpectedPerformance {
+export function estimatePerformance(
+  model: ModelArch,
+  gpu: Gpu,
+  tp: number,
+  precision: Precision,
+  maxNumSeqs: number,
+  workload: ProfileName = 'chatbot',
+): ExpectedPerformance {
   const scaled = { ...model, params_b: (model.params_b * precisions[precision]) / precisions.bf16 };
   const { prompt, output } = profiles[workload];
   const context = prompt.mean + output.mean / 2;

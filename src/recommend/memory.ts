@@ -14,7 +14,6 @@ import { precisions, type ModelArch, type Precision } from '../catalog/gpus.js';
  */
 export const RUNTIME_OVERHEAD_GB = 2;
 
-
 /**
  * The value of a vLLM flag in an argument list: `--flag=v`, `--flag v`, and
  * the underscore spelling (vLLM's argparse accepts both); the last one wins.

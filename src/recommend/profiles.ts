@@ -93,7 +93,10 @@ export function configKey(c: Omit<Profile['config'], 'key' | 'deployment' | 'max
 
 /** The file a profile is stored in: its key, made safe for a file name. */
 export function profileFileName(key: string): string {
-  return `${key.toLowerCase().replace(/[^a-z0-9.]+/g, '-').replace(/^-|-$/g, '')}.json`;
+  return `${key
+    .toLowerCase()
+    .replace(/[^a-z0-9.]+/g, '-')
+    .replace(/^-|-$/g, '')}.json`;
 }
 
 /** Writes profiles into a directory (one file per config; a newer profile of the same config replaces the older). */

@@ -25,7 +25,13 @@ export function sloInput(s: ResolvedSlo): Record<string, string> {
 
 /** A name a matrix accepts (lower-case letters, digits, ".", "_", "-"; at most 63). */
 export function safeName(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 63) || 'rec';
+  return (
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, '-')
+      .replace(/^[^a-z0-9]+/, '')
+      .slice(0, 63) || 'rec'
+  );
 }
 
 /** The autoscalers of a choice, as a matrix writes them: an HPA on running requests and KEDA on its metric. */
@@ -34,7 +40,13 @@ export function autoscalerInputs(e: Ok, namespace: string): Array<Record<string,
   const short = t.keda.metric === 'vllm:num_requests_waiting' ? 'waiting' : 'running';
   return [
     { name: 'hpa-running', kind: 'hpa-custom', metric: 'vllm:num_requests_running', target: t.hpaRunning },
-    { name: `keda-${short}`, kind: 'keda', query: `sum(${t.keda.metric}{namespace="${namespace}"})`, threshold: t.keda.threshold, min_replicas: e.sizing.replicas.min },
+    {
+      name: `keda-${short}`,
+      kind: 'keda',
+      query: `sum(${t.keda.metric}{namespace="${namespace}"})`,
+      threshold: t.keda.threshold,
+      min_replicas: e.sizing.replicas.min,
+    },
   ];
 }
 

@@ -62,7 +62,12 @@ export function parseRecommendation(text: string, source: string, catalog: Catal
   const input = parseInput(text, source);
   const file = fileSchema.safeParse(input.data);
   if (!file.success) {
-    throw new UserError(positionedLines(file.error.issues.map((i) => ({ pos: input.offsetOf(i.path as DocPath), text: `${formatPath(i.path as DocPath) || '(top)'}: ${i.message}` })), input.at));
+    throw new UserError(
+      positionedLines(
+        file.error.issues.map((i) => ({ pos: input.offsetOf(i.path as DocPath), text: `${formatPath(i.path as DocPath) || '(top)'}: ${i.message}` })),
+        input.at,
+      ),
+    );
   }
   const r = file.data.recommendation;
   const synthetic: Record<string, unknown> = {

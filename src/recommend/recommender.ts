@@ -77,7 +77,13 @@ export type Evaluation =
       sizing: Sizing;
       targets: Targets;
     }
-  | { ok: false; candidate: Candidate; confidence: 'measured' | 'estimated'; /** e.g. 0.3: the best case is 30 % over an objective. */ miss: number; why: string };
+  | {
+      ok: false;
+      candidate: Candidate;
+      confidence: 'measured' | 'estimated' /** e.g. 0.3: the best case is 30 % over an objective. */;
+      miss: number;
+      why: string;
+    };
 
 /**
  * Replicas and cost for a capacity: peak = ⌈QPS / rps per replica⌉;
@@ -85,7 +91,12 @@ export type Evaluation =
  * recommender's rule). Cost at peak replicas around the clock (an upper
  * bound); per million tokens, prompt and output tokens together.
  */
-export function sizing(u: Pick<UseCase, 'peakQps' | 'growth' | 'promptTokens' | 'outputTokens'>, rpsPerReplica: number, gpuCount: number, usdPerGpuHour: number): Sizing {
+export function sizing(
+  u: Pick<UseCase, 'peakQps' | 'growth' | 'promptTokens' | 'outputTokens'>,
+  rpsPerReplica: number,
+  gpuCount: number,
+  usdPerGpuHour: number,
+): Sizing {
   const peak = Math.max(1, Math.ceil(u.peakQps / rpsPerReplica - 1e-9));
   const max = Math.max(peak, Math.ceil((u.peakQps * (1 + u.growth)) / rpsPerReplica - 1e-9));
   const min = Math.max(1, Math.ceil(peak / 2));
@@ -97,7 +108,6 @@ export function sizing(u: Pick<UseCase, 'peakQps' | 'growth' | 'promptTokens' | 
     usdPerMillionTokens: tokensPerHour > 0 ? round((usdPerHour / tokensPerHour) * 1e6, 4) : Infinity,
   };
 }
-
 
 /** How far a measured point misses its worst objective (0.2 = 20 % over). */
 function pointMiss(p: CurvePoint, slo: ResolvedSlo): { miss: number; metric: string } {
@@ -115,9 +125,25 @@ function pointMiss(p: CurvePoint, slo: ResolvedSlo): { miss: number; metric: str
 export function evaluate(c: Candidate, u: UseCase): Evaluation {
   if (c.basis.kind === 'estimated') {
     const est = capacityAtSlo(c.basis.params, u.slo);
-    if (!est.ok) return { ok: false, candidate: c, confidence: 'estimated', miss: round(est.miss, 3), why: `${est.metric} p95 misses by ${round(est.miss * 100, 1)} % even with one user per replica (estimated)` };
+    if (!est.ok)
+      return {
+        ok: false,
+        candidate: c,
+        confidence: 'estimated',
+        miss: round(est.miss, 3),
+        why: `${est.metric} p95 misses by ${round(est.miss * 100, 1)} % even with one user per replica (estimated)`,
+      };
     const targets = deriveTargets({ running: est.at.running, waiting: est.at.waiting, growthPerMin: u.rampPerMin });
-    return { ok: true, candidate: c, confidence: 'estimated', usersPerReplica: est.users, rpsPerReplica: round(est.rps, 3), atLeast: false, sizing: sizing(u, est.rps, c.gpuCount, c.usdPerGpuHour), targets };
+    return {
+      ok: true,
+      candidate: c,
+      confidence: 'estimated',
+      usersPerReplica: est.users,
+      rpsPerReplica: round(est.rps, 3),
+      atLeast: false,
+      sizing: sizing(u, est.rps, c.gpuCount, c.usdPerGpuHour),
+      targets,
+    };
   }
   const cap = capacityOf(c.basis.curve, u.slo);
   const lag = c.basis.scaleUpLagS;
@@ -127,14 +153,29 @@ export function evaluate(c: Candidate, u: UseCase): Evaluation {
     case 'below-lowest': {
       const lowest = [...c.basis.curve].sort((a, b) => a.load - b.load).find((p) => p.load === cap.lowest)!;
       const m = pointMiss(lowest, u.slo);
-      return { ok: false, candidate: c, confidence: 'measured', miss: round(m.miss, 3), why: `${m.metric} p95 misses by ${round(m.miss * 100, 1)} % at the lowest load measured (${cap.lowest} per replica)` };
+      return {
+        ok: false,
+        candidate: c,
+        confidence: 'measured',
+        miss: round(m.miss, 3),
+        why: `${m.metric} p95 misses by ${round(m.miss * 100, 1)} % at the lowest load measured (${cap.lowest} per replica)`,
+      };
     }
     case 'interval':
     case 'above-highest': {
       const at = cap.at;
       if (!at.rps) return { ok: false, candidate: c, confidence: 'measured', miss: Infinity, why: 'the profile has no throughput at capacity' };
       const targets = deriveTargets({ ...valuesAtCapacity(at, c.maxNumSeqs), ...(lag !== undefined ? { scaleUpLagS: lag } : {}), growthPerMin: u.rampPerMin });
-      return { ok: true, candidate: c, confidence: 'measured', usersPerReplica: at.load, rpsPerReplica: at.rps, atLeast: cap.kind === 'above-highest', sizing: sizing(u, at.rps, c.gpuCount, c.usdPerGpuHour), targets };
+      return {
+        ok: true,
+        candidate: c,
+        confidence: 'measured',
+        usersPerReplica: at.load,
+        rpsPerReplica: at.rps,
+        atLeast: cap.kind === 'above-highest',
+        sizing: sizing(u, at.rps, c.gpuCount, c.usdPerGpuHour),
+        targets,
+      };
     }
   }
 }
@@ -196,8 +237,16 @@ export function recommend(candidates: readonly Candidate[], u: UseCase, runnersU
       (a.confidence === b.confidence ? 0 : a.confidence === 'measured' ? -1 : 1) ||
       (a.candidate.id < b.candidate.id ? -1 : 1),
   );
-  const failed = all.filter((e): e is Extract<Evaluation, { ok: false }> => !e.ok).sort((a, b) => a.miss - b.miss || (a.candidate.id < b.candidate.id ? -1 : 1));
+  const failed = all
+    .filter((e): e is Extract<Evaluation, { ok: false }> => !e.ok)
+    .sort((a, b) => a.miss - b.miss || (a.candidate.id < b.candidate.id ? -1 : 1));
   const [best, ...rest] = ok;
   const why = best ? sharingWhy(best, ok, all) : undefined;
-  return { ...(best ? { best } : {}), runnersUp: rest.slice(0, runnersUp), closest: best ? [] : failed.slice(0, runnersUp), evaluated: all.length, ...(why ? { why } : {}) };
+  return {
+    ...(best ? { best } : {}),
+    runnersUp: rest.slice(0, runnersUp),
+    closest: best ? [] : failed.slice(0, runnersUp),
+    evaluated: all.length,
+    ...(why ? { why } : {}),
+  };
 }

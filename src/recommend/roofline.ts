@@ -52,14 +52,7 @@ export interface SimLatency {
  * Derives simulator latencies from the roofline for a deployment serving a
  * workload with the given mean prompt and output lengths.
  */
-export function simLatency(
-  model: ModelArch,
-  gpu: Gpu,
-  tp: number,
-  maxNumSeqs: number,
-  promptTokens: number,
-  outputTokens: number,
-): SimLatency {
+export function simLatency(model: ModelArch, gpu: Gpu, tp: number, maxNumSeqs: number, promptTokens: number, outputTokens: number): SimLatency {
   const weightsPass = weightBytes(model) / tp / (gpu.hbm_gb_per_s * 1e9);
   const perToken = (2 * model.params_b * 1e9) / (tp * gpu.bf16_tflops * 1e12 * gpu.mfu_prefill);
   const context = promptTokens + outputTokens / 2;

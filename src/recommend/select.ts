@@ -24,9 +24,7 @@ export interface SelectInput {
 export const selectionSteps = ['exact', 'other GPU count', 'other precision', 'minimal', 'generic default'] as const;
 export type SelectionStep = (typeof selectionSteps)[number];
 
-export type Selection =
-  | { ok: true; recipe: Recipe; step: SelectionStep; explanation: string[] }
-  | { ok: false; explanation: string[] };
+export type Selection = { ok: true; recipe: Recipe; step: SelectionStep; explanation: string[] } | { ok: false; explanation: string[] };
 
 const perGpu = (r: Recipe): number => (r.expected_performance?.output_tokens_per_s ?? 0) / r.gpu_count;
 const rank = (a: Recipe, b: Recipe): number => perGpu(b) - perGpu(a) || a.gpu_count - b.gpu_count || (a.id < b.id ? -1 : 1);
@@ -65,7 +63,13 @@ function minimal(catalog: Catalog, input: SelectInput, precision: Precision): Re
     if (model.attention_heads % tp !== 0) continue;
     const extraArgs = precision === 'fp8' ? ['--quantization=fp8'] : [];
     const maxModelLen = defaults.deployment.maxModelLen;
-    const plan = memoryPlan(model, gpu.memory_gb, { maxNumSeqs: 1, maxModelLen, gpuMemoryUtilization: util, extraArgs: [...extraArgs, `--tensor-parallel-size=${tp}`], gpuCount: tp });
+    const plan = memoryPlan(model, gpu.memory_gb, {
+      maxNumSeqs: 1,
+      maxModelLen,
+      gpuMemoryUtilization: util,
+      extraArgs: [...extraArgs, `--tensor-parallel-size=${tp}`],
+      gpuCount: tp,
+    });
     if (plan.maxSeqsThatFit < 1) continue;
     const seqs = Math.min(defaults.deployment.maxNumSeqs, plan.maxSeqsThatFit);
     return {
@@ -92,7 +96,12 @@ function generic(input: SelectInput, precision: Precision): Recipe {
     gpu_count: input.gpu.count,
     precision,
     engine: { name: 'vllm', version: 'any' },
-    vllm_args: { max_model_len: d.maxModelLen, max_num_seqs: d.maxNumSeqs, gpu_memory_utilization: d.gpuMemoryUtilization, enable_prefix_caching: d.enablePrefixCaching },
+    vllm_args: {
+      max_model_len: d.maxModelLen,
+      max_num_seqs: d.maxNumSeqs,
+      gpu_memory_utilization: d.gpuMemoryUtilization,
+      enable_prefix_caching: d.enablePrefixCaching,
+    },
     notes: 'vLLM defaults; the model is not in data/models.json, so nothing was checked',
   };
 }
@@ -139,10 +148,14 @@ export function selectRecipe(catalog: Catalog, input: SelectInput, recipes: read
     }
   }
   if (catalog.models[input.model] && catalog.gpus[input.gpu.type]) {
-    explanation.push(`minimal: ${input.model} does not fit on ${input.gpu.count} × ${input.gpu.type} in ${[want, ...others].join(' or ')}: add GPUs or pick a larger GPU`);
+    explanation.push(
+      `minimal: ${input.model} does not fit on ${input.gpu.count} × ${input.gpu.type} in ${[want, ...others].join(' or ')}: add GPUs or pick a larger GPU`,
+    );
     return { ok: false, explanation };
   }
   const r = generic(input, want);
-  explanation.push(`generic default: ${input.model} is not in data/models.json, so nothing can be sized or checked: vLLM's defaults on ${input.gpu.count} × ${input.gpu.type}`);
+  explanation.push(
+    `generic default: ${input.model} is not in data/models.json, so nothing can be sized or checked: vLLM's defaults on ${input.gpu.count} × ${input.gpu.type}`,
+  );
   return { ok: true, recipe: r, step: 'generic default', explanation };
 }

@@ -18,6 +18,7 @@ export function sharingProblem(catalog: Catalog, d: Pick<ResolvedDeployment, 'gp
     return (err as Error).message;
   }
   if (s.mode === 'mig' && d.gpu.count !== 1) return `expected gpu.count 1 with MIG (a replica cannot span MIG slices), got ${d.gpu.count}`;
-  if (s.mode === 'time-slice' && d.gpu.count !== 1) return `expected gpu.count 1 with time-slicing (several time-sliced replicas may share one GPU), got ${d.gpu.count}`;
+  if (s.mode === 'time-slice' && d.gpu.count !== 1)
+    return `expected gpu.count 1 with time-slicing (several time-sliced replicas may share one GPU), got ${d.gpu.count}`;
   return undefined;
 }

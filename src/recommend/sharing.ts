@@ -57,7 +57,8 @@ export function sliceOf(type: string, gpu: Gpu, accelerator: Accelerator, sharin
       return { compute, bandwidth: memory, cost: Math.max(compute, memory), memoryGb, visibleMemoryGb: memoryGb };
     }
     case 'time-slice': {
-      if (!accelerator.time_slicing) throw new UserError(`${type} cannot be time-sliced: its device plugin (${accelerator.resource}) has no time-slicing in data/accelerators.json`);
+      if (!accelerator.time_slicing)
+        throw new UserError(`${type} cannot be time-sliced: its device plugin (${accelerator.resource}) has no time-slicing in data/accelerators.json`);
       const n = sharing.replicas;
       return { compute: 1 / n, bandwidth: 1 / n, cost: 1 / n, memoryGb: gpu.memory_gb / n, visibleMemoryGb: gpu.memory_gb };
     }
@@ -66,7 +67,8 @@ export function sliceOf(type: string, gpu: Gpu, accelerator: Accelerator, sharin
       const mode = `${sharing.compute}/${sharing.memory}`;
       if (!p) throw new UserError(`${type} has no compute/memory partitions in data/accelerators.json (AMD Instinct MI300X has)`);
       const parts = p.compute[sharing.compute];
-      if (parts === undefined || !p.modes.includes(mode)) throw new UserError(`${type} does not support partition ${mode}: its modes are ${p.modes.join(', ')}`);
+      if (parts === undefined || !p.modes.includes(mode))
+        throw new UserError(`${type} does not support partition ${mode}: its modes are ${p.modes.join(', ')}`);
       return { compute: 1 / parts, bandwidth: 1 / parts, cost: 1 / parts, memoryGb: gpu.memory_gb / parts, visibleMemoryGb: gpu.memory_gb / parts };
     }
   }

@@ -48,7 +48,10 @@ export interface SliceCostFields {
 export function sliceCostFields(d: ResolvedDeployment, i: SliceCostInput): SliceCostFields {
   const share = i.gpuShare ?? null;
   const perReplicaHour = share !== null && i.gpuUsdPerHour !== undefined ? share * i.gpuUsdPerHour : null;
-  const goodTokens = i.goodputRps !== undefined && i.promptTokensMean !== undefined && i.outputTokensMean !== undefined ? i.goodputRps * i.seconds * (i.promptTokensMean + i.outputTokensMean) : undefined;
+  const goodTokens =
+    i.goodputRps !== undefined && i.promptTokensMean !== undefined && i.outputTokensMean !== undefined
+      ? i.goodputRps * i.seconds * (i.promptTokensMean + i.outputTokensMean)
+      : undefined;
   const usd = perReplicaHour !== null && i.mainReplicaSeconds !== undefined ? (i.mainReplicaSeconds / 3600) * perReplicaHour : undefined;
   return {
     gpu_sharing: sharingLabel(d.gpu.sharing),

@@ -53,7 +53,9 @@ export function deriveTargets(i: TargetInput): Targets {
   if (i.waiting >= 1) {
     return { headroom, hpaRunning, keda: { metric: 'vllm:num_requests_waiting', threshold: Math.max(1, round(i.waiting / headroom, 1)) }, notes };
   }
-  notes.push(`waiting stays at ${round(i.waiting, 2)} per replica up to capacity (max_num_seqs is above what meets the SLO): a waiting threshold would fire only after the SLO breaks, so KEDA scales on running`);
+  notes.push(
+    `waiting stays at ${round(i.waiting, 2)} per replica up to capacity (max_num_seqs is above what meets the SLO): a waiting threshold would fire only after the SLO breaks, so KEDA scales on running`,
+  );
   return { headroom, hpaRunning, keda: { metric: 'vllm:num_requests_running', threshold: hpaRunning }, notes };
 }
 
@@ -63,7 +65,10 @@ export function deriveTargets(i: TargetInput): Targets {
  * up to max_num_seqs and queues the rest; the Prometheus gauges, which lag a
  * scrape behind a step, only when the router's count is missing.
  */
-export function valuesAtCapacity(p: { load: number; inFlight?: number; running?: number; waiting?: number }, maxNumSeqs: number): { running: number; waiting: number } {
+export function valuesAtCapacity(
+  p: { load: number; inFlight?: number; running?: number; waiting?: number },
+  maxNumSeqs: number,
+): { running: number; waiting: number } {
   const inFlight = p.inFlight ?? (p.running !== undefined ? p.running + (p.waiting ?? 0) : p.load);
   return { running: Math.min(inFlight, maxNumSeqs), waiting: Math.max(0, inFlight - maxNumSeqs) };
 }

@@ -12,8 +12,8 @@ import { projectCatalog } from '../catalog/catalog.js';
 import { gpuSharePerReplica } from '../recommend/slice-cost.js';
 import { readJson, readJsonl } from '../results/files.js';
 import type { RunDir, RunRecord } from '../results/run-dir.js';
-import { type RunEvent, eventSchema } from '../results/events.js';
-import type { CellResult, ClientSummary } from '../results/cell-result.js';
+import { eventSchema } from '../results/events.js';
+import type { ClientSummary } from '../results/cell-result.js';
 import { cellResultSchema } from '../results/cell-result.js';
 
 /** A run, analysed: what every report is made from. */
@@ -39,7 +39,13 @@ export interface RunAnalysis {
  * memory as objects), with the windows the scale-up lag is judged on.
  * Undefined when the cell has no points file.
  */
-export function streamClient(file: string, cell: Cell, matrixSlo: RunRecord['matrix']['slo'], loadStart: number | undefined, windowMs: number): { client: ClientSummary; windows: SloWindow[]; acc: PointAccumulator } | undefined {
+export function streamClient(
+  file: string,
+  cell: Cell,
+  matrixSlo: RunRecord['matrix']['slo'],
+  loadStart: number | undefined,
+  windowMs: number,
+): { client: ClientSummary; windows: SloWindow[]; acc: PointAccumulator } | undefined {
   if (!existsSync(file)) return undefined;
   const acc = accumulatePoints(file, matrixSlo, cell.load.durationMs);
   const range = loadStart !== undefined ? lagRange(cell, loadStart) : undefined;
@@ -94,4 +100,3 @@ export function analyzeRun(dir: RunDir, cells: readonly Cell[]): RunAnalysis {
   const capacity = setOverProvisioning(out);
   return { record, cells: out, samples, capacity, prices, shares, anatomy, windows };
 }
-

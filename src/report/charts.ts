@@ -23,7 +23,10 @@ function seriesOf(records: readonly BenchmarkRecord[]): (r: BenchmarkRecord) => 
 }
 
 /** Mean over repeats and 95 % CI of one record field, per series (autoscaler) and level. */
-export function levelMeans(records: readonly BenchmarkRecord[], field: string): Array<{ autoscaler: string; level: number; mean: number; lo: number; hi: number; n: number }> {
+export function levelMeans(
+  records: readonly BenchmarkRecord[],
+  field: string,
+): Array<{ autoscaler: string; level: number; mean: number; lo: number; hi: number; n: number }> {
   const series = seriesOf(records);
   const groups = aggregateRepeats(done(records), (r) => `${series(r)}\u0000${r.level}`, [field]);
   return groups.flatMap((g) => {
@@ -41,12 +44,21 @@ export function latencyChart(records: readonly BenchmarkRecord[], field: 'ttft_m
   const layer: Spec[] = [
     {
       mark: { type: 'line', point: true },
-      encoding: { x, y: { field: 'mean', type: 'quantitative', title: label }, color: { field: 'autoscaler', type: 'nominal' }, tooltip: [{ field: 'autoscaler' }, { field: 'level' }, { field: 'mean', format: '.1f' }, { field: 'n', title: 'repeats' }] },
+      encoding: {
+        x,
+        y: { field: 'mean', type: 'quantitative', title: label },
+        color: { field: 'autoscaler', type: 'nominal' },
+        tooltip: [{ field: 'autoscaler' }, { field: 'level' }, { field: 'mean', format: '.1f' }, { field: 'n', title: 'repeats' }],
+      },
     },
     { mark: { type: 'rule' }, encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color: { field: 'autoscaler', type: 'nominal' } } },
   ];
   if (sloMs !== undefined) {
-    layer.push({ data: { values: [{ slo: sloMs }] }, mark: { type: 'rule', color: '#c00', strokeDash: [6, 3] }, encoding: { y: { field: 'slo', type: 'quantitative' } } });
+    layer.push({
+      data: { values: [{ slo: sloMs }] },
+      mark: { type: 'rule', color: '#c00', strokeDash: [6, 3] },
+      encoding: { y: { field: 'slo', type: 'quantitative' } },
+    });
   }
   // Latencies are not negative: a wide interval from two repeats is cut at 0.
   const values = levelMeans(records, field).map((m) => ({ ...m, lo: Math.max(0, m.lo) }));
@@ -74,7 +86,12 @@ export function paretoChart(records: readonly BenchmarkRecord[]): Spec {
     const attainment = att.get(`${m.autoscaler}/${m.level}`);
     return attainment === undefined ? [] : [{ autoscaler: m.autoscaler, level: m.level, cost: m.mean, attainment }];
   });
-  const x = { field: 'cost', type: 'quantitative', title: priced ? 'cost of the cell (USD)' : 'GPU-hours of the cell (no price for this GPU)', scale: { zero: false, padding: 16 } };
+  const x = {
+    field: 'cost',
+    type: 'quantitative',
+    title: priced ? 'cost of the cell (USD)' : 'GPU-hours of the cell (no price for this GPU)',
+    scale: { zero: false, padding: 16 },
+  };
   const y = { field: 'attainment', type: 'quantitative', title: 'SLO attainment', scale: { domain: [0, 1] }, axis: { format: '.0%' } };
   return {
     $schema: SCHEMA,
@@ -89,7 +106,13 @@ export function paretoChart(records: readonly BenchmarkRecord[]): Spec {
       {
         data: { values: points },
         mark: { type: 'point', filled: true, size: 90 },
-        encoding: { x, y, color: { field: 'autoscaler', type: 'nominal' }, shape: { field: 'level', type: 'nominal', title: 'level' }, tooltip: [{ field: 'autoscaler' }, { field: 'level' }, { field: 'cost', format: '.4f' }, { field: 'attainment', format: '.1%' }] },
+        encoding: {
+          x,
+          y,
+          color: { field: 'autoscaler', type: 'nominal' },
+          shape: { field: 'level', type: 'nominal', title: 'level' },
+          tooltip: [{ field: 'autoscaler' }, { field: 'level' }, { field: 'cost', format: '.4f' }, { field: 'attainment', format: '.1%' }],
+        },
       },
     ],
   };
@@ -130,7 +153,9 @@ export function reportCharts(records: readonly BenchmarkRecord[], slo: ResolvedS
   return [
     { id: 'ttft', title: 'p95 TTFT vs load (SLO dashed red, bars: 95 % CI over repeats)', spec: latencyChart(records, 'ttft_ms_p95', slo.ttft_ms_p95) },
     { id: 'tpot', title: 'p95 TPOT vs load (SLO dashed red, bars: 95 % CI over repeats)', spec: latencyChart(records, 'tpot_ms_p95', slo.tpot_ms_p95) },
-    { id: 'pareto', title: 'SLO attainment vs cost (each level\'s Pareto front dotted)', spec: paretoChart(records) },
-    lag ? { id: 'lag', title: 'Scale-up lag: load step → decision → replica ready → SLO met', spec: lag } : { id: 'lag', title: 'Scale-up lag', note: 'No cell scaled up after its load step.' },
+    { id: 'pareto', title: "SLO attainment vs cost (each level's Pareto front dotted)", spec: paretoChart(records) },
+    lag
+      ? { id: 'lag', title: 'Scale-up lag: load step → decision → replica ready → SLO met', spec: lag }
+      : { id: 'lag', title: 'Scale-up lag', note: 'No cell scaled up after its load step.' },
   ];
 }

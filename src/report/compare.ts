@@ -44,13 +44,21 @@ export interface RunComparison {
 
 const byKey = (records: readonly BenchmarkRecord[]): Map<string, Group<BenchmarkRecord>> =>
   new Map(
-    aggregateRepeats(records.filter((r) => comparable(r) && typeof r.cell_key === 'string'), (r) => String(r.cell_key), comparedMetrics.map((m) => m.field)).map((g) => [g.key, g]),
+    aggregateRepeats(
+      records.filter((r) => comparable(r) && typeof r.cell_key === 'string'),
+      (r) => String(r.cell_key),
+      comparedMetrics.map((m) => m.field),
+    ).map((g) => [g.key, g]),
   );
 
 const valuesOf = (g: Group<BenchmarkRecord>, field: string): number[] =>
   g.rows.flatMap((r) => (typeof r[field] === 'number' && Number.isFinite(r[field]) ? [r[field] as number] : []));
 
-const invalidIds = (records: readonly BenchmarkRecord[]): string[] => records.filter((r) => r.status === 'done' && !comparable(r)).map((r) => String(r.cell_id)).sort();
+const invalidIds = (records: readonly BenchmarkRecord[]): string[] =>
+  records
+    .filter((r) => r.status === 'done' && !comparable(r))
+    .map((r) => String(r.cell_id))
+    .sort();
 
 /** The same cells of two runs side by side (matched by content, repeats averaged), with B − A for every metric. */
 export function compareRuns(a: { id: string; records: readonly BenchmarkRecord[] }, b: { id: string; records: readonly BenchmarkRecord[] }): RunComparison {
@@ -117,18 +125,35 @@ export function compareCounts(c: RunComparison): string {
 
 /** The comparison as Markdown: one table per cell (metric, A, B, B − A, verdict). */
 export function compareMarkdown(c: RunComparison): string {
-  const lines = [`# scalebench compare: ${mdText(c.a)} → ${mdText(c.b)}`, '', `${c.cells.length} cells in both runs; B − A, means over repeats, 95 % interval by Welch's t.`, '', `Verdict: ${compareCounts(c)}.`, ''];
+  const lines = [
+    `# scalebench compare: ${mdText(c.a)} → ${mdText(c.b)}`,
+    '',
+    `${c.cells.length} cells in both runs; B − A, means over repeats, 95 % interval by Welch's t.`,
+    '',
+    `Verdict: ${compareCounts(c)}.`,
+    '',
+  ];
   for (const cell of c.cells) {
-    lines.push(`## ${mdText(cell.key)} (repeats ${cell.repeats.a} → ${cell.repeats.b})`, '', `| metric | ${mdText(c.a)} | ${mdText(c.b)} | change | 95 % interval | B is |`, '|---|---:|---:|---:|---:|---|');
+    lines.push(
+      `## ${mdText(cell.key)} (repeats ${cell.repeats.a} → ${cell.repeats.b})`,
+      '',
+      `| metric | ${mdText(c.a)} | ${mdText(c.b)} | change | 95 % interval | B is |`,
+      '|---|---:|---:|---:|---:|---|',
+    );
     for (const d of cell.metrics) {
       const verdict = d.verdict === 'better' ? '**better**' : d.verdict === 'worse' ? '**worse**' : (d.verdict ?? '–');
-      lines.push(`| ${d.metric.label} (${d.metric.better}) | ${formatValue(d.metric.format, d.a)} | ${formatValue(d.metric.format, d.b)} | ${formatDelta(d)} | ${formatInterval(d)} | ${verdict} |`);
+      lines.push(
+        `| ${d.metric.label} (${d.metric.better}) | ${formatValue(d.metric.format, d.a)} | ${formatValue(d.metric.format, d.b)} | ${formatDelta(d)} | ${formatInterval(d)} | ${verdict} |`,
+      );
     }
     lines.push('');
   }
   if (c.onlyInA.length) lines.push(`Only in ${mdText(c.a)}: ${c.onlyInA.map(mdText).join(', ')}`, '');
   if (c.onlyInB.length) lines.push(`Only in ${mdText(c.b)}: ${c.onlyInB.map(mdText).join(', ')}`, '');
-  for (const [run, ids] of [[c.a, c.invalid.a], [c.b, c.invalid.b]] as const) {
+  for (const [run, ids] of [
+    [c.a, c.invalid.a],
+    [c.b, c.invalid.b],
+  ] as const) {
     if (ids.length) lines.push(`Left out of ${mdText(run)}, measurement invalid: ${ids.map(mdText).join(', ')}`, '');
   }
   return lines.join('\n');

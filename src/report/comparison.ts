@@ -21,8 +21,20 @@ const compared = (field: CellMetric): ComparedMetric => {
 /** The metrics autoscalers (and runs) are compared on, in this order; label, unit and direction from the metric table. */
 export const comparedMetrics: readonly ComparedMetric[] = (
   [
-    'slo_attainment', 'goodput_rps', 'ttft_ms_p95', 'tpot_ms_p95', 'e2e_ms_p95', 'error_rate', 'replica_seconds', 'gpu_hours', 'cost_usd',
-    'scale_up_lag_s', 'recovery_s', 'scale_down_lag_s', 'oscillations', 'over_provisioning',
+    'slo_attainment',
+    'goodput_rps',
+    'ttft_ms_p95',
+    'tpot_ms_p95',
+    'e2e_ms_p95',
+    'error_rate',
+    'replica_seconds',
+    'gpu_hours',
+    'cost_usd',
+    'scale_up_lag_s',
+    'recovery_s',
+    'scale_down_lag_s',
+    'oscillations',
+    'over_provisioning',
   ] as const
 ).map(compared);
 

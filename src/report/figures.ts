@@ -11,7 +11,10 @@ export type CellFigures = Record<CellMetric, number | null>;
 const n = (v: number | null | undefined): number | null => (v === undefined || !Number.isFinite(v) ? null : v);
 
 const dist = <Q extends string>(q: Q, d: Distribution | undefined): Record<`${Q}_ms_${'mean' | 'p50' | 'p90' | 'p95' | 'p99'}`, number | null> =>
-  ({ [`${q}_ms_mean`]: n(d?.mean), [`${q}_ms_p50`]: n(d?.p50), [`${q}_ms_p90`]: n(d?.p90), [`${q}_ms_p95`]: n(d?.p95), [`${q}_ms_p99`]: n(d?.p99) }) as Record<`${Q}_ms_${'mean' | 'p50' | 'p90' | 'p95' | 'p99'}`, number | null>;
+  ({ [`${q}_ms_mean`]: n(d?.mean), [`${q}_ms_p50`]: n(d?.p50), [`${q}_ms_p90`]: n(d?.p90), [`${q}_ms_p95`]: n(d?.p95), [`${q}_ms_p99`]: n(d?.p99) }) as Record<
+    `${Q}_ms_${'mean' | 'p50' | 'p90' | 'p95' | 'p99'}`,
+    number | null
+  >;
 
 type Quantiles = { p50?: ServerQuantile; p95?: ServerQuantile; p99?: ServerQuantile } | undefined;
 const serverQ = <Q extends string>(q: Q, s: Quantiles): Record<`server_${Q}_ms_${'p50' | 'p95' | 'p99' | 'p95_bucket_lo' | 'p95_bucket_hi'}`, number | null> =>

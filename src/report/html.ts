@@ -14,7 +14,10 @@ export function escapeHtml(text: string): string {
 
 /** JSON safe inside a <script> element: no "</script>", no "<!--". */
 export function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 const LIBRARIES = ['vega/build/vega.min.js', 'vega-lite/build/vega-lite.min.js', 'vega-embed/build/vega-embed.min.js'];
@@ -39,9 +42,34 @@ b{color:#060}.up{color:#060}.down{color:#a00}.verdict{background:#f3f8f3;border-
 
 /** The columns of the sortable cell table (record fields). */
 export const tableColumns = [
-  'cell_id', 'deployment', 'model', 'autoscaler', 'shape', 'level', 'repeat', 'status', 'requests', 'failures', 'ttft_ms_p95', 'tpot_ms_p95',
-  'e2e_ms_p95', 'slo_attainment', 'goodput_rps', 'replicas_mean', 'replica_seconds', 'cost_usd', 'scale_up_lag_s', 'recovery_s',
-  'oscillations', 'over_provisioning', 'saturation', 'validity', 'harness_errors', 'error_sources', 'server_queue_ms_p95', 'validity_reasons',
+  'cell_id',
+  'deployment',
+  'model',
+  'autoscaler',
+  'shape',
+  'level',
+  'repeat',
+  'status',
+  'requests',
+  'failures',
+  'ttft_ms_p95',
+  'tpot_ms_p95',
+  'e2e_ms_p95',
+  'slo_attainment',
+  'goodput_rps',
+  'replicas_mean',
+  'replica_seconds',
+  'cost_usd',
+  'scale_up_lag_s',
+  'recovery_s',
+  'oscillations',
+  'over_provisioning',
+  'saturation',
+  'validity',
+  'harness_errors',
+  'error_sources',
+  'server_queue_ms_p95',
+  'validity_reasons',
 ] as const;
 
 export interface HtmlInput {
@@ -71,7 +99,9 @@ function comparisonHtml(records: readonly BenchmarkRecord[]): string {
         });
         return `<tr><td>${escapeHtml(r.autoscaler)}</td><td class="n">${r.group.rows.length}</td>${cells.join('')}</tr>`;
       });
-      const wins = s.winners.map((w) => `${escapeHtml(w.metric.label)}: ${escapeHtml(w.autoscalers.join(', '))} (${escapeHtml(formatValue(w.metric.format, w.value))})`);
+      const wins = s.winners.map(
+        (w) => `${escapeHtml(w.metric.label)}: ${escapeHtml(w.autoscalers.join(', '))} (${escapeHtml(formatValue(w.metric.format, w.value))})`,
+      );
       const left = s.leftOut.length ? `<p class="note">Left out, measurement invalid: ${escapeHtml(s.leftOut.join(', '))} (see Validity).</p>` : '';
       return `<h3>${escapeHtml(s.deployment)} at load level ${s.level}</h3><table class="compare">${head}${rows.join('')}</table>${left}${wins.length ? `<p>Winner per metric: ${wins.join('; ')}</p>` : ''}`;
     })
@@ -85,7 +115,10 @@ function validityHtml(records: readonly BenchmarkRecord[]): string {
   const counts = (['valid', 'warn', 'invalid'] as const).map((v) => `${judged.filter((r) => r.validity === v).length} ${v}`).join(', ');
   const items = judged
     .filter((r) => r.validity !== 'valid')
-    .map((r) => `<li>${escapeHtml(`${r.cell_id} (${r.deployment}, ${r.autoscaler}, level ${r.level})`)}: <span class="${r.validity === 'invalid' ? 'down' : ''}">${escapeHtml(String(r.validity))}</span>: ${escapeHtml(String(r.validity_reasons ?? ''))}</li>`);
+    .map(
+      (r) =>
+        `<li>${escapeHtml(`${r.cell_id} (${r.deployment}, ${r.autoscaler}, level ${r.level})`)}: <span class="${r.validity === 'invalid' ? 'down' : ''}">${escapeHtml(String(r.validity))}</span>: ${escapeHtml(String(r.validity_reasons ?? ''))}</li>`,
+    );
   const excluding = records.filter((r) => r.server_ttft_excludes_queue === true).map((r) => String(r.cell_id));
   const note = excluding.length
     ? `<p class="note">The server's TTFT histogram leaves out the time requests queued in ${escapeHtml(excluding.join(', '))}: SLOs are judged on the client-side figures.</p>`
@@ -100,7 +133,9 @@ function verdictsHtml(verdicts: readonly LevelVerdict[], levels: ReadonlyArray<{
     .map((v) => {
       const section = levels.find((l) => l.section.deployment === v.deployment && l.section.shape === v.shape && l.section.level === v.level)?.section;
       const link = section ? ` <a href="#${section.id}">series and anatomy ↓</a>` : '';
-      return `<h3>${escapeHtml(levelTitle(v))}${link}</h3><div class="verdict"><ul>${verdictSentences(v).map((t) => `<li>${escapeHtml(t)}</li>`).join('')}</ul></div>`;
+      return `<h3>${escapeHtml(levelTitle(v))}${link}</h3><div class="verdict"><ul>${verdictSentences(v)
+        .map((t) => `<li>${escapeHtml(t)}</li>`)
+        .join('')}</ul></div>`;
     })
     .join('\n');
 }
@@ -123,10 +158,22 @@ function pairsHtml(v: LevelVerdict): string {
 /** One level: its series, the anatomy as a timeline and a table, and the pairs. */
 function levelHtml(l: { section: LevelSection; charts: readonly Chart[] }): string {
   const s = l.section;
-  const charts = l.charts.map((c) => `<h4>${escapeHtml(c.title)}</h4>${c.spec ? `<div class="chart" id="chart-${escapeHtml(c.id)}"></div>` : `<p class="note">${escapeHtml(c.note ?? 'Nothing to draw.')}</p>`}`).join('\n');
+  const charts = l.charts
+    .map(
+      (c) =>
+        `<h4>${escapeHtml(c.title)}</h4>${c.spec ? `<div class="chart" id="chart-${escapeHtml(c.id)}"></div>` : `<p class="note">${escapeHtml(c.note ?? 'Nothing to draw.')}</p>`}`,
+    )
+    .join('\n');
   const repeats = s.anatomy.some((r) => r.repeat > 1);
   const table = s.anatomy.length
-    ? `<table class="anatomy"><tr>${anatomyHeader.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>${s.anatomy.map((r) => `<tr>${anatomyCells(r, repeats).map((c, k) => `<td${k ? ' class="n"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</table>`
+    ? `<table class="anatomy"><tr>${anatomyHeader.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>${s.anatomy
+        .map(
+          (r) =>
+            `<tr>${anatomyCells(r, repeats)
+              .map((c, k) => `<td${k ? ' class="n"' : ''}>${escapeHtml(c)}</td>`)
+              .join('')}</tr>`,
+        )
+        .join('')}</table>`
     : '';
   return `<h3 id="${escapeHtml(s.id)}">${escapeHtml(levelTitle(s))}</h3>${charts}${table}${s.verdict ? pairsHtml(s.verdict) : ''}`;
 }
@@ -177,10 +224,14 @@ export function reportHtml(i: HtmlInput): string {
   const meta = i.meta.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('');
   const levels = i.levels ?? [];
   const charts = i.charts
-    .map((c) => `<h3>${escapeHtml(c.title)}</h3>${c.spec ? `<div class="chart" id="chart-${escapeHtml(c.id)}"></div>` : `<p class="note">${escapeHtml(c.note ?? 'Nothing to draw.')}</p>`}`)
+    .map(
+      (c) =>
+        `<h3>${escapeHtml(c.title)}</h3>${c.spec ? `<div class="chart" id="chart-${escapeHtml(c.id)}"></div>` : `<p class="note">${escapeHtml(c.note ?? 'Nothing to draw.')}</p>`}`,
+    )
     .join('\n');
   const specs = [...levels.flatMap((l) => l.charts), ...i.charts].filter((c) => c.spec).map((c) => ({ id: c.id, spec: c.spec }));
-  const matrix = i.matrix === undefined ? '' : `<details><summary>Matrix (resolved)</summary><pre>${escapeHtml(JSON.stringify(i.matrix, null, 2))}</pre></details>`;
+  const matrix =
+    i.matrix === undefined ? '' : `<details><summary>Matrix (resolved)</summary><pre>${escapeHtml(JSON.stringify(i.matrix, null, 2))}</pre></details>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${CSP}">

@@ -32,7 +32,9 @@ function panel(title: string, values: object[], layers: Spec[]): Spec {
 }
 
 function sloRule(ms: number | undefined): Spec[] {
-  return ms === undefined ? [] : [{ data: { values: [{ slo: ms }] }, mark: { type: 'rule', color: '#c00', strokeDash: [6, 3] }, encoding: { y: { field: 'slo', type: 'quantitative' } } }];
+  return ms === undefined
+    ? []
+    : [{ data: { values: [{ slo: ms }] }, mark: { type: 'rule', color: '#c00', strokeDash: [6, 3] }, encoding: { y: { field: 'slo', type: 'quantitative' } } }];
 }
 
 /**
@@ -46,39 +48,90 @@ export function levelTimeline(cells: readonly CellSeries[], slo: ResolvedSlo): S
   const offered = cells.length ? cells[0]!.samples.filter((s) => s.elapsed_s >= 0).map((s) => ({ s: s.elapsed_s, offered: s.offered })) : [];
   // Open loops (arrival rates, traces): what each setup's client sent, requests/s per window, beside what was offered.
   const openLoop = cells.some((c) => c.cell.load?.shape === 'arrival-rate' || c.cell.load?.shape === 'trace');
-  const sent = openLoop ? cells.flatMap((c) => c.windows.map((w) => ({ setup: name(c), s: (w.startMs + c.windowMs / 2) / 1000, sent: w.requests / (c.windowMs / 1000) }))) : [];
+  const sent = openLoop
+    ? cells.flatMap((c) => c.windows.map((w) => ({ setup: name(c), s: (w.startMs + c.windowMs / 2) / 1000, sent: w.requests / (c.windowMs / 1000) })))
+    : [];
   const replicas = samples.flatMap(({ c, s }) => [
     { setup: name(c), s: s.elapsed_s, kind: 'ready', replicas: s.replicas.ready },
     { setup: name(c), s: s.elapsed_s, kind: 'desired', replicas: s.replicas.desired },
   ]);
-  const windows = cells.flatMap((c) => c.windows.filter((w) => w.requests > 0).map((w) => ({ setup: name(c), s: (w.startMs + c.windowMs / 2) / 1000, ttft: w.ttft_ms_p95 ?? null, tpot: w.tpot_ms_p95 ?? null })));
+  const windows = cells.flatMap((c) =>
+    c.windows
+      .filter((w) => w.requests > 0)
+      .map((w) => ({ setup: name(c), s: (w.startMs + c.windowMs / 2) / 1000, ttft: w.ttft_ms_p95 ?? null, tpot: w.tpot_ms_p95 ?? null })),
+  );
   const waiting = samples.flatMap(({ c, s }) => (typeof s.server?.waiting === 'number' ? [{ setup: name(c), s: s.elapsed_s, waiting: s.server.waiting }] : []));
   const line = (field: string, title: string, extra: object = {}): Spec => ({
     mark: { type: 'line', interpolate: 'step-after', ...extra },
-    encoding: { x: xLast, y: { field, type: 'quantitative', title }, color, tooltip: [{ field: 'setup' }, { field: 's', title: 's' }, { field, format: '.4~f' }] },
+    encoding: {
+      x: xLast,
+      y: { field, type: 'quantitative', title },
+      color,
+      tooltip: [{ field: 'setup' }, { field: 's', title: 's' }, { field, format: '.4~f' }],
+    },
   });
   const latency = (field: 'ttft' | 'tpot', title: string, ms: number | undefined): Spec =>
-    panel(`client ${title} per ${cells[0]?.windowMs ?? 1000} ms window (SLO dashed red)`, windows.filter((w) => w[field] !== null), [
-      { mark: { type: 'line', point: { size: 18 } }, encoding: { x, y: { field, type: 'quantitative', title: `${title} (ms)` }, color, tooltip: [{ field: 'setup' }, { field: 's', title: 's' }, { field, format: '.1f' }] } },
-      ...sloRule(ms),
-    ]);
+    panel(
+      `client ${title} per ${cells[0]?.windowMs ?? 1000} ms window (SLO dashed red)`,
+      windows.filter((w) => w[field] !== null),
+      [
+        {
+          mark: { type: 'line', point: { size: 18 } },
+          encoding: {
+            x,
+            y: { field, type: 'quantitative', title: `${title} (ms)` },
+            color,
+            tooltip: [{ field: 'setup' }, { field: 's', title: 's' }, { field, format: '.1f' }],
+          },
+        },
+        ...sloRule(ms),
+      ],
+    );
   return {
     $schema: SCHEMA,
     spacing: 8,
     vconcat: [
       panel(openLoop ? 'requests/s: offered (grey), sent by each setup’s client (colour)' : 'offered load (users or req/s)', offered, [
-        { mark: { type: 'line', interpolate: 'step-after', color: '#666' }, encoding: { x, y: { field: 'offered', type: 'quantitative', title: openLoop ? 'requests/s' : 'offered' } } },
+        {
+          mark: { type: 'line', interpolate: 'step-after', color: '#666' },
+          encoding: { x, y: { field: 'offered', type: 'quantitative', title: openLoop ? 'requests/s' : 'offered' } },
+        },
         ...(openLoop
-          ? [{ data: { values: sent }, mark: { type: 'line', point: { size: 12 }, opacity: 0.8 }, encoding: { x, y: { field: 'sent', type: 'quantitative' }, color, tooltip: [{ field: 'setup' }, { field: 's', title: 's' }, { field: 'sent', format: '.2f' }] } } as Spec]
+          ? [
+              {
+                data: { values: sent },
+                mark: { type: 'line', point: { size: 12 }, opacity: 0.8 },
+                encoding: {
+                  x,
+                  y: { field: 'sent', type: 'quantitative' },
+                  color,
+                  tooltip: [{ field: 'setup' }, { field: 's', title: 's' }, { field: 'sent', format: '.2f' }],
+                },
+              } as Spec,
+            ]
           : []),
       ]),
       panel('replicas: ready (solid), desired (dashed)', replicas, [
         {
           mark: { type: 'line', interpolate: 'step-after' },
           encoding: {
-            x, y: { field: 'replicas', type: 'quantitative', title: 'replicas', axis: { tickMinStep: 1 } }, color,
-            strokeDash: { field: 'kind', type: 'nominal', scale: { domain: ['ready', 'desired'], range: [[1, 0], [4, 3]] }, legend: null },
-            detail: { field: 'kind' }, tooltip: [{ field: 'setup' }, { field: 'kind' }, { field: 's', title: 's' }, { field: 'replicas' }],
+            x,
+            y: { field: 'replicas', type: 'quantitative', title: 'replicas', axis: { tickMinStep: 1 } },
+            color,
+            strokeDash: {
+              field: 'kind',
+              type: 'nominal',
+              scale: {
+                domain: ['ready', 'desired'],
+                range: [
+                  [1, 0],
+                  [4, 3],
+                ],
+              },
+              legend: null,
+            },
+            detail: { field: 'kind' },
+            tooltip: [{ field: 'setup' }, { field: 'kind' }, { field: 's', title: 's' }, { field: 'replicas' }],
           },
         },
       ]),
@@ -104,9 +157,17 @@ export function anatomyRows(cells: readonly CellSeries[], loadStartOf: (c: CellS
     (c.anatomy?.episodes ?? []).flatMap((e) => {
       const offset = (e.atMs - loadStartOf(c)) / 1000;
       return e.stages.map((st) => ({
-        setup: name(c), direction: e.direction === 'up' ? 'scale-up' : 'scale-down', stage: STAGE_LABELS[e.direction][st.name] ?? st.name,
-        from: offset + st.fromS, to: offset + st.toS, seconds: st.toS - st.fromS, ended: st.ended,
-        violation_s: st.violationS, violating: st.violating, requests: st.requests, over_replica_s: st.overProvisionedReplicaS ?? 0,
+        setup: name(c),
+        direction: e.direction === 'up' ? 'scale-up' : 'scale-down',
+        stage: STAGE_LABELS[e.direction][st.name] ?? st.name,
+        from: offset + st.fromS,
+        to: offset + st.toS,
+        seconds: st.toS - st.fromS,
+        ended: st.ended,
+        violation_s: st.violationS,
+        violating: st.violating,
+        requests: st.requests,
+        over_replica_s: st.overProvisionedReplicaS ?? 0,
       }));
     }),
   );
@@ -130,11 +191,28 @@ export function anatomyChart(rows: ReadonlyArray<Record<string, string | number 
       {
         mark: { type: 'bar', height: 14, stroke: '#c00' },
         encoding: {
-          y, x: { field: 'from', type: 'quantitative', title: 'seconds since the load started' }, x2: { field: 'to' },
-          color: { field: 'stage', type: 'nominal', scale: { domain: stageDomain, scheme: 'tableau20' }, title: 'stage (red outline: SLO missed in it)', legend: { labelLimit: 320, titleLimit: 320 } },
+          y,
+          x: { field: 'from', type: 'quantitative', title: 'seconds since the load started' },
+          x2: { field: 'to' },
+          color: {
+            field: 'stage',
+            type: 'nominal',
+            scale: { domain: stageDomain, scheme: 'tableau20' },
+            title: 'stage (red outline: SLO missed in it)',
+            legend: { labelLimit: 320, titleLimit: 320 },
+          },
           opacity: { condition: { test: 'datum.ended', value: 1 }, value: 0.35 },
           strokeWidth: { condition: { test: 'datum.violation_s > 0', value: 2 }, value: 0 },
-          tooltip: [{ field: 'setup' }, { field: 'direction' }, { field: 'stage' }, { field: 'seconds', format: '.3f' }, { field: 'violation_s', title: 'SLO-violation s' }, { field: 'violating', title: 'violating requests' }, { field: 'requests' }, { field: 'over_replica_s', title: 'over-provisioned replica-s' }],
+          tooltip: [
+            { field: 'setup' },
+            { field: 'direction' },
+            { field: 'stage' },
+            { field: 'seconds', format: '.3f' },
+            { field: 'violation_s', title: 'SLO-violation s' },
+            { field: 'violating', title: 'violating requests' },
+            { field: 'requests' },
+            { field: 'over_replica_s', title: 'over-provisioned replica-s' },
+          ],
         },
       },
     ],

@@ -35,7 +35,12 @@ export function levelSections(a: RunAnalysis, verdicts: readonly LevelVerdict[])
     const { deployment, load, level } = c.cell;
     const key = `${deployment.name}\u0000${load.shape}\u0000${level}`;
     const section = groups.get(key) ?? {
-      id: `level-${groups.size + 1}`, deployment: deployment.name, shape: load.shape, level, series: [], anatomy: [],
+      id: `level-${groups.size + 1}`,
+      deployment: deployment.name,
+      shape: load.shape,
+      level,
+      series: [],
+      anatomy: [],
       ...(() => {
         const v = verdicts.find((x) => x.deployment === deployment.name && x.shape === load.shape && x.level === level);
         return v ? { verdict: v } : {};
@@ -60,7 +65,13 @@ export function levelTitle(s: Pick<LevelSection, 'deployment' | 'shape' | 'level
 
 /** The anatomy table's header (scale-up stages, lag, violations, scale-down). */
 export const anatomyHeader = [
-  'setup', ...upStages.slice(0, 5).map(([n]) => `↑ ${n} (s)`), 'scale-up lag (s)', 'SLO-violation s / requests by stage', '↓ ordered after (s)', '↓ stopped after (s)', 'over-provisioned replica-s',
+  'setup',
+  ...upStages.slice(0, 5).map(([n]) => `↑ ${n} (s)`),
+  'scale-up lag (s)',
+  'SLO-violation s / requests by stage',
+  '↓ ordered after (s)',
+  '↓ stopped after (s)',
+  'over-provisioned replica-s',
 ];
 
 /** A stage's length for the table: seconds, or "never (> x)" when its end never came. */
@@ -73,7 +84,9 @@ function stageText(e: Episode | undefined, name: string): string {
 
 /** The anatomy table as rows of text cells, in anatomyHeader's order. */
 export function anatomyCells(r: AnatomyRow, withRepeat: boolean): string[] {
-  const violations = (r.up?.stages ?? []).filter((s) => s.violationS > 0 || s.violating > 0).map((s) => `${s.name} ${round(s.violationS, 2)} s / ${s.violating}`);
+  const violations = (r.up?.stages ?? [])
+    .filter((s) => s.violationS > 0 || s.violating > 0)
+    .map((s) => `${s.name} ${round(s.violationS, 2)} s / ${s.violating}`);
   return [
     withRepeat ? `${r.setup} r${r.repeat}` : r.setup,
     ...upStages.slice(0, 5).map(([n]) => stageText(r.up, n)),

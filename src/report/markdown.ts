@@ -74,7 +74,10 @@ export function anatomyTable(section: LevelSection): string[] {
     'Anatomy of the scale-up (seconds after the load stepped up) and the scale-down:',
     '',
     `| ${anatomyHeader.map(mdText).join(' | ')} |`,
-    `|---|${anatomyHeader.slice(1).map(() => '---:').join('|')}|`,
+    `|---|${anatomyHeader
+      .slice(1)
+      .map(() => '---:')
+      .join('|')}|`,
     ...section.anatomy.map((r) => `| ${anatomyCells(r, repeats).map(mdText).join(' | ')} |`),
   ];
 }
@@ -86,7 +89,10 @@ export function validityLines(records: readonly BenchmarkRecord[]): string[] {
   const flagged = judged.filter((r) => r.validity !== 'valid');
   const counts = (['valid', 'warn', 'invalid'] as const).map((v) => `${judged.filter((r) => r.validity === v).length} ${v}`).join(', ');
   const lines = ['## Validity', '', `${counts} of ${judged.length} cells judged. Invalid cells are left out of the comparisons and the gate.`, ''];
-  for (const r of flagged) lines.push(`- ${mdText(String(r.cell_id))} (${mdText(String(r.deployment))}, ${mdText(String(r.autoscaler))}, level ${r.level}): **${r.validity}**: ${mdText(String(r.validity_reasons ?? ''))}`);
+  for (const r of flagged)
+    lines.push(
+      `- ${mdText(String(r.cell_id))} (${mdText(String(r.deployment))}, ${mdText(String(r.autoscaler))}, level ${r.level}): **${r.validity}**: ${mdText(String(r.validity_reasons ?? ''))}`,
+    );
   if (flagged.length) lines.push('');
   const excluding = records.filter((r) => r.server_ttft_excludes_queue === true).map((r) => String(r.cell_id));
   if (excluding.length) {
@@ -100,13 +106,27 @@ export function validityLines(records: readonly BenchmarkRecord[]): string[] {
 
 /** Lengths asked for against those the server reported, per cell (means, tokens), where they differ by more than 5 %. */
 export function lengthLines(records: readonly BenchmarkRecord[]): string[] {
-  const off = (asked: unknown, got: unknown): boolean => typeof asked === 'number' && typeof got === 'number' && asked > 0 && Math.abs(got - asked) / asked > 0.05;
+  const off = (asked: unknown, got: unknown): boolean =>
+    typeof asked === 'number' && typeof got === 'number' && asked > 0 && Math.abs(got - asked) / asked > 0.05;
   const rows = records.filter((r) => off(r.prompt_tokens_target, r.prompt_tokens_mean) || off(r.output_tokens_target, r.output_tokens_mean));
-  const lines = ['## Lengths', '', 'Mean tokens per request: asked for (the workload, or the trace or arrival schedule) and reported by the server (usage).', ''];
+  const lines = [
+    '## Lengths',
+    '',
+    'Mean tokens per request: asked for (the workload, or the trace or arrival schedule) and reported by the server (usage).',
+    '',
+  ];
   lines.push('| cell | prompt asked | prompt served | output asked | output served |', '|---|---:|---:|---:|---:|');
   for (const r of records.filter((x) => x.status === 'done')) {
-    lines.push(`| ${mdText(String(r.cell_id))} | ${r.prompt_tokens_target ?? '–'} | ${r.prompt_tokens_mean ?? '–'} | ${r.output_tokens_target ?? '–'} | ${r.output_tokens_mean ?? '–'} |`);
+    lines.push(
+      `| ${mdText(String(r.cell_id))} | ${r.prompt_tokens_target ?? '–'} | ${r.prompt_tokens_mean ?? '–'} | ${r.output_tokens_target ?? '–'} | ${r.output_tokens_mean ?? '–'} |`,
+    );
   }
-  lines.push('', rows.length ? `Differing by more than 5 %: ${rows.map((r) => mdText(String(r.cell_id))).join(', ')} (a chat template adds prompt tokens; max_model_len truncates).` : 'Every cell within 5 % of what it asked for.', '');
+  lines.push(
+    '',
+    rows.length
+      ? `Differing by more than 5 %: ${rows.map((r) => mdText(String(r.cell_id))).join(', ')} (a chat template adds prompt tokens; max_model_len truncates).`
+      : 'Every cell within 5 % of what it asked for.',
+    '',
+  );
   return lines;
 }

@@ -36,15 +36,28 @@ export function runMeta(run: RunRecord, capacity: Record<string, number>): Array
     ['host', `${run.host.hostname}, ${run.host.platform}, ${run.host.cpus} CPUs, ${run.host.memoryGb} GiB, Node ${run.host.node}`],
     ['SLO', given.join(', ') || 'none'],
     ['deployments', run.matrix.deployments.map((d) => `${d.name}: ${d.model} on ${d.gpu.count}× ${d.gpu.type}`).join('; ')],
-    ['best capacity', Object.entries(capacity).map(([d, c]) => `${d}: ${c} good requests per replica-second`).join('; ') || '–'],
+    [
+      'best capacity',
+      Object.entries(capacity)
+        .map(([d, c]) => `${d}: ${c} good requests per replica-second`)
+        .join('; ') || '–',
+    ],
   ];
 }
 
 /** A table row for a cell that did not run: its names and status only. */
 function stubRecord(run: RunRecord, cell: Cell, status: string): BenchmarkRecord {
   return {
-    run_id: run.id, cell_id: cell.id, cell_key: cellKey(cell), deployment: cell.deployment.name, model: cell.deployment.model,
-    autoscaler: cell.autoscaler.name, shape: cell.load.shape, level: cell.level, repeat: cell.repeat, status,
+    run_id: run.id,
+    cell_id: cell.id,
+    cell_key: cellKey(cell),
+    deployment: cell.deployment.name,
+    model: cell.deployment.model,
+    autoscaler: cell.autoscaler.name,
+    shape: cell.load.shape,
+    level: cell.level,
+    repeat: cell.repeat,
+    status,
   };
 }
 
@@ -70,8 +83,23 @@ export function renderReport(a: RunAnalysis): Record<ReportFile, string> {
     'timeseries.csv': timeseriesCsv(series),
     'records.jsonl': records.map((r) => `${JSON.stringify(r)}\n`).join(''),
     'anatomy.json': `${JSON.stringify(Object.fromEntries([...a.anatomy.entries()].sort(([x], [y]) => x.localeCompare(y))), null, 2)}\n`,
-    'summary.md': [summaryMarkdown({ title, lines: meta.filter(([k]) => ['matrix', 'status', 'git revision', 'SLO'].includes(k)).map(([k, v]) => `${k}: ${v}`) }, records, levels), ...runnerPodLines(a.cells)].join('\n'),
-    'index.html': reportHtml({ title, meta, matrix: run.matrix, charts: reportCharts(records, run.matrix.slo), records: tableRows, verdicts, levels: levels.map((l) => ({ section: l, charts: levelCharts(l, run.matrix.slo) })) }),
+    'summary.md': [
+      summaryMarkdown(
+        { title, lines: meta.filter(([k]) => ['matrix', 'status', 'git revision', 'SLO'].includes(k)).map(([k, v]) => `${k}: ${v}`) },
+        records,
+        levels,
+      ),
+      ...runnerPodLines(a.cells),
+    ].join('\n'),
+    'index.html': reportHtml({
+      title,
+      meta,
+      matrix: run.matrix,
+      charts: reportCharts(records, run.matrix.slo),
+      records: tableRows,
+      verdicts,
+      levels: levels.map((l) => ({ section: l, charts: levelCharts(l, run.matrix.slo) })),
+    }),
   };
 }
 
@@ -80,7 +108,9 @@ export function levelCharts(l: LevelSection, slo: RunRecord['matrix']['slo']): C
   const rows = anatomyRows(l.series, (c) => c.samples[0]!.t - c.samples[0]!.elapsed_s * 1000);
   return [
     { id: `timeline-${l.id}`, title: 'Offered load, replicas, p95 TTFT and TPOT per window, queue', spec: levelTimeline(l.series, slo) },
-    rows.length ? { id: `anatomy-${l.id}`, title: 'Anatomy of the scale-up and scale-down', spec: anatomyChart(rows) } : { id: `anatomy-${l.id}`, title: 'Anatomy', note: 'No cell of this level has points to place its stages.' },
+    rows.length
+      ? { id: `anatomy-${l.id}`, title: 'Anatomy of the scale-up and scale-down', spec: anatomyChart(rows) }
+      : { id: `anatomy-${l.id}`, title: 'Anatomy', note: 'No cell of this level has points to place its stages.' },
   ];
 }
 

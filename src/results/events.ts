@@ -61,7 +61,15 @@ const clusterDecision = z.object({
 
 const autoscalerDecision = z.discriminatedUnion('loop', [hpaDecision, kedaDecision, clusterDecision]);
 
-export const eventSchema = z.discriminatedUnion('kind', [replicaStarted, replicaReady, replicaDraining, replicaStopped, replicaCrashed, scale, autoscalerDecision]);
+export const eventSchema = z.discriminatedUnion('kind', [
+  replicaStarted,
+  replicaReady,
+  replicaDraining,
+  replicaStopped,
+  replicaCrashed,
+  scale,
+  autoscalerDecision,
+]);
 export type RunEvent = z.infer<typeof eventSchema>;
 export type EventKind = RunEvent['kind'];
 export type AutoscalerDecisionEvent = z.infer<typeof autoscalerDecision>;

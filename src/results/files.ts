@@ -33,7 +33,10 @@ export function writeJsonAtomic(path: string, value: unknown): void {
 /** `field.path: message` of a schema's first problem. */
 function problem(error: z.ZodError): string {
   const i = error.issues[0]!;
-  const path = i.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('').replace(/^\./, '');
+  const path = i.path
+    .map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`))
+    .join('')
+    .replace(/^\./, '');
   return `${path ? `${path}: ` : ''}${i.message}`;
 }
 

@@ -2,16 +2,62 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { pointSchema, type RawPoint } from './points.js';
 
 /** The fields of RawPoint the decoder fills, by id (0: a field it skips). */
-const KEYS = ['', 't', 'phase', 'ok', 'status', 'error', 'ttft_ms', 'tpot_ms', 'e2e_ms', 'itl_ms', 'prompt_tokens', 'output_tokens', 't_sched', 'ttfc_ms', 'error_source', 'cached_tokens'] as const;
-const T = 1, PHASE = 2, OK = 3, STATUS = 4, ERROR = 5, TTFT = 6, TPOT = 7, E2E = 8, ITL = 9, PROMPT = 10, OUTPUT = 11, T_SCHED = 12, TTFC = 13, ERROR_SOURCE = 14, CACHED = 15;
+const KEYS = [
+  '',
+  't',
+  'phase',
+  'ok',
+  'status',
+  'error',
+  'ttft_ms',
+  'tpot_ms',
+  'e2e_ms',
+  'itl_ms',
+  'prompt_tokens',
+  'output_tokens',
+  't_sched',
+  'ttfc_ms',
+  'error_source',
+  'cached_tokens',
+] as const;
+const T = 1,
+  PHASE = 2,
+  OK = 3,
+  STATUS = 4,
+  ERROR = 5,
+  TTFT = 6,
+  TPOT = 7,
+  E2E = 8,
+  ITL = 9,
+  PROMPT = 10,
+  OUTPUT = 11,
+  T_SCHED = 12,
+  TTFC = 13,
+  ERROR_SOURCE = 14,
+  CACHED = 15;
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 /** 2^53: integers up to it are exact doubles. */
 const EXACT = 9007199254740992;
 
 // Bytes of the JSON syntax.
-const QUOTE = 34, COMMA = 44, MINUS = 45, PLUS = 43, DOT = 46, ZERO = 48, NINE = 57, COLON = 58;
-const LBRACKET = 91, BACKSLASH = 92, RBRACKET = 93, LBRACE = 123, RBRACE = 125, LOWER_E = 101, UPPER_E = 69;
-const LOWER_T = 116, LOWER_F = 102, LOWER_N = 110;
+const QUOTE = 34,
+  COMMA = 44,
+  MINUS = 45,
+  PLUS = 43,
+  DOT = 46,
+  ZERO = 48,
+  NINE = 57,
+  COLON = 58;
+const LBRACKET = 91,
+  BACKSLASH = 92,
+  RBRACKET = 93,
+  LBRACE = 123,
+  RBRACE = 125,
+  LOWER_E = 101,
+  UPPER_E = 69;
+const LOWER_T = 116,
+  LOWER_F = 102,
+  LOWER_N = 110;
 
 /** The id of the key b[s, s + len): by its length and first bytes, then confirmed byte by byte (no string made). */
 function keyId(b: Buffer, s: number, len: number): number {
@@ -39,12 +85,28 @@ function phaseName(b: Buffer, s: number, len: number): string {
 
 /** The point every decoded line is written into (reused). */
 const point: RawPoint = {
-  t: NaN, t_sched: null, phase: '', ok: false, status: 0, error: null, error_source: null, ttft_ms: null, ttfc_ms: null, tpot_ms: null,
-  e2e_ms: NaN, itl_ms: [], prompt_tokens: null, output_tokens: null, cached_tokens: null,
+  t: NaN,
+  t_sched: null,
+  phase: '',
+  ok: false,
+  status: 0,
+  error: null,
+  error_source: null,
+  ttft_ms: null,
+  ttfc_ms: null,
+  tpot_ms: null,
+  e2e_ms: NaN,
+  itl_ms: [],
+  prompt_tokens: null,
+  output_tokens: null,
+  cached_tokens: null,
 };
 
 /** Bits of the required fields seen with their type: t (number), phase (string), ok (boolean). */
-const SEEN_T = 1, SEEN_PHASE = 2, SEEN_OK = 4, SEEN_ALL = 7;
+const SEEN_T = 1,
+  SEEN_PHASE = 2,
+  SEEN_OK = 4,
+  SEEN_ALL = 7;
 
 /**
  * Decodes one line of points.jsonl, b[start, end), into `point`. The lines are
@@ -63,8 +125,21 @@ const SEEN_T = 1, SEEN_PHASE = 2, SEEN_OK = 4, SEEN_ALL = 7;
 function decodeFlat(b: Buffer, start: number, end: number): boolean {
   let pos = start;
   const p = point;
-  p.t = NaN; p.t_sched = null; p.phase = ''; p.ok = false; p.status = 0; p.error = null; p.error_source = null; p.ttft_ms = null; p.ttfc_ms = null; p.tpot_ms = null;
-  p.e2e_ms = NaN; p.itl_ms.length = 0; p.prompt_tokens = null; p.output_tokens = null; p.cached_tokens = null;
+  p.t = NaN;
+  p.t_sched = null;
+  p.phase = '';
+  p.ok = false;
+  p.status = 0;
+  p.error = null;
+  p.error_source = null;
+  p.ttft_ms = null;
+  p.ttfc_ms = null;
+  p.tpot_ms = null;
+  p.e2e_ms = NaN;
+  p.itl_ms.length = 0;
+  p.prompt_tokens = null;
+  p.output_tokens = null;
+  p.cached_tokens = null;
   if (b[pos++] !== LBRACE) return false;
   if (b[pos] === RBRACE) return false;
   let seen = 0;
@@ -153,16 +228,37 @@ function decodeFlat(b: Buffer, start: number, end: number): boolean {
         }
         if (!array) {
           switch (key) {
-            case T: p.t = v; seen |= SEEN_T; break;
-            case STATUS: p.status = v; break;
-            case TTFT: p.ttft_ms = v; break;
-            case TTFC: p.ttfc_ms = v; break;
-            case T_SCHED: p.t_sched = v; break;
-            case TPOT: p.tpot_ms = v; break;
-            case E2E: p.e2e_ms = v; break;
-            case PROMPT: p.prompt_tokens = v; break;
-            case OUTPUT: p.output_tokens = v; break;
-            case CACHED: p.cached_tokens = v; break;
+            case T:
+              p.t = v;
+              seen |= SEEN_T;
+              break;
+            case STATUS:
+              p.status = v;
+              break;
+            case TTFT:
+              p.ttft_ms = v;
+              break;
+            case TTFC:
+              p.ttfc_ms = v;
+              break;
+            case T_SCHED:
+              p.t_sched = v;
+              break;
+            case TPOT:
+              p.tpot_ms = v;
+              break;
+            case E2E:
+              p.e2e_ms = v;
+              break;
+            case PROMPT:
+              p.prompt_tokens = v;
+              break;
+            case OUTPUT:
+              p.output_tokens = v;
+              break;
+            case CACHED:
+              p.cached_tokens = v;
+              break;
           }
           break;
         }
@@ -249,7 +345,10 @@ export function lineRanges(path: string, size: number, parts: number, firstShare
     closeSync(fd);
   }
   cuts.push(size);
-  return cuts.slice(0, -1).map((start, i) => ({ start, end: cuts[i + 1]! })).filter((r) => r.end > r.start);
+  return cuts
+    .slice(0, -1)
+    .map((start, i) => ({ start, end: cuts[i + 1]! }))
+    .filter((r) => r.end > r.start);
 }
 
 /** A line the fast decoder left, through JSON.parse and pointSchema: the point, or what is wrong with it. */

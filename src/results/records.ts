@@ -13,15 +13,53 @@ export type BenchmarkRecord = Record<string, string | number | boolean | null>;
 /** The fields of a record that are not figures of the metric table: who, what ran, how it was loaded, the verdict. */
 export const recordSettings = [
   // identity
-  'run_id', 'cell_id', 'cell_key', 'deployment', 'repeat', 'created_at', 'source', 'confidence', 'status',
+  'run_id',
+  'cell_id',
+  'cell_key',
+  'deployment',
+  'repeat',
+  'created_at',
+  'source',
+  'confidence',
+  'status',
   // stack
-  'model', 'precision', 'engine', 'engine_version', 'hardware', 'gpus_per_replica', 'tensor_parallel', 'replicas_min', 'replicas_max',
-  'max_num_seqs', 'max_model_len', 'max_num_batched_tokens', 'gpu_memory_utilization', 'prefix_caching', 'gpu_cost_usd_per_hour',
-  'gpu_sharing', 'autoscaler', 'autoscaler_kind', 'autoscaler_target',
+  'model',
+  'precision',
+  'engine',
+  'engine_version',
+  'hardware',
+  'gpus_per_replica',
+  'tensor_parallel',
+  'replicas_min',
+  'replicas_max',
+  'max_num_seqs',
+  'max_model_len',
+  'max_num_batched_tokens',
+  'gpu_memory_utilization',
+  'prefix_caching',
+  'gpu_cost_usd_per_hour',
+  'gpu_sharing',
+  'autoscaler',
+  'autoscaler_kind',
+  'autoscaler_target',
   // load
-  'profile', 'prompt_tokens_target', 'output_tokens_target', 'arrival', 'shape', 'level', 'duration_s', 'warmup_s',
+  'profile',
+  'prompt_tokens_target',
+  'output_tokens_target',
+  'arrival',
+  'shape',
+  'level',
+  'duration_s',
+  'warmup_s',
   // verdict
-  'server_ttft_excludes_queue', 'slo_pass_ttft', 'slo_pass_tpot', 'slo_pass_e2e', 'saturation', 'validity', 'validity_reasons', 'error_sources',
+  'server_ttft_excludes_queue',
+  'slo_pass_ttft',
+  'slo_pass_tpot',
+  'slo_pass_e2e',
+  'saturation',
+  'validity',
+  'validity_reasons',
+  'error_sources',
 ] as const;
 
 const known = new Set<string>([...recordSettings, ...cellMetrics]);
@@ -34,7 +72,12 @@ const value = z.union([z.string(), z.number(), z.boolean(), z.null()]);
  */
 export const benchmarkRecordSchema = z.record(z.string(), value).superRefine((r, ctx) => {
   for (const key of Object.keys(r)) {
-    if (!known.has(key)) ctx.addIssue({ code: 'custom', path: [key], message: `${metricNameProblem(key) ?? `unknown field "${key}"`}: a record of an older scalebench? write the report again (scalebench report) or save a new baseline` });
+    if (!known.has(key))
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `${metricNameProblem(key) ?? `unknown field "${key}"`}: a record of an older scalebench? write the report again (scalebench report) or save a new baseline`,
+      });
   }
 });
 

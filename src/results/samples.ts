@@ -14,7 +14,10 @@ export type ReplicaCounts = z.infer<typeof replicaCountsSchema>;
 
 /** A sample's Prometheus figures, by their names in the metric table; null where the query had no value (an idle quantile is NaN). */
 export const serverFiguresSchema = z.strictObject(
-  Object.fromEntries(promSampleMetrics.map((m) => [m, z.number().nullable().optional()])) as Record<PromSampleMetric, z.ZodOptional<z.ZodNullable<z.ZodNumber>>>,
+  Object.fromEntries(promSampleMetrics.map((m) => [m, z.number().nullable().optional()])) as Record<
+    PromSampleMetric,
+    z.ZodOptional<z.ZodNullable<z.ZodNumber>>
+  >,
 );
 export type ServerFigures = z.infer<typeof serverFiguresSchema>;
 

@@ -5,13 +5,13 @@ import { judgeValidity } from '../analysis/validity.js';
 import { CpuMonitor } from '../metrics/cpu.js';
 import { phaseServer } from '../metrics/phase-server.js';
 import { k6WallMs, offeredAt } from '../load/k6-options.js';
-import { PointsTail, runK6, type K6Result } from '../load/k6-process.js';
+import { PointsTail, runK6 } from '../load/k6-process.js';
 import type { ScheduleStats } from '../load/schedule.js';
 import type { Cell, ResolvedMatrix } from '../matrix/types.js';
 import { PromClient } from '../metrics/prom.js';
 import { gaugeSum } from '../metrics/promql.js';
 import { Sampler } from '../metrics/sampler.js';
-import { type Sample } from '../results/samples.js';
+import type { Sample } from '../results/samples.js';
 import { mainSamples } from '../analysis/server.js';
 import { JsonlWriter, readJsonl, writeJsonAtomic } from '../results/files.js';
 import { cellAnatomy, requestColumns, type CellAnatomy } from '../analysis/anatomy.js';
@@ -19,7 +19,7 @@ import type { AutoscalerHandle, Target } from '../targets/target.js';
 import { sleep } from '../util/ports.js';
 import type { Progress } from './progress.js';
 import { type EventInput, type RunEvent, eventSchema } from '../results/events.js';
-import type { CellResult, ClientSummary, HarnessCpu, PhaseServer, Validity } from '../results/cell-result.js';
+import type { CellResult, HarnessCpu, PhaseServer } from '../results/cell-result.js';
 
 const withoutPerSecond = ({ perSecond: _, ...rest }: ScheduleStats & { vus: number }): Omit<ScheduleStats, 'perSecond'> & { vus: number } => rest;
 
@@ -89,25 +89,26 @@ export async function runCell(o: RunCellOptions): Promise<CellResult> {
   }, 1000);
 
   const scrapeMs = target.scrapeIntervalMs;
-  const makeSampler = (): Sampler => new Sampler({
-    prom: new PromClient(target.prometheusUrl, Math.max(1000, matrix.sampleIntervalMs)),
-    selector: target.selector(),
-    window: `${Math.max(5 * scrapeMs, matrix.sampleIntervalMs)}ms`,
-    intervalMs: matrix.sampleIntervalMs,
-    out: join(dir, 'samples.jsonl'),
-    warn: (m) => o.progress.note(`warning: ${m}`),
-    source: {
-      phase: () => phase,
-      loadStartMs: () => (Number.isFinite(loadStart) ? loadStart : Date.now()),
-      // A scheduled load offers what its schedule holds: requests due in that second.
-      offered: (elapsed) => (!Number.isFinite(loadStart) ? 0 : duePerSecond ? (duePerSecond[Math.floor(elapsed / 1000)] ?? 0) : offeredAt(cell, elapsed)),
-      replicas: () => target.counts(),
-      inFlight: () => target.inFlight(),
-      cpuUtilization: () => target.cpuUtilization?.(),
-      progress: () => ({ requests: tail.requests, errors: tail.errors }),
-      autoscaler: () => autoscaler?.seen(),
-    },
-  });
+  const makeSampler = (): Sampler =>
+    new Sampler({
+      prom: new PromClient(target.prometheusUrl, Math.max(1000, matrix.sampleIntervalMs)),
+      selector: target.selector(),
+      window: `${Math.max(5 * scrapeMs, matrix.sampleIntervalMs)}ms`,
+      intervalMs: matrix.sampleIntervalMs,
+      out: join(dir, 'samples.jsonl'),
+      warn: (m) => o.progress.note(`warning: ${m}`),
+      source: {
+        phase: () => phase,
+        loadStartMs: () => (Number.isFinite(loadStart) ? loadStart : Date.now()),
+        // A scheduled load offers what its schedule holds: requests due in that second.
+        offered: (elapsed) => (!Number.isFinite(loadStart) ? 0 : duePerSecond ? (duePerSecond[Math.floor(elapsed / 1000)] ?? 0) : offeredAt(cell, elapsed)),
+        replicas: () => target.counts(),
+        inFlight: () => target.inFlight(),
+        cpuUtilization: () => target.cpuUtilization?.(),
+        progress: () => ({ requests: tail.requests, errors: tail.errors }),
+        autoscaler: () => autoscaler?.seen(),
+      },
+    });
   let sampler: Sampler | undefined;
   let duePerSecond: number[] | undefined;
   let autoscaler: AutoscalerHandle | undefined;
@@ -134,7 +135,13 @@ export async function runCell(o: RunCellOptions): Promise<CellResult> {
     autoscaler = target.startAutoscaler(cell.autoscaler, { controllers: matrix.controllers, onDecision: (d) => event(d) });
     const k6Signal = o.stopLoad ? AbortSignal.any([signal, o.stopLoad]) : signal;
     const k6Run = (target.runLoad ? target.runLoad.bind(target) : runK6)({
-      k6: o.k6, cell, workload: matrix.workload, endpoint: target.endpoint(), model: target.model(), cellDir: dir, signal: k6Signal,
+      k6: o.k6,
+      cell,
+      workload: matrix.workload,
+      endpoint: target.endpoint(),
+      model: target.model(),
+      cellDir: dir,
+      signal: k6Signal,
       onSchedule: (sch) => (duePerSecond = sch.perSecond),
       onLoadStart: (ms) => (loadStart = ms),
       onStart: (pid) => {
@@ -252,9 +259,7 @@ async function settle(o: RunCellOptions): Promise<void> {
     const inFlight = (await o.target.inFlight()) ?? 0;
     let busy = 0;
     try {
-      busy =
-        ((await prom.scalar(gaugeSum('vllm:num_requests_running', sel))) ?? 0) +
-        ((await prom.scalar(gaugeSum('vllm:num_requests_waiting', sel))) ?? 0);
+      busy = ((await prom.scalar(gaugeSum('vllm:num_requests_running', sel))) ?? 0) + ((await prom.scalar(gaugeSum('vllm:num_requests_waiting', sel))) ?? 0);
     } catch {
       busy = 0; // Prometheus down: the router's count alone decides
     }

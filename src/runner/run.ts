@@ -52,7 +52,10 @@ function runnerImageTool(matrix: ResolvedMatrix): Record<string, string> {
   const t = matrix.target;
   if (t.kind !== 'kubernetes' || t.load?.runner !== 'job' || !t.load.image) return {};
   const digest = /@(sha256:[0-9a-f]{64})$/.exec(t.load.image)?.[1];
-  return { 'runner-image': t.load.image, 'runner-image-digest': digest ?? "not pinned: the reference is a tag (each cell's runnerPods.pods[].imageID says what ran)" };
+  return {
+    'runner-image': t.load.image,
+    'runner-image-digest': digest ?? "not pinned: the reference is a tag (each cell's runnerPods.pods[].imageID says what ran)",
+  };
 }
 
 export function newRunRecord(id: string, matrix: ResolvedMatrix, cells: readonly Cell[], tools: ReturnType<typeof localTools>): RunRecord {
@@ -106,10 +109,19 @@ export async function openTarget(o: Pick<ExecuteOptions, 'dir' | 'tools' | 'cata
       logDir: join(o.dir.root, 'logs'),
     });
   }
-  if (!t.url) throw new UserError(`${matrix.source}: target.url: give the URL the load goes to (an ingress, a LoadBalancer, or a \`kubectl port-forward\` to the Service)`);
+  if (!t.url)
+    throw new UserError(
+      `${matrix.source}: target.url: give the URL the load goes to (an ingress, a LoadBalancer, or a \`kubectl port-forward\` to the Service)`,
+    );
   if (!t.prometheusUrl) throw new UserError(`${matrix.source}: target.prometheus_url: give the URL of the Prometheus that scrapes the serving pods`);
   const client = ClusterClient.load({ ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}), ...(t.context ? { context: t.context } : {}) });
-  return new KubernetesTarget({ client, namespace: t.namespace, url: t.url, prometheusUrl: t.prometheusUrl, runId: o.dir.record.id, slo: matrix.slo,
+  return new KubernetesTarget({
+    client,
+    namespace: t.namespace,
+    url: t.url,
+    prometheusUrl: t.prometheusUrl,
+    runId: o.dir.record.id,
+    slo: matrix.slo,
     catalog: o.catalog,
     keep: Boolean(o.keep),
     ...(t.createNamespace !== undefined ? { createNamespace: t.createNamespace } : {}),

@@ -51,9 +51,18 @@ export function searchMatrix(m: ResolvedMatrix, name: string): { matrix: Resolve
   if (m.target.kind !== 'local') throw new UserError(`${m.source}: target.kind: search runs on the local target only in this version: use target.kind "local"`);
   const replicas = Math.max(1, d.replicas.start);
   const deployment: ResolvedDeployment = { ...d, replicas: { start: replicas, min: replicas, max: replicas } };
-  const base = { levels: m.load.levels, durationMs: m.load.durationMs, warmupMs: m.load.warmupMs, settle: m.load.settle, ...(m.load.maxRequests !== undefined ? { maxRequests: m.load.maxRequests } : {}) };
+  const base = {
+    levels: m.load.levels,
+    durationMs: m.load.durationMs,
+    warmupMs: m.load.warmupMs,
+    settle: m.load.settle,
+    ...(m.load.maxRequests !== undefined ? { maxRequests: m.load.maxRequests } : {}),
+  };
   const load: ResolvedLoad = m.load.shape === 'arrival-rate' ? { ...base, shape: 'arrival-rate', maxVus: m.load.maxVus } : { ...base, shape: 'constant' };
-  return { matrix: { ...m, name: `${m.name}-search`, deployments: [deployment], autoscalers: [{ kind: 'fixed', name: 'fixed' }], load, repeats: 1 }, deployment };
+  return {
+    matrix: { ...m, name: `${m.name}-search`, deployments: [deployment], autoscalers: [{ kind: 'fixed', name: 'fixed' }], load, repeats: 1 },
+    deployment,
+  };
 }
 
 /** Tails a cell's points once a second and aborts when the level is clearly failing. */
@@ -85,7 +94,14 @@ function watchEarlyStop(file: string, m: ResolvedMatrix, stop: AbortController):
 export function probePassed(r: CellResult, m: ResolvedMatrix): boolean {
   if (r.status !== 'done' || r.stoppedEarly) return false;
   const c = r.client;
-  const point = { load: 0, requests: c.requests, errors: c.errors, ...(c.ttftMs.p95 !== undefined ? { ttft_ms_p95: c.ttftMs.p95 } : {}), ...(c.tpotMs.p95 !== undefined ? { tpot_ms_p95: c.tpotMs.p95 } : {}), ...(c.e2eMs.p95 !== undefined ? { e2e_ms_p95: c.e2eMs.p95 } : {}) };
+  const point = {
+    load: 0,
+    requests: c.requests,
+    errors: c.errors,
+    ...(c.ttftMs.p95 !== undefined ? { ttft_ms_p95: c.ttftMs.p95 } : {}),
+    ...(c.tpotMs.p95 !== undefined ? { tpot_ms_p95: c.tpotMs.p95 } : {}),
+    ...(c.e2eMs.p95 !== undefined ? { e2e_ms_p95: c.e2eMs.p95 } : {}),
+  };
   return judgePoint(point, m.slo, 1).kind === 'pass';
 }
 
@@ -126,7 +142,17 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
       const started = Date.now();
       let r: CellResult;
       try {
-        r = await runCell({ cell, total: cells.length, matrix, target, k6: tools.k6, dir: cellDir, progress: o.progress, signal: o.signal, stopLoad: stop.signal });
+        r = await runCell({
+          cell,
+          total: cells.length,
+          matrix,
+          target,
+          k6: tools.k6,
+          dir: cellDir,
+          progress: o.progress,
+          signal: o.signal,
+          stopLoad: stop.signal,
+        });
       } catch (err) {
         if (!(err instanceof CellInterrupted)) throw err;
         dir.update(cell.id, { status: 'interrupted', endedAt: new Date().toISOString(), reason: 'interrupted' });
@@ -138,7 +164,9 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
       dir.update(cell.id, { status: r.status, endedAt: new Date().toISOString(), ...(r.reason ? { reason: r.reason } : {}) });
       const pass = probePassed(r, matrix);
       probes.push({ level: step.level, pass, cellId: cell.id, minutes, ...(r.stoppedEarly ? { stoppedEarly: r.stoppedEarly } : {}) });
-      o.progress.cellDone(`probe ${probes.length}: ${step.level} ${bounds.integer ? 'users' : 'requests/s'} on ${deployment.replicas.start} replica(s): ${pass ? 'pass' : 'fail'}${r.stoppedEarly ? ` (stopped early: ${r.stoppedEarly})` : ''} in ${minutes.toFixed(2)} min`);
+      o.progress.cellDone(
+        `probe ${probes.length}: ${step.level} ${bounds.integer ? 'users' : 'requests/s'} on ${deployment.replicas.start} replica(s): ${pass ? 'pass' : 'fail'}${r.stoppedEarly ? ` (stopped early: ${r.stoppedEarly})` : ''} in ${minutes.toFixed(2)} min`,
+      );
     }
   } finally {
     await target?.close();

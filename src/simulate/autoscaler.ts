@@ -94,7 +94,9 @@ export class SimAutoscaler {
     if (a.kind === 'hpa-custom') {
       const g = GAUGES[a.metric];
       if (!g || (a.query !== undefined && !/^sum\(<<\.Series>>\{<<\.LabelMatchers>>\}\) by \(<<\.GroupBy>>\)$/.test(a.query))) {
-        throw new UserError(`${where}: metric ${a.metric}${a.query ? ` with query ${a.query}` : ''}: the simulation serves vllm:num_requests_running and vllm:num_requests_waiting per pod with the default query`);
+        throw new UserError(
+          `${where}: metric ${a.metric}${a.query ? ` with query ${a.query}` : ''}: the simulation serves vllm:num_requests_running and vllm:num_requests_waiting per pod with the default query`,
+        );
       }
       this.gauge = g;
     }

@@ -35,9 +35,9 @@ export interface CellCalibration {
   offByMoreThanOne: number;
   /** Mean absolute difference in replicas over those samples. */
   meanAbsReplicaError: number;
-  attainment: { measured?: number; simulated?: number; /** simulated − measured, points (0–100). */ diffPoints?: number };
-  replicaSeconds: { measured: number; simulated: number; /** (simulated − measured) / measured, %. */ diffPct?: number };
-  ttft_ms_p95: { measured?: number; simulated?: number; /** (simulated − measured) / measured, %. */ errorPct?: number };
+  attainment: { measured?: number; simulated?: number /** simulated − measured, points (0–100). */; diffPoints?: number };
+  replicaSeconds: { measured: number; simulated: number /** (simulated − measured) / measured, %. */; diffPct?: number };
+  ttft_ms_p95: { measured?: number; simulated?: number /** (simulated − measured) / measured, %. */; errorPct?: number };
 }
 
 const pct = (sim: number | undefined, meas: number | undefined): number | undefined =>
@@ -90,7 +90,11 @@ export function calibrateCell(cell: Cell, measured: CellSide, simulated: CellSid
       ...(mAtt !== undefined && sAtt !== undefined ? { diffPoints: round((sAtt - mAtt) * 100, 2) } : {}),
     },
     replicaSeconds: { measured: mRs, simulated: sRs, ...(pct(sRs, mRs) !== undefined ? { diffPct: pct(sRs, mRs)! } : {}) },
-    ttft_ms_p95: { ...(mT !== undefined ? { measured: mT } : {}), ...(sT !== undefined ? { simulated: sT } : {}), ...(pct(sT, mT) !== undefined ? { errorPct: pct(sT, mT)! } : {}) },
+    ttft_ms_p95: {
+      ...(mT !== undefined ? { measured: mT } : {}),
+      ...(sT !== undefined ? { simulated: sT } : {}),
+      ...(pct(sT, mT) !== undefined ? { errorPct: pct(sT, mT)! } : {}),
+    },
   };
 }
 
@@ -143,7 +147,11 @@ export const PROMETHEUS_TICKER_AFTER_SPAWN_MS = 100;
  * where the real ones did, and when each cell was deployed (its first
  * replica-started event), so each simulated cell meets them at the same phase.
  */
-export function measuredTimeline(dir: RunDir): { timing: Partial<SimTiming>; deployAt: (cell: Cell) => number | undefined; deployReadyMs: (cell: Cell) => number | undefined } {
+export function measuredTimeline(dir: RunDir): {
+  timing: Partial<SimTiming>;
+  deployAt: (cell: Cell) => number | undefined;
+  deployReadyMs: (cell: Cell) => number | undefined;
+} {
   let prometheusStartMs: number | undefined;
   try {
     const procs = readJsonl(join(dir.root, 'processes.jsonl'), z.looseObject({ name: z.string(), started: z.string() }));

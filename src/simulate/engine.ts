@@ -74,8 +74,21 @@ export interface SimCellOutcome {
 }
 
 const E = {
-  arrival: 0, prefillDone: 1, decodeDone: 2, ready: 3, scrape: 4, hpaSync: 5, kedaPoll: 6, sample: 7,
-  loadTick: 8, drainCheck: 9, settlePoll: 10, failReply: 11, scenarioStart: 12, stop: 13, userSend: 14,
+  arrival: 0,
+  prefillDone: 1,
+  decodeDone: 2,
+  ready: 3,
+  scrape: 4,
+  hpaSync: 5,
+  kedaPoll: 6,
+  sample: 7,
+  loadTick: 8,
+  drainCheck: 9,
+  settlePoll: 10,
+  failReply: 11,
+  scenarioStart: 12,
+  stop: 13,
+  userSend: 14,
 } as const;
 type EventType = (typeof E)[keyof typeof E];
 
@@ -236,14 +249,31 @@ export function simulateCell(o: SimCellOptions): SimCellOutcome {
         const base = h.find((x) => x.t >= now - cpuWindowMs) ?? h[0]!;
         if (now <= base.t) continue;
         const perS = ((r.tokens - base.tokens) * 1000) / (now - base.t);
-        out[r.name] = { value: Math.min(timing.cpuMillisPerTokenPerSLow * perS, timing.cpuBaseMillis + timing.cpuMillisPerTokenPerS * perS), timestamp: now, window: now - base.t };
+        out[r.name] = {
+          value: Math.min(timing.cpuMillisPerTokenPerSLow * perS, timing.cpuBaseMillis + timing.cpuMillisPerTokenPerS * perS),
+          timestamp: now,
+          window: now - base.t,
+        };
       }
       return out;
     },
   };
 
   // The client side.
-  const point: SimPoint = { t: 0, tSched: NaN, main: false, ok: true, status: 200, errorSource: null, error: null, ttftMs: NaN, tpotMs: NaN, e2eMs: NaN, prompt: 0, output: 0 };
+  const point: SimPoint = {
+    t: 0,
+    tSched: NaN,
+    main: false,
+    ok: true,
+    status: 200,
+    errorSource: null,
+    error: null,
+    ttftMs: NaN,
+    tpotMs: NaN,
+    e2eMs: NaN,
+    prompt: 0,
+    output: 0,
+  };
   let clientInFlight = 0;
   let dropped = 0;
   let mainRequests = 0;

@@ -18,7 +18,7 @@ export interface Arrival {
 }
 
 export type SimLoad =
-  | { kind: 'closed'; /** Users at ms after the load's start. */ usersAt: (ms: number) => number; lengths: () => { prompt: number; output: number } }
+  | { kind: 'closed' /** Users at ms after the load's start. */; usersAt: (ms: number) => number; lengths: () => { prompt: number; output: number } }
   | {
       kind: 'open';
       arrivals: Iterator<Arrival>;

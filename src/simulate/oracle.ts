@@ -95,7 +95,9 @@ function capacityFor(
   let est: CapacityEstimate;
   try {
     // An open load's own mean lengths (a trace's), not the workload profile's.
-    const w = lengths ? { ...m.workload, prompt: { ...m.workload.prompt, mean: lengths.prompt }, output: { ...m.workload.output, mean: lengths.output } } : m.workload;
+    const w = lengths
+      ? { ...m.workload, prompt: { ...m.workload.prompt, mean: lengths.prompt }, output: { ...m.workload.output, mean: lengths.output } }
+      : m.workload;
     est = capacityAtSlo(deploymentParams(catalog, cell.deployment, w), m.slo);
   } catch {
     return undefined;

@@ -141,7 +141,13 @@ export function simulateCells(o: SimulateCellsOptions): SimCellFigures[] {
       samples?.close();
       events?.close();
     }
-    const figures: SimCellFigures = { cell, service: { source: service.source, note: service.note }, outcome, client: agg.summary(), wallMs: performance.now() - wall };
+    const figures: SimCellFigures = {
+      cell,
+      service: { source: service.source, note: service.note },
+      outcome,
+      client: agg.summary(),
+      wallMs: performance.now() - wall,
+    };
     if (dir) writeCellResult(dir, cell, o.matrix, figures, kept, o.points !== false);
     out.push(figures);
     o.onCell?.(figures, i);
@@ -186,7 +192,10 @@ function writeCellResult(dir: string, cell: Cell, matrix: ResolvedMatrix, f: Sim
 
 /** A client summary with the aggregate's figures where points were not kept. */
 function emptyClient(c: SimClientSummary): CellResult['client'] {
-  const dist = (p95?: number): CellResult['client']['ttftMs'] => ({ count: p95 === undefined ? 0 : c.requests - c.errors, ...(p95 !== undefined ? { p95 } : {}) });
+  const dist = (p95?: number): CellResult['client']['ttftMs'] => ({
+    count: p95 === undefined ? 0 : c.requests - c.errors,
+    ...(p95 !== undefined ? { p95 } : {}),
+  });
   return {
     requests: c.requests,
     errors: c.errors,
@@ -250,7 +259,12 @@ export function writeSimRun(o: WriteSimRunOptions): { dir: RunDir; figures: SimC
     ...(o.points !== undefined ? { points: o.points } : {}),
     onCell: (f, i) => {
       services.add(`${f.cell.deployment.name}: ${f.service.note}`);
-      dir.update(f.cell.id, { status: 'done', startedAt: new Date(f.outcome.loadStart).toISOString(), endedAt: new Date(f.outcome.endMs).toISOString(), attempts: 1 });
+      dir.update(f.cell.id, {
+        status: 'done',
+        startedAt: new Date(f.outcome.loadStart).toISOString(),
+        endedAt: new Date(f.outcome.endMs).toISOString(),
+        attempts: 1,
+      });
       o.onCell?.(f, i);
     },
   });

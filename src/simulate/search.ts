@@ -49,7 +49,14 @@ export interface Candidate {
 
 const behavior = (windowS: number): Record<string, unknown> => ({
   // The upstream defaults written out, so that time_scale shortens their periods too.
-  scale_up: { stabilization_window: '0s', select_policy: 'Max', policies: [{ type: 'Pods', value: 4, period: '15s' }, { type: 'Percent', value: 100, period: '15s' }] },
+  scale_up: {
+    stabilization_window: '0s',
+    select_policy: 'Max',
+    policies: [
+      { type: 'Pods', value: 4, period: '15s' },
+      { type: 'Percent', value: 100, period: '15s' },
+    ],
+  },
   scale_down: { stabilization_window: `${windowS}s`, select_policy: 'Max', policies: [{ type: 'Percent', value: 100, period: '15s' }] },
 });
 
@@ -58,13 +65,24 @@ export function candidates(g: SearchGrid): Candidate[] {
   for (const min of g.minReplicas) {
     for (const w of g.windowsS) {
       for (const t of g.hpaRunningTargets) {
-        out.push({ name: `hpa-r${t}-w${w}-m${min}`, minReplicas: min, entry: { name: `hpa-r${t}-w${w}-m${min}`, kind: 'hpa-custom', metric: 'vllm:num_requests_running', target: t, behavior: behavior(w) } });
+        out.push({
+          name: `hpa-r${t}-w${w}-m${min}`,
+          minReplicas: min,
+          entry: { name: `hpa-r${t}-w${w}-m${min}`, kind: 'hpa-custom', metric: 'vllm:num_requests_running', target: t, behavior: behavior(w) },
+        });
       }
       for (const t of g.kedaWaitingThresholds) {
         out.push({
           name: `keda-q${t}-w${w}-m${min}`,
           minReplicas: min,
-          entry: { name: `keda-q${t}-w${w}-m${min}`, kind: 'keda', query: 'sum(vllm:num_requests_waiting{namespace="scalebench"}) or vector(0)', threshold: t, min_replicas: min, behavior: behavior(w) },
+          entry: {
+            name: `keda-q${t}-w${w}-m${min}`,
+            kind: 'keda',
+            query: 'sum(vllm:num_requests_waiting{namespace="scalebench"}) or vector(0)',
+            threshold: t,
+            min_replicas: min,
+            behavior: behavior(w),
+          },
         });
       }
     }
@@ -133,7 +151,14 @@ export function searchAutoscalers(o: SearchOptions): SearchResult[] {
   for (const [, list] of [...byMin.entries()].sort(([a], [b]) => a - b)) {
     const m = parseMatrix(matrixWith(o.text, o.source, o.deployment, list), o.source, o.catalog);
     const cells = expandCells(m);
-    const figures = simulateCells({ catalog: o.catalog, matrix: m, cells, profiles: o.profiles, startMs: Date.UTC(2030, 0, 1), ...(o.timing ? { timing: o.timing } : {}) });
+    const figures = simulateCells({
+      catalog: o.catalog,
+      matrix: m,
+      cells,
+      profiles: o.profiles,
+      startMs: Date.UTC(2030, 0, 1),
+      ...(o.timing ? { timing: o.timing } : {}),
+    });
     const byName = new Map<string, typeof figures>();
     for (const f of figures) byName.set(f.cell.autoscaler.name, [...(byName.get(f.cell.autoscaler.name) ?? []), f]);
     for (const c of list) {

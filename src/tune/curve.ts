@@ -45,7 +45,11 @@ export class CurveBuilder {
    * One cell: its samples (sorted by time) bound the main phase [from, to)
    * (ms since the epoch); returns a function taking each of its points.
    */
-  cell(samples: readonly Sample[], from: number, to: number): (p: { t: number; ok: boolean; ttft_ms: number | null; tpot_ms: number | null; e2e_ms: number }) => void {
+  cell(
+    samples: readonly Sample[],
+    from: number,
+    to: number,
+  ): (p: { t: number; ok: boolean; ttft_ms: number | null; tpot_ms: number | null; e2e_ms: number }) => void {
     const main = samples.filter((s) => s.t >= from && s.t <= to && !s.gap);
     for (let i = 0; i < main.length; i++) {
       const s = main[i]!;
@@ -96,7 +100,10 @@ export class CurveBuilder {
       .filter(([, b]) => b.requests > 0)
       .map(([load, b]) => {
         const p: CurvePoint = { load, requests: b.requests, errors: b.errors };
-        const set = (k: 'ttft_ms_p95' | 'tpot_ms_p95' | 'e2e_ms_p95' | 'rps' | 'inFlight' | 'running' | 'waiting' | 'kvCacheUsage', v: number | undefined): void => {
+        const set = (
+          k: 'ttft_ms_p95' | 'tpot_ms_p95' | 'e2e_ms_p95' | 'rps' | 'inFlight' | 'running' | 'waiting' | 'kvCacheUsage',
+          v: number | undefined,
+        ): void => {
           if (v !== undefined) p[k] = v;
         };
         set('ttft_ms_p95', p95(b.ttft));

@@ -18,7 +18,8 @@ export function nextMatrix(text: string, source: string, targets: Targets, name?
   if (doc.errors.length) throw new UserError(`${source}: cannot read the run's matrix again: ${doc.errors[0]!.message}`);
   const autoscalers = doc.get('autoscalers');
   const changes: string[] = [];
-  if (!isSeq(autoscalers)) throw new UserError(`${source}: autoscalers: the run's matrix has none to tune; add hpa-custom or keda autoscalers and run it again`);
+  if (!isSeq(autoscalers))
+    throw new UserError(`${source}: autoscalers: the run's matrix has none to tune; add hpa-custom or keda autoscalers and run it again`);
   for (const item of autoscalers.items) {
     if (!isMap(item)) continue;
     const a = item as YAMLMap;

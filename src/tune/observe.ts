@@ -22,13 +22,32 @@ import type { Catalog } from '../catalog/catalog.js';
 export function engineOf(d: ResolvedDeployment): string {
   const s = d.simulator;
   if (s.command) return s.command[0]!.split('/').pop()!;
-  const parts = [s.ttftMs !== undefined ? `ttft=${s.ttftMs}ms` : '', s.itlMs !== undefined ? `itl=${s.itlMs}ms` : '', s.timeFactorUnderLoad !== undefined ? `x${s.timeFactorUnderLoad}` : ''].filter(Boolean);
+  const parts = [
+    s.ttftMs !== undefined ? `ttft=${s.ttftMs}ms` : '',
+    s.itlMs !== undefined ? `itl=${s.itlMs}ms` : '',
+    s.timeFactorUnderLoad !== undefined ? `x${s.timeFactorUnderLoad}` : '',
+  ].filter(Boolean);
   return parts.length ? `llm-d-inference-sim ${parts.join(' ')}` : 'llm-d-inference-sim';
 }
 
 export function profileConfig(d: ResolvedDeployment, m: ResolvedMatrix): Profile['config'] {
-  const base = { model: d.model, hardware: d.gpu.type, gpus_per_replica: d.gpu.count, precision: precisionOf(d), max_num_seqs: d.vllm.maxNumSeqs, workload: m.workload.profile, engine: engineOf(d) };
-  return { key: configKey(base), deployment: d.name, ...base, max_model_len: d.vllm.maxModelLen, prompt_tokens: m.workload.prompt.mean, output_tokens: m.workload.output.mean };
+  const base = {
+    model: d.model,
+    hardware: d.gpu.type,
+    gpus_per_replica: d.gpu.count,
+    precision: precisionOf(d),
+    max_num_seqs: d.vllm.maxNumSeqs,
+    workload: m.workload.profile,
+    engine: engineOf(d),
+  };
+  return {
+    key: configKey(base),
+    deployment: d.name,
+    ...base,
+    max_model_len: d.vllm.maxModelLen,
+    prompt_tokens: m.workload.prompt.mean,
+    output_tokens: m.workload.output.mean,
+  };
 }
 
 /** One TuneInput per deployment config of a run (cells that did not finish are left out). */

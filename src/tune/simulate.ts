@@ -19,7 +19,16 @@ export interface TuneSimulation {
   wallMs: number;
 }
 
-export function tuneBySimulation(o: { catalog: Catalog; matrix: ResolvedMatrix; deployment: string; profiles: readonly Profile[]; top: number; nextMatrix?: string; attainment?: number; progress?: (done: number, total: number) => void }): TuneSimulation {
+export function tuneBySimulation(o: {
+  catalog: Catalog;
+  matrix: ResolvedMatrix;
+  deployment: string;
+  profiles: readonly Profile[];
+  top: number;
+  nextMatrix?: string;
+  attainment?: number;
+  progress?: (done: number, total: number) => void;
+}): TuneSimulation {
   const m = o.matrix;
   if (!existsSync(m.source)) throw new UserError(`tune --simulate: the run's matrix ${m.source} is gone: the candidates are written into it`);
   const d = m.deployments.find((x) => x.name === o.deployment);
@@ -43,9 +52,21 @@ export function tuneBySimulation(o: { catalog: Catalog; matrix: ResolvedMatrix; 
   const best = first ? meeting.filter((r) => r.candidate.minReplicas === first.candidate.minReplicas).slice(0, o.top) : [];
   const out: TuneSimulation = { tried: results.length, meeting: meeting.length, best, wallMs: performance.now() - t0 };
   if (o.nextMatrix) {
-    if (best.length === 0) throw new UserError(`tune --simulate: no configuration met the SLO on every load level (best attainment ${results[0]?.attainment}); widen replicas.max or relax the SLO`);
+    if (best.length === 0)
+      throw new UserError(
+        `tune --simulate: no configuration met the SLO on every load level (best attainment ${results[0]?.attainment}); widen replicas.max or relax the SLO`,
+      );
     const name = `${m.name.replace(/-(tuned|sim)$/, '')}-sim`.slice(0, 63);
-    writeFileSync(o.nextMatrix, matrixWith(text, m.source, d.name, best.map((r) => r.candidate), name));
+    writeFileSync(
+      o.nextMatrix,
+      matrixWith(
+        text,
+        m.source,
+        d.name,
+        best.map((r) => r.candidate),
+        name,
+      ),
+    );
     out.nextMatrix = { path: o.nextMatrix, autoscalers: best.map((r) => r.candidate.name) };
   }
   return out;
@@ -59,6 +80,7 @@ export function tuneSimulationText(s: TuneSimulation): string {
         (r.oracle !== undefined ? ` (oracle ${r.oracle}, ×${r.overOracle})` : ''),
     );
   }
-  if (s.nextMatrix) lines.push(`next matrix (confirm with \`scalebench run ${s.nextMatrix.path}\`): ${s.nextMatrix.path}: ${s.nextMatrix.autoscalers.join(', ')}`);
+  if (s.nextMatrix)
+    lines.push(`next matrix (confirm with \`scalebench run ${s.nextMatrix.path}\`): ${s.nextMatrix.path}: ${s.nextMatrix.autoscalers.join(', ')}`);
   return lines.join('\n');
 }

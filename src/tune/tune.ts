@@ -60,8 +60,15 @@ export function tuneConfig(i: TuneInput): TuneResult {
   let targets: Targets | undefined;
   if (capacity.kind === 'interval' || capacity.kind === 'above-highest') {
     const at = capacity.at;
-    targets = deriveTargets({ ...valuesAtCapacity(at, i.config.max_num_seqs), ...(lag !== undefined ? { scaleUpLagS: round(lag, 3) } : {}), growthPerMin: i.rampPerMin });
-    if (capacity.kind === 'above-highest') targets.notes.push(`capacity is above the highest load measured (${capacity.highest} per replica): the targets are from that load, so they are conservative`);
+    targets = deriveTargets({
+      ...valuesAtCapacity(at, i.config.max_num_seqs),
+      ...(lag !== undefined ? { scaleUpLagS: round(lag, 3) } : {}),
+      growthPerMin: i.rampPerMin,
+    });
+    if (capacity.kind === 'above-highest')
+      targets.notes.push(
+        `capacity is above the highest load measured (${capacity.highest} per replica): the targets are from that load, so they are conservative`,
+      );
   }
   const profile: Profile = {
     source: 'harness',
@@ -94,7 +101,17 @@ export function tuneConfig(i: TuneInput): TuneResult {
     const est = capacityAtSlo(i.params, i.slo);
     if (est.ok) predictedCapacity = est.users;
     const measured = measuredCapacity(capacity);
-    if (predictedCapacity !== undefined && measured !== undefined) accuracy.push(errorStats('capacity_users_per_replica', [{ predicted: predictedCapacity, measured }])!);
+    if (predictedCapacity !== undefined && measured !== undefined)
+      accuracy.push(errorStats('capacity_users_per_replica', [{ predicted: predictedCapacity, measured }])!);
   }
-  return { config: i.config, capacity, fits, ...(targets ? { targets } : {}), ...(lag !== undefined ? { scaleUpLagS: round(lag, 3) } : {}), profile, ...(predictedCapacity !== undefined ? { predictedCapacity } : {}), accuracy };
+  return {
+    config: i.config,
+    capacity,
+    fits,
+    ...(targets ? { targets } : {}),
+    ...(lag !== undefined ? { scaleUpLagS: round(lag, 3) } : {}),
+    profile,
+    ...(predictedCapacity !== undefined ? { predictedCapacity } : {}),
+    accuracy,
+  };
 }

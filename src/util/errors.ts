@@ -26,7 +26,10 @@ export class UserError extends Error {
 
 /** A required external program is missing or unusable. */
 export class MissingToolError extends UserError {
-  constructor(readonly tool: string, detail: string) {
+  constructor(
+    readonly tool: string,
+    detail: string,
+  ) {
     super(`${tool}: ${detail}. Install it with \`bash scripts/setup\` (or name a binary with the variable shown there).`);
     this.name = 'MissingToolError';
   }

@@ -84,7 +84,9 @@ export function parseInput(text: string, source: string, o: { merge?: boolean } 
     // The yaml library refuses exponential alias expansion with a ReferenceError.
     let first: Node | undefined;
     visit(doc, { Alias: (_k, n) => ((first ??= n as Node), visit.BREAK) });
-    throw new UserError(`${at(first?.range?.[0] ?? 0)}: its aliases expand too far (${(err as Error).message.replace(/\.$/, '')}): write the values out, or use fewer aliases of aliases`);
+    throw new UserError(
+      `${at(first?.range?.[0] ?? 0)}: its aliases expand too far (${(err as Error).message.replace(/\.$/, '')}): write the values out, or use fewer aliases of aliases`,
+    );
   }
   const offsetOf = (path: DocPath): number => {
     for (let len = path.length; len >= 0; len--) {
@@ -122,7 +124,11 @@ export function positionedLines(lines: ReadonlyArray<{ pos: number; text: string
   return [...new Set(sorted.map((l) => `${at(l.pos)}: ${l.text}`))].join('\n');
 }
 
-export const shownPath = (path: DocPath): string => path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '');
+export const shownPath = (path: DocPath): string =>
+  path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`))
+    .join('')
+    .replace(/^\./, '');
 
 /**
  * Checks an input's data against its schema: every problem, one line each,

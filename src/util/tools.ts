@@ -64,10 +64,20 @@ export function k6HasExtension(path: string): boolean {
 export function toolVersion(path: string, args: readonly string[] = ['--version']): string {
   try {
     const out = execFileSync(path, [...args], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] });
-    return out.split('\n').find((l) => l.trim())?.trim() ?? 'unknown';
+    return (
+      out
+        .split('\n')
+        .find((l) => l.trim())
+        ?.trim() ?? 'unknown'
+    );
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string };
     const text = `${e.stdout ?? ''}${e.stderr ?? ''}`;
-    return text.split('\n').find((l) => l.trim())?.trim() ?? 'unknown';
+    return (
+      text
+        .split('\n')
+        .find((l) => l.trim())
+        ?.trim() ?? 'unknown'
+    );
   }
 }

@@ -66,8 +66,10 @@ const sample = ['sample'] as const;
 const both = ['cell', 'sample'] as const;
 
 const client = (unit: Unit, better: Direction, label: string): Row => ({ unit, better, source: 'client', label });
-const server = <E extends Partial<Row> = object>(unit: Unit, better: Direction, label: string, extra?: E): Row & E => ({ unit, better, source: 'server', label, ...extra }) as Row & E;
-const replicas = <E extends Partial<Row> = object>(unit: Unit, better: Direction, label: string, extra?: E): Row & E => ({ unit, better, source: 'replicas', label, ...extra }) as Row & E;
+const server = <E extends Partial<Row> = object>(unit: Unit, better: Direction, label: string, extra?: E): Row & E =>
+  ({ unit, better, source: 'server', label, ...extra }) as Row & E;
+const replicas = <E extends Partial<Row> = object>(unit: Unit, better: Direction, label: string, extra?: E): Row & E =>
+  ({ unit, better, source: 'replicas', label, ...extra }) as Row & E;
 const harness = (unit: Unit, label: string): Row => ({ unit, better: 'none', source: 'harness', label });
 
 /** The latency quantities the client measures, each with mean/p50/p90/p95/p99 (records' distribution columns). */
@@ -82,7 +84,10 @@ const clientDistributions = Object.fromEntries(
 type ServerLatency = 'ttft' | 'tpot' | 'e2e';
 const serverQuantiles = Object.fromEntries(
   (['ttft', 'tpot', 'e2e'] as const).flatMap((q) =>
-    (['p50', 'p95', 'p99'] as const).map((s) => [`server_${q}_ms_${s}`, server('ms', 'lower', `server ${latencies[q]} ${s}`, { scopes: both, promql: quantile(q, QUANTILES[s]) })]),
+    (['p50', 'p95', 'p99'] as const).map((s) => [
+      `server_${q}_ms_${s}`,
+      server('ms', 'lower', `server ${latencies[q]} ${s}`, { scopes: both, promql: quantile(q, QUANTILES[s]) }),
+    ]),
   ),
 ) as Record<`server_${ServerLatency}_ms_${'p50' | 'p95' | 'p99'}`, Row & { scopes: typeof both; promql: { query: string; scale: number } }>;
 /** The histogram bucket holding a cell's server p95: its resolution. */
@@ -133,11 +138,20 @@ const rows = {
   waiting_mean: server('count', 'lower', 'waiting mean'),
   waiting_p95: server('count', 'lower', 'waiting p95'),
   // vLLM renamed the gauge in 0.9 (gpu_cache_usage_perc → kv_cache_usage_perc): both are matched.
-  kv_cache_usage: server('share', 'none', 'KV cache usage', { scopes: sample, promql: { query: 'avg(vllm:kv_cache_usage_perc{$sel} or vllm:gpu_cache_usage_perc{$sel})', scale: 1 } }),
+  kv_cache_usage: server('share', 'none', 'KV cache usage', {
+    scopes: sample,
+    promql: { query: 'avg(vllm:kv_cache_usage_perc{$sel} or vllm:gpu_cache_usage_perc{$sel})', scale: 1 },
+  }),
   kv_cache_usage_mean: server('share', 'none', 'KV cache usage mean'),
   kv_cache_usage_p95: server('share', 'none', 'KV cache usage p95'),
-  server_output_tokens_per_s: server('tokens_per_s', 'higher', 'server output tokens/s', { scopes: sample, promql: { query: 'sum(rate(vllm:generation_tokens_total{$sel}[$w]))', scale: 1 } }),
-  server_requests_per_s: server('rps', 'higher', 'server requests/s', { scopes: sample, promql: { query: 'sum(rate(vllm:request_success_total{$sel}[$w]))', scale: 1 } }),
+  server_output_tokens_per_s: server('tokens_per_s', 'higher', 'server output tokens/s', {
+    scopes: sample,
+    promql: { query: 'sum(rate(vllm:generation_tokens_total{$sel}[$w]))', scale: 1 },
+  }),
+  server_requests_per_s: server('rps', 'higher', 'server requests/s', {
+    scopes: sample,
+    promql: { query: 'sum(rate(vllm:request_success_total{$sel}[$w]))', scale: 1 },
+  }),
   preemptions: server('count', 'lower', 'preemptions'),
   sample_gaps: server('count', 'lower', 'samples without Prometheus'),
   // replicas: the target's counts, CPU and what they cost

@@ -33,17 +33,21 @@ describe.skipIf(missing.length > 0)('a real control plane on loopback', () => {
     expect((res.body as { gitVersion: string }).gitVersion).toBe('v1.36.1');
   });
 
-  it.skipIf(!existsSync(crdDir))('accepts the upstream KServe, KEDA and prometheus-operator CRDs', async () => {
-    const files = readdirSync(crdDir).filter((f) => f.endsWith('.yaml'));
-    for (const f of files) {
-      const crd = parse(readFileSync(join(crdDir, f), 'utf8')) as { metadata: { name: string } };
-      const res = await cp.api('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
-      expect([res.status, f]).toEqual([201, f]);
-    }
-    const list = await cp.api('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions');
-    const names = (list.body as { items: Array<{ metadata: { name: string } }> }).items.map((i) => i.metadata.name);
-    expect(names).toEqual(expect.arrayContaining(['inferenceservices.serving.kserve.io', 'scaledobjects.keda.sh', 'servicemonitors.monitoring.coreos.com']));
-  }, 60_000);
+  it.skipIf(!existsSync(crdDir))(
+    'accepts the upstream KServe, KEDA and prometheus-operator CRDs',
+    async () => {
+      const files = readdirSync(crdDir).filter((f) => f.endsWith('.yaml'));
+      for (const f of files) {
+        const crd = parse(readFileSync(join(crdDir, f), 'utf8')) as { metadata: { name: string } };
+        const res = await cp.api('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
+        expect([res.status, f]).toEqual([201, f]);
+      }
+      const list = await cp.api('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions');
+      const names = (list.body as { items: Array<{ metadata: { name: string } }> }).items.map((i) => i.metadata.name);
+      expect(names).toEqual(expect.arrayContaining(['inferenceservices.serving.kserve.io', 'scaledobjects.keda.sh', 'servicemonitors.monitoring.coreos.com']));
+    },
+    60_000,
+  );
 
   it('the Deployment controller makes a ReplicaSet for a Deployment', async () => {
     await cp.api('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } });

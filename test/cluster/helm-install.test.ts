@@ -19,7 +19,8 @@ import { projectCatalog } from '../../src/catalog/catalog.js';
  */
 
 const missing = missingBinaries();
-if (missing.length) process.stdout.write(`cluster tier (helm) skipped: ${missing.join(', ')} not in ${clusterCache()} (build them with scripts/setup-cluster)\n`);
+if (missing.length)
+  process.stdout.write(`cluster tier (helm) skipped: ${missing.join(', ')} not in ${clusterCache()} (build them with scripts/setup-cluster)\n`);
 const helm = missing.length ? undefined : findHelm();
 const ready = missing.length === 0 && prerequisite('helm', helm !== undefined, HELM_FIX) && haveCrds();
 
@@ -55,10 +56,17 @@ describe.skipIf(!ready)('helm install of a generated chart', () => {
   it('installs, choosing the recipe for the GPU the nodes carry (lookup)', async () => {
     const r = h(['install', 'llm', chart, '-n', 'bench', '--wait=false']);
     expect(r.code, r.stderr).toBe(0);
-    const d = (await cp.api('GET', '/apis/apps/v1/namespaces/bench/deployments/llama8b')).body as { metadata: { annotations: Record<string, string> }; spec: { template: { spec: { nodeSelector: Record<string, string> } } } };
+    const d = (await cp.api('GET', '/apis/apps/v1/namespaces/bench/deployments/llama8b')).body as {
+      metadata: { annotations: Record<string, string> };
+      spec: { template: { spec: { nodeSelector: Record<string, string> } } };
+    };
     expect(d.metadata.annotations['scalebench.dev/recipe']).toBe('llama-3.1-8b-a100-bf16');
     expect(d.spec.template.spec.nodeSelector).toEqual({ 'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-80GB' });
-    for (const path of ['/api/v1/namespaces/bench/services/llama8b', '/apis/keda.sh/v1alpha1/namespaces/bench/scaledobjects/llama8b-keda', '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies']) {
+    for (const path of [
+      '/api/v1/namespaces/bench/services/llama8b',
+      '/apis/keda.sh/v1alpha1/namespaces/bench/scaledobjects/llama8b-keda',
+      '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies',
+    ]) {
       expect([path, (await cp.api('GET', path)).status]).toEqual([path, 200]);
     }
   }, 60_000);
@@ -67,12 +75,18 @@ describe.skipIf(!ready)('helm install of a generated chart', () => {
     // Bindings take effect once the admission plugin has seen them: wait until a dry-run create of the refused object is denied
     // (an upgrade that got through first would leave nothing to change, and so nothing to deny, on the next).
     const d = (await cp.api('GET', '/apis/apps/v1/namespaces/bench/deployments/llama8b')).body as any;
-    const bad = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'probe', namespace: 'bench', labels: d.metadata.labels, annotations: d.metadata.annotations }, spec: d.spec };
+    const bad = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'probe', namespace: 'bench', labels: d.metadata.labels, annotations: d.metadata.annotations },
+      spec: d.spec,
+    };
     const c = bad.spec.template.spec.containers[0];
     c.args = c.args.map((a: string) => (a.startsWith('--tensor-parallel-size=') ? '--tensor-parallel-size=3' : a));
     c.resources.limits['nvidia.com/gpu'] = 3;
     const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline && (await cp.api('POST', '/apis/apps/v1/namespaces/bench/deployments?dryRun=All', bad)).status !== 422) await new Promise((res) => setTimeout(res, 500));
+    while (Date.now() < deadline && (await cp.api('POST', '/apis/apps/v1/namespaces/bench/deployments?dryRun=All', bad)).status !== 422)
+      await new Promise((res) => setTimeout(res, 500));
     const r = h(['upgrade', 'llm', chart, '-n', 'bench', '--set', 'overrides.gpu_count=3']);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('tensor parallel 3 does not divide the 32 attention heads of meta-llama/Llama-3.1-8B-Instruct');

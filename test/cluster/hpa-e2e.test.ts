@@ -1,6 +1,5 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adapterRulesConfigMap } from '../../src/manifests/adapter-rules.js';
 import { servingSpec } from '../../src/manifests/bundle.js';
@@ -20,7 +19,8 @@ import { projectCatalog } from '../../src/catalog/catalog.js';
 const missing = missingBinaries(clusterCache(), [...controlPlaneBinaries, ...podBinaries, 'adapter']);
 const crdDir = resolve(projectRoot, '..', 'shared', 'crds');
 const skip = missing.length > 0 || !existsSync(crdDir);
-if (missing.length) process.stdout.write(`cluster tier (real HPA end to end) skipped: ${missing.join(', ')} not in ${clusterCache()} (build them with scripts/setup-cluster)\n`);
+if (missing.length)
+  process.stdout.write(`cluster tier (real HPA end to end) skipped: ${missing.join(', ')} not in ${clusterCache()} (build them with scripts/setup-cluster)\n`);
 else if (!existsSync(crdDir)) process.stdout.write(`cluster tier (real HPA end to end) skipped: no ${crdDir} (the shared/ folder beside the clone)\n`);
 
 const NS = 'bench';
@@ -72,7 +72,11 @@ interface Event {
 function cellFiles(runDir: string): { samples: Sample[]; events: Event[]; result: { loadStart: number; status: string; reason?: string } } {
   const cells = readdirSync(join(runDir, 'cells'));
   const dir = join(runDir, 'cells', cells[0]!);
-  const lines = (f: string) => readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const lines = (f: string) =>
+    readFileSync(join(dir, f), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
   return { samples: lines('samples.jsonl'), events: lines('events.jsonl'), result: JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) };
 }
 
@@ -109,7 +113,14 @@ describe.skipIf(skip)('a real HPA on real metrics, end to end, and the emulation
     // The adapter runs the rules scalebench generates for this autoscaler.
     const spec = servingSpec(projectCatalog(), cell.deployment, cell.autoscaler, { ...manifestDefaults.options, namespace: NS });
     const rules = adapterRulesConfigMap(spec, cell.autoscaler as Extract<typeof cell.autoscaler, { kind: 'hpa-custom' }>);
-    adapter = await MetricsAdapter.start({ client, kubeconfig: cp.kubeconfig, frontProxyCa: cp.frontProxyCa!, prometheusUrl: backing.prometheusUrl, rulesYaml: (rules.data as Record<string, string>)['config.yaml']!, dir });
+    adapter = await MetricsAdapter.start({
+      client,
+      kubeconfig: cp.kubeconfig,
+      frontProxyCa: cp.frontProxyCa!,
+      prometheusUrl: backing.prometheusUrl,
+      rulesYaml: (rules.data as Record<string, string>)['config.yaml']!,
+      dir,
+    });
     await adapter.waitAvailable(client, 60_000);
 
     writeMatrix(dir, 'cluster.yaml', matrix(`{ kind: kubernetes, namespace: ${NS}, url: "${backing.url}", prometheus_url: "${backing.prometheusUrl}" }`));

@@ -134,7 +134,9 @@ describe.skipIf(why !== undefined)('a real KEDA (v2.21.0) on real metrics, end t
     cp = await ControlPlane.start({ logDir: join(dir, 'logs'), pods: true, aggregation: true, hpaSyncPeriodMs: SYNC_S * 1000 });
     client = ClusterClient.load({ kubeconfig: cp.kubeconfig });
     const crds = [
-      ...readdirSync(crdDir).filter((f) => f.endsWith('.yaml')).map((f) => parse(readFileSync(join(crdDir, f), 'utf8')) as Record<string, unknown>),
+      ...readdirSync(crdDir)
+        .filter((f) => f.endsWith('.yaml'))
+        .map((f) => parse(readFileSync(join(crdDir, f), 'utf8')) as Record<string, unknown>),
       ...kedaCrds(kedaCrdDir(cache)),
     ];
     // Established and served before the operator's informers start.
@@ -160,7 +162,9 @@ describe.skipIf(why !== undefined)('a real KEDA (v2.21.0) on real metrics, end t
   let local: CellFiles;
 
   it('the step: the operator creates keda-hpa-sim-step, kube-controller-manager scales up, then down after the window; teardown removes both', async () => {
-    cluster = await runCluster('step', (b) => matrix(`{ kind: kubernetes, namespace: ${NS}, url: "${b.url}", prometheus_url: "${b.prometheusUrl}" }`, { name: 'step', load: step }));
+    cluster = await runCluster('step', (b) =>
+      matrix(`{ kind: kubernetes, namespace: ${NS}, url: "${b.url}", prometheus_url: "${b.prometheusUrl}" }`, { name: 'step', load: step }),
+    );
     expect(cluster.result.status, cluster.result.reason).toBe('done');
     const desired = cluster.samples.map((s) => s.replicas.desired);
     expect(Math.max(...desired)).toBeGreaterThan(1);
@@ -211,14 +215,26 @@ describe.skipIf(why !== undefined)('a real KEDA (v2.21.0) on real metrics, end t
     held = await HeldRequests.start();
     backing!.setExtraTargets([{ address: `127.0.0.1:${held.port}`, labels: { namespace: NS, pod: 'held-requests' } }]);
     const m = parseMatrix(
-      matrix('{ kind: local }', { name: 'zero', minReplicas: 0, query: 'sum(scalebench_held_requests)', threshold: 3, load: '{ shape: constant, users: [1], duration: 1s }' }),
+      matrix('{ kind: local }', {
+        name: 'zero',
+        minReplicas: 0,
+        query: 'sum(scalebench_held_requests)',
+        threshold: 3,
+        load: '{ shape: constant, users: [1], duration: 1s }',
+      }),
       'zero.yaml',
-    projectCatalog(),
+      projectCatalog(),
     );
     const cell = expandCells(m)[0]!;
-    const s = servingSpec(projectCatalog(), cell.deployment, cell.autoscaler, { ...manifestDefaults.options, namespace: NS, prometheusUrl: backing!.prometheusUrl });
+    const s = servingSpec(projectCatalog(), cell.deployment, cell.autoscaler, {
+      ...manifestDefaults.options,
+      namespace: NS,
+      prometheusUrl: backing!.prometheusUrl,
+    });
     const deployment = scaledDeploymentName(s);
-    const objects = pairFiles(s).filter(([f]) => f !== 'adapter-rules.yaml').map(([, o]) => o);
+    const objects = pairFiles(s)
+      .filter(([f]) => f !== 'adapter-rules.yaml')
+      .map(([, o]) => o);
     const created = Date.now();
     for (const o of objects) await client.apply(o);
     const replicas = async (): Promise<{ spec: number; ready: number }> => {
@@ -288,10 +304,14 @@ describe.skipIf(why !== undefined)('a real KEDA (v2.21.0) on real metrics, end t
       await backing?.stop();
       backing = await startBacking(name);
       const b = backing;
-      const real = await runCluster(name, () => matrix(`{ kind: kubernetes, namespace: ${NS}, url: "${b.url}", prometheus_url: "${b.prometheusUrl}" }`, { name, load: outageLoad, extra }), {
-        atS: OUTAGE_S,
-        act: () => b.stopPrometheus(),
-      });
+      const real = await runCluster(
+        name,
+        () => matrix(`{ kind: kubernetes, namespace: ${NS}, url: "${b.url}", prometheus_url: "${b.prometheusUrl}" }`, { name, load: outageLoad, extra }),
+        {
+          atS: OUTAGE_S,
+          act: () => b.stopPrometheus(),
+        },
+      );
       const emu = await runLocal(name, matrix('{ kind: local, scrape_interval: 500ms }', { name, load: outageLoad, extra }), {
         atS: OUTAGE_S,
         act: async (out) => {

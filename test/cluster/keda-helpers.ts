@@ -27,7 +27,12 @@ export function cellFiles(runDir: string): CellFiles {
   const cells = readdirSync(join(runDir, 'cells'));
   const dir = join(runDir, 'cells', cells[0]!);
   const lines = <T>(f: string): T[] =>
-    existsSync(join(dir, f)) ? readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as T) : [];
+    existsSync(join(dir, f))
+      ? readFileSync(join(dir, f), 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as T)
+      : [];
   return { samples: lines<Sample>('samples.jsonl'), events: lines<Event>('events.jsonl'), result: JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) };
 }
 
@@ -100,7 +105,10 @@ export class HeldRequests {
   readonly timeline: Array<[number, number]> = [[Date.now(), 0]];
   refused = 0;
   readonly refusals: string[] = [];
-  private constructor(private readonly server: Server, readonly port: number) {}
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+  ) {}
 
   static async start(): Promise<HeldRequests> {
     let self: HeldRequests | undefined;

@@ -20,7 +20,8 @@ const missing = missingBinaries(clusterCache(), [...controlPlaneBinaries, ...pod
 /** The real upstream CRDs, read by path: test data, never copied into the project. */
 const crdDir = resolve(projectRoot, '..', 'shared', 'crds');
 const skip = missing.length > 0 || !existsSync(crdDir);
-if (missing.length) process.stdout.write(`cluster tier (kubernetes target) skipped: ${missing.join(', ')} not in ${clusterCache()} (build them with scripts/setup-cluster)\n`);
+if (missing.length)
+  process.stdout.write(`cluster tier (kubernetes target) skipped: ${missing.join(', ')} not in ${clusterCache()} (build them with scripts/setup-cluster)\n`);
 else if (!existsSync(crdDir)) process.stdout.write(`cluster tier (kubernetes target) skipped: no ${crdDir} (the shared/ folder beside the clone)\n`);
 
 const NS = 'bench';
@@ -50,7 +51,18 @@ describe.skipIf(skip)('the kubernetes target on a real control plane (kwok nodes
   let missingCrdError = '';
   const dir = scratch();
   const target = (runId: string, serving = 'deployment', keep = false): KubernetesTarget =>
-    new KubernetesTarget({ client, namespace: NS, url: 'http://127.0.0.1:9', prometheusUrl: 'http://127.0.0.1:9', runId, slo: matrix.slo, catalog: projectCatalog(), keep, manifests: { serving: serving as 'deployment' }, pollMs: 250 });
+    new KubernetesTarget({
+      client,
+      namespace: NS,
+      url: 'http://127.0.0.1:9',
+      prometheusUrl: 'http://127.0.0.1:9',
+      runId,
+      slo: matrix.slo,
+      catalog: projectCatalog(),
+      keep,
+      manifests: { serving: serving as 'deployment' },
+      pollMs: 250,
+    });
   const cell = (autoscaler: string): Cell => cells.find((c) => c.autoscaler.name === autoscaler)!;
   const deployOpts = (c: Cell) => ({ cell: c, workload: matrix.workload, dir: join(dir, c.id), onEvent: (e: ReplicaEvent) => events.push(e) });
 
@@ -60,7 +72,10 @@ describe.skipIf(skip)('the kubernetes target on a real control plane (kwok nodes
     matrix = parseMatrix(matrixYaml('deployment'), 'k8s-target.yaml', projectCatalog());
     cells = expandCells(matrix);
     // Before the CRDs are installed: what a cluster without KEDA says.
-    missingCrdError = await client.checkKinds('default', [{ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject' }]).then(() => '', (e: Error) => e.message);
+    missingCrdError = await client.checkKinds('default', [{ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject' }]).then(
+      () => '',
+      (e: Error) => e.message,
+    );
     expect((await installCrds(cp, crdDir)).length).toBeGreaterThan(0);
     await cp.fakeNode('kwok-h100-0', { labels: { 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' } });
     // Objects that are not this run's: teardown must leave every one of them alone.
@@ -75,7 +90,12 @@ describe.skipIf(skip)('the kubernetes target on a real control plane (kwok nodes
       apiVersion: 'autoscaling/v2',
       kind: 'HorizontalPodAutoscaler',
       metadata: { name: 'users-hpa', labels: { 'app.kubernetes.io/managed-by': 'someone-else' } },
-      spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'users-app' }, minReplicas: 1, maxReplicas: 2, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }] },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'users-app' },
+        minReplicas: 1,
+        maxReplicas: 2,
+        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }],
+      },
     });
   }, 180_000);
 
@@ -90,13 +110,37 @@ describe.skipIf(skip)('the kubernetes target on a real control plane (kwok nodes
   it('says the API server is unreachable, with the address and what to check', async () => {
     const file = join(dir, 'kubeconfig-unreachable');
     writeFileSync(file, readFileSync(cp.kubeconfig, 'utf8').replace(/https:\/\/127\.0\.0\.1:\d+/, 'https://127.0.0.1:1'));
-    const t = new KubernetesTarget({ client: ClusterClient.load({ kubeconfig: file }), namespace: NS, url: 'http://x', prometheusUrl: 'http://x', runId: 'r', slo: {}, catalog: projectCatalog() });
-    await expect(t.preflight([{ apiVersion: 'apps/v1', kind: 'Deployment' }])).rejects.toThrow(/the API server at https:\/\/127\.0\.0\.1:1 is unreachable .*check target\.context/);
+    const t = new KubernetesTarget({
+      client: ClusterClient.load({ kubeconfig: file }),
+      namespace: NS,
+      url: 'http://x',
+      prometheusUrl: 'http://x',
+      runId: 'r',
+      slo: {},
+      catalog: projectCatalog(),
+    });
+    await expect(t.preflight([{ apiVersion: 'apps/v1', kind: 'Deployment' }])).rejects.toThrow(
+      /the API server at https:\/\/127\.0\.0\.1:1 is unreachable .*check target\.context/,
+    );
   });
 
   it('names the verbs and resources RBAC refuses, and how to grant them', async () => {
-    const t = new KubernetesTarget({ client: ClusterClient.load({ kubeconfig: cp.kubeconfigFor(cp.nobodyToken, 'nobody') }), namespace: NS, url: 'http://x', prometheusUrl: 'http://x', runId: 'r', slo: {}, catalog: projectCatalog(), createNamespace: false });
-    await expect(t.preflight([{ apiVersion: 'apps/v1', kind: 'Deployment' }, { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' }])).rejects.toThrow(
+    const t = new KubernetesTarget({
+      client: ClusterClient.load({ kubeconfig: cp.kubeconfigFor(cp.nobodyToken, 'nobody') }),
+      namespace: NS,
+      url: 'http://x',
+      prometheusUrl: 'http://x',
+      runId: 'r',
+      slo: {},
+      catalog: projectCatalog(),
+      createNamespace: false,
+    });
+    await expect(
+      t.preflight([
+        { apiVersion: 'apps/v1', kind: 'Deployment' },
+        { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' },
+      ]),
+    ).rejects.toThrow(
       /may not get deployments\.apps, list deployments\.apps, patch deployments\.apps, delete deployments\.apps, get horizontalpodautoscalers\.autoscaling.* in namespace "bench": grant them with a Role and RoleBinding/,
     );
   });
@@ -123,30 +167,54 @@ describe.skipIf(skip)('the kubernetes target on a real control plane (kwok nodes
       ]);
       for (const o of objects) {
         expect(o.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'scalebench', 'scalebench.dev/run': 'run-1', 'scalebench.dev/cell': c.id });
-        const managers = ((o.metadata as { managedFields?: Array<{ manager: string; operation: string }> }).managedFields ?? []).filter((m) => m.operation === 'Apply').map((m) => m.manager);
+        const managers = ((o.metadata as { managedFields?: Array<{ manager: string; operation: string }> }).managedFields ?? [])
+          .filter((m) => m.operation === 'Apply')
+          .map((m) => m.manager);
         expect(managers).toEqual(['scalebench']);
       }
       expect(existsSync(join(dir, c.id, 'manifests', 'hpa.yaml'))).toBe(true);
       expect(t.selector()).toBe(`namespace="${NS}",pod=~"llama8b-h100-.*"`);
     }, 90_000);
 
-    it('samples desired replicas from the HPA\'s status while it can compute one, else from the Deployment', async () => {
+    it("samples desired replicas from the HPA's status while it can compute one, else from the Deployment", async () => {
       const hpaPath = `/apis/autoscaling/v2/namespaces/${NS}/horizontalpodautoscalers/llama8b-h100-waiting`;
       type Hpa = { spec: { maxReplicas: number }; status?: { desiredReplicas?: number; conditions?: Array<{ type: string; status: string }> } };
       const scalingActive = (h: Hpa): string | undefined => h.status?.conditions?.find((c) => c.type === 'ScalingActive')?.status;
       // No adapter serves the metric here: the real controller says it cannot compute a wish (ScalingActive False),
       // and the target counts the Deployment's own replicas.
-      const inactive = await until('the HPA controller\'s first sync', async () => (await cp.api('GET', hpaPath)).body as Hpa, (h) => scalingActive(h) === 'False', 30_000);
+      const inactive = await until(
+        "the HPA controller's first sync",
+        async () => (await cp.api('GET', hpaPath)).body as Hpa,
+        (h) => scalingActive(h) === 'False',
+        30_000,
+      );
       expect(inactive.spec.maxReplicas).toBe(4);
-      await until('the target\'s poll after it', () => t.counts(), (c) => c.current === 2 && c.ready === 2);
+      await until(
+        "the target's poll after it",
+        () => t.counts(),
+        (c) => c.current === 2 && c.ready === 2,
+      );
       expect(t.counts().desired).toBe(2);
       // An HPA that wants 3 while the Deployment stays at 2: its scale target moved away, so the controller
       // (FailedGetScale) keeps the status written here and never touches the Deployment.
       const patch = 'application/merge-patch+json';
-      expect((await cp.api('PATCH', hpaPath, { spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'not-deployed' } } }, patch)).status).toBe(200);
-      const status = { desiredReplicas: 3, currentReplicas: 2, conditions: [{ type: 'ScalingActive', status: 'True', reason: 'ValidMetricFound', message: 'written by the test', lastTransitionTime: new Date().toISOString() }] };
+      expect(
+        (await cp.api('PATCH', hpaPath, { spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'not-deployed' } } }, patch)).status,
+      ).toBe(200);
+      const status = {
+        desiredReplicas: 3,
+        currentReplicas: 2,
+        conditions: [
+          { type: 'ScalingActive', status: 'True', reason: 'ValidMetricFound', message: 'written by the test', lastTransitionTime: new Date().toISOString() },
+        ],
+      };
       expect((await cp.api('PATCH', `${hpaPath}/status`, { status }, patch)).status).toBe(200);
-      const c = await until('the HPA\'s desiredReplicas in the counts', () => t.counts(), (x) => x.desired === 3, 15_000);
+      const c = await until(
+        "the HPA's desiredReplicas in the counts",
+        () => t.counts(),
+        (x) => x.desired === 3,
+        15_000,
+      );
       expect(t.lastPollError()).toBeUndefined();
       expect(c).toEqual({ desired: 3, current: 2, ready: 2 });
       expect((await client.readScale(NS, 'llama8b-h100'))?.spec).toBe(2);
@@ -154,7 +222,11 @@ describe.skipIf(skip)('the kubernetes target on a real control plane (kwok nodes
 
     it('switches to the KEDA cell: the HPA goes, the ScaledObject comes, the workload is reset to its start', async () => {
       t.scale(3);
-      await until('the workload scaled to 3', () => client.readScale(NS, 'llama8b-h100'), (sc) => sc?.spec === 3);
+      await until(
+        'the workload scaled to 3',
+        () => client.readScale(NS, 'llama8b-h100'),
+        (sc) => sc?.spec === 3,
+      );
       const c = cell('keda');
       await t.deploy(deployOpts(c));
       await t.waitReady(60_000);
@@ -170,7 +242,12 @@ describe.skipIf(skip)('the kubernetes target on a real control plane (kwok nodes
     it('scales the fixed cell through the scale subresource and waits for the new pods', async () => {
       await t.deploy(deployOpts(cell('fixed')));
       t.scale(3);
-      await until('the target to count 3 desired', () => t.counts(), (c) => c.desired === 3, 10_000);
+      await until(
+        'the target to count 3 desired',
+        () => t.counts(),
+        (c) => c.desired === 3,
+        10_000,
+      );
       await t.waitReady(60_000);
       expect(t.counts()).toEqual({ desired: 3, current: 3, ready: 3 });
     }, 90_000);
@@ -178,7 +255,8 @@ describe.skipIf(skip)('the kubernetes target on a real control plane (kwok nodes
     it('tears down by label only: every object of the run goes, nothing else is touched', async () => {
       await t.close();
       expect(await t.listRun()).toEqual([]);
-      const names = async (path: string) => ((await cp.api('GET', path)).body as { items: Array<{ metadata: { name: string } }> }).items.map((i) => i.metadata.name).sort();
+      const names = async (path: string) =>
+        ((await cp.api('GET', path)).body as { items: Array<{ metadata: { name: string } }> }).items.map((i) => i.metadata.name).sort();
       expect(await names(`/api/v1/namespaces/${NS}/configmaps`)).toEqual(expect.arrayContaining(['another-run', 'users-own']));
       expect(await names(`/apis/autoscaling/v2/namespaces/${NS}/horizontalpodautoscalers`)).toEqual(['users-hpa']);
       expect(await names(`/apis/apps/v1/namespaces/${NS}/deployments`)).toEqual([]);
@@ -207,10 +285,27 @@ describe.skipIf(skip)('the kubernetes target on a real control plane (kwok nodes
     const stop = new AbortController();
     const notes: string[] = [];
     const progress = createProgress({ json: true });
-    const running = runCell({ cell: c, total: 1, matrix: m, target: t, k6, dir: cellDir, progress: { ...progress, note: (x) => notes.push(x) }, signal: stop.signal });
-    const outcome = running.then(() => 'returned', (err: Error) => err);
+    const running = runCell({
+      cell: c,
+      total: 1,
+      matrix: m,
+      target: t,
+      k6,
+      dir: cellDir,
+      progress: { ...progress, note: (x) => notes.push(x) },
+      signal: stop.signal,
+    });
+    const outcome = running.then(
+      () => 'returned',
+      (err: Error) => err,
+    );
     // Readiness is being waited for: the pods exist and are not ready.
-    await until('the cell\'s pods, Pending', () => t.counts(), (x) => x.desired === 2 && x.current === 2 && x.ready === 0, 30_000);
+    await until(
+      "the cell's pods, Pending",
+      () => t.counts(),
+      (x) => x.desired === 2 && x.current === 2 && x.ready === 0,
+      30_000,
+    );
     const abortedAt = Date.now();
     stop.abort(new Error('SIGINT'));
     const err = await outcome;
@@ -230,7 +325,9 @@ describe.skipIf(skip)('the kubernetes target on a real control plane (kwok nodes
     const isvc = await client.read('serving.kserve.io/v1beta1', 'InferenceService', NS, 'llama8b-h100');
     expect(isvc?.metadata.labels).toMatchObject({ 'scalebench.dev/run': 'run-kserve' });
     expect(isvc?.metadata.annotations?.['serving.kserve.io/autoscalerClass']).toBe('keda');
-    await expect(t.waitReady(2000)).rejects.toThrow(/0 of 0 replicas ready .*InferenceService llama8b-h100: no status yet \(is the KServe controller running\?\)/);
+    await expect(t.waitReady(2000)).rejects.toThrow(
+      /0 of 0 replicas ready .*InferenceService llama8b-h100: no status yet \(is the KServe controller running\?\)/,
+    );
     expect(await t.removeRun()).toBeGreaterThan(0);
     expect(await client.read('serving.kserve.io/v1beta1', 'InferenceService', NS, 'llama8b-h100')).toBeUndefined();
   }, 60_000);

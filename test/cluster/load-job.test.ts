@@ -52,7 +52,12 @@ sample_interval: 1s
 `;
 
 interface CellOut {
-  result: { status: string; reason?: string; client: { requests: number; errors: number; errorKinds: unknown[]; e2eMs: { p50: number | null } }; runnerPods?: RunnerPods };
+  result: {
+    status: string;
+    reason?: string;
+    client: { requests: number; errors: number; errorKinds: unknown[]; e2eMs: { p50: number | null } };
+    runnerPods?: RunnerPods;
+  };
   points: Array<{ t: number; phase: string; vu: number; pod?: number }>;
   dir: string;
 }
@@ -60,7 +65,10 @@ interface CellOut {
 function cellOut(runDir: string): CellOut {
   const cell = readdirSync(join(runDir, 'cells'))[0]!;
   const dir = join(runDir, 'cells', cell);
-  const points = readFileSync(join(dir, 'points.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as CellOut['points'][number]);
+  const points = readFileSync(join(dir, 'points.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as CellOut['points'][number]);
   return { result: JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as CellOut['result'], points, dir };
 }
 
@@ -122,7 +130,8 @@ describe.skipIf(skipReason !== '')('the load as an Indexed Job of runner pods (k
     // Pod index 1 killed 10 s after its start: 7 s into the 30 s main phase, after the 3 s warm-up.
     writeMatrix(dir, 'kill.yaml', matrix(target(jobLoad)));
     const k = spawnCli(['run', 'kill.yaml', '--out', 'kill-out', '--kubeconfig', cp.kubeconfig], { cwd: dir });
-    for (let i = 0; i < 600 && runners.pods().filter((p) => !job.result.runnerPods!.pods.some((x) => x.name === p)).length < 3; i++) await new Promise((r) => setTimeout(r, 200));
+    for (let i = 0; i < 600 && runners.pods().filter((p) => !job.result.runnerPods!.pods.some((x) => x.name === p)).length < 3; i++)
+      await new Promise((r) => setTimeout(r, 200));
     const mine = runners.pods().filter((p) => !job.result.runnerPods!.pods.some((x) => x.name === p));
     killedPod = mine.find((p) => /-1-[a-z0-9]+$/.test(p)) ?? '';
     await new Promise((r) => setTimeout(r, 3000 + 10_000)); // the barrier's margin, then 10 s of load
@@ -174,7 +183,9 @@ describe.skipIf(skipReason !== '')('the load as an Indexed Job of runner pods (k
     expect(jobRun.tools['runner-image-digest']).toBe(`sha256:${'0'.repeat(64)}`);
     const rp = job.result.runnerPods!;
     expect(jobSummary).toContain(`## Load runners`);
-    expect(jobSummary).toContain(`main-phase requests ${rp.pods.map((p) => p.mainRequests).join(' + ')} = ${mainCount(job)}; clock skew between pods: starts ${rp.skew.startSpreadMs} ms apart`);
+    expect(jobSummary).toContain(
+      `main-phase requests ${rp.pods.map((p) => p.mainRequests).join(' + ')} = ${mainCount(job)}; clock skew between pods: starts ${rp.skew.startSpreadMs} ms apart`,
+    );
   });
 
   it('tears the Job down with the cell: no runner pod of the run is left', async () => {
@@ -183,7 +194,7 @@ describe.skipIf(skipReason !== '')('the load as an Indexed Job of runner pods (k
     expect(left.map((j) => j.metadata.name)).toEqual([]);
   });
 
-  it('a runner pod killed mid-cell marks the cell with its reason, and keeps every pod\'s points', () => {
+  it("a runner pod killed mid-cell marks the cell with its reason, and keeps every pod's points", () => {
     expect(killedPod).not.toBe('');
     expect(killed.result.status).toBe('failed');
     expect(killed.result.reason).toMatch(new RegExp(`runner pod ${killedPod} \\(index 1\\) Failed: container k6 terminated \\(Error, exit code 137\\)`));
@@ -199,7 +210,7 @@ describe.skipIf(skipReason !== '')('the load as an Indexed Job of runner pods (k
     process.stdout.write(`runner pod killed ~7 s into the 30 s main phase: main-phase requests per pod ${perPod.join(', ')} (merged ${mainCount(killed)})\n`);
     expect(perPod[1]).toBeGreaterThan(0);
     expect(perPod[1]).toBeLessThan(0.6 * perPod[0]!);
-    expect(perPod[0]).toBeGreaterThan(0.9 * (mainCount(job, 0)));
+    expect(perPod[0]).toBeGreaterThan(0.9 * mainCount(job, 0));
     expect(killed.result.client.requests).toBe(perPod.reduce((a, b) => a + b, 0));
   });
 });

@@ -14,7 +14,8 @@ import { until } from './rig/wait.js';
 import { projectCatalog } from '../../src/catalog/catalog.js';
 
 const missing = missingBinaries();
-if (missing.length) process.stdout.write(`cluster tier (manifests) skipped: ${missing.join(', ')} not in ${clusterCache()} (build them with scripts/setup-cluster)\n`);
+if (missing.length)
+  process.stdout.write(`cluster tier (manifests) skipped: ${missing.join(', ')} not in ${clusterCache()} (build them with scripts/setup-cluster)\n`);
 
 /** The real upstream CRDs, read by path: test data, never copied into the project. */
 const crdDir = resolve(projectRoot, '..', 'shared', 'crds');
@@ -48,29 +49,51 @@ describe.skipIf(missing.length > 0)('generated manifests on a real API server', 
     for (const o of admissionPolicies().filter((o) => o.kind === 'ValidatingAdmissionPolicy')) {
       // The API server type-checks a policy in the background: its status says so once it has (status.typeChecking).
       type Checked = { status?: { observedGeneration?: number; typeChecking?: { expressionWarnings?: unknown[] } } };
-      const res = await until(`${o.metadata.name} type-checked`, () => cp.api('GET', `/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies/${o.metadata.name}`), (r) => (r.body as Checked).status?.typeChecking !== undefined, 30_000);
+      const res = await until(
+        `${o.metadata.name} type-checked`,
+        () => cp.api('GET', `/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies/${o.metadata.name}`),
+        (r) => (r.body as Checked).status?.typeChecking !== undefined,
+        30_000,
+      );
       warnings.push([o.metadata.name, (res.body as Checked).status?.typeChecking?.expressionWarnings ?? []]);
     }
-    expect(warnings).toEqual(admissionPolicies().filter((o) => o.kind === 'ValidatingAdmissionPolicy').map((o) => [o.metadata.name, []]));
+    expect(warnings).toEqual(
+      admissionPolicies()
+        .filter((o) => o.kind === 'ValidatingAdmissionPolicy')
+        .map((o) => [o.metadata.name, []]),
+    );
   }, 60_000);
 
-  it.each(['deployment', 'kserve', 'kserve-hf'] as ServingForm[])('every matrix generates objects the API server accepts (%s)', async (serving) => {
-    const files = ['matrices/nightly.yaml', 'matrices/smoke.yaml', ...readdirSync(join(projectRoot, 'matrices', 'examples')).filter((f) => f.endsWith('.yaml')).map((f) => `matrices/examples/${f}`)];
-    for (const file of files) {
-      const set = generateForMatrix(projectCatalog(), loadMatrix(join(projectRoot, file), projectCatalog()), { serving, namespace: 'scalebench' });
-      for (const f of set.files) {
-        for (const o of f.objects) {
-          if (o.kind.startsWith('ValidatingAdmissionPolicy')) continue;
-          const res = await create(o);
-          expect([file, f.path, res.status, res.status === 201 ? '' : JSON.stringify(res.body)]).toEqual([file, f.path, 201, '']);
+  it.each(['deployment', 'kserve', 'kserve-hf'] as ServingForm[])(
+    'every matrix generates objects the API server accepts (%s)',
+    async (serving) => {
+      const files = [
+        'matrices/nightly.yaml',
+        'matrices/smoke.yaml',
+        ...readdirSync(join(projectRoot, 'matrices', 'examples'))
+          .filter((f) => f.endsWith('.yaml'))
+          .map((f) => `matrices/examples/${f}`),
+      ];
+      for (const file of files) {
+        const set = generateForMatrix(projectCatalog(), loadMatrix(join(projectRoot, file), projectCatalog()), { serving, namespace: 'scalebench' });
+        for (const f of set.files) {
+          for (const o of f.objects) {
+            if (o.kind.startsWith('ValidatingAdmissionPolicy')) continue;
+            const res = await create(o);
+            expect([file, f.path, res.status, res.status === 201 ? '' : JSON.stringify(res.body)]).toEqual([file, f.path, 201, '']);
+          }
         }
       }
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
 
   describe('the admission policies deny what the pre-deploy checks refuse', () => {
     const nightly = (serving: ServingForm): K8sObject[] =>
-      generateForMatrix(projectCatalog(), loadMatrix(join(projectRoot, 'matrices', 'nightly.yaml'), projectCatalog()), { serving, namespace: 'scalebench' }).files.flatMap((f) => f.objects);
+      generateForMatrix(projectCatalog(), loadMatrix(join(projectRoot, 'matrices', 'nightly.yaml'), projectCatalog()), {
+        serving,
+        namespace: 'scalebench',
+      }).files.flatMap((f) => f.objects);
     const find = (objects: K8sObject[], kind: string, name?: string): K8sObject =>
       structuredClone(objects.find((o) => o.kind === kind && (name === undefined || o.metadata.name.endsWith(name)))!);
     const args = (o: K8sObject): string[] => {
@@ -100,7 +123,9 @@ describe.skipIf(missing.length > 0)('generated manifests on a real API server', 
 
     it('a Deployment whose KV cache does not fit (max-num-seqs raised to 4096)', async () => {
       const msg = await denial(setFlag(find(nightly('deployment'), 'Deployment'), '--max-num-seqs', '4096'));
-      expect(msg).toContain('weights + KV cache for max-num-seqs × max-model-len = 4096 × 4096 + runtime overhead need 2217.1 GB per GPU, more than the 72.0 GB of H100 at gpu-memory-utilization 0.9');
+      expect(msg).toContain(
+        'weights + KV cache for max-num-seqs × max-model-len = 4096 × 4096 + runtime overhead need 2217.1 GB per GPU, more than the 72.0 GB of H100 at gpu-memory-utilization 0.9',
+      );
     });
 
     it('tensor parallel 3 on 4 GPUs', async () => {
@@ -116,7 +141,9 @@ describe.skipIf(missing.length > 0)('generated manifests on a real API server', 
     });
 
     it('max-num-batched-tokens below max-num-seqs', async () => {
-      expect(await denial(setFlag(find(nightly('deployment'), 'Deployment'), '--max-num-batched-tokens', '16'))).toContain('--max-num-batched-tokens 16 must be at least --max-num-seqs 32');
+      expect(await denial(setFlag(find(nightly('deployment'), 'Deployment'), '--max-num-batched-tokens', '16'))).toContain(
+        '--max-num-batched-tokens 16 must be at least --max-num-seqs 32',
+      );
     });
 
     it.each(['kserve', 'kserve-hf'] as ServingForm[])('an InferenceService (%s) that does not fit', async (serving) => {

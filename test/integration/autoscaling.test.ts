@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Sample, sampleSchema } from '../../src/results/samples.js';
+import { sampleSchema } from '../../src/results/samples.js';
 import { readJsonl } from '../../src/results/files.js';
 import type { RunRecord } from '../../src/results/run-dir.js';
 import { alivePids, ensureBuilt, onlyRun, readJsonFile, runCli, scratch, spawnCli, startedPids, waitFor, writeMatrix } from './helpers.js';
@@ -44,20 +44,6 @@ load: { shape: step, low: 0.1, users: [${USERS}], duration: 8m, settle: 10m }
 sample_interval: 1s
 time_scale: ${SCALE}
 `;
-
-interface ScaleEvent {
-  t: number;
-  time?: number;
-  proposal?: number | null;
-  before?: number;
-  after?: number;
-  kind: string;
-  from?: number;
-  to?: number;
-  reason?: string;
-  loop?: string;
-  metrics?: Array<{ name: string; value: number | null }>;
-}
 
 beforeAll(() => ensureBuilt(), 120_000);
 
@@ -114,29 +100,32 @@ describe('autoscalers on the local target under a step load', () => {
     expect(samples.some((s) => s.autoscaler && Object.values(s.autoscaler).some((v) => v !== null))).toBe(true);
   });
 
-  it.each(['cpu', 'queue', 'keda'])('%s sizes for the load: the high step gets the replicas it needs (within one), the drop scales down, and it returns to min', (name) => {
-    const run = readJsonFile<RunRecord>(join(runDir, 'run.json'));
-    const entry = run.cells.find((c) => c.id.startsWith(`sim.${name}.`))!;
-    const cellDir = join(runDir, 'cells', entry.id);
-    const result = readJsonFile<CellResult>(join(cellDir, 'result.json'));
-    const events = readJsonl(join(cellDir, 'events.jsonl'), eventSchema);
-    const samples = readJsonl(join(cellDir, 'samples.jsonl'), sampleSchema);
-    const stepUp = result.loadStart + STEP_MS;
-    const stepDown = result.loadStart + 2 * STEP_MS;
-    // The high step: what the autoscaler asked for, and what became ready, against users / max_num_seqs.
-    const high = samples.filter((s) => s.t > stepUp && s.t <= stepDown + 1000);
-    const peak = Math.max(...high.map((s) => s.replicas.desired));
-    expect({ name, peak, withinOne: Math.abs(peak - NEEDED) <= 1 }).toEqual({ name, peak, withinOne: true });
-    expect(Math.max(...samples.map((s) => s.replicas.ready))).toBeGreaterThanOrEqual(NEEDED - 1);
-    // Down only after the drop (the high step is shorter than the stabilization window), and at least once.
-    const downs = events.filter((e) => e.kind === 'scale' && e.to! < e.from!);
-    expect(downs.length).toBeGreaterThan(0);
-    expect(downs.every((e) => e.t > stepDown)).toBe(true);
-    // Back to min by the cell's end: desired and ready both.
-    const last = samples[samples.length - 1]!;
-    expect({ name, desired: last.replicas.desired, ready: last.replicas.ready }).toEqual({ name, desired: MIN, ready: MIN });
-    expect(result.replicas.final).toBe(MIN);
-  });
+  it.each(['cpu', 'queue', 'keda'])(
+    '%s sizes for the load: the high step gets the replicas it needs (within one), the drop scales down, and it returns to min',
+    (name) => {
+      const run = readJsonFile<RunRecord>(join(runDir, 'run.json'));
+      const entry = run.cells.find((c) => c.id.startsWith(`sim.${name}.`))!;
+      const cellDir = join(runDir, 'cells', entry.id);
+      const result = readJsonFile<CellResult>(join(cellDir, 'result.json'));
+      const events = readJsonl(join(cellDir, 'events.jsonl'), eventSchema);
+      const samples = readJsonl(join(cellDir, 'samples.jsonl'), sampleSchema);
+      const stepUp = result.loadStart + STEP_MS;
+      const stepDown = result.loadStart + 2 * STEP_MS;
+      // The high step: what the autoscaler asked for, and what became ready, against users / max_num_seqs.
+      const high = samples.filter((s) => s.t > stepUp && s.t <= stepDown + 1000);
+      const peak = Math.max(...high.map((s) => s.replicas.desired));
+      expect({ name, peak, withinOne: Math.abs(peak - NEEDED) <= 1 }).toEqual({ name, peak, withinOne: true });
+      expect(Math.max(...samples.map((s) => s.replicas.ready))).toBeGreaterThanOrEqual(NEEDED - 1);
+      // Down only after the drop (the high step is shorter than the stabilization window), and at least once.
+      const downs = events.filter((e) => e.kind === 'scale' && e.to! < e.from!);
+      expect(downs.length).toBeGreaterThan(0);
+      expect(downs.every((e) => e.t > stepDown)).toBe(true);
+      // Back to min by the cell's end: desired and ready both.
+      const last = samples[samples.length - 1]!;
+      expect({ name, desired: last.replicas.desired, ready: last.replicas.ready }).toEqual({ name, desired: MIN, ready: MIN });
+      expect(result.replicas.final).toBe(MIN);
+    },
+  );
 
   it('KEDA polls its trigger as well as running its HPA', () => {
     const run = readJsonFile<RunRecord>(join(runDir, 'run.json'));

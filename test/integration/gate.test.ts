@@ -26,7 +26,11 @@ describe('baseline and gate on the local target', () => {
   beforeAll(async () => {
     writeMatrix(dir, 'base.yaml', matrix(50));
     writeMatrix(dir, 'slow.yaml', matrix(120));
-    for (const [file, id] of [['base.yaml', 'base'], ['base.yaml', 'again'], ['slow.yaml', 'slow']] as const) {
+    for (const [file, id] of [
+      ['base.yaml', 'base'],
+      ['base.yaml', 'again'],
+      ['slow.yaml', 'slow'],
+    ] as const) {
       const res = await runCli(['run', file, '--out', 'out', '--id', id], { cwd: dir });
       expect(res.code, res.stderr).toBe(0);
     }
@@ -37,7 +41,11 @@ describe('baseline and gate on the local target', () => {
   it('an unchanged rerun passes, stating the comparisons per rule', async () => {
     const res = await runCli(['gate', 'again', '--baseline', 'nightly', '--out', 'out', '--baselines', 'baselines', '--json'], { cwd: dir });
     expect(res.code, res.stdout).toBe(0);
-    const o = JSON.parse(res.stdout) as { passed: boolean; comparisons: number; rules: Array<{ metric: string; made: number; notMeasured: number; cells: number }> };
+    const o = JSON.parse(res.stdout) as {
+      passed: boolean;
+      comparisons: number;
+      rules: Array<{ metric: string; made: number; notMeasured: number; cells: number }>;
+    };
     expect(o.passed).toBe(true);
     // One cell: every rule either compared it or neither run measured the metric (a fixed autoscaler has no scale-up lag).
     expect(o.rules.every((r) => r.cells === 1 && r.made + r.notMeasured === 1)).toBe(true);
@@ -57,7 +65,10 @@ describe('baseline and gate on the local target', () => {
   });
 
   it('an acknowledged regression is listed as such, not as a regression', async () => {
-    writeFileSync(join(dir, 'ack.yaml'), 'acknowledged:\n  - { metric: ttft_ms_p95, cells: "sim/*", runs: { from: slow }, reason: slower simulator on purpose, expires: 2999-01-01 }\n');
+    writeFileSync(
+      join(dir, 'ack.yaml'),
+      'acknowledged:\n  - { metric: ttft_ms_p95, cells: "sim/*", runs: { from: slow }, reason: slower simulator on purpose, expires: 2999-01-01 }\n',
+    );
     const res = await runCli(['gate', 'slow', '--baseline', 'nightly', '--out', 'out', '--baselines', 'baselines', '--acknowledged', 'ack.yaml'], { cwd: dir });
     expect(res.stdout).toMatch(/\| sim\/fixed\/constant\/4 \| ttft_ms_p95 \| acknowledged \|/);
     expect(res.stdout).toContain('slower simulator on purpose (ack.yaml:2)');
@@ -68,7 +79,9 @@ describe('baseline and gate on the local target', () => {
     const res = await runCli(['gate', 'again', '--baseline', 'nightly', '--out', 'out', '--baselines', 'baselines', '--gates', 'typo.yaml'], { cwd: dir });
     expect(res.code).toBe(2);
     const why = '(names are <quantity>_<unit>_<statistic>, e.g. ttft_ms_p95; every one is in src/vocabulary/metrics.ts)';
-    expect(res.stderr).toBe(`scalebench: typo.yaml:2:15: rules[0].metric: unknown metric "ttft_p59" ${why}\ntypo.yaml:3:15: rules[1].metric: unknown metric "ttfb_ms_p95"; did you mean "ttft_ms_p95"? ${why}\n`);
+    expect(res.stderr).toBe(
+      `scalebench: typo.yaml:2:15: rules[0].metric: unknown metric "ttft_p59" ${why}\ntypo.yaml:3:15: rules[1].metric: unknown metric "ttfb_ms_p95"; did you mean "ttft_ms_p95"? ${why}\n`,
+    );
   });
 
   it('a missing baseline is an input error naming the fix', async () => {

@@ -25,16 +25,19 @@ function goTest(dir: string, pkg: string): Promise<{ code: number; output: strin
 
 // The Go tests of the load path: the router (retries, router-made errors, drain) and the
 // k6 extension (the stream chunk's fast path against encoding/json, the body built in Go).
-describe.runIf(prerequisite('go (the Go tests in tools/router and tools/k6)', haveGo(), 'install Go 1.25 or newer, as scripts/setup asks'))('the load path in Go', () => {
-  it('passes go test ./... in tools/router', async () => {
-    const result = await goTest('router', './...');
-    expect(result.code, `go test ./... in tools/router failed:\n${result.output}`).toBe(0);
-    expect(result.output).toMatch(/^ok\s+scalebench\.local\/router/m);
-  }, 300_000);
+describe.runIf(prerequisite('go (the Go tests in tools/router and tools/k6)', haveGo(), 'install Go 1.25 or newer, as scripts/setup asks'))(
+  'the load path in Go',
+  () => {
+    it('passes go test ./... in tools/router', async () => {
+      const result = await goTest('router', './...');
+      expect(result.code, `go test ./... in tools/router failed:\n${result.output}`).toBe(0);
+      expect(result.output).toMatch(/^ok\s+scalebench\.local\/router/m);
+    }, 300_000);
 
-  it('passes go test ./llmstream/ in tools/k6', async () => {
-    const result = await goTest('k6', './llmstream/');
-    expect(result.code, `go test ./llmstream/ in tools/k6 failed:\n${result.output}`).toBe(0);
-    expect(result.output).toMatch(/^ok\s+scalebench\.local\/k6\/llmstream/m);
-  }, 300_000);
-});
+    it('passes go test ./llmstream/ in tools/k6', async () => {
+      const result = await goTest('k6', './llmstream/');
+      expect(result.code, `go test ./llmstream/ in tools/k6 failed:\n${result.output}`).toBe(0);
+      expect(result.output).toMatch(/^ok\s+scalebench\.local\/k6\/llmstream/m);
+    }, 300_000);
+  },
+);

@@ -46,7 +46,18 @@ const choices: Array<[string, string[], string]> = [
   ['a named recipe', ['--set', 'auto_select=false', '--set', 'recipe=llama-3.1-8b-h100-fp8'], 'recipe: llama-3.1-8b-h100-fp8, gpu: { type: H100 }'],
   [
     'overrides: gpu_count, precision, vllm_args',
-    ['--set', 'auto_select=false', '--set', 'recipe=llama-3.1-8b-h100-bf16', '--set', 'overrides.gpu_count=2', '--set', 'overrides.precision=fp8', '--set', 'overrides.vllm_args={--enforce-eager}'],
+    [
+      '--set',
+      'auto_select=false',
+      '--set',
+      'recipe=llama-3.1-8b-h100-bf16',
+      '--set',
+      'overrides.gpu_count=2',
+      '--set',
+      'overrides.precision=fp8',
+      '--set',
+      'overrides.vllm_args={--enforce-eager}',
+    ],
     'recipe: llama-3.1-8b-h100-bf16, gpu: { type: H100, count: 2 }, vllm: { extra_args: ["--quantization=fp8", "--enforce-eager"] }',
   ],
 ];
@@ -119,9 +130,15 @@ describe.skipIf(!present)('generate --helm', () => {
   it('fails clearly when no recipe fits', () => {
     const r = template(['--set', 'model_id=meta-llama/Llama-3.1-70B-Instruct', '--set', 'gpu.type=H100', '--set', 'gpu.count=1']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("no recipe fits meta-llama/Llama-3.1-70B-Instruct on H100 with at most 1 GPUs per replica (bf16 preferred); the chart's recipes for it on H100: llama-3.1-70b-h100x2-fp8, llama-3.1-70b-h100x4-bf16, llama-3.1-70b-h100x8-bf16. Set gpu.type or gpu.count, or auto_select=false with recipe=<id>");
-    expect(template(['--set', 'model_id=meta-llama/Llama-3.1-70B-Instruct', '--set', 'gpu.type=L4']).stderr).toContain("the chart's recipes for it on L4: none");
+    expect(r.stderr).toContain(
+      "no recipe fits meta-llama/Llama-3.1-70B-Instruct on H100 with at most 1 GPUs per replica (bf16 preferred); the chart's recipes for it on H100: llama-3.1-70b-h100x2-fp8, llama-3.1-70b-h100x4-bf16, llama-3.1-70b-h100x8-bf16. Set gpu.type or gpu.count, or auto_select=false with recipe=<id>",
+    );
+    expect(template(['--set', 'model_id=meta-llama/Llama-3.1-70B-Instruct', '--set', 'gpu.type=L4']).stderr).toContain(
+      "the chart's recipes for it on L4: none",
+    );
     expect(template(['--set', 'auto_select=false', '--set', 'recipe=nope']).stderr).toContain('recipe "nope" is not in the chart\'s recipes table');
-    expect(template(['--set', 'autoscaling.name=cpu', '--set', 'autoscaling.kind=keda']).stderr).toContain('autoscaling.kind "keda": autoscaler "cpu" is hpa-cpu');
+    expect(template(['--set', 'autoscaling.name=cpu', '--set', 'autoscaling.kind=keda']).stderr).toContain(
+      'autoscaling.kind "keda": autoscaler "cpu" is hpa-cpu',
+    );
   });
 });

@@ -4,7 +4,7 @@ import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PointAccumulator, summarizePoints } from '../../src/analysis/cell-summary.js';
-import { type RawPoint, pointSchema } from '../../src/results/points.js';
+import { pointSchema } from '../../src/results/points.js';
 import { median, quantileSorted } from '../../src/analysis/stats.js';
 import { runK6 } from '../../src/load/k6-process.js';
 import { expandCells } from '../../src/matrix/expand.js';
@@ -51,7 +51,13 @@ interface Reference {
  */
 async function reference(endpoint: string, model: string, n: number, streams = 1): Promise<Reference> {
   const agent = new Agent({ keepAlive: true, maxSockets: streams });
-  const body = JSON.stringify({ model, stream: true, max_tokens: 16, ignore_eos: true, messages: [{ role: 'user', content: 'the model serves a request with tokens from cache and queue batch' }] });
+  const body = JSON.stringify({
+    model,
+    stream: true,
+    max_tokens: 16,
+    ignore_eos: true,
+    messages: [{ role: 'user', content: 'the model serves a request with tokens from cache and queue batch' }],
+  });
   const one = (): Promise<{ ttftMs: number; e2eMs: number }> =>
     new Promise((resolve, reject) => {
       const start = performance.now();
@@ -77,7 +83,14 @@ async function reference(endpoint: string, model: string, n: number, streams = 1
     }),
   );
   agent.destroy();
-  return { ttftMs: median(seen.map((s) => s.ttftMs))!, e2eMs: median(seen.map((s) => s.e2eMs))!, ttft_ms_p95: p(seen.map((s) => s.ttftMs), 0.95) };
+  return {
+    ttftMs: median(seen.map((s) => s.ttftMs))!,
+    e2eMs: median(seen.map((s) => s.e2eMs))!,
+    ttft_ms_p95: p(
+      seen.map((s) => s.ttftMs),
+      0.95,
+    ),
+  };
 }
 
 interface Measured {
@@ -116,7 +129,8 @@ load: { shape: constant, users: [${o.users}], duration: ${o.durationS}s, warmup:
   const target = await LocalTarget.open({
     simBinary: findTool('sim'),
     prometheusBinary: findTool('prometheus'),
-    routerBinary: findTool('router'),    catalog: projectCatalog(),
+    routerBinary: findTool('router'),
+    catalog: projectCatalog(),
     scrapeIntervalMs: 500,
     logDir: join(dir, 'logs'),
   });
@@ -128,14 +142,25 @@ load: { shape: constant, users: [${o.users}], duration: ${o.durationS}s, warmup:
     const k6 = await runK6({ k6: findTool('k6'), cell, workload: matrix.workload, endpoint: target.endpoint(), model: target.model(), cellDir });
     expect(k6.failure).toBeUndefined();
     await new Promise((r) => setTimeout(r, 1500)); // three scrapes after the last request
-    return { points: readJsonl(join(cellDir, 'points.jsonl'), pointSchema), ref, atUsers, prom: new PromClient(target.prometheusUrl), sel: target.selector(), close: () => target.close() };
+    return {
+      points: readJsonl(join(cellDir, 'points.jsonl'), pointSchema),
+      ref,
+      atUsers,
+      prom: new PromClient(target.prometheusUrl),
+      sel: target.selector(),
+      close: () => target.close(),
+    };
   } catch (err) {
     await target.close();
     throw err;
   }
 }
 
-const p = (xs: number[], q: number): number => quantileSorted([...xs].sort((a, b) => a - b), q)!;
+const p = (xs: number[], q: number): number =>
+  quantileSorted(
+    [...xs].sort((a, b) => a - b),
+    q,
+  )!;
 
 /** Each user's first request, and all the others. */
 function firstWave(points: readonly Point[]): { first: number[]; rest: number[] } {

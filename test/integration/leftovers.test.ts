@@ -49,22 +49,29 @@ describe('a test file that leaves its local target running', () => {
     ['dies (its worker is killed, so no exit hook runs)', 'crash', /Worker exited unexpectedly/],
     // Both vitest and its worker get the SIGINT; the run ends with 128 + 2.
     ['is interrupted (SIGINT to the run, as Ctrl-C)', 'interrupt', 130],
-  ])('%s: no process nor folder is left', async (_, mode, says) => {
-    const { code, output, out } = await runFixture(mode);
-    if (typeof says === 'number') expect(code, output).toBe(says);
-    else {
-      expect(output).toMatch(says);
-      expect(code, output).toBe(1);
-    }
-    expect(existsSync(join(out, 'started.json')), `the fixture never started its target:\n${output}`).toBe(true);
+  ])(
+    '%s: no process nor folder is left',
+    async (_, mode, says) => {
+      const { code, output, out } = await runFixture(mode);
+      if (typeof says === 'number') expect(code, output).toBe(says);
+      else {
+        expect(output).toMatch(says);
+        expect(code, output).toBe(1);
+      }
+      expect(existsSync(join(out, 'started.json')), `the fixture never started its target:\n${output}`).toBe(true);
 
-    const started = readJournal(join(out, 'processes.jsonl'));
-    expect(started.map((p) => p.name.replace(/^replica .*/, 'replica')).sort()).toEqual(['prometheus', 'replica', 'router']);
-    const running = started.map((p) => ({ name: p.name, running: stillRunning(p) })).filter((p) => p.running.length > 0);
-    expect(running, output).toEqual([]);
+      const started = readJournal(join(out, 'processes.jsonl'));
+      expect(started.map((p) => p.name.replace(/^replica .*/, 'replica')).sort()).toEqual(['prometheus', 'replica', 'router']);
+      const running = started.map((p) => ({ name: p.name, running: stillRunning(p) })).filter((p) => p.running.length > 0);
+      expect(running, output).toEqual([]);
 
-    const { tmp, dirs } = JSON.parse(readFileSync(join(out, 'started.json'), 'utf8')) as Started;
-    expect(tmp).toMatch(/scalebench-vitest-/);
-    expect([tmp, ...dirs].filter((d) => existsSync(d)), output).toEqual([]);
-  }, 180_000);
+      const { tmp, dirs } = JSON.parse(readFileSync(join(out, 'started.json'), 'utf8')) as Started;
+      expect(tmp).toMatch(/scalebench-vitest-/);
+      expect(
+        [tmp, ...dirs].filter((d) => existsSync(d)),
+        output,
+      ).toEqual([]);
+    },
+    180_000,
+  );
 });

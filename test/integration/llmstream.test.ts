@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RawPoint, pointSchema } from '../../src/results/points.js';
+import { pointSchema } from '../../src/results/points.js';
 import { readJsonl } from '../../src/results/files.js';
 import { RouterProcess } from '../../src/targets/local/router.js';
 import { freePort } from '../../src/util/ports.js';
@@ -32,11 +32,22 @@ async function k6Points(url: string, o: { iterations?: number; timeoutMs?: numbe
   writeFileSync(
     workload,
     JSON.stringify({
-      url: `${url}/v1/chat/completions`, model: 'm', prompt: { mean: 8, stdev: 0, min: 8, max: 8 }, output: { mean: 4, stdev: 0, min: 4, max: 4 },
-      seed: 1, timeoutMs: o.timeoutMs ?? 10_000, warmupMs: 0, points, meta: join(dir, `meta-${n}.jsonl`), summary: join(dir, `summary-${n}.json`),
+      url: `${url}/v1/chat/completions`,
+      model: 'm',
+      prompt: { mean: 8, stdev: 0, min: 8, max: 8 },
+      output: { mean: 4, stdev: 0, min: 4, max: 4 },
+      seed: 1,
+      timeoutMs: o.timeoutMs ?? 10_000,
+      warmupMs: 0,
+      points,
+      meta: join(dir, `meta-${n}.jsonl`),
+      summary: join(dir, `summary-${n}.json`),
     }),
   );
-  writeFileSync(options, JSON.stringify({ scenarios: { load: { executor: 'shared-iterations', vus: 1, iterations: o.iterations ?? 3, maxDuration: '30s' } }, noUsageReport: true }));
+  writeFileSync(
+    options,
+    JSON.stringify({ scenarios: { load: { executor: 'shared-iterations', vus: 1, iterations: o.iterations ?? 3, maxDuration: '30s' } }, noUsageReport: true }),
+  );
   await new Promise<void>((resolve, reject) =>
     execFile(
       findTool('k6'),

@@ -26,7 +26,16 @@ async function openPage(file: string, screenshot: string): Promise<{ context: Br
     executablePath: CHROMIUM!,
     headless: true,
     // playwright passes --user-data-dir (the new temp dir above) itself.
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 1300, height: 900 },
   });
   const page = context.pages()[0] ?? (await context.newPage());
@@ -39,7 +48,11 @@ async function openPage(file: string, screenshot: string): Promise<{ context: Br
     return route.abort();
   });
   await page.goto(`file://${file}`);
-  await page.waitForFunction(() => [...document.querySelectorAll('.chart')].every((d) => d.querySelector('svg .mark-line, svg .mark-symbol, svg .mark-rect')), undefined, { timeout: 30_000 });
+  await page.waitForFunction(
+    () => [...document.querySelectorAll('.chart')].every((d) => d.querySelector('svg .mark-line, svg .mark-symbol, svg .mark-rect')),
+    undefined,
+    { timeout: 30_000 },
+  );
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: screenshot, fullPage: true });
   return { context, page, errors, blocked };
@@ -78,7 +91,10 @@ describe.skipIf(CHROMIUM === undefined)("the demo's report", () => {
 
   it('runs every cell, none invalid, and prints the verdict and the path of index.html', () => {
     expect(code).toBe(0);
-    const records = readFileSync(join(runDir, 'records.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as BenchmarkRecord);
+    const records = readFileSync(join(runDir, 'records.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as BenchmarkRecord);
     expect(records.map((r) => r.autoscaler)).toEqual(['fixed', 'hpa-cpu', 'hpa-custom', 'keda']);
     expect(records.filter((r) => r.validity === 'invalid').map((r) => `${r.cell_id}: ${r.validity_reasons}`)).toEqual([]);
     expect(stdout).toMatch(/^verdict, llama1b-l4, step load at level 16:$/m);
@@ -102,7 +118,10 @@ describe.skipIf(CHROMIUM === undefined)("the demo's report", () => {
 
   it('shows the anatomy of each autoscaled cell: stages in order, the first four summing to its scale-up lag, every SLO-violation second in a stage', () => {
     const anatomy = readJsonFile<Record<string, CellAnatomy>>(join(runDir, 'anatomy.json'));
-    const records = readFileSync(join(runDir, 'records.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as BenchmarkRecord);
+    const records = readFileSync(join(runDir, 'records.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as BenchmarkRecord);
     const run = readJsonFile<RunRecord>(join(runDir, 'run.json'));
     const scaled = records.filter((r) => typeof r.scale_up_lag_s === 'number');
     expect(scaled.length).toBeGreaterThanOrEqual(2);
@@ -156,7 +175,16 @@ describe.skipIf(CHROMIUM === undefined)('index.html of a synthetic run in a real
 
   it('renders every chart as an SVG with marks, with no console errors and no network', async () => {
     const charts = await chartMarks(opened.page);
-    expect(charts.map((c) => c.id)).toEqual(['chart-timeline-level-1', 'chart-anatomy-level-1', 'chart-timeline-level-2', 'chart-anatomy-level-2', 'chart-ttft', 'chart-tpot', 'chart-pareto', 'chart-lag']);
+    expect(charts.map((c) => c.id)).toEqual([
+      'chart-timeline-level-1',
+      'chart-anatomy-level-1',
+      'chart-timeline-level-2',
+      'chart-anatomy-level-2',
+      'chart-ttft',
+      'chart-tpot',
+      'chart-pareto',
+      'chart-lag',
+    ]);
     for (const c of charts) expect(c.marks, c.id).toBeGreaterThan(0);
     expect(opened.errors).toEqual([]);
     expect(opened.blocked).toEqual([]);

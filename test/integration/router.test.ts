@@ -86,13 +86,19 @@ describe('the router (tools/router)', () => {
     const pending = post(router.port);
     await new Promise((r) => setTimeout(r, 60));
     expect(await router.inFlight('slow')).toBe(1);
-    await router.setRoutes([{ name: 'slow', addr: slow.addr }, { name: 'a', addr: a.addr }]);
+    await router.setRoutes([
+      { name: 'slow', addr: slow.addr },
+      { name: 'a', addr: a.addr },
+    ]);
     expect((await post(router.port)).backend).toBe('a'); // slow has one in flight, a none
     await pending;
   });
 
   it('spreads sequential requests over idle replicas', async () => {
-    await router.setRoutes([{ name: 'a', addr: a.addr }, { name: 'b', addr: b.addr }]);
+    await router.setRoutes([
+      { name: 'a', addr: a.addr },
+      { name: 'b', addr: b.addr },
+    ]);
     const seen = new Set<string>();
     for (let i = 0; i < 6; i++) seen.add((await post(router.port)).backend ?? '');
     expect([...seen].sort()).toEqual(['a', 'b']);

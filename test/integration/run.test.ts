@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type RawPoint, pointSchema } from '../../src/results/points.js';
-import { type Sample, sampleSchema } from '../../src/results/samples.js';
+import { pointSchema } from '../../src/results/points.js';
+import { sampleSchema } from '../../src/results/samples.js';
 import { readJsonl } from '../../src/results/files.js';
 import type { RunRecord } from '../../src/results/run-dir.js';
 import { alivePids, ensureBuilt, onlyRun, readJsonFile, runCli, scratch, spawnCli, startedPids, waitFor, writeMatrix } from './helpers.js';
@@ -81,30 +81,38 @@ describe('scalebench run on the local target', () => {
 });
 
 describe('an interrupted run', () => {
-  it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('%s mid-cell: the cell is torn down, nothing is left running, and the message says how to resume', async (sig) => {
-    const dir = scratch();
-    writeMatrix(dir, 'long.yaml', saturating.replace('duration: 8s', 'duration: 60s'));
-    const { child, done } = spawnCli(['run', 'long.yaml', '--out', 'out'], { cwd: dir });
-    // Interrupt once requests are flowing.
-    await waitFor(() => {
-      const out = join(dir, 'out');
-      if (!existsSync(out)) return false;
-      const run = readdirSync(out)[0];
-      if (!run || !existsSync(join(out, run, 'cells'))) return false;
-      const cell = readdirSync(join(out, run, 'cells'))[0];
-      return Boolean(cell) && existsSync(join(out, run, 'cells', cell!, 'points.jsonl'));
-    }, 60_000, 'the first requests');
-    child.kill(sig);
-    const res = await done;
-    expect(res.code).toBe(130);
-    expect(res.stderr).toMatch(/Resume with: scalebench run --resume saturate-\d{8}-\d{6} --out out/);
-    const runDir = onlyRun(join(dir, 'out'));
-    const run = readJsonFile<RunRecord>(join(runDir, 'run.json'));
-    expect(run.status).toBe('interrupted');
-    expect(run.cells[0]!.status).toBe('interrupted');
-    expect(alivePids(runDir)).toEqual([]);
-    expect(startedPids(runDir).length).toBeGreaterThanOrEqual(3);
-  }, 120_000);
+  it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)(
+    '%s mid-cell: the cell is torn down, nothing is left running, and the message says how to resume',
+    async (sig) => {
+      const dir = scratch();
+      writeMatrix(dir, 'long.yaml', saturating.replace('duration: 8s', 'duration: 60s'));
+      const { child, done } = spawnCli(['run', 'long.yaml', '--out', 'out'], { cwd: dir });
+      // Interrupt once requests are flowing.
+      await waitFor(
+        () => {
+          const out = join(dir, 'out');
+          if (!existsSync(out)) return false;
+          const run = readdirSync(out)[0];
+          if (!run || !existsSync(join(out, run, 'cells'))) return false;
+          const cell = readdirSync(join(out, run, 'cells'))[0];
+          return Boolean(cell) && existsSync(join(out, run, 'cells', cell!, 'points.jsonl'));
+        },
+        60_000,
+        'the first requests',
+      );
+      child.kill(sig);
+      const res = await done;
+      expect(res.code).toBe(130);
+      expect(res.stderr).toMatch(/Resume with: scalebench run --resume saturate-\d{8}-\d{6} --out out/);
+      const runDir = onlyRun(join(dir, 'out'));
+      const run = readJsonFile<RunRecord>(join(runDir, 'run.json'));
+      expect(run.status).toBe('interrupted');
+      expect(run.cells[0]!.status).toBe('interrupted');
+      expect(alivePids(runDir)).toEqual([]);
+      expect(startedPids(runDir).length).toBeGreaterThanOrEqual(3);
+    },
+    120_000,
+  );
 });
 
 describe('bad input', () => {

@@ -44,10 +44,18 @@ describe('scalebench image build: the runner image as an OCI archive, read back 
 
   it('config: the entrypoint is k6, the user is not root, one layer whose diff id is its uncompressed digest', () => {
     const index = JSON.parse(file('index.json').toString()) as { manifests: Array<{ digest: string }> };
-    const manifest = JSON.parse(blob(index.manifests[0]!.digest).toString()) as { config: { digest: string; size: number }; layers: Array<{ digest: string; size: number; mediaType: string }> };
+    const manifest = JSON.parse(blob(index.manifests[0]!.digest).toString()) as {
+      config: { digest: string; size: number };
+      layers: Array<{ digest: string; size: number; mediaType: string }>;
+    };
     const configBytes = blob(manifest.config.digest);
     expect(sha(configBytes)).toBe(manifest.config.digest);
-    const config = JSON.parse(configBytes.toString()) as { os: string; architecture: string; config: { User: string; Entrypoint: string[] }; rootfs: { diff_ids: string[] } };
+    const config = JSON.parse(configBytes.toString()) as {
+      os: string;
+      architecture: string;
+      config: { User: string; Entrypoint: string[] };
+      rootfs: { diff_ids: string[] };
+    };
     expect(config.os).toBe('linux');
     expect(config.architecture).toBe(process.arch === 'x64' ? 'amd64' : process.arch);
     expect(config.config.Entrypoint).toEqual(['/usr/bin/k6']);
@@ -59,7 +67,11 @@ describe('scalebench image build: the runner image as an OCI archive, read back 
     expect(config.rootfs.diff_ids).toEqual([sha(gunzipSync(layer))]);
     // docker load's view of the same archive.
     expect(JSON.parse(file('manifest.json').toString())).toEqual([
-      { Config: `blobs/sha256/${manifest.config.digest.slice(7)}`, RepoTags: ['scalebench-k6:test'], Layers: [`blobs/sha256/${manifest.layers[0]!.digest.slice(7)}`] },
+      {
+        Config: `blobs/sha256/${manifest.config.digest.slice(7)}`,
+        RepoTags: ['scalebench-k6:test'],
+        Layers: [`blobs/sha256/${manifest.layers[0]!.digest.slice(7)}`],
+      },
     ]);
   });
 
@@ -74,7 +86,13 @@ describe('scalebench image build: the runner image as an OCI archive, read back 
         const f = l.split(/\s+/);
         return `${f[0]} ${f[1]} ${f[f.length - 1]}`;
       });
-    expect(listing).toEqual(['drwxr-xr-x 0/0 scalebench/', 'drwxr-xr-x 0/0 usr/', 'drwxr-xr-x 0/0 usr/bin/', '-rwxr-xr-x 0/0 usr/bin/k6', '-rw-r--r-- 0/0 scalebench/openai-chat.js']);
+    expect(listing).toEqual([
+      'drwxr-xr-x 0/0 scalebench/',
+      'drwxr-xr-x 0/0 usr/',
+      'drwxr-xr-x 0/0 usr/bin/',
+      '-rwxr-xr-x 0/0 usr/bin/k6',
+      '-rw-r--r-- 0/0 scalebench/openai-chat.js',
+    ]);
     const out = join(dir, 'layer');
     mkdirSync(out);
     execFileSync('tar', ['-xzf', layerFile, '-C', out]);

@@ -1,8 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type RawPoint, pointSchema } from '../../src/results/points.js';
-import { type Sample, sampleSchema } from '../../src/results/samples.js';
+import { pointSchema } from '../../src/results/points.js';
+import { sampleSchema } from '../../src/results/samples.js';
 import { readJsonl } from '../../src/results/files.js';
 import type { RunRecord } from '../../src/results/run-dir.js';
 import { alivePids, ensureBuilt, onlyRun, readJsonFile, runCli, scratch, spawnCli, startedPids, waitFor, writeMatrix } from './helpers.js';
@@ -37,11 +37,15 @@ describe('resume', () => {
     writeMatrix(dir, 'two.yaml', matrix('two', deployment('sim'), '{ shape: constant, users: [2, 3], duration: 6s }'));
     const first = spawnCli(['run', 'two.yaml', '--out', 'out', '--id', 'two-run'], { cwd: dir });
     const runDir = join(dir, 'out', 'two-run');
-    await waitFor(() => {
-      if (!existsSync(join(runDir, 'run.json'))) return false;
-      const second = cellDirs(runDir)[1]!;
-      return existsSync(join(second, 'points.jsonl'));
-    }, 60_000, 'the second cell to send requests');
+    await waitFor(
+      () => {
+        if (!existsSync(join(runDir, 'run.json'))) return false;
+        const second = cellDirs(runDir)[1]!;
+        return existsSync(join(second, 'points.jsonl'));
+      },
+      60_000,
+      'the second cell to send requests',
+    );
     first.child.kill('SIGINT');
     const interrupted = await first.done;
     expect(interrupted.code).toBe(130);
@@ -57,7 +61,10 @@ describe('resume', () => {
     expect(resumed.code).toBe(0);
     run = readJsonFile<RunRecord>(join(runDir, 'run.json'));
     expect(run.status).toBe('done');
-    expect(run.cells.map((c) => [c.status, c.attempts])).toEqual([['done', 1], ['done', 2]]);
+    expect(run.cells.map((c) => [c.status, c.attempts])).toEqual([
+      ['done', 1],
+      ['done', 2],
+    ]);
     // The finished cell was not rewritten; the interrupted one ran again from its start.
     expect(readJsonFile<CellResult>(join(cellDirs(runDir)[0]!, 'result.json'))).toEqual(firstResult);
     const points = readJsonl(join(cellDirs(runDir)[1]!, 'points.jsonl'), pointSchema);
@@ -146,12 +153,16 @@ describe('sampling', () => {
     const dir = scratch();
     writeMatrix(dir, 'down.yaml', matrix('down', deployment('sim'), '{ shape: constant, users: [2], duration: 8s }'));
     const { done } = spawnCli(['run', 'down.yaml', '--out', 'out'], { cwd: dir });
-    await waitFor(() => {
-      const out = join(dir, 'out');
-      if (!existsSync(out) || readdirSync(out).length === 0) return false;
-      const runDir = join(out, readdirSync(out)[0]!);
-      return existsSync(join(runDir, 'run.json')) && existsSync(join(cellDirs(runDir)[0]!, 'samples.jsonl'));
-    }, 60_000, 'the first sample');
+    await waitFor(
+      () => {
+        const out = join(dir, 'out');
+        if (!existsSync(out) || readdirSync(out).length === 0) return false;
+        const runDir = join(out, readdirSync(out)[0]!);
+        return existsSync(join(runDir, 'run.json')) && existsSync(join(cellDirs(runDir)[0]!, 'samples.jsonl'));
+      },
+      60_000,
+      'the first sample',
+    );
     const runDir = onlyRun(join(dir, 'out'));
     const prom = startedPids(runDir).find((p) => p.name === 'prometheus')!;
     process.kill(-prom.pid, 'SIGKILL');

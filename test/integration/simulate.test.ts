@@ -20,7 +20,11 @@ describe('scalebench simulate', () => {
     const matrix = join(projectRoot, 'matrices/examples/tune-step.yaml');
     const r = await runCli(['simulate', matrix, '--out', out, '--id', 'sim-step', '--profiles', join(out, 'none'), '--json'], { cwd: projectRoot });
     expect(r.code, r.stderr).toBe(0);
-    const res = JSON.parse(r.stdout) as { run: string; simulated: boolean; cells: Array<{ id: string; client: { requests: number; attainment?: number }; oracle?: { replicaSeconds: number } }> };
+    const res = JSON.parse(r.stdout) as {
+      run: string;
+      simulated: boolean;
+      cells: Array<{ id: string; client: { requests: number; attainment?: number }; oracle?: { replicaSeconds: number } }>;
+    };
     expect(res.run).toBe('sim-step');
     expect(res.simulated).toBe(true);
     expect(res.cells).toHaveLength(2);

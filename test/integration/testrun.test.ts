@@ -42,7 +42,7 @@ describe('generate --k6-operator: a TestRun per load level', () => {
     docs = parseAllDocuments(r.stdout).map((d) => d.toJS() as Record<string, unknown>);
   }, 60_000);
 
-  it('emits, per level, the ConfigMap with the scenario and a TestRun of the target\'s parallelism and image', () => {
+  it("emits, per level, the ConfigMap with the scenario and a TestRun of the target's parallelism and image", () => {
     const runs = docs.filter((d) => d.kind === 'TestRun');
     expect(runs.map((r) => (r.metadata as { name: string }).name)).toEqual(['op-load-8', 'op-load-16']);
     expect(runs[0]!.spec).toMatchObject({
@@ -70,4 +70,3 @@ describe('generate --k6-operator: a TestRun per load level', () => {
     expect(bad.status).toBe('invalid');
   });
 });
-

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type RawPoint, pointSchema } from '../../src/results/points.js';
+import { pointSchema } from '../../src/results/points.js';
 import { rng } from '../../src/load/arrivals.js';
 import { readJsonl } from '../../src/results/files.js';
 import type { RunRecord } from '../../src/results/run-dir.js';

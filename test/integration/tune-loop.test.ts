@@ -13,16 +13,14 @@ import { benchmarkRecordSchema } from '../../src/results/records.js';
  * run on the same step load. About 2 minutes.
  */
 
-interface Rec {
-  autoscaler: string;
-  slo_attainment: number;
-  replica_seconds: number;
-  requests: number;
-}
-
 /** Attainment over every request of the run, and replica-seconds summed over its cells. */
 function runFigures(file: string): { attainment: number; replicaSeconds: number; byAutoscaler: Record<string, [number, number]> } {
-  const recs = readJsonl(file, benchmarkRecordSchema).map((r) => ({ autoscaler: String(r.autoscaler), requests: Number(r.requests), slo_attainment: Number(r.slo_attainment), replica_seconds: Number(r.replica_seconds) }));
+  const recs = readJsonl(file, benchmarkRecordSchema).map((r) => ({
+    autoscaler: String(r.autoscaler),
+    requests: Number(r.requests),
+    slo_attainment: Number(r.slo_attainment),
+    replica_seconds: Number(r.replica_seconds),
+  }));
   const requests = recs.reduce((s, r) => s + r.requests, 0);
   return {
     attainment: recs.reduce((s, r) => s + r.slo_attainment * r.requests, 0) / requests,
@@ -58,7 +56,9 @@ describe('tuning the autoscalers from a run (local target)', () => {
     const hpa = /hpa: vllm:num_requests_running 10 → vllm:num_requests_running ([\d.]+)/.exec(tuneOut);
     expect(Number(hpa?.[1])).toBeGreaterThan(10);
     // Waiting stays at 0 up to capacity on these replicas: KEDA moves to running.
-    expect(tuneOut).toMatch(/keda: sum\(vllm:num_requests_waiting\{namespace="scalebench"\}\) > 20 → sum\(vllm:num_requests_running\{namespace="scalebench"\}\) > [\d.]+/);
+    expect(tuneOut).toMatch(
+      /keda: sum\(vllm:num_requests_waiting\{namespace="scalebench"\}\) > 20 → sum\(vllm:num_requests_running\{namespace="scalebench"\}\) > [\d.]+/,
+    );
     expect(tuneOut).toMatch(/predicted vs measured capacity_users_per_replica: bias -?[\d.]+ %, MAPE [\d.]+ %/);
   });
 
@@ -69,7 +69,27 @@ describe('tuning the autoscalers from a run (local target)', () => {
   });
 
   it('writes a profile recommend can read', async () => {
-    const r = await runCli(['recommend', '--profile', 'tiny', '--slo', 'ttft_ms_p95=300ms', '--slo', 'tpot_ms_p95=75ms', '--qps', '50', '--gpu', 'L4', '--model', 'meta-llama/Llama-3.2-1B-Instruct', '--profiles', 'profiles', '--json'], { cwd: dir });
+    const r = await runCli(
+      [
+        'recommend',
+        '--profile',
+        'tiny',
+        '--slo',
+        'ttft_ms_p95=300ms',
+        '--slo',
+        'tpot_ms_p95=75ms',
+        '--qps',
+        '50',
+        '--gpu',
+        'L4',
+        '--model',
+        'meta-llama/Llama-3.2-1B-Instruct',
+        '--profiles',
+        'profiles',
+        '--json',
+      ],
+      { cwd: dir },
+    );
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { chosen: { basis: string }; runners_up: Array<{ basis: string }> };
     expect([out.chosen, ...out.runners_up].some((c) => c.basis === 'measured')).toBe(true);

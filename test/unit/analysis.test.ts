@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../src/results/events.js';
 import { analyzeCell, type CellAnalysis } from '../../src/analysis/cell-analysis.js';
 import { PointAccumulator } from '../../src/analysis/cell-summary.js';
-import { type RawPoint } from '../../src/results/points.js';
+import type { RawPoint } from '../../src/results/points.js';
 import { setOverProvisioning } from '../../src/analysis/run-analysis.js';
 import { loadSteps, replicaSeconds } from '../../src/analysis/scaling.js';
 import { serverStats } from '../../src/analysis/server.js';
@@ -21,11 +21,29 @@ load: ${load}
 sample_interval: 1s
 `,
     't.yaml',
-  projectCatalog(),
+    projectCatalog(),
   );
-const point = (t: number, ttft: number, ok = true): RawPoint => ({ t, phase: 'main', ok, status: ok ? 200 : 503, ttft_ms: ok ? ttft : null, tpot_ms: ok ? 10 : null, e2e_ms: ttft + 100, itl_ms: [], prompt_tokens: 32, output_tokens: 16 });
+const point = (t: number, ttft: number, ok = true): RawPoint => ({
+  t,
+  phase: 'main',
+  ok,
+  status: ok ? 200 : 503,
+  ttft_ms: ok ? ttft : null,
+  tpot_ms: ok ? 10 : null,
+  e2e_ms: ttft + 100,
+  itl_ms: [],
+  prompt_tokens: 32,
+  output_tokens: 16,
+});
 const sample = (s: number, replicas: number, server: ServerFigures = {}): Sample => ({
-  t: s * 1000, elapsed_s: s, phase: 'load', offered: 8, replicas: { desired: replicas, current: replicas, ready: replicas }, requests: 0, failures: 0, server,
+  t: s * 1000,
+  elapsed_s: s,
+  phase: 'load',
+  offered: 8,
+  replicas: { desired: replicas, current: replicas, ready: replicas },
+  requests: 0,
+  failures: 0,
+  server,
 });
 
 describe('load steps from the shape k6 is given', () => {
@@ -46,7 +64,17 @@ describe('client windows after a step, and recovery', () => {
   const acc = new PointAccumulator({ ttft_ms_p95: 200 }, 4000);
   // window 0: p95 of [100, 300] = 100 + 0.95·200 = 290 (miss); window 1: [150, 250] → 245 (miss)
   // window 2: [100, 120] → 119; window 3: [90] and a failure → 90. Requests before the step are not in any window.
-  for (const [t, ttft] of [[9_500, 999], [10_000, 100], [10_900, 300], [11_000, 150], [11_500, 250], [12_100, 120], [12_200, 100], [13_000, 90]] as const) acc.add(point(t, ttft));
+  for (const [t, ttft] of [
+    [9_500, 999],
+    [10_000, 100],
+    [10_900, 300],
+    [11_000, 150],
+    [11_500, 250],
+    [12_100, 120],
+    [12_200, 100],
+    [13_000, 90],
+  ] as const)
+    acc.add(point(t, ttft));
   acc.add(point(13_500, 0, false));
   const windows = sloWindows(acc, 10_000, 14_000, 1000, acc.slo);
 
@@ -80,7 +108,15 @@ describe('replica-seconds', () => {
 
 describe('server quantiles from samples', () => {
   it('the median of the windowed values, the worst window, and the bucket holding the median', () => {
-    const st = serverStats([sample(0, 1, { server_ttft_ms_p95: 39, waiting: 0 }), sample(1, 1, { server_ttft_ms_p95: 120, waiting: 2 }), sample(2, 1, { server_ttft_ms_p95: 70, waiting: 4 }), sample(3, 1, { server_ttft_ms_p95: null, waiting: 6 })], 3000);
+    const st = serverStats(
+      [
+        sample(0, 1, { server_ttft_ms_p95: 39, waiting: 0 }),
+        sample(1, 1, { server_ttft_ms_p95: 120, waiting: 2 }),
+        sample(2, 1, { server_ttft_ms_p95: 70, waiting: 4 }),
+        sample(3, 1, { server_ttft_ms_p95: null, waiting: 6 }),
+      ],
+      3000,
+    );
     expect(st.ttft.p95).toEqual({ ms: 70, maxMs: 120, bucketMs: [60, 80] });
     expect(st.waiting).toEqual({ mean: 3, p95: 5.7, max: 6 });
     // least squares slope of waiting over elapsed seconds is 2/s, over the 3 s main phase
@@ -99,8 +135,14 @@ describe('one cell, analysed', () => {
   const acc = new PointAccumulator({ ttft_ms_p95: 200 }, 30_000);
   for (let t = 0; t < 30_000; t += 250) acc.add(point(t, t >= 10_000 && t < 13_000 ? 400 : 50));
   const a = analyzeCell({
-    cell, entry: { id: cell.id, index: 0, status: 'done', attempts: 1 }, samples, events, client: acc.summary(),
-    windows: sloWindows(acc, 10_000, 20_000, 1000, acc.slo), windowMs: 1000, gpuUsdPerHour: 0.8,
+    cell,
+    entry: { id: cell.id, index: 0, status: 'done', attempts: 1 },
+    samples,
+    events,
+    client: acc.summary(),
+    windows: sloWindows(acc, 10_000, 20_000, 1000, acc.slo),
+    windowMs: 1000,
+    gpuUsdPerHour: 0.8,
   });
 
   it('scale-up lag on the synthetic step: decision 1.5 s, replica ready 2.8 s, SLO met again 3 s after the step', () => {

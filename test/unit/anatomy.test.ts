@@ -21,7 +21,7 @@ load: { shape: step, low: 0.25, users: [16], duration: 30s }
 sample_interval: 1s
 `,
   'anatomy.yaml',
-projectCatalog(),
+  projectCatalog(),
 );
 const [fixedCell, queueCell] = expandCells(matrix);
 const T0 = 1_800_000_000_000;
@@ -38,12 +38,33 @@ function synthetic(): { samples: Sample[]; events: RunEvent[]; requests: Request
   for (let s = 0; s <= 35; s++) {
     const replicas = s >= 14 && s < 25 ? 2 : 1;
     const waiting = s >= 11 && s < 15 ? 8 : 0;
-    samples.push({ t: at(s), elapsed_s: s, phase: 'load', offered: s >= 10 && s < 20 ? 16 : 4, replicas: { desired: replicas, current: replicas, ready: replicas }, requests: 0, failures: 0, server: { waiting } });
+    samples.push({
+      t: at(s),
+      elapsed_s: s,
+      phase: 'load',
+      offered: s >= 10 && s < 20 ? 16 : 4,
+      replicas: { desired: replicas, current: replicas, ready: replicas },
+      requests: 0,
+      failures: 0,
+      server: { waiting },
+    });
   }
   const events: RunEvent[] = [
     { t: at(-1), kind: 'replica-started', pod: 'p-0' },
     { t: at(-0.5), kind: 'replica-ready', pod: 'p-0', startupMs: 0 },
-    { t: at(12), kind: 'autoscaler', autoscaler: 'waiting', autoscalerKind: 'hpa-custom', loop: 'hpa', time: at(12), before: 1, after: 2, proposal: 2, stabilized: 2, metrics: [{ name: 'vllm_num_requests_waiting', value: 8, proposal: 2 }] },
+    {
+      t: at(12),
+      kind: 'autoscaler',
+      autoscaler: 'waiting',
+      autoscalerKind: 'hpa-custom',
+      loop: 'hpa',
+      time: at(12),
+      before: 1,
+      after: 2,
+      proposal: 2,
+      stabilized: 2,
+      metrics: [{ name: 'vllm_num_requests_waiting', value: 8, proposal: 2 }],
+    },
     { t: at(12), kind: 'scale', from: 1, to: 2, reason: 'test' },
     { t: at(12.2), kind: 'replica-started', pod: 'p-1' },
     { t: at(14), kind: 'replica-ready', pod: 'p-1', startupMs: 0 },
@@ -71,7 +92,12 @@ describe('the anatomy of a scale-up and a scale-down', () => {
     expect(up!.marks).toEqual({ metric: 1, decision: 2, started: 2.2, ready: 4, served: 4.05 });
     expect(up!.crossing).toEqual({ source: 'samples', target: 2 });
     expect(up!.stages.map((s) => [s.name, s.fromS, s.toS])).toEqual([
-      ['detect', 0, 1], ['decide', 1, 2], ['start', 2, 2.2], ['load', 2.2, 4], ['route', 4, 4.05], ['after', 4.05, 10],
+      ['detect', 0, 1],
+      ['decide', 1, 2],
+      ['start', 2, 2.2],
+      ['load', 2.2, 4],
+      ['route', 4, 4.05],
+      ['after', 4.05, 10],
     ]);
     const lag = summarizeScaling(samples, events, { gpusPerReplica: 1, loadStart: T0, riseAt: at(10), fallAt: at(20) }).scaleUpLagS;
     const firstFour = up!.stages.slice(0, 4).reduce((s, x) => s + (x.toS - x.fromS), 0);
@@ -92,7 +118,10 @@ describe('the anatomy of a scale-up and a scale-down', () => {
     expect(down!.marks).toEqual({ decision: 5, draining: 5, stopped: 5.5 });
     expect(down!.stages.map((s) => [s.name, s.fromS, s.toS, s.overProvisionedReplicaS])).toEqual([
       // From the samples, by the trapezoid rule as replica-seconds are: the count fell between the samples at 24 and 25 s.
-      ['decide', 0, 5, 4.5], ['remove', 5, 5, 0], ['drain', 5, 5.5, 0], ['after', 5.5, 15, 0],
+      ['decide', 0, 5, 4.5],
+      ['remove', 5, 5, 0],
+      ['drain', 5, 5.5, 0],
+      ['after', 5.5, 15, 0],
     ]);
     expect(down!.overProvisionedReplicaS).toBe(4.5);
     expect(down!.violationS).toBe(0);
@@ -105,13 +134,18 @@ describe('the anatomy of a scale-up and a scale-down', () => {
   });
 
   it('on the kubernetes target (rescale and pod-Ready events only): start and load are one stage, the crossing from the samples', () => {
-    const k8s: RunEvent[] = [{ t: at(12), kind: 'scale', from: 1, to: 2, reason: 'test' }, { t: at(14), kind: 'replica-ready', pod: 'sim-abc', startupMs: 0 }];
+    const k8s: RunEvent[] = [
+      { t: at(12), kind: 'scale', from: 1, to: 2, reason: 'test' },
+      { t: at(14), kind: 'replica-ready', pod: 'sim-abc', startupMs: 0 },
+    ];
     const [u] = cellAnatomy({ cell: queueCell!, slo: matrix.slo, loadStart: T0, samples, events: k8s, requests, windowMs: 1000 }).episodes;
     expect(u!.marks).toEqual({ metric: 1, decision: 2, started: 2, ready: 4, served: 4.05 });
     expect(u!.lagS).toBe(4);
     // Without the sampler's series either, the metric's crossing is placed at the decision that acted on it.
     const blind = samples.map((x) => ({ ...x, server: {} }));
-    expect(cellAnatomy({ cell: queueCell!, slo: matrix.slo, loadStart: T0, samples: blind, events: k8s, requests, windowMs: 1000 }).episodes[0]!.marks.metric).toBe(2);
+    expect(
+      cellAnatomy({ cell: queueCell!, slo: matrix.slo, loadStart: T0, samples: blind, events: k8s, requests, windowMs: 1000 }).episodes[0]!.marks.metric,
+    ).toBe(2);
   });
 
   it('reads the metric as the sampler saw it, per ready replica (KEDA: the sum against threshold × replicas)', () => {

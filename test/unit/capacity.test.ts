@@ -109,7 +109,12 @@ describe('autoscaler targets from the values at capacity', () => {
 describe('predicted against measured', () => {
   it('gives bias and MAPE in percent', () => {
     // (+10 %, −10 %, −50 %): bias −16.7 %, MAPE 23.3 %; a zero measurement is left out.
-    const e = errorStats('capacity', [{ predicted: 110, measured: 100 }, { predicted: 90, measured: 100 }, { predicted: 50, measured: 100 }, { predicted: 5, measured: 0 }]);
+    const e = errorStats('capacity', [
+      { predicted: 110, measured: 100 },
+      { predicted: 90, measured: 100 },
+      { predicted: 50, measured: 100 },
+      { predicted: 5, measured: 0 },
+    ]);
     expect(e).toEqual({ metric: 'capacity', n: 3, biasPct: -16.7, mapePct: 23.3 });
     expect(errorStats('x', [])).toBeUndefined();
   });

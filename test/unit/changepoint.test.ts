@@ -5,8 +5,7 @@ import { defaultRules, type ResolvedGateRule } from '../../src/gate/gate-file.js
 import { historyChanges, historyText, type HistoryRun } from '../../src/gate/history.js';
 
 /** Deterministic ±2 % wiggle around a level. */
-const nights = (level: number, n: number, offset = 0): number[] =>
-  Array.from({ length: n }, (_, i) => level * (1 + 0.02 * Math.sin(1.7 * (i + offset) + 0.3)));
+const nights = (level: number, n: number, offset = 0): number[] => Array.from({ length: n }, (_, i) => level * (1 + 0.02 * Math.sin(1.7 * (i + offset) + 0.3)));
 
 describe('change points in nightly series (E-divisive)', () => {
   it('a sustained 10 % shift after night 12 is found there', () => {
@@ -58,12 +57,24 @@ describe('history: change points per cell and metric, acknowledged and corrobora
         {
           cell_key: 'sim/keda/step/8',
           status: 'done',
-          ...Object.fromEntries(['ttft_ms_p95', 'replica_seconds', 'scale_up_lag_s', 'oscillations', 'slo_attainment'].map((m, k) => [m, 100 * (1 + 0.02 * Math.sin(1.7 * i + k)) * (i >= 12 ? (shift[m] ?? 1) : 1)])),
+          ...Object.fromEntries(
+            ['ttft_ms_p95', 'replica_seconds', 'scale_up_lag_s', 'oscillations', 'slo_attainment'].map((m, k) => [
+              m,
+              100 * (1 + 0.02 * Math.sin(1.7 * i + k)) * (i >= 12 ? (shift[m] ?? 1) : 1),
+            ]),
+          ),
         },
       ],
     }));
   const ttft: ResolvedGateRule[] = defaultRules.filter((r) => r.metric === 'ttft_ms_p95');
-  const ack: Acknowledgement = { metric: 'ttft_ms_p95', cells: 'sim/*', runs: { from: 'nightly-110', to: 'nightly-115' }, reason: 'new vLLM', expires: '2026-03-01', at: 'ack.yaml:2' };
+  const ack: Acknowledgement = {
+    metric: 'ttft_ms_p95',
+    cells: 'sim/*',
+    runs: { from: 'nightly-110', to: 'nightly-115' },
+    reason: 'new vLLM',
+    expires: '2026-03-01',
+    at: 'ack.yaml:2',
+  };
 
   it('a change fails the history gate, naming the cell, metric and run', () => {
     const o = historyChanges(runs({ ttft_ms_p95: 1.1 }), ttft);

@@ -28,7 +28,9 @@ describe('gate files', () => {
 
   it('an unknown metric names file:line:col on one line, with a suggestion', () => {
     const file = write('typo.yaml', 'rules:\n  - { metric: ttft_ms_p95, better: lower }\n  - metric: ttfb_ms_p95\n    better: lower\n');
-    expect(message(() => readGateFile(file))).toMatchInlineSnapshot(`"<dir>/typo.yaml:3:13: rules[1].metric: unknown metric "ttfb_ms_p95"; did you mean "ttft_ms_p95"? (names are <quantity>_<unit>_<statistic>, e.g. ttft_ms_p95; every one is in src/vocabulary/metrics.ts)"`);
+    expect(message(() => readGateFile(file))).toMatchInlineSnapshot(
+      `"<dir>/typo.yaml:3:13: rules[1].metric: unknown metric "ttfb_ms_p95"; did you mean "ttft_ms_p95"? (names are <quantity>_<unit>_<statistic>, e.g. ttft_ms_p95; every one is in src/vocabulary/metrics.ts)"`,
+    );
   });
 
   it('metric: ttft_p59 exits 2 naming file:line:col; an old spelling gets the new one suggested', () => {
@@ -41,7 +43,11 @@ describe('gate files', () => {
 
   it('the direction comes from the metric table: a rule may repeat it, not contradict it, and must give it where the table has none', () => {
     const ok = write('dir.yaml', 'rules:\n  - metric: ttft_ms_p95\n  - { metric: goodput_rps, better: higher }\n  - { metric: running_mean, better: lower }\n');
-    expect(readGateFile(ok).map((r) => [r.metric, r.better])).toEqual([['ttft_ms_p95', 'lower'], ['goodput_rps', 'higher'], ['running_mean', 'lower']]);
+    expect(readGateFile(ok).map((r) => [r.metric, r.better])).toEqual([
+      ['ttft_ms_p95', 'lower'],
+      ['goodput_rps', 'higher'],
+      ['running_mean', 'lower'],
+    ]);
     const bad = write('dir-bad.yaml', 'rules:\n  - { metric: ttft_ms_p95, better: higher }\n  - metric: running_mean\n');
     expect(message(() => readGateFile(bad)).split('\n')).toEqual([
       '<dir>/dir-bad.yaml:2:36: rules[0].better: ttft_ms_p95 is lower-is-better in the metric table, the rule says higher: drop better, or gate another metric',
@@ -60,8 +66,13 @@ describe('gate files', () => {
   });
 
   it('acknowledgements read with their file:line; a bad date is an input error', () => {
-    const ok = write('ack.yaml', 'acknowledged:\n  - metric: ttft_ms_p95\n    cells: "sim/keda/*"\n    runs: { from: nightly-100 }\n    reason: prefill chunking on (#42)\n    expires: 2026-03-01\n');
-    expect(readAcknowledgements(ok)).toEqual([{ metric: 'ttft_ms_p95', cells: 'sim/keda/*', runs: { from: 'nightly-100' }, reason: 'prefill chunking on (#42)', expires: '2026-03-01', at: `${ok}:2` }]);
+    const ok = write(
+      'ack.yaml',
+      'acknowledged:\n  - metric: ttft_ms_p95\n    cells: "sim/keda/*"\n    runs: { from: nightly-100 }\n    reason: prefill chunking on (#42)\n    expires: 2026-03-01\n',
+    );
+    expect(readAcknowledgements(ok)).toEqual([
+      { metric: 'ttft_ms_p95', cells: 'sim/keda/*', runs: { from: 'nightly-100' }, reason: 'prefill chunking on (#42)', expires: '2026-03-01', at: `${ok}:2` },
+    ]);
     const bad = write('ack-bad.yaml', 'acknowledged:\n  - { metric: ttft_ms_p95, runs: { from: a }, reason: r, expires: March }\n');
     expect(message(() => readAcknowledgements(bad))).toMatch(/^<dir>\/ack-bad\.yaml:2:67: acknowledged\[0\]\.expires: expected a date YYYY-MM-DD$/);
   });

@@ -40,10 +40,28 @@ describe('gate: fails closed', () => {
   });
 
   it.each([
-    ['a failed cell', (r: BenchmarkRecord[]) => r.map((x) => (x.cell_key === cells[1] && x.repeat === 2 ? { ...x, status: 'failed' } : x)), 'failed: d/cpu/step/8: 1 of 5 repeats did not finish (status failed repeat 2)'],
-    ['an invalid cell', (r: BenchmarkRecord[]) => r.map((x) => (x.cell_key === cells[1] ? { ...x, validity: 'invalid', validity_reasons: 'k6 dropped 40 % of iterations; no server metrics' } : x)), 'invalid: d/cpu/step/8: 5 of 5 repeats invalid: k6 dropped 40 % of iterations; no server metrics'],
-    ['a missing cell', (r: BenchmarkRecord[]) => r.filter((x) => x.cell_key !== cells[1]), 'missing: d/cpu/step/8: in the baseline (5 records), not in this run'],
-    ['a metric-less record', (r: BenchmarkRecord[]) => r.map((x) => (x.cell_key === cells[1] && x.repeat === 3 ? Object.fromEntries(Object.entries(x).filter(([k]) => k !== 'goodput_rps')) : x)), 'missing-metric: d/cpu/step/8 goodput_rps: 1 of 5 records of this run have no field goodput_rps'],
+    [
+      'a failed cell',
+      (r: BenchmarkRecord[]) => r.map((x) => (x.cell_key === cells[1] && x.repeat === 2 ? { ...x, status: 'failed' } : x)),
+      'failed: d/cpu/step/8: 1 of 5 repeats did not finish (status failed repeat 2)',
+    ],
+    [
+      'an invalid cell',
+      (r: BenchmarkRecord[]) =>
+        r.map((x) => (x.cell_key === cells[1] ? { ...x, validity: 'invalid', validity_reasons: 'k6 dropped 40 % of iterations; no server metrics' } : x)),
+      'invalid: d/cpu/step/8: 5 of 5 repeats invalid: k6 dropped 40 % of iterations; no server metrics',
+    ],
+    [
+      'a missing cell',
+      (r: BenchmarkRecord[]) => r.filter((x) => x.cell_key !== cells[1]),
+      'missing: d/cpu/step/8: in the baseline (5 records), not in this run',
+    ],
+    [
+      'a metric-less record',
+      (r: BenchmarkRecord[]) =>
+        r.map((x) => (x.cell_key === cells[1] && x.repeat === 3 ? Object.fromEntries(Object.entries(x).filter(([k]) => k !== 'goodput_rps')) : x)),
+      'missing-metric: d/cpu/step/8 goodput_rps: 1 of 5 records of this run have no field goodput_rps',
+    ],
   ])('%s fails the gate, named', (_, change, failure) => {
     const o = gate(baseline(all()), { records: change(all()), matrixHash: 'h1' }, defaultRules);
     expect(o.passed).toBe(false);
@@ -103,9 +121,20 @@ describe('gate: fails closed', () => {
 });
 
 describe('gate: acknowledged changes', () => {
-  const ack: Acknowledgement = { metric: 'ttft_ms_p95', cells: 'd/keda/*', runs: { from: 'nightly-98', to: 'nightly-120' }, reason: 'prefill chunking on: accepted in #42', expires: '2026-03-01', at: 'gates/acknowledged.yaml:2' };
+  const ack: Acknowledgement = {
+    metric: 'ttft_ms_p95',
+    cells: 'd/keda/*',
+    runs: { from: 'nightly-98', to: 'nightly-120' },
+    reason: 'prefill chunking on: accepted in #42',
+    expires: '2026-03-01',
+    at: 'gates/acknowledged.yaml:2',
+  };
   const run = (now: string, runId = 'nightly-100') =>
-    gate(baseline(all()), { records: [...full(cells[0]!, 1.15), ...cells.slice(1).flatMap((k) => full(k))], matrixHash: 'h1' }, defaultRules, { acknowledgements: [ack], runId, now: new Date(now) });
+    gate(baseline(all()), { records: [...full(cells[0]!, 1.15), ...cells.slice(1).flatMap((k) => full(k))], matrixHash: 'h1' }, defaultRules, {
+      acknowledgements: [ack],
+      runId,
+      now: new Date(now),
+    });
 
   it('an acknowledged regression is listed and does not fail', () => {
     const o = run('2026-03-01T23:00:00Z');

@@ -20,25 +20,59 @@ autoscalers:
 load: { shape: constant, users: [1], duration: 1m }
 `,
   'h.yaml',
-projectCatalog(),
+  projectCatalog(),
 );
-const files = helmChart({ deployment: m.deployments[0]!, autoscalers: m.autoscalers, options: optionsForMatrix(m), catalog: projectCatalog(), source: 'h.yaml' });
+const files = helmChart({
+  deployment: m.deployments[0]!,
+  autoscalers: m.autoscalers,
+  options: optionsForMatrix(m),
+  catalog: projectCatalog(),
+  source: 'h.yaml',
+});
 const byPath = new Map(files.map((f) => [f.path, f.text]));
-const values = parse(byPath.get('values.yaml')!) as Record<string, unknown> & { recipes: Record<string, { model: string; fits: boolean; args_head: Record<string, string[]> }>; recipe_order: string[] };
+const values = parse(byPath.get('values.yaml')!) as Record<string, unknown> & {
+  recipes: Record<string, { model: string; fits: boolean; args_head: Record<string, string[]> }>;
+  recipe_order: string[];
+};
 
 describe('the chart of generate --helm', () => {
   it('has the files a chart needs, a template per serving form × autoscaler, monitoring apart', () => {
     expect([...byPath.keys()]).toEqual([
-      'Chart.yaml', 'values.yaml', 'templates/_helpers.tpl', 'templates/workload.yaml', 'templates/admission-policies.yaml',
-      'templates/deployment--fixed.yaml', 'templates/deployment--fixed--monitoring.yaml', 'templates/deployment--keda.yaml', 'templates/deployment--keda--monitoring.yaml',
-      'templates/kserve--fixed--monitoring.yaml', 'templates/kserve--keda--monitoring.yaml',
-      'templates/kserve-hf--fixed--monitoring.yaml', 'templates/kserve-hf--keda--monitoring.yaml',
+      'Chart.yaml',
+      'values.yaml',
+      'templates/_helpers.tpl',
+      'templates/workload.yaml',
+      'templates/admission-policies.yaml',
+      'templates/deployment--fixed.yaml',
+      'templates/deployment--fixed--monitoring.yaml',
+      'templates/deployment--keda.yaml',
+      'templates/deployment--keda--monitoring.yaml',
+      'templates/kserve--fixed--monitoring.yaml',
+      'templates/kserve--keda--monitoring.yaml',
+      'templates/kserve-hf--fixed--monitoring.yaml',
+      'templates/kserve-hf--keda--monitoring.yaml',
     ]);
     expect(parse(byPath.get('Chart.yaml')!)).toMatchObject({ apiVersion: 'v2', name: 'scalebench-llama8b', type: 'application' });
   });
 
   it('values in the shape of recipe-aware charts, the recipes as a table ranked as select.ts ranks them', () => {
-    expect(Object.keys(values)).toEqual(['auto_select', 'model_id', 'recipe', 'gpu', 'precision', 'overrides', 'serving', 'autoscaling', 'monitoring', 'admission_controller', 'autoscalers', 'node_gpu_labels', 'recipe_order', 'recipes', 'workloads']);
+    expect(Object.keys(values)).toEqual([
+      'auto_select',
+      'model_id',
+      'recipe',
+      'gpu',
+      'precision',
+      'overrides',
+      'serving',
+      'autoscaling',
+      'monitoring',
+      'admission_controller',
+      'autoscalers',
+      'node_gpu_labels',
+      'recipe_order',
+      'recipes',
+      'workloads',
+    ]);
     expect(values).toMatchObject({
       auto_select: true,
       model_id: 'meta-llama/Llama-3.1-8B-Instruct',
@@ -51,7 +85,13 @@ describe('the chart of generate --helm', () => {
     const h100 = values.recipe_order.filter((id) => id.startsWith('llama-3.1-8b-h100'));
     expect(h100).toEqual(['llama-3.1-8b-h100-fp8', 'llama-3.1-8b-h100-bf16']);
     expect(values.recipes['llama-3.1-8b-h100-bf16']!.args_head.deployment).toEqual([
-      'meta-llama/Llama-3.1-8B-Instruct', '--served-model-name=meta-llama/Llama-3.1-8B-Instruct', '--port=8000', '--max-model-len=8192', '--max-num-seqs=48', '--max-num-batched-tokens=8192', '--gpu-memory-utilization=0.9',
+      'meta-llama/Llama-3.1-8B-Instruct',
+      '--served-model-name=meta-llama/Llama-3.1-8B-Instruct',
+      '--port=8000',
+      '--max-model-len=8192',
+      '--max-num-seqs=48',
+      '--max-num-batched-tokens=8192',
+      '--gpu-memory-utilization=0.9',
     ]);
   });
 
@@ -67,6 +107,9 @@ describe('the chart of generate --helm', () => {
     expect(guarded('.Values.monitoring.enabled', 'a: 1\n')).toBe('{{- if .Values.monitoring.enabled }}\na: 1\n{{- end }}\n');
     const text = byPath.get('templates/deployment--keda--monitoring.yaml')!;
     expect(text).toContain('{{ "{{" }}');
-    expect(text.replaceAll('{{ "{{" }}', '').match(/\{\{[^}]*\}\}/g)).toEqual([expect.stringMatching(/^\{\{- if and \.Values\.monitoring\.enabled/), '{{- end }}']);
+    expect(text.replaceAll('{{ "{{" }}', '').match(/\{\{[^}]*\}\}/g)).toEqual([
+      expect.stringMatching(/^\{\{- if and \.Values\.monitoring\.enabled/),
+      '{{- end }}',
+    ]);
   });
 });

@@ -53,10 +53,18 @@ const layers: ReadonlyArray<readonly string[]> = [
  * any other, and on one of these that is gone (so the list stays true).
  */
 const knownUpward: ReadonlyArray<{ from: string; to: string; why: string }> = [
-  { from: 'src/matrix/checks.ts', to: 'src/recommend/recipe-hook.ts', why: 'recipes are resolved inside resolveMatrix (issue 14 item 3 moves them with the catalog)' },
+  {
+    from: 'src/matrix/checks.ts',
+    to: 'src/recommend/recipe-hook.ts',
+    why: 'recipes are resolved inside resolveMatrix (issue 14 item 3 moves them with the catalog)',
+  },
   { from: 'src/matrix/checks.ts', to: 'src/recommend/sharing-check.ts', why: 'the GPU-sharing check runs with the matrix checks' },
   { from: 'src/matrix/resolve.ts', to: 'src/recommend/recipe-hook.ts', why: 'recipes are resolved inside resolveMatrix' },
-  { from: 'src/recommend/candidates.ts', to: 'src/targets/local/sim-args.ts', why: "the recommender's latency estimate is the simulator's, computed with the local target's arguments" },
+  {
+    from: 'src/recommend/candidates.ts',
+    to: 'src/targets/local/sim-args.ts',
+    why: "the recommender's latency estimate is the simulator's, computed with the local target's arguments",
+  },
 ];
 
 /** Every relative import of src/, type-only ones too, as [from, to] files. */
@@ -163,7 +171,11 @@ describe('the import graph of src/', () => {
     const g = graph();
     const reached = closure(g, join(projectRoot, 'src/matrix/resolve.ts'));
     expect(reached.length).toBeGreaterThan(5);
-    const io = reached.flatMap((f) => builtins(f).filter((b) => /^node:(fs|child_process|net|http)/.test(b)).map((b) => `${relative(projectRoot, f)}: ${b}`));
+    const io = reached.flatMap((f) =>
+      builtins(f)
+        .filter((b) => /^node:(fs|child_process|net|http)/.test(b))
+        .map((b) => `${relative(projectRoot, f)}: ${b}`),
+    );
     expect(io).toEqual([]);
     expect(reached.map((f) => relative(projectRoot, f))).not.toContain('src/catalog/catalog.ts');
   });
@@ -174,7 +186,9 @@ describe('the import graph of src/', () => {
   });
 
   it('places every folder of src/ in a layer', () => {
-    const folders = readdirSync(join(projectRoot, 'src'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    const folders = readdirSync(join(projectRoot, 'src'), { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
     expect(folders.filter((f) => !layers.some((l) => l.includes(f)))).toEqual([]);
   });
 
@@ -186,7 +200,15 @@ describe('the import graph of src/', () => {
   });
 
   it('finds an upward import where there is one (the layer check can fail)', () => {
-    expect(upward([['src/results/a.ts', 'src/analysis/b.ts'], ['src/analysis/b.ts', 'src/results/a.ts']], layers)).toEqual(['src/results/a.ts → src/analysis/b.ts']);
+    expect(
+      upward(
+        [
+          ['src/results/a.ts', 'src/analysis/b.ts'],
+          ['src/analysis/b.ts', 'src/results/a.ts'],
+        ],
+        layers,
+      ),
+    ).toEqual(['src/results/a.ts → src/analysis/b.ts']);
   });
 
   it('finds one where there is one (the check can fail)', () => {

@@ -28,7 +28,9 @@ const thrown = (fn: () => unknown): string => {
 };
 
 /** `a: &a [x × 9]`, then eight more levels each of nine aliases of the one before: 9^9 values expanded. */
-const aliasBomb = ['a: &a [x,x,x,x,x,x,x,x,x]', ...'bcdefghi'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`)].join('\n');
+const aliasBomb = ['a: &a [x,x,x,x,x,x,x,x,x]', ...'bcdefghi'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`)].join(
+  '\n',
+);
 
 describe('the one input loader', () => {
   it('refuses an alias bomb with one positioned line', () => {
@@ -44,11 +46,17 @@ describe('the one input loader', () => {
 
   it('refuses a file larger than the limit, naming its size', () => {
     const big = file('big.yaml', `a: "${'x'.repeat(INPUT_LIMITS.maxBytes)}"\n`);
-    expect(thrown(() => readInputFile(big, z.object({}), { fix: 'use a smaller one' }))).toMatch(/big\.yaml: \d+ bytes, more than an input file may hold \(8388608\): use a smaller one/);
+    expect(thrown(() => readInputFile(big, z.object({}), { fix: 'use a smaller one' }))).toMatch(
+      /big\.yaml: \d+ bytes, more than an input file may hold \(8388608\): use a smaller one/,
+    );
   });
 
   it('reports every syntax error and every schema problem, each at file:line:col', () => {
-    expect(thrown(() => parseInput('a: [1, 2\nb: {c: 1\n', 'bad.yaml')).split('\n').every((l) => /^bad\.yaml:\d+:\d+: /.test(l))).toBe(true);
+    expect(
+      thrown(() => parseInput('a: [1, 2\nb: {c: 1\n', 'bad.yaml'))
+        .split('\n')
+        .every((l) => /^bad\.yaml:\d+:\d+: /.test(l)),
+    ).toBe(true);
     const path = file('two.yaml', 'a: 1\nb:\n  c: "x"\n');
     const m = thrown(() => readInputFile(path, z.object({ a: z.string(), b: z.object({ c: z.number() }) }), { fix: '' }));
     expect(m.split('\n')).toEqual([expect.stringMatching(/two\.yaml:1:4: a: /), expect.stringMatching(/two\.yaml:3:6: b\.c: /)]);
@@ -60,7 +68,10 @@ describe('the one input loader', () => {
   });
 
   it('a gate file: every unknown metric, each at file:line:col', () => {
-    const path = file('gate.yaml', 'rules:\n  - { metric: ttft_p59, better: lower, rel_tolerance: 0.1 }\n  - { metric: ttft_ms_p95, better: lower, rel_tolerance: 0.1, corroborated_by: [tpot_p59] }\n');
+    const path = file(
+      'gate.yaml',
+      'rules:\n  - { metric: ttft_p59, better: lower, rel_tolerance: 0.1 }\n  - { metric: ttft_ms_p95, better: lower, rel_tolerance: 0.1, corroborated_by: [tpot_p59] }\n',
+    );
     const lines = thrown(() => readGateFile(path)).split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/gate\.yaml:2:\d+: rules\[0\]\.metric: unknown metric "ttft_p59"/);

@@ -37,7 +37,10 @@ describe('k6 options as values', () => {
     const load: ResolvedLoad = { ...base, warmupMs: 4000, shape: 'ramp' };
     const o = k6Options({ load, level: 10 }) as { scenarios: { load: { startVUs: number; stages: Array<{ duration: string; target: number }> } } };
     expect(o.scenarios.load.startVUs).toBe(1);
-    expect(o.scenarios.load.stages).toEqual([{ duration: '4000ms', target: 1 }, { duration: '30000ms', target: 10 }]);
+    expect(o.scenarios.load.stages).toEqual([
+      { duration: '4000ms', target: 1 },
+      { duration: '30000ms', target: 10 },
+    ]);
     expect(offeredAt({ load, level: 10 }, 4000 + 15_000)).toBe(6);
   });
 
@@ -69,7 +72,14 @@ describe('k6 options as values', () => {
   it('arrival-rate: requests per second with a VU ceiling', () => {
     const load: ResolvedLoad = { ...base, shape: 'arrival-rate', maxVus: 50 };
     const o = k6Options({ load, level: 2.5 }) as { scenarios: Record<string, Record<string, unknown>> };
-    expect(o.scenarios.load).toMatchObject({ executor: 'constant-arrival-rate', rate: 2500, timeUnit: '1000s', duration: '30000ms', preAllocatedVUs: 10, maxVUs: 50 });
+    expect(o.scenarios.load).toMatchObject({
+      executor: 'constant-arrival-rate',
+      rate: 2500,
+      timeUnit: '1000s',
+      duration: '30000ms',
+      preAllocatedVUs: 10,
+      maxVUs: 50,
+    });
   });
 
   it('ramp: from 0 to the level over the duration', () => {

@@ -25,7 +25,12 @@ describe('k6 execution segments for n runner pods', () => {
 });
 
 const load: ResolvedLoad = { shape: 'constant', levels: [6], durationMs: 20_000, warmupMs: 0, settle: { kind: 'fixed', ms: 2000 } };
-const workload: ResolvedWorkload = { profile: 'tiny', prompt: { mean: 32, stdev: 0, min: 32, max: 32 }, output: { mean: 16, stdev: 0, min: 16, max: 16 }, seed: 1 } as ResolvedWorkload;
+const workload: ResolvedWorkload = {
+  profile: 'tiny',
+  prompt: { mean: 32, stdev: 0, min: 32, max: 32 },
+  output: { mean: 16, stdev: 0, min: 16, max: 16 },
+  seed: 1,
+} as ResolvedWorkload;
 
 describe('the load as an Indexed Job: objects as values', () => {
   const w = scenarioWorkload({ load, repeat: 1, level: 6 }, workload, 'http://sim.bench.svc:8000', 'm', { points: '-', meta: '-', summary: '' });
@@ -40,7 +45,14 @@ describe('the load as an Indexed Job: objects as values', () => {
   });
 
   it('the Job: Indexed, all pods at once, no index retried, a failed index leaving the others running', () => {
-    expect(job.spec).toMatchObject({ completionMode: 'Indexed', completions: 3, parallelism: 3, backoffLimitPerIndex: 0, maxFailedIndexes: 3, activeDeadlineSeconds: 680 });
+    expect(job.spec).toMatchObject({
+      completionMode: 'Indexed',
+      completions: 3,
+      parallelism: 3,
+      backoffLimitPerIndex: 0,
+      maxFailedIndexes: 3,
+      activeDeadlineSeconds: 680,
+    });
     const labels = { 'app.kubernetes.io/managed-by': 'scalebench', 'scalebench.dev/run': 'r1', 'scalebench.dev/cell': 'c1', 'scalebench.dev/role': 'load' };
     expect(job.metadata.labels).toEqual(labels);
     expect(configMap.metadata.labels).toEqual(labels);
@@ -77,16 +89,22 @@ describe('the load as an Indexed Job: objects as values', () => {
     });
   });
 
-  it('the ConfigMap: the local run\'s k6 options, and the workload writing to standard output with the pods\' segments', () => {
+  it("the ConfigMap: the local run's k6 options, and the workload writing to standard output with the pods' segments", () => {
     const data = configMap.data as Record<string, string>;
     expect(JSON.parse(data['k6-options.json']!)).toEqual(k6Options({ load, level: 6 }));
     const wl = JSON.parse(data['k6-workload.json']!) as Record<string, unknown>;
-    expect(wl).toEqual({ ...w, points: '-', meta: '-', summary: '', runner: { count: 3, sequence: '0,1/3,2/3,1', segments: ['0:1/3', '1/3:2/3', '2/3:1'], barrierTimeoutMs: 600_000 } });
+    expect(wl).toEqual({
+      ...w,
+      points: '-',
+      meta: '-',
+      summary: '',
+      runner: { count: 3, sequence: '0,1/3,2/3,1', segments: ['0:1/3', '1/3:2/3', '2/3:1'], barrierTimeoutMs: 600_000 },
+    });
     expect(runnerWorkload(w, 1).runner.segments).toEqual(['0:1']);
   });
 });
 
-describe('runner pods\' log lines, merged', () => {
+describe("runner pods' log lines, merged", () => {
   const point = (t: number, pod: number, clk: number, phase = 'main', ok = true): string =>
     `{"t":${t},"phase":"${phase}","vu":${pod + 1},"ok":${ok},"status":200,"error":null,"error_source":null,"ttft_ms":40,"ttfc_ms":40,"tpot_ms":10,"e2e_ms":200,"itl_ms":[10],"prompt_tokens":32,"output_tokens":16,"pod":${pod},"clk":${clk}}`;
 
@@ -101,7 +119,7 @@ describe('runner pods\' log lines, merged', () => {
     expect(p.points).toHaveLength(1);
   });
 
-  it('merges every pod\'s points in order of start; a step of a pod\'s wall clock is taken out of its later points', () => {
+  it("merges every pod's points in order of start; a step of a pod's wall clock is taken out of its later points", () => {
     const a = newPodLines(0);
     const b = newPodLines(1);
     addPodLine(a, '{"clk":100,"pod":0,"scenario_start_ms":1000,"vu":1}');
@@ -125,10 +143,13 @@ describe('runner pods\' log lines, merged', () => {
   });
 });
 
-describe('a runner pod\'s failure in one line', () => {
+describe("a runner pod's failure in one line", () => {
   it.each([
     [{ phase: 'Failed', reason: 'Evicted', message: 'The node was low on resource: memory.' }, 'Evicted: The node was low on resource: memory.'],
-    [{ phase: 'Failed', containerStatuses: [{ state: { terminated: { reason: 'OOMKilled', exitCode: 137 } } }] }, 'container k6 terminated (OOMKilled, exit code 137)'],
+    [
+      { phase: 'Failed', containerStatuses: [{ state: { terminated: { reason: 'OOMKilled', exitCode: 137 } } }] },
+      'container k6 terminated (OOMKilled, exit code 137)',
+    ],
     [{ phase: 'Failed' }, 'no reason given'],
   ])('%j', (status, reason) => {
     expect(podFailure(status)).toBe(reason);
@@ -136,11 +157,15 @@ describe('a runner pod\'s failure in one line', () => {
 });
 
 describe('target.load in the matrix', () => {
-  const k8s = (load: string) => `name: t\ntarget: { kind: kubernetes, namespace: ns, url: "http://x", prometheus_url: "http://x", load: ${load} }\n${D}\n${L}\n`;
+  const k8s = (load: string) =>
+    `name: t\ntarget: { kind: kubernetes, namespace: ns, url: "http://x", prometheus_url: "http://x", load: ${load} }\n${D}\n${L}\n`;
 
   it('resolves runner, parallelism, image, resources and node selector', () => {
     const m = loadYaml(dir, k8s('{ runner: job, parallelism: 3, image: "r/k6:1", resources: { limits: { cpu: 2 } }, node_selector: { pool: load } }'));
-    expect(m.target).toMatchObject({ kind: 'kubernetes', load: { runner: 'job', parallelism: 3, image: 'r/k6:1', resources: { limits: { cpu: 2 } }, nodeSelector: { pool: 'load' } } });
+    expect(m.target).toMatchObject({
+      kind: 'kubernetes',
+      load: { runner: 'job', parallelism: 3, image: 'r/k6:1', resources: { limits: { cpu: 2 } }, nodeSelector: { pool: 'load' } },
+    });
   });
 
   it.each([

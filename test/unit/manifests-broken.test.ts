@@ -1,4 +1,3 @@
-
 import { describe, expect, it } from 'vitest';
 import { CrdSchemas } from '../../src/manifests/crd-schemas.js';
 import { validateText } from '../../src/manifests/validate-files.js';
@@ -35,7 +34,11 @@ ${spec}
 describe('broken built-in objects (kubernetes-models and the API field names)', () => {
   it.each([
     ['a Deployment with replicas as a string', deployment('  replicas: "two"'), ['6:13: Deployment: spec.replicas: must be integer, got "two"']],
-    ['a Deployment with a misspelt field', deployment('  replica: 2'), ['6:12: Deployment: spec.replica: unknown field "replica" (the API server drops it, or refuses it with strict field validation)']],
+    [
+      'a Deployment with a misspelt field',
+      deployment('  replica: 2'),
+      ['6:12: Deployment: spec.replica: unknown field "replica" (the API server drops it, or refuses it with strict field validation)'],
+    ],
     [
       'a container with an unknown field deep in the pod template',
       deployment('  replicas: 1').replace('image: vllm', 'gpus: 1\n          image: vllm'),
@@ -51,7 +54,9 @@ spec:
   maxReplicas: 4
   targetCPUUtilizationPercentage: 70
 `,
-      ['7:35: HorizontalPodAutoscaler: spec.targetCPUUtilizationPercentage: unknown field "targetCPUUtilizationPercentage" (the API server drops it, or refuses it with strict field validation)'],
+      [
+        '7:35: HorizontalPodAutoscaler: spec.targetCPUUtilizationPercentage: unknown field "targetCPUUtilizationPercentage" (the API server drops it, or refuses it with strict field validation)',
+      ],
     ],
     [
       'an HPA without maxReplicas, its metric target of the wrong type',
@@ -64,13 +69,32 @@ spec:
     - type: Resource
       resource: { name: cpu, target: { type: Utilization, averageUtilization: "70%" } }
 `,
-      ['5:3: HorizontalPodAutoscaler: spec: missing required field "maxReplicas"', '8:79: HorizontalPodAutoscaler: spec.metrics[0].resource.target.averageUtilization: must be integer, got "70%"'],
+      [
+        '5:3: HorizontalPodAutoscaler: spec: missing required field "maxReplicas"',
+        '8:79: HorizontalPodAutoscaler: spec.metrics[0].resource.target.averageUtilization: must be integer, got "70%"',
+      ],
     ],
-    ['a Service name that is not a DNS-1035 label', 'apiVersion: v1\nkind: Service\nmetadata: { name: 8b-vllm }\nspec: { ports: [{ port: 80 }] }\n', ['3:19: Service: metadata.name: a Service name must be a DNS-1035 label (a letter, then [a-z0-9-], at most 63), got "8b-vllm"']],
-    ['an unknown apiVersion of a built-in kind', 'apiVersion: apps/v2\nkind: Deployment\nmetadata: { name: a }\n', ['2:7: Deployment: kind: no kind "Deployment" in apps/v2 (not a built-in kind that kubernetes-models knows)']],
-    ['an unknown kind', 'apiVersion: v1\nkind: Deploymnet\nmetadata: { name: a }\n', ['2:7: Deploymnet: kind: no kind "Deploymnet" in v1 (not a built-in kind that kubernetes-models knows)']],
+    [
+      'a Service name that is not a DNS-1035 label',
+      'apiVersion: v1\nkind: Service\nmetadata: { name: 8b-vllm }\nspec: { ports: [{ port: 80 }] }\n',
+      ['3:19: Service: metadata.name: a Service name must be a DNS-1035 label (a letter, then [a-z0-9-], at most 63), got "8b-vllm"'],
+    ],
+    [
+      'an unknown apiVersion of a built-in kind',
+      'apiVersion: apps/v2\nkind: Deployment\nmetadata: { name: a }\n',
+      ['2:7: Deployment: kind: no kind "Deployment" in apps/v2 (not a built-in kind that kubernetes-models knows)'],
+    ],
+    [
+      'an unknown kind',
+      'apiVersion: v1\nkind: Deploymnet\nmetadata: { name: a }\n',
+      ['2:7: Deploymnet: kind: no kind "Deploymnet" in v1 (not a built-in kind that kubernetes-models knows)'],
+    ],
     ['no apiVersion', 'kind: ConfigMap\nmetadata: { name: a }\n', ['1:1: ConfigMap: missing required field "apiVersion"']],
-    ['a YAML syntax error', 'apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n  labels: { a: b\nspec: {}\n', ['6:1: document: YAML syntax: Flow map in block collection must be sufficiently indented and end with a }']],
+    [
+      'a YAML syntax error',
+      'apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n  labels: { a: b\nspec: {}\n',
+      ['6:1: document: YAML syntax: Flow map in block collection must be sufficiently indented and end with a }'],
+    ],
     ['a list where an object should be', '- apiVersion: v1\n  kind: ConfigMap\n', ['1:1: document: expected a Kubernetes object (a mapping), got a list']],
   ])('%s', async (_, text, expected) => {
     expect(await errors(text)).toEqual(expected);
@@ -147,7 +171,10 @@ spec:
       interval: 15
       scheme: htps
 `,
-      ['8:17: ServiceMonitor: spec.endpoints[0].interval: must be string, got 15', '9:15: ServiceMonitor: spec.endpoints[0].scheme: must be one of "http" | "https" | "HTTP" | "HTTPS", got "htps"'],
+      [
+        '8:17: ServiceMonitor: spec.endpoints[0].interval: must be string, got 15',
+        '9:15: ServiceMonitor: spec.endpoints[0].scheme: must be one of "http" | "https" | "HTTP" | "HTTPS", got "htps"',
+      ],
     ],
     [
       'a PrometheusRule whose rule has no expr',
@@ -170,7 +197,25 @@ describe('a CRD given inline (what --crds reads), and a kind with no schema', ()
           group: 'example.com',
           names: { kind: 'Widget', plural: 'widgets' },
           scope: 'Namespaced',
-          versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', required: ['size'], properties: { size: { type: 'integer', minimum: 1 }, port: { 'x-kubernetes-int-or-string': true } } } } } } }],
+          versions: [
+            {
+              name: 'v1',
+              served: true,
+              storage: true,
+              schema: {
+                openAPIV3Schema: {
+                  type: 'object',
+                  properties: {
+                    spec: {
+                      type: 'object',
+                      required: ['size'],
+                      properties: { size: { type: 'integer', minimum: 1 }, port: { 'x-kubernetes-int-or-string': true } },
+                    },
+                  },
+                },
+              },
+            },
+          ],
         },
       },
     ],
@@ -178,7 +223,14 @@ describe('a CRD given inline (what --crds reads), and a kind with no schema', ()
   );
 
   it.each([
-    ['spec: { size: 0, colour: red, port: [1] }', ['5:15: Widget: spec.size: must be >= 1, got 0', '5:26: Widget: spec.colour: unknown field "colour" (the API server drops it, or refuses it with strict field validation)', '5:37: Widget: spec.port: must be integer or string, got a list']],
+    [
+      'spec: { size: 0, colour: red, port: [1] }',
+      [
+        '5:15: Widget: spec.size: must be >= 1, got 0',
+        '5:26: Widget: spec.colour: unknown field "colour" (the API server drops it, or refuses it with strict field validation)',
+        '5:37: Widget: spec.port: must be integer or string, got a list',
+      ],
+    ],
     ['spec: { port: http }', ['5:7: Widget: spec: missing required field "size"']],
     ['spec: { size: 2, port: 8080 }', []],
   ])('%s', async (spec, expected) => {
@@ -187,6 +239,9 @@ describe('a CRD given inline (what --crds reads), and a kind with no schema', ()
 
   it('a custom resource without its CRD is not checked, and says how to supply one', async () => {
     const [r] = await validateText('apiVersion: example.com/v1\nkind: Widget\nmetadata: { name: w }\nspec: { size: 0 }\n', 'f.yaml', CrdSchemas.none());
-    expect([r?.status, r?.hint]).toEqual(['unchecked', 'no schema for Widget (example.com/v1): give --crds <dir> holding its CustomResourceDefinition, or write the cluster\'s with `kubectl get crd -o yaml > <dir>/crds.yaml`']);
+    expect([r?.status, r?.hint]).toEqual([
+      'unchecked',
+      "no schema for Widget (example.com/v1): give --crds <dir> holding its CustomResourceDefinition, or write the cluster's with `kubectl get crd -o yaml > <dir>/crds.yaml`",
+    ]);
   });
 });

@@ -20,7 +20,10 @@ describe.each(generateExamples())('$dir', ({ dir, files }) => {
   const root = resolve(projectRoot, dir);
 
   it('holds exactly the files the generator makes', () => {
-    expect(filesUnder(root).map((f) => relative(root, f)), FIX).toEqual(files.map((f) => f.path).sort());
+    expect(
+      filesUnder(root).map((f) => relative(root, f)),
+      FIX,
+    ).toEqual(files.map((f) => f.path).sort());
   });
 
   it.each(files.map((f) => [f.path, f] as const))('%s is what the generator makes now', (path, file) => {

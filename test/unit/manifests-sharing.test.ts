@@ -28,7 +28,7 @@ autoscalers:
 load: { shape: constant, users: [8], duration: 1m }
 `,
   source,
-projectCatalog(),
+  projectCatalog(),
 );
 
 const set = generateForMatrix(projectCatalog(), matrix, { serving: 'deployment', source });
@@ -47,7 +47,11 @@ describe('gpu.sharing in the generated Deployment', () => {
   it('requests the slice and places the pod', () => {
     expect(pod('mig').containers[0]!.resources.limits).toEqual({ 'nvidia.com/mig-3g.40gb': 1 });
     expect(pod('ts').containers[0]!.resources.limits).toEqual({ 'nvidia.com/gpu': 1 });
-    expect(pod('ts').nodeSelector).toEqual({ 'nvidia.com/gpu.product': 'NVIDIA-L4', 'nvidia.com/gpu.sharing-strategy': 'time-slicing', 'nvidia.com/gpu.replicas': '4' });
+    expect(pod('ts').nodeSelector).toEqual({
+      'nvidia.com/gpu.product': 'NVIDIA-L4',
+      'nvidia.com/gpu.sharing-strategy': 'time-slicing',
+      'nvidia.com/gpu.replicas': '4',
+    });
     expect(pod('cpx').containers[0]!.resources.limits).toEqual({ 'amd.com/cpx_nps4': 1 });
   });
 
@@ -57,7 +61,9 @@ describe('gpu.sharing in the generated Deployment', () => {
   });
 
   it('validates: every object of every mode (built-in kinds with kubernetes-models)', async () => {
-    const verdicts = await Promise.all(set.files.flatMap((f) => f.objects.map(async (o) => [`${f.path} ${o.kind}`, await validateObject(o, CrdSchemas.none())] as const)));
+    const verdicts = await Promise.all(
+      set.files.flatMap((f) => f.objects.map(async (o) => [`${f.path} ${o.kind}`, await validateObject(o, CrdSchemas.none())] as const)),
+    );
     expect(verdicts.filter(([, v]) => v.status === 'invalid').map(([where, v]) => `${where}: ${JSON.stringify(v.issues)}`)).toEqual([]);
     expect(verdicts.filter(([w]) => w.endsWith(' Deployment')).map(([, v]) => v.status)).toEqual(['valid', 'valid', 'valid']);
   });

@@ -32,17 +32,42 @@ autoscalers:
 load: { shape: constant, users: [8], duration: 1m }
 `,
   source,
-projectCatalog(),
+  projectCatalog(),
 );
 
 const files = (serving: ServingForm): Map<string, string> => {
-  const set = generateForMatrix(projectCatalog(), matrix, { serving, source, hfTokenSecret: { name: 'hf-read', key: 'HF_TOKEN' }, labels: { 'scalebench.dev/run': 'snap-1' } });
+  const set = generateForMatrix(projectCatalog(), matrix, {
+    serving,
+    source,
+    hfTokenSecret: { name: 'hf-read', key: 'HF_TOKEN' },
+    labels: { 'scalebench.dev/run': 'snap-1' },
+  });
   return new Map(set.files.map((f) => [f.path, fileYaml(f, headerLine(source))]));
 };
 
 describe.each([
-  ['deployment', ['llama70b-mi300x/waiting/deployment.yaml', 'llama70b-mi300x/waiting/hpa.yaml', 'llama70b-mi300x/waiting/adapter-rules.yaml', 'llama1b-mig/keda/deployment.yaml', 'llama1b-mig/keda/scaledobject.yaml', 'llama1b-mig/keda/servicemonitor.yaml', 'llama1b-mig/keda/prometheusrule.yaml', 'admission-policies.yaml']],
-  ['kserve', ['llama70b-mi300x/keda/inferenceservice.yaml', 'llama70b-mi300x/keda/podmonitor.yaml', 'llama1b-mig/waiting/inferenceservice.yaml', 'llama1b-mig/waiting/hpa.yaml']],
+  [
+    'deployment',
+    [
+      'llama70b-mi300x/waiting/deployment.yaml',
+      'llama70b-mi300x/waiting/hpa.yaml',
+      'llama70b-mi300x/waiting/adapter-rules.yaml',
+      'llama1b-mig/keda/deployment.yaml',
+      'llama1b-mig/keda/scaledobject.yaml',
+      'llama1b-mig/keda/servicemonitor.yaml',
+      'llama1b-mig/keda/prometheusrule.yaml',
+      'admission-policies.yaml',
+    ],
+  ],
+  [
+    'kserve',
+    [
+      'llama70b-mi300x/keda/inferenceservice.yaml',
+      'llama70b-mi300x/keda/podmonitor.yaml',
+      'llama1b-mig/waiting/inferenceservice.yaml',
+      'llama1b-mig/waiting/hpa.yaml',
+    ],
+  ],
   ['kserve-hf', ['llama70b-mi300x/waiting/inferenceservice.yaml', 'llama1b-mig/keda/inferenceservice.yaml']],
 ] as const)('generated files served as %s', (serving, paths) => {
   const generated = files(serving);

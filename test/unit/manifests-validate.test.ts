@@ -1,6 +1,6 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CrdSchemas } from '../../src/manifests/crd-schemas.js';
 import { generateForMatrix } from '../../src/manifests/from-matrix.js';
@@ -43,7 +43,11 @@ function byKind(report: ValidationReport): Record<string, string> {
     const how = `${o.status}: ${o.checkedWith.join('; ')}`.replace(/\((\/[^)]*\/)?([^/)]+\.yaml)\)/, '($2)');
     (kinds[o.kind] ??= new Set()).add(how);
   }
-  return Object.fromEntries(Object.entries(kinds).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, [...v].sort().join(' | ')]));
+  return Object.fromEntries(
+    Object.entries(kinds)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => [k, [...v].sort().join(' | ')]),
+  );
 }
 
 /** Every problem, `file:line: Kind: path: message`, files relative to the generated folder. */
@@ -57,15 +61,19 @@ describe.each(servingForms)('every deployment × autoscaler of every matrix, ser
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it.skipIf(!haveCrds)('validates: core kinds with kubernetes-models, custom resources against the upstream CRDs (--crds)', async () => {
-    const report = await validatePaths([dir], crds);
-    expect(problems(report, dir)).toEqual([]);
-    expect(report.counts).toEqual({ valid: report.objects.length, invalid: 0, unchecked: 0 });
-    expect(report.objects.length).toBeGreaterThan(50);
-    const kinds = byKind(report);
-    expect(kinds.Deployment ?? kinds.InferenceService).toBeDefined();
-    expect(kinds).toMatchSnapshot();
-  }, 60_000);
+  it.skipIf(!haveCrds)(
+    'validates: core kinds with kubernetes-models, custom resources against the upstream CRDs (--crds)',
+    async () => {
+      const report = await validatePaths([dir], crds);
+      expect(problems(report, dir)).toEqual([]);
+      expect(report.counts).toEqual({ valid: report.objects.length, invalid: 0, unchecked: 0 });
+      expect(report.objects.length).toBeGreaterThan(50);
+      const kinds = byKind(report);
+      expect(kinds.Deployment ?? kinds.InferenceService).toBeDefined();
+      expect(kinds).toMatchSnapshot();
+    },
+    60_000,
+  );
 
   it('without --crds: KEDA and KServe kinds are not checked, with where to get their CRDs; the rest is valid', async () => {
     const report = await validatePaths([dir], CrdSchemas.none());
@@ -78,7 +86,7 @@ describe.each(servingForms)('every deployment × autoscaler of every matrix, ser
       .map((l) => l.replace(/^not checked: \d+ ×/, 'not checked: N ×'));
     expect(notChecked).toEqual([
       serving === 'deployment'
-        ? 'not checked: N × ScaledObject (keda.sh/v1alpha1): no schema for ScaledObject (keda.sh/v1alpha1): give --crds <dir> holding its CustomResourceDefinition (its CRD file is published in kedacore/keda config/crd/bases/), or write the cluster\'s with `kubectl get crd -o yaml > <dir>/crds.yaml`'
+        ? "not checked: N × ScaledObject (keda.sh/v1alpha1): no schema for ScaledObject (keda.sh/v1alpha1): give --crds <dir> holding its CustomResourceDefinition (its CRD file is published in kedacore/keda config/crd/bases/), or write the cluster's with `kubectl get crd -o yaml > <dir>/crds.yaml`"
         : "not checked: N × InferenceService (serving.kserve.io/v1beta1): no schema for InferenceService (serving.kserve.io/v1beta1): give --crds <dir> holding its CustomResourceDefinition (its CRD file is published in kserve/kserve config/crd/full/), or write the cluster's with `kubectl get crd -o yaml > <dir>/crds.yaml`",
     ]);
     // prometheus-operator kinds are checked by their @kubernetes-models package even without CRDs.

@@ -9,7 +9,7 @@ const dir = scratchDir();
 const dep = (extra: string, model = 'meta-llama/Llama-3.2-1B-Instruct', gpu = 'L4'): string =>
   `  - { name: d, model: ${model}, gpu: { type: ${gpu} }${extra} }`;
 
-describe('YAML syntax errors: file:line:col: the parser\'s message', () => {
+describe("YAML syntax errors: file:line:col: the parser's message", () => {
   it.each([
     [
       'an unclosed flow mapping',
@@ -22,11 +22,7 @@ describe('YAML syntax errors: file:line:col: the parser\'s message', () => {
       `m.yaml:5:1: Sequence item without - indicator`,
     ],
     ['a key given twice', `name: t\n${D}\n${L}\nname: u\n`, `m.yaml:4:1: Map keys must be unique`],
-    [
-      'a tab for indentation',
-      `name: t\n${D}\nload:\n\tshape: constant\n`,
-      `m.yaml:4:1: Tabs are not allowed as indentation`,
-    ],
+    ['a tab for indentation', `name: t\n${D}\nload:\n\tshape: constant\n`, `m.yaml:4:1: Tabs are not allowed as indentation`],
   ])('%s', (_, yaml, expected) => {
     expect(problems(dir, yaml)).toBe(expected);
   });
@@ -136,18 +132,9 @@ describe('checks beyond the schema, positioned the same way', () => {
 
 describe('what the checks let through', () => {
   it.each([
-    [
-      'an unknown model with ttft and itl given',
-      `name: t\ndeployments:\n${dep(', simulator: { ttft: 50ms, itl: 10ms }', 'my-org/my-model')}\n${L}\n`,
-    ],
-    [
-      'an unknown model with its own command',
-      `name: t\ndeployments:\n${dep(', simulator: { command: [vllm, serve] }', 'my-org/my-model')}\n${L}\n`,
-    ],
-    [
-      'an unknown model on a cluster',
-      `name: t\ntarget: { kind: kubernetes, namespace: b }\ndeployments:\n${dep('', 'my-org/my-model')}\n${L}\n`,
-    ],
+    ['an unknown model with ttft and itl given', `name: t\ndeployments:\n${dep(', simulator: { ttft: 50ms, itl: 10ms }', 'my-org/my-model')}\n${L}\n`],
+    ['an unknown model with its own command', `name: t\ndeployments:\n${dep(', simulator: { command: [vllm, serve] }', 'my-org/my-model')}\n${L}\n`],
+    ['an unknown model on a cluster', `name: t\ntarget: { kind: kubernetes, namespace: b }\ndeployments:\n${dep('', 'my-org/my-model')}\n${L}\n`],
     [
       'KEDA scaling to zero between bursts',
       `name: t\n${D}\nautoscalers:\n  - { name: k, kind: keda, query: q, threshold: 1, min_replicas: 1, idle_replicas: 0 }\n${L}\n`,
@@ -160,8 +147,16 @@ describe('what the checks let through', () => {
 
 describe('the file itself', () => {
   it.each([
-    ['a missing file', join(dir, 'nope.yaml'), `nope.yaml: no such file: give the path of a matrix YAML file, such as matrices/nightly.yaml (see matrices/ and matrices/examples/)`],
-    ['a directory', dir, `<dir>: a directory, not a file: give the path of a matrix YAML file, such as matrices/nightly.yaml (see matrices/ and matrices/examples/)`],
+    [
+      'a missing file',
+      join(dir, 'nope.yaml'),
+      `nope.yaml: no such file: give the path of a matrix YAML file, such as matrices/nightly.yaml (see matrices/ and matrices/examples/)`,
+    ],
+    [
+      'a directory',
+      dir,
+      `<dir>: a directory, not a file: give the path of a matrix YAML file, such as matrices/nightly.yaml (see matrices/ and matrices/examples/)`,
+    ],
   ])('%s', (_, path, expected) => {
     let caught: unknown;
     try {

@@ -17,7 +17,9 @@ function yamlFiles(dir: string): string[] {
   });
 }
 
-const files = yamlFiles(matricesDir).map((f) => relative(projectRoot, f)).sort();
+const files = yamlFiles(matricesDir)
+  .map((f) => relative(projectRoot, f))
+  .sort();
 
 describe('the committed matrices', () => {
   it('include nightly, smoke and at least two examples', () => {

@@ -163,7 +163,17 @@ describe('resolveMatrix', () => {
     gpus: { X1: gpu },
     models: { 'acme/tiny': { params_b: 1, layers: 16, attention_heads: 32, kv_heads: 8, head_dim: 64, hidden: 2048 } },
     accelerators: { X1: { resource: 'acme.com/gpu', node_selector: {}, tolerations: [], image: 'vllm' } },
-    recipes: [{ id: 'tiny-x1', model: 'acme/tiny', hardware: 'X1', gpu_count: 1, precision: 'bf16', engine: { name: 'vllm', version: '0' }, vllm_args: { max_model_len: 2048, max_num_seqs: 7, gpu_memory_utilization: 0.8, enable_prefix_caching: false } }],
+    recipes: [
+      {
+        id: 'tiny-x1',
+        model: 'acme/tiny',
+        hardware: 'X1',
+        gpu_count: 1,
+        precision: 'bf16',
+        engine: { name: 'vllm', version: '0' },
+        vllm_args: { max_model_len: 2048, max_num_seqs: 7, gpu_memory_utilization: 0.8, enable_prefix_caching: false },
+      },
+    ],
   };
 
   it('uses the catalog it is given, and nothing else (no file is read)', () => {

@@ -5,11 +5,7 @@ const dir = scratchDir();
 
 describe('schema errors: file:line:col: field.path: expected …, got …', () => {
   it.each([
-    [
-      'wrong type (string for an integer)',
-      `name: t\n${D}\n${L}\nrepeats: "two"\n`,
-      `m.yaml:4:10: repeats: expected an integer from 1 to 100, got "two"`,
-    ],
+    ['wrong type (string for an integer)', `name: t\n${D}\n${L}\nrepeats: "two"\n`, `m.yaml:4:10: repeats: expected an integer from 1 to 100, got "two"`],
     [
       'wrong type (list for a mapping)',
       `name: t\ndeployments: [{ name: d, model: m, gpu: [L4] }]\n${L}\n`,
@@ -91,11 +87,7 @@ describe('schema errors: file:line:col: field.path: expected …, got …', () =
       `name: t\n${D}\nautoscalers:\n  - name: c\n    kind: hpa-cpu\n    target_utilization: 70\n    behavior: { scale_down: { policies: [{ type: percent, value: 10, period: 1m }] } }\n${L}\n`,
       `m.yaml:7:50: autoscalers[0].behavior.scale_down.policies[0].type: expected one of "Pods" | "Percent", got "percent"; did you mean "Percent"?`,
     ],
-    [
-      'empty deployments list',
-      `name: t\ndeployments: []\n${L}\n`,
-      `m.yaml:2:14: deployments: expected a non-empty list, got an empty list`,
-    ],
+    ['empty deployments list', `name: t\ndeployments: []\n${L}\n`, `m.yaml:2:14: deployments: expected a non-empty list, got an empty list`],
     [
       'empty users list',
       `name: t\n${D}\nload: { shape: constant, users: [], duration: 1m }\n`,
@@ -141,21 +133,9 @@ describe('schema errors: file:line:col: field.path: expected …, got …', () =
       `name: t\n${D}\nload: { shape: constant, users: [4], duration: 1m, settle: 10 }\n`,
       `m.yaml:3:60: load.settle: expected a duration with a unit, such as "500ms", "30s" or "5m", or "until-idle", got 10`,
     ],
-    [
-      'time_scale above 1',
-      `name: t\n${D}\n${L}\ntime_scale: 2\n`,
-      `m.yaml:4:13: time_scale: expected a number > 0 and <= 1, got 2`,
-    ],
-    [
-      'time_scale zero',
-      `name: t\n${D}\n${L}\ntime_scale: 0\n`,
-      `m.yaml:4:13: time_scale: expected a number > 0 and <= 1, got 0`,
-    ],
-    [
-      'repeats above 100',
-      `name: t\n${D}\n${L}\nrepeats: 500\n`,
-      `m.yaml:4:10: repeats: expected an integer from 1 to 100, got 500`,
-    ],
+    ['time_scale above 1', `name: t\n${D}\n${L}\ntime_scale: 2\n`, `m.yaml:4:13: time_scale: expected a number > 0 and <= 1, got 2`],
+    ['time_scale zero', `name: t\n${D}\n${L}\ntime_scale: 0\n`, `m.yaml:4:13: time_scale: expected a number > 0 and <= 1, got 0`],
+    ['repeats above 100', `name: t\n${D}\n${L}\nrepeats: 500\n`, `m.yaml:4:10: repeats: expected an integer from 1 to 100, got 500`],
     [
       'arrival-rate without rates',
       `name: t\n${D}\nload: { shape: arrival-rate, duration: 1m }\n`,

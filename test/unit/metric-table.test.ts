@@ -17,8 +17,22 @@ import { writeFixtureRun } from '../report-fixture.js';
  * figure a column of timeseries.csv.
  */
 const settings = new Set([
-  'repeat', 'engine_version', 'gpus_per_replica', 'tensor_parallel', 'replicas_min', 'replicas_max', 'max_num_seqs', 'max_model_len',
-  'max_num_batched_tokens', 'gpu_memory_utilization', 'gpu_cost_usd_per_hour', 'prompt_tokens_target', 'output_tokens_target', 'level', 'duration_s', 'warmup_s',
+  'repeat',
+  'engine_version',
+  'gpus_per_replica',
+  'tensor_parallel',
+  'replicas_min',
+  'replicas_max',
+  'max_num_seqs',
+  'max_model_len',
+  'max_num_batched_tokens',
+  'gpu_memory_utilization',
+  'gpu_cost_usd_per_hour',
+  'prompt_tokens_target',
+  'output_tokens_target',
+  'level',
+  'duration_s',
+  'warmup_s',
 ]);
 
 describe('the metric table', () => {
@@ -30,7 +44,19 @@ describe('the metric table', () => {
 
   it('names every numeric record field that is not a setting, and every cell figure is in every record', () => {
     const numeric = Object.keys(record).filter((k) => typeof record[k] === 'number' || record[k] === null);
-    expect(numeric.filter((k) => !settings.has(k) && !(cellMetrics as readonly string[]).includes(k) && !k.startsWith('slo_pass_') && k !== 'server_ttft_excludes_queue' && k !== 'saturation' && k !== 'validity' && k !== 'validity_reasons' && k !== 'error_sources')).toEqual([]);
+    expect(
+      numeric.filter(
+        (k) =>
+          !settings.has(k) &&
+          !(cellMetrics as readonly string[]).includes(k) &&
+          !k.startsWith('slo_pass_') &&
+          k !== 'server_ttft_excludes_queue' &&
+          k !== 'saturation' &&
+          k !== 'validity' &&
+          k !== 'validity_reasons' &&
+          k !== 'error_sources',
+      ),
+    ).toEqual([]);
     expect(cellMetrics.filter((m) => !(m in record))).toEqual([]);
   });
 
@@ -48,7 +74,9 @@ describe('the metric table', () => {
 
   it('gives the sampler one PromQL query per server sample figure, in seconds scaled to ms', () => {
     expect(promSampleMetrics).toContain('server_ttft_ms_p95');
-    expect(promqlOf('server_ttft_ms_p95', 'pod=~"a-.*"', '10s')).toBe('histogram_quantile(0.95, sum by (le) (rate(vllm:time_to_first_token_seconds_bucket{pod=~"a-.*"}[10s])))');
+    expect(promqlOf('server_ttft_ms_p95', 'pod=~"a-.*"', '10s')).toBe(
+      'histogram_quantile(0.95, sum by (le) (rate(vllm:time_to_first_token_seconds_bucket{pod=~"a-.*"}[10s])))',
+    );
     expect(metrics.server_ttft_ms_p95.promql?.scale).toBe(1000);
     expect(metrics.running.promql?.scale).toBe(1);
     expect(sampleMetrics.filter((m) => metrics[m].source === 'server' && !metrics[m].promql)).toEqual([]);
@@ -76,8 +104,12 @@ describe('recommend --slo', () => {
   it('takes objectives by their table names; anything else names the flag and the fix', () => {
     expect(sloFlag('ttft_ms_p95=150ms')).toEqual(['ttft_ms_p95', 150]);
     expect(sloFlag('e2e_ms_p95=7s')).toEqual(['e2e_ms_p95', 7000]);
-    expect(() => sloFlag('ttft_p95=150ms')).toThrow('--slo ttft_p95=150ms: "ttft_p95" is not an objective; the objectives are ttft_ms_p95, tpot_ms_p95, e2e_ms_p95');
-    expect(() => sloFlag('ttft_ms_p99=150ms')).toThrow('--slo ttft_ms_p99=150ms: "ttft_ms_p99" is not an objective; the objectives are ttft_ms_p95, tpot_ms_p95, e2e_ms_p95');
+    expect(() => sloFlag('ttft_p95=150ms')).toThrow(
+      '--slo ttft_p95=150ms: "ttft_p95" is not an objective; the objectives are ttft_ms_p95, tpot_ms_p95, e2e_ms_p95',
+    );
+    expect(() => sloFlag('ttft_ms_p99=150ms')).toThrow(
+      '--slo ttft_ms_p99=150ms: "ttft_ms_p99" is not an objective; the objectives are ttft_ms_p95, tpot_ms_p95, e2e_ms_p95',
+    );
     expect(() => sloFlag('ttft_ms_p95=150')).toThrow(/expected a duration with a unit after "="/);
     expect(() => sloFlag('ttft_ms_p95')).toThrow(/expected <objective>=<duration>/);
   });

@@ -97,7 +97,11 @@ sample_interval: 1s
 
   it.each([
     ['a matrix without autoscalers', head, "m.yaml: autoscalers: the run's matrix has none to tune; add hpa-custom or keda autoscalers and run it again"],
-    ['autoscalers that are not a list', `${head}autoscalers: { name: h }\n`, "m.yaml: autoscalers: the run's matrix has none to tune; add hpa-custom or keda autoscalers and run it again"],
+    [
+      'autoscalers that are not a list',
+      `${head}autoscalers: { name: h }\n`,
+      "m.yaml: autoscalers: the run's matrix has none to tune; add hpa-custom or keda autoscalers and run it again",
+    ],
     [
       'only fixed and hpa-cpu autoscalers',
       `${head}autoscalers: [{ name: f, kind: fixed }, { name: c, kind: hpa-cpu, target_utilization: 50 }]\n`,

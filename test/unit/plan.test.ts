@@ -26,7 +26,11 @@ describe('estimates', () => {
     ['local, until-idle', '', CELL_OVERHEAD_MS.local + 10_000 + 20_000 + 120_000 + UNTIL_IDLE_ESTIMATE_MS],
     ['time_scale 1, written out', 'time_scale: 1\n', CELL_OVERHEAD_MS.local + 10_000 + 20_000 + 120_000 + UNTIL_IDLE_ESTIMATE_MS],
     ['time_scale 0.5', 'time_scale: 0.5\n', CELL_OVERHEAD_MS.local + 5000 + 10_000 + 60_000 + UNTIL_IDLE_ESTIMATE_MS / 2],
-    ['a cluster (no simulated startup)', 'target: { kind: kubernetes, namespace: b }\n', CELL_OVERHEAD_MS.kubernetes + 20_000 + 120_000 + UNTIL_IDLE_ESTIMATE_MS],
+    [
+      'a cluster (no simulated startup)',
+      'target: { kind: kubernetes, namespace: b }\n',
+      CELL_OVERHEAD_MS.kubernetes + 20_000 + 120_000 + UNTIL_IDLE_ESTIMATE_MS,
+    ],
   ])('of one cell: %s', (_, extra, expected) => {
     const m = loadYaml(dir, small(extra));
     const cells = expandCells(m);

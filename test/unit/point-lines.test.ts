@@ -20,9 +20,21 @@ const read = (path: string, chunk?: number): RawPoint[] => {
 const expected = (line: string): RawPoint => {
   const o = JSON.parse(line) as Partial<RawPoint>;
   return {
-    t: o.t ?? NaN, t_sched: o.t_sched ?? null, phase: o.phase ?? '', ok: o.ok ?? false, status: o.status ?? 0, error: o.error ?? null,
-    error_source: o.error_source ?? null, ttft_ms: o.ttft_ms ?? null, ttfc_ms: o.ttfc_ms ?? null, tpot_ms: o.tpot_ms ?? null, e2e_ms: o.e2e_ms ?? NaN,
-    itl_ms: o.itl_ms ?? [], prompt_tokens: o.prompt_tokens ?? null, output_tokens: o.output_tokens ?? null, cached_tokens: o.cached_tokens ?? null,
+    t: o.t ?? NaN,
+    t_sched: o.t_sched ?? null,
+    phase: o.phase ?? '',
+    ok: o.ok ?? false,
+    status: o.status ?? 0,
+    error: o.error ?? null,
+    error_source: o.error_source ?? null,
+    ttft_ms: o.ttft_ms ?? null,
+    ttfc_ms: o.ttfc_ms ?? null,
+    tpot_ms: o.tpot_ms ?? null,
+    e2e_ms: o.e2e_ms ?? NaN,
+    itl_ms: o.itl_ms ?? [],
+    prompt_tokens: o.prompt_tokens ?? null,
+    output_tokens: o.output_tokens ?? null,
+    cached_tokens: o.cached_tokens ?? null,
   };
 };
 

@@ -9,7 +9,13 @@ const errors = (issues: ReturnType<typeof checkDeployment>): string[] => issues.
 
 describe('the memory arithmetic (reference/recommender.md)', () => {
   it('Llama-3.1-8B in bf16: about 16 GB of weights and 128 KiB of KV cache per token', () => {
-    const plan = memoryPlan(projectCatalog().models['meta-llama/Llama-3.1-8B-Instruct']!, 80, { maxNumSeqs: 32, maxModelLen: 4096, gpuMemoryUtilization: 0.9, extraArgs: [], gpuCount: 1 });
+    const plan = memoryPlan(projectCatalog().models['meta-llama/Llama-3.1-8B-Instruct']!, 80, {
+      maxNumSeqs: 32,
+      maxModelLen: 4096,
+      gpuMemoryUtilization: 0.9,
+      extraArgs: [],
+      gpuCount: 1,
+    });
     expect(plan).toMatchObject({ weightsGb: 16.06, kvBytesPerToken: 131_072, usableGb: 72, precision: 'bf16', layout: { tp: 1, pp: 1, dp: 1 } });
     expect(plan.kvGb).toBeCloseTo((32 * 4096 * 131_072) / 1e9, 9);
     expect(plan.neededGb).toBeCloseTo(16.06 + 17.179869184 + 2, 6);
@@ -17,13 +23,21 @@ describe('the memory arithmetic (reference/recommender.md)', () => {
 
   it('tensor parallel splits the KV heads; with more ranks than KV heads each rank keeps one', () => {
     const m = projectCatalog().models['meta-llama/Llama-3.1-70B-Instruct']!;
-    const at = (tp: number): number => memoryPlan(m, 80, { maxNumSeqs: 1, maxModelLen: 16, gpuMemoryUtilization: 0.9, extraArgs: [`--tensor-parallel-size=${tp}`], gpuCount: tp }).kvBytesPerToken;
+    const at = (tp: number): number =>
+      memoryPlan(m, 80, { maxNumSeqs: 1, maxModelLen: 16, gpuMemoryUtilization: 0.9, extraArgs: [`--tensor-parallel-size=${tp}`], gpuCount: tp })
+        .kvBytesPerToken;
     expect([at(1), at(4), at(8), at(16)]).toEqual([327_680, 81_920, 40_960, 40_960]);
   });
 
   it('fp8 weights (--quantization fp8) and an fp8 KV cache take one byte', () => {
     const m = projectCatalog().models['meta-llama/Llama-3.1-8B-Instruct']!;
-    const plan = memoryPlan(m, 24, { maxNumSeqs: 1, maxModelLen: 16, gpuMemoryUtilization: 0.9, extraArgs: ['--quantization', 'fp8', '--kv-cache-dtype=fp8_e4m3'], gpuCount: 1 });
+    const plan = memoryPlan(m, 24, {
+      maxNumSeqs: 1,
+      maxModelLen: 16,
+      gpuMemoryUtilization: 0.9,
+      extraArgs: ['--quantization', 'fp8', '--kv-cache-dtype=fp8_e4m3'],
+      gpuCount: 1,
+    });
     expect([plan.precision, plan.weightsGb, plan.kvBytesPerToken]).toEqual(['fp8', 8.03, 65_536]);
   });
 
@@ -58,7 +72,11 @@ describe('impossible configurations are refused with the field and the numbers',
       dep({ model: 'Qwen/Qwen2.5-7B-Instruct', gpu: { count: 8 } }),
       'gpu.count: tensor parallel 8 does not divide the 28 attention heads of Qwen/Qwen2.5-7B-Instruct (vLLM refuses to start); use one of 1, 2, 4, 7',
     ],
-    ['tensor parallel 2 on 4 GPUs', dep({ gpu: { count: 4 }, vllm: { extraArgs: ['--tensor-parallel-size', '2'] } }), 'gpu.count: tensor × pipeline × data parallel = 2 × 1 × 1 = 2 GPUs, but gpu.count is 4: the rest would sit idle'],
+    [
+      'tensor parallel 2 on 4 GPUs',
+      dep({ gpu: { count: 4 }, vllm: { extraArgs: ['--tensor-parallel-size', '2'] } }),
+      'gpu.count: tensor × pipeline × data parallel = 2 × 1 × 1 = 2 GPUs, but gpu.count is 4: the rest would sit idle',
+    ],
     [
       "vLLM's default 256 sequences of 4096 tokens of an 8B model on an L4",
       dep({ gpu: { type: 'L4' }, vllm: { maxNumSeqs: 256 } }),
@@ -69,17 +87,33 @@ describe('impossible configurations are refused with the field and the numbers',
       dep({ gpu: { type: 'L4' }, vllm: { maxNumSeqs: 1, maxModelLen: 131_072 } }),
       'vllm.max_model_len: KV cache for max_num_seqs × max_model_len = 1 × 131072 = 131072 tokens needs 17.2 GB (131072 B per token); with 16.1 GB of weights and 2.0 GB overhead that is 35.2 GB, more than the 21.6 GB one L4 gives vLLM (24 GB × gpu_memory_utilization 0.9): not even one sequence of 131072 tokens fits (vLLM refuses to start); lower max_model_len to at most 27008, or add GPUs',
     ],
-    ['max_num_batched_tokens below max_num_seqs', dep({ vllm: { maxNumBatchedTokens: 16 } }), 'vllm.max_num_batched_tokens: expected at least max_num_seqs (32; vLLM schedules at least one token per sequence), got 16'],
+    [
+      'max_num_batched_tokens below max_num_seqs',
+      dep({ vllm: { maxNumBatchedTokens: 16 } }),
+      'vllm.max_num_batched_tokens: expected at least max_num_seqs (32; vLLM schedules at least one token per sequence), got 16',
+    ],
     ['gpu_memory_utilization 1.5', dep({ vllm: { gpuMemoryUtilization: 1.5 } }), 'vllm.gpu_memory_utilization: expected more than 0 and at most 1, got 1.5'],
     ['replicas.min above replicas.max', dep({ replicas: { start: 1, min: 5, max: 2 } }), 'replicas.min: expected at most replicas.max (2), got 5'],
-    ['replicas.start outside the bounds', dep({ replicas: { start: 7, min: 1, max: 4 } }), 'replicas.start: expected from replicas.min to replicas.max (1 to 4), got 7'],
-    ['max_num_seqs given twice', dep({ vllm: { extraArgs: ['--max-num-seqs', '64'] } }), 'vllm.extra_args: --max-num-seqs is set from vllm.max_num_seqs: remove it from extra_args'],
+    [
+      'replicas.start outside the bounds',
+      dep({ replicas: { start: 7, min: 1, max: 4 } }),
+      'replicas.start: expected from replicas.min to replicas.max (1 to 4), got 7',
+    ],
+    [
+      'max_num_seqs given twice',
+      dep({ vllm: { extraArgs: ['--max-num-seqs', '64'] } }),
+      'vllm.extra_args: --max-num-seqs is set from vllm.max_num_seqs: remove it from extra_args',
+    ],
     [
       'pipeline parallel 32 for 16 layers',
       dep({ model: 'meta-llama/Llama-3.2-1B-Instruct', gpu: { count: 32 }, vllm: { extraArgs: ['--pipeline-parallel-size=32', '--tensor-parallel-size=1'] } }),
       'vllm.extra_args: pipeline parallel 32 is more than the 16 layers of meta-llama/Llama-3.2-1B-Instruct',
     ],
-    ['a GPU type with no catalog entry', dep({ gpu: { type: 'H200' } }), 'gpu.type: GPU type "H200" is not in data/accelerators.json and data/gpus.json (known: H100, A100-80, L4, A10G, MI300X); add it to both'],
+    [
+      'a GPU type with no catalog entry',
+      dep({ gpu: { type: 'H200' } }),
+      'gpu.type: GPU type "H200" is not in data/accelerators.json and data/gpus.json (known: H100, A100-80, L4, A10G, MI300X); add it to both',
+    ],
   ])('%s', (_, d, message) => {
     expect(errors(checkDeployment(projectCatalog(), d))).toEqual([message]);
   });
@@ -93,11 +127,15 @@ describe('impossible configurations are refused with the field and the numbers',
 
   it('two MIG slices for one replica', () => {
     const d = dep({ model: 'meta-llama/Llama-3.2-1B-Instruct', gpu: { type: 'A100-80', count: 2 } });
-    expect(errors(checkDeployment(projectCatalog(), d, '1g.10gb'))).toEqual(['gpu.count: expected 1 with MIG profile 1g.10gb (a replica cannot span MIG slices: no tensor parallel across them), got 2']);
+    expect(errors(checkDeployment(projectCatalog(), d, '1g.10gb'))).toEqual([
+      'gpu.count: expected 1 with MIG profile 1g.10gb (a replica cannot span MIG slices: no tensor parallel across them), got 2',
+    ]);
   });
 
   it('a MIG profile on a GPU without MIG', () => {
-    expect(errors(checkDeployment(projectCatalog(), dep({ gpu: { type: 'L4' } }), '1g.10gb'))).toEqual(['recipe: MIG profile "1g.10gb" is not known for L4 in data/accelerators.json (it has no MIG profiles)']);
+    expect(errors(checkDeployment(projectCatalog(), dep({ gpu: { type: 'L4' } }), '1g.10gb'))).toEqual([
+      'recipe: MIG profile "1g.10gb" is not known for L4 in data/accelerators.json (it has no MIG profiles)',
+    ]);
   });
 
   it('an 8B model on one 10 GB MIG slice: measured against the slice, not the GPU', () => {
@@ -107,7 +145,11 @@ describe('impossible configurations are refused with the field and the numbers',
 
   it('a model missing from data/models.json is a warning: what cannot be sized is not refused', () => {
     expect(checkDeployment(projectCatalog(), dep({ model: 'some/unknown-model' }))).toEqual([
-      { severity: 'warning', field: 'model', message: '"some/unknown-model" is not in data/models.json: memory and attention-head checks skipped (add its architecture there)' },
+      {
+        severity: 'warning',
+        field: 'model',
+        message: '"some/unknown-model" is not in data/models.json: memory and attention-head checks skipped (add its architecture there)',
+      },
     ]);
   });
 
@@ -118,8 +160,18 @@ describe('impossible configurations are refused with the field and the numbers',
 
 describe('autoscaler checks', () => {
   it.each([
-    ['an HPA on CPU with replicas.min 0', autoscalers.cpu, dep({ replicas: { start: 0, min: 0, max: 3 } }), ['replicas.min: expected at least 1 with an HPA on CPU (it cannot scale to zero; KEDA can), got 0']],
-    ['a Pods target of -1', { ...autoscalers.waiting, target: -1 }, dep(), ['target: expected a positive per-pod average of vllm:num_requests_waiting, got -1']],
+    [
+      'an HPA on CPU with replicas.min 0',
+      autoscalers.cpu,
+      dep({ replicas: { start: 0, min: 0, max: 3 } }),
+      ['replicas.min: expected at least 1 with an HPA on CPU (it cannot scale to zero; KEDA can), got 0'],
+    ],
+    [
+      'a Pods target of -1',
+      { ...autoscalers.waiting, target: -1 },
+      dep(),
+      ['target: expected a positive per-pod average of vllm:num_requests_waiting, got -1'],
+    ],
     ['a CPU target of 0', { ...autoscalers.cpu, targetUtilization: 0 }, dep(), ['target_utilization: expected a positive CPU utilisation in percent, got 0']],
     [
       'KEDA with threshold 0, idle = min and a bare series',
@@ -131,13 +183,23 @@ describe('autoscaler checks', () => {
         `query: expected a query aggregated to one element, such as sum(...) (KEDA's Prometheus scaler fails when a query returns one series per pod), got "vllm:num_requests_waiting"`,
       ],
     ],
-    ['KEDA min_replicas above replicas.max', { ...autoscalers.keda, minReplicas: 9 }, dep(), [`min_replicas: expected at most replicas.max of deployment "d" (4; the ScaledObject's minReplicaCount ≤ maxReplicaCount), got 9`]],
-    ['KEDA fallback above replicas.max', { ...autoscalers.keda, fallback: { failureThreshold: 3, replicas: 8 } }, dep(), ['fallback.replicas: expected from 1 to replicas.max (4), got 8']],
+    [
+      'KEDA min_replicas above replicas.max',
+      { ...autoscalers.keda, minReplicas: 9 },
+      dep(),
+      [`min_replicas: expected at most replicas.max of deployment "d" (4; the ScaledObject's minReplicaCount ≤ maxReplicaCount), got 9`],
+    ],
+    [
+      'KEDA fallback above replicas.max',
+      { ...autoscalers.keda, fallback: { failureThreshold: 3, replicas: 8 } },
+      dep(),
+      ['fallback.replicas: expected from 1 to replicas.max (4), got 8'],
+    ],
     [
       'a policy period beyond the HPA API limit',
       { ...autoscalers.cpu, behavior: { scaleDown: { policies: [{ type: 'Pods' as const, value: 1, periodMs: 3_600_000 }] } } },
       dep(),
-      ['behavior.scale_down.policies[0].period: expected from 1s to 30m (the HPA API\'s limit: 1 to 1800 seconds), got 3600s'],
+      ["behavior.scale_down.policies[0].period: expected from 1s to 30m (the HPA API's limit: 1 to 1800 seconds), got 3600s"],
     ],
   ])('%s', (_, a, d, messages) => {
     expect(checkAutoscaler(a, d).map((i) => `${i.field}: ${i.message}`)).toEqual(messages);

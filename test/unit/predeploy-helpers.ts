@@ -1,7 +1,9 @@
 import type { ResolvedAutoscaler, ResolvedDeployment } from '../../src/matrix/types.js';
 
 /** A resolved deployment with the matrix defaults, and the given fields laid over them. */
-export function dep(over: Partial<Omit<ResolvedDeployment, 'vllm' | 'gpu'>> & { gpu?: Partial<ResolvedDeployment['gpu']>; vllm?: Partial<ResolvedDeployment['vllm']> } = {}): ResolvedDeployment {
+export function dep(
+  over: Partial<Omit<ResolvedDeployment, 'vllm' | 'gpu'>> & { gpu?: Partial<ResolvedDeployment['gpu']>; vllm?: Partial<ResolvedDeployment['vllm']> } = {},
+): ResolvedDeployment {
   const { gpu, vllm, ...rest } = over;
   return {
     name: 'd',

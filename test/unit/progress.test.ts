@@ -3,12 +3,29 @@ import { createProgress, RunEta, type CellProgress } from '../../src/runner/prog
 
 /** A stream that records what is written, as a TTY or not. */
 function stream(isTTY: boolean): NodeJS.WriteStream & { text: string } {
-  const s = { isTTY, columns: 300, text: '', write(chunk: string): boolean { s.text += chunk; return true; } };
+  const s = {
+    isTTY,
+    columns: 300,
+    text: '',
+    write(chunk: string): boolean {
+      s.text += chunk;
+      return true;
+    },
+  };
   return s as unknown as NodeJS.WriteStream & { text: string };
 }
 
 const cell = (over: Partial<CellProgress> = {}): CellProgress => ({
-  index: 1, total: 3, id: 'd.keda.step16.r1-abc', phase: 'load', elapsedMs: 5000, expectedMs: 20_000, requests: 42, errors: 0, replicas: { ready: 2, desired: 3 }, ...over,
+  index: 1,
+  total: 3,
+  id: 'd.keda.step16.r1-abc',
+  phase: 'load',
+  elapsedMs: 5000,
+  expectedMs: 20_000,
+  requests: 42,
+  errors: 0,
+  replicas: { ready: 2, desired: 3 },
+  ...over,
 });
 
 describe('the run ETA', () => {

@@ -23,7 +23,14 @@ describe('data/recipes/', () => {
 
   it.each(recipes.map((r) => [r.id, r] as const))('%s: its roofline estimate is what the roofline says now', (_, r) => {
     expect(r.expected_performance?.source).toBe('roofline-estimate');
-    const expected = estimatePerformance(projectCatalog().models[r.model]!, projectCatalog().gpus[r.hardware]!, r.gpu_count, r.precision, r.vllm_args.max_num_seqs, r.expected_performance!.workload);
+    const expected = estimatePerformance(
+      projectCatalog().models[r.model]!,
+      projectCatalog().gpus[r.hardware]!,
+      r.gpu_count,
+      r.precision,
+      r.vllm_args.max_num_seqs,
+      r.expected_performance!.workload,
+    );
     expect(r.expected_performance).toEqual(expected);
   });
 
@@ -31,7 +38,14 @@ describe('data/recipes/', () => {
     const r = recipes.find((x) => x.id === 'llama-3.1-8b-l4-fp8')!;
     expect(recipeFill(r)).toEqual({
       gpu: { type: 'L4', count: 1 },
-      vllm: { maxNumSeqs: 16, maxModelLen: 4096, maxNumBatchedTokens: 4096, gpuMemoryUtilization: 0.9, enablePrefixCaching: true, extraArgs: ['--quantization=fp8'] },
+      vllm: {
+        maxNumSeqs: 16,
+        maxModelLen: 4096,
+        maxNumBatchedTokens: 4096,
+        gpuMemoryUtilization: 0.9,
+        enablePrefixCaching: true,
+        extraArgs: ['--quantization=fp8'],
+      },
     });
   });
 });
@@ -70,7 +84,12 @@ describe('auto-selection: the fallback chain explains its choice', () => {
 
   it('a recipe that fails the checks is passed over, with the reason', () => {
     const good = recipes.find((r) => r.id === 'llama-3.1-8b-l4-bf16')!;
-    const broken: Recipe = { ...good, id: 'too-many-seqs', vllm_args: { ...good.vllm_args, max_num_seqs: 256 }, expected_performance: { ...good.expected_performance!, output_tokens_per_s: 99_999 } };
+    const broken: Recipe = {
+      ...good,
+      id: 'too-many-seqs',
+      vllm_args: { ...good.vllm_args, max_num_seqs: 256 },
+      expected_performance: { ...good.expected_performance!, output_tokens_per_s: 99_999 },
+    };
     const s = selectRecipe(projectCatalog(), { model: L8, gpu: { type: 'L4', count: 1 } }, [broken, good]);
     expect(s.ok && s.recipe.id).toBe(good.id);
     expect(s.explanation[1]).toMatch(/^exact: too-many-seqs rejected: vllm.max_num_seqs: KV cache for max_num_seqs × max_model_len = 256 × 2048 /);
@@ -87,7 +106,10 @@ describe('the matrix recipe hook', () => {
   const with_ = (deployment: string): string => `name: r\ntarget: { kind: kubernetes, namespace: b }\ndeployments: [${deployment}]\n${L}\n`;
 
   it('fills in what the deployment leaves out; its own fields win', () => {
-    const m = loadYaml(dir, with_('{ name: d, model: meta-llama/Llama-3.1-8B-Instruct, recipe: llama-3.1-8b-l4-fp8, gpu: { type: L4 }, vllm: { max_num_seqs: 8 } }'));
+    const m = loadYaml(
+      dir,
+      with_('{ name: d, model: meta-llama/Llama-3.1-8B-Instruct, recipe: llama-3.1-8b-l4-fp8, gpu: { type: L4 }, vllm: { max_num_seqs: 8 } }'),
+    );
     expect(m.deployments[0]).toMatchObject({
       recipe: 'llama-3.1-8b-l4-fp8',
       gpu: { type: 'L4', count: 1 },
@@ -97,11 +119,19 @@ describe('the matrix recipe hook', () => {
 
   it('recipe: auto picks one, with its GPU count', () => {
     const m = loadYaml(dir, with_('{ name: d, model: meta-llama/Llama-3.1-70B-Instruct, recipe: auto, gpu: { type: H100, count: 4 } }'));
-    expect(m.deployments[0]).toMatchObject({ recipe: 'llama-3.1-70b-h100x4-bf16', gpu: { type: 'H100', count: 4 }, vllm: { maxNumSeqs: 48, gpuMemoryUtilization: 0.92 } });
+    expect(m.deployments[0]).toMatchObject({
+      recipe: 'llama-3.1-70b-h100x4-bf16',
+      gpu: { type: 'H100', count: 4 },
+      vllm: { maxNumSeqs: 48, gpuMemoryUtilization: 0.92 },
+    });
   });
 
   it.each([
-    ['an unknown id', '{ name: d, model: m/x, recipe: nope, gpu: { type: H100 } }', 'm.yaml:3:46: deployments[0].recipe: expected a recipe id from data/recipes/ or "auto", got "nope"'],
+    [
+      'an unknown id',
+      '{ name: d, model: m/x, recipe: nope, gpu: { type: H100 } }',
+      'm.yaml:3:46: deployments[0].recipe: expected a recipe id from data/recipes/ or "auto", got "nope"',
+    ],
     [
       'a recipe for other hardware',
       '{ name: d, model: meta-llama/Llama-3.1-8B-Instruct, recipe: llama-3.1-8b-l4-bf16, gpu: { type: H100 } }',
@@ -112,7 +142,9 @@ describe('the matrix recipe hook', () => {
   });
 
   it('refuses recipe: auto where nothing fits, with the chain', () => {
-    expect(problems(dir, `name: r\n${D.replace('gpu: { type: L4 }', 'recipe: auto, gpu: { type: L4 }').replace('Llama-3.2-1B', 'Llama-3.1-70B')}\n${L}\n`)).toMatch(
+    expect(
+      problems(dir, `name: r\n${D.replace('gpu: { type: L4 }', 'recipe: auto, gpu: { type: L4 }').replace('Llama-3.2-1B', 'Llama-3.1-70B')}\n${L}\n`),
+    ).toMatch(
       /deployments\[0\]\.recipe: expected a configuration that fits, got none: .*minimal: meta-llama\/Llama-3.1-70B-Instruct does not fit on 1 × L4 in bf16 or fp8/,
     );
   });

@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { recommend, sizing, type Candidate, type UseCase } from '../../src/recommend/recommender.js';
 import { seqVariants } from '../../src/recommend/candidates.js';
 
-const useCase: UseCase = { name: 'chat', workload: 'chatbot', promptTokens: 512, outputTokens: 256, slo: { tpot_ms_p95: 25 }, peakQps: 10, growth: 0.25, rampPerMin: 0 };
+const useCase: UseCase = {
+  name: 'chat',
+  workload: 'chatbot',
+  promptTokens: 512,
+  outputTokens: 256,
+  slo: { tpot_ms_p95: 25 },
+  peakQps: 10,
+  growth: 0.25,
+  rampPerMin: 0,
+};
 
 const candidate = (id: string, usd: number, itlMs: number, gpuCount = 1): Candidate => ({
   id,
@@ -46,18 +55,27 @@ describe('recommend', () => {
   it('says no configuration meets the SLO and how far the closest miss', () => {
     const r = recommend([candidate('a', 1, 30), candidate('b', 1, 50)], useCase);
     expect(r.best).toBeUndefined();
-    expect(r.closest.map((e) => [e.candidate.id, e.miss])).toEqual([['a', 0.2], ['b', 1]]);
+    expect(r.closest.map((e) => [e.candidate.id, e.miss])).toEqual([
+      ['a', 0.2],
+      ['b', 1],
+    ]);
     expect(r.closest[0]!.why).toBe('tpot p95 misses by 20 % even with one user per replica (estimated)');
   });
 
   it('uses a measured curve where one exists, at its last passing load', () => {
     const measured: Candidate = {
       ...candidate('measured', 1, 10),
-      basis: { kind: 'measured', runId: 'r1', engine: 'llm-d-inference-sim', scaleUpLagS: 30, curve: [
-        { load: 2, requests: 50, errors: 0, tpot_ms_p95: 12, rps: 6, running: 2, waiting: 0 },
-        { load: 3, requests: 50, errors: 0, tpot_ms_p95: 20, rps: 8, running: 3, waiting: 0 },
-        { load: 4, requests: 50, errors: 0, tpot_ms_p95: 30, rps: 9, running: 4, waiting: 0 },
-      ] },
+      basis: {
+        kind: 'measured',
+        runId: 'r1',
+        engine: 'llm-d-inference-sim',
+        scaleUpLagS: 30,
+        curve: [
+          { load: 2, requests: 50, errors: 0, tpot_ms_p95: 12, rps: 6, running: 2, waiting: 0 },
+          { load: 3, requests: 50, errors: 0, tpot_ms_p95: 20, rps: 8, running: 3, waiting: 0 },
+          { load: 4, requests: 50, errors: 0, tpot_ms_p95: 30, rps: 9, running: 4, waiting: 0 },
+        ],
+      },
     };
     const r = recommend([measured], useCase);
     expect(r.best).toMatchObject({ confidence: 'measured', usersPerReplica: 3, rpsPerReplica: 8, sizing: { replicas: { peak: 2 } } });

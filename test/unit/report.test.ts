@@ -17,7 +17,16 @@ import { levelVerdicts } from '../../src/analysis/verdicts.js';
 import { EVIL_MODEL, writeFixtureRun } from '../report-fixture.js';
 
 const rec = (autoscaler: string, ttft: number, attainment: number, cost: number, over: Partial<BenchmarkRecord> = {}): BenchmarkRecord => ({
-  deployment: 'd', autoscaler, level: 8, status: 'done', ttft_ms_p95: ttft, tpot_ms_p95: 20, slo_attainment: attainment, cost_usd: cost, scale_up_lag_s: null, ...over,
+  deployment: 'd',
+  autoscaler,
+  level: 8,
+  status: 'done',
+  ttft_ms_p95: ttft,
+  tpot_ms_p95: 20,
+  slo_attainment: attainment,
+  cost_usd: cost,
+  scale_up_lag_s: null,
+  ...over,
 });
 
 describe('summary.md', () => {
@@ -53,7 +62,13 @@ describe('HTML safety', () => {
 /** Compiles a Vega-Lite spec, collecting its warnings: a spec that compiles clean is one Vega can draw. */
 function compiles(spec: Spec): string[] {
   const warnings: string[] = [];
-  const logger = { level: () => logger, warn: (...m: unknown[]) => (warnings.push(m.join(' ')), logger), info: () => logger, debug: () => logger, error: (...m: unknown[]) => (warnings.push(m.join(' ')), logger) };
+  const logger = {
+    level: () => logger,
+    warn: (...m: unknown[]) => (warnings.push(m.join(' ')), logger),
+    info: () => logger,
+    debug: () => logger,
+    error: (...m: unknown[]) => (warnings.push(m.join(' ')), logger),
+  };
   compile(spec as never, { logger: logger as never });
   return warnings;
 }
@@ -62,16 +77,36 @@ describe('charts as data', () => {
   it('each level has its aligned time series (five panels, one time axis) and its anatomy, and both compile', () => {
     const run = writeFixtureRun(mkdtempSync(join(tmpdir(), 'scalebench-levels-')));
     const a = analyzeRun(run, expandCells(run.record.matrix));
-    const records = a.cells.map((c) => ({ status: 'done', validity: 'valid', deployment: c.cell.deployment.name, shape: c.cell.load.shape, level: c.cell.level, autoscaler: c.cell.autoscaler.name, cell_id: c.cell.id, slo_attainment: c.client!.slo.attainment ?? null, replica_seconds: c.scaling!.replicaSeconds }));
+    const records = a.cells.map((c) => ({
+      status: 'done',
+      validity: 'valid',
+      deployment: c.cell.deployment.name,
+      shape: c.cell.load.shape,
+      level: c.cell.level,
+      autoscaler: c.cell.autoscaler.name,
+      cell_id: c.cell.id,
+      slo_attainment: c.client!.slo.attainment ?? null,
+      replica_seconds: c.scaling!.replicaSeconds,
+    }));
     const levels = levelSections(a, levelVerdicts(records));
-    expect(levels.map((l) => [l.level, l.series.length, l.anatomy.length])).toEqual([[8, 6, 6], [32, 6, 6]]);
+    expect(levels.map((l) => [l.level, l.series.length, l.anatomy.length])).toEqual([
+      [8, 6, 6],
+      [32, 6, 6],
+    ]);
     const [timeline, anatomy] = levelCharts(levels[1]!, run.record.matrix.slo);
     expect((timeline!.spec!.vconcat as unknown[]).length).toBe(5);
     expect(timeline!.spec!.resolve).toEqual({ scale: { x: 'shared', color: 'shared' } });
     for (const c of [timeline!, anatomy!]) expect(compiles(c.spec!), c.id).toEqual([]);
     const bars = (anatomy!.spec!.data as { values: Array<Record<string, unknown>> }).values.filter((v) => v.setup === 'cpu r1' && v.direction === 'scale-up');
     // decision 1 s after the step at 10 s, ready 1 s after that: detect and decide end together (no metric in the samples)
-    expect(bars.map((b) => [b.from, b.to])).toEqual([[10, 11], [11, 11], [11, 11], [11, 12], [12, 12], [12, 20]]);
+    expect(bars.map((b) => [b.from, b.to])).toEqual([
+      [10, 11],
+      [11, 11],
+      [11, 11],
+      [11, 12],
+      [12, 12],
+      [12, 20],
+    ]);
   });
 
   it('the latency chart has the means, their CI and the SLO as a rule only when there is an SLO', () => {
@@ -86,8 +121,17 @@ describe('charts as data', () => {
   });
 
   it('the Pareto front keeps the points no cheaper point beats on attainment', () => {
-    const pts = [{ cost: 3, attainment: 0.99 }, { cost: 1, attainment: 0.8 }, { cost: 2, attainment: 0.7 }, { cost: 2, attainment: 0.95 }];
-    expect(paretoFront(pts)).toEqual([{ cost: 1, attainment: 0.8 }, { cost: 2, attainment: 0.95 }, { cost: 3, attainment: 0.99 }]);
+    const pts = [
+      { cost: 3, attainment: 0.99 },
+      { cost: 1, attainment: 0.8 },
+      { cost: 2, attainment: 0.7 },
+      { cost: 2, attainment: 0.95 },
+    ];
+    expect(paretoFront(pts)).toEqual([
+      { cost: 1, attainment: 0.8 },
+      { cost: 2, attainment: 0.95 },
+      { cost: 3, attainment: 0.99 },
+    ]);
   });
 
   it('the lag chart is left out when no cell scaled up', () => {
@@ -96,7 +140,10 @@ describe('charts as data', () => {
   });
 
   it('every chart of a report compiles with Vega-Lite without a warning', () => {
-    const records = [rec('cpu', 300, 0.9, 0.02, { scale_up_lag_s: 2, scale_up_decision_s: 1, gpu_hours: 0.1 }), rec('keda', 200, 0.99, 0.03, { gpu_hours: 0.2 })];
+    const records = [
+      rec('cpu', 300, 0.9, 0.02, { scale_up_lag_s: 2, scale_up_decision_s: 1, gpu_hours: 0.1 }),
+      rec('keda', 200, 0.99, 0.03, { gpu_hours: 0.2 }),
+    ];
     const charts = reportCharts(records, { ttft_ms_p95: 250, tpot_ms_p95: 25 });
     expect(charts.map((c) => c.id)).toEqual(['ttft', 'tpot', 'pareto', 'lag']);
     for (const c of charts) expect(compiles(c.spec!), c.id).toEqual([]);
@@ -104,10 +151,27 @@ describe('charts as data', () => {
 });
 
 describe('summary.csv', () => {
-  it('has the identity, then the metric table\'s cell figures under their record names, then the verdict', () => {
+  it("has the identity, then the metric table's cell figures under their record names, then the verdict", () => {
     expect(summaryColumns.slice(0, 19)).toEqual([
-      'cell_id', 'deployment', 'model', 'gpu', 'autoscaler', 'autoscaler_kind', 'shape', 'level', 'repeat', 'status', 'reason',
-      'requests', 'failures', 'error_rate', 'achieved_rps', 'output_tokens_per_s', 'total_tokens_per_s', 'prompt_tokens_mean', 'prompt_tokens_stdev',
+      'cell_id',
+      'deployment',
+      'model',
+      'gpu',
+      'autoscaler',
+      'autoscaler_kind',
+      'shape',
+      'level',
+      'repeat',
+      'status',
+      'reason',
+      'requests',
+      'failures',
+      'error_rate',
+      'achieved_rps',
+      'output_tokens_per_s',
+      'total_tokens_per_s',
+      'prompt_tokens_mean',
+      'prompt_tokens_stdev',
     ]);
     expect(summaryColumns.slice(11, -5)).toEqual(cellMetrics);
     expect(summaryColumns.slice(-5)).toEqual(['saturation', 'validity', 'validity_reasons', 'error_sources', 'server_ttft_excludes_queue']);
@@ -120,20 +184,41 @@ describe('the report of a synthetic run', () => {
   const read = (name: string): string => readFileSync(join(run.root, name), 'utf8');
 
   it('writes every file, one row or record per cell', () => {
-    expect(files.map((f) => f.slice(run.root.length + 1))).toEqual(['run.json', 'summary.csv', 'timeseries.csv', 'records.jsonl', 'anatomy.json', 'summary.md', 'index.html']);
+    expect(files.map((f) => f.slice(run.root.length + 1))).toEqual([
+      'run.json',
+      'summary.csv',
+      'timeseries.csv',
+      'records.jsonl',
+      'anatomy.json',
+      'summary.md',
+      'index.html',
+    ]);
     expect(read('summary.csv').trim().split('\n')).toHaveLength(13);
     expect(read('timeseries.csv').trim().split('\n')).toHaveLength(1 + 12 * 37);
     expect(read('records.jsonl').trim().split('\n')).toHaveLength(12);
   });
 
   it('records carry every field in one order, and the fields the gate reads', () => {
-    const records = read('records.jsonl').trim().split('\n').map((l) => JSON.parse(l) as BenchmarkRecord);
+    const records = read('records.jsonl')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as BenchmarkRecord);
     const keys = Object.keys(records[0]!);
     for (const r of records) expect(Object.keys(r)).toEqual(keys);
-    for (const f of ['status', 'cell_key', 'ttft_ms_p95', 'tpot_ms_p95', 'e2e_ms_p95', 'slo_attainment', 'achieved_rps', 'replica_seconds']) expect(keys).toContain(f);
+    for (const f of ['status', 'cell_key', 'ttft_ms_p95', 'tpot_ms_p95', 'e2e_ms_p95', 'slo_attainment', 'achieved_rps', 'replica_seconds'])
+      expect(keys).toContain(f);
     const slow = records.find((r) => r.autoscaler === 'cpu' && r.level === 32 && r.repeat === 1)!;
     // decision 1 s after the step at 10 s, replica ready 1 s later, TTFT over the SLO until then
-    expect(slow).toMatchObject({ model: EVIL_MODEL, cell_key: 'sim/cpu/step/32', scale_up_decision_s: 1, scale_up_lag_s: 2, recovery_s: 2, scale_down_lag_s: 5, oscillations: 1, gpu_cost_usd_per_hour: 0.8 });
+    expect(slow).toMatchObject({
+      model: EVIL_MODEL,
+      cell_key: 'sim/cpu/step/32',
+      scale_up_decision_s: 1,
+      scale_up_lag_s: 2,
+      recovery_s: 2,
+      scale_down_lag_s: 5,
+      oscillations: 1,
+      gpu_cost_usd_per_hour: 0.8,
+    });
   });
 
   it('shows the model name as text in summary.md and index.html', () => {

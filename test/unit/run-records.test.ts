@@ -37,25 +37,39 @@ describe('run records read back through their schemas', () => {
   it('events are one union keyed on kind: an unknown kind or a decision without its fields names the line', () => {
     const ok = { t: 1, kind: 'scale', from: 1, to: 2, reason: 'hpa' };
     expect(readJsonl(file('ok.jsonl', `${JSON.stringify(ok)}\n`), eventSchema)).toEqual([ok]);
-    expect(message(() => readJsonl(file('e.jsonl', `${JSON.stringify(ok)}\n{"t":2,"kind":"replica-exploded","pod":"p"}\n`), eventSchema))).toMatch(/^<dir>\/e\.jsonl:2: kind: /);
+    expect(message(() => readJsonl(file('e.jsonl', `${JSON.stringify(ok)}\n{"t":2,"kind":"replica-exploded","pod":"p"}\n`), eventSchema))).toMatch(
+      /^<dir>\/e\.jsonl:2: kind: /,
+    );
     const decision = { t: 3, kind: 'autoscaler', autoscaler: 'k', autoscalerKind: 'keda', loop: 'keda-operator', time: 3, before: 1, after: 1 };
     expect(message(() => readJsonl(file('d.jsonl', `${JSON.stringify(decision)}\n`), eventSchema))).toMatch(/^<dir>\/d\.jsonl:1: value: /);
   });
 
   it('a sample with an old figure name under server is refused at its line', () => {
-    const s = { t: 1, elapsed_s: 0, phase: 'load', offered: 1, replicas: { desired: 1, current: 1, ready: 1 }, requests: 0, failures: 0, server: { ttft_p95_ms: 3 } };
-    expect(message(() => readJsonl(file('s.jsonl', `${JSON.stringify(s)}\n`), sampleSchema))).toMatch(/^<dir>\/s\.jsonl:1: server: Unrecognized key: "ttft_p95_ms"/);
+    const s = {
+      t: 1,
+      elapsed_s: 0,
+      phase: 'load',
+      offered: 1,
+      replicas: { desired: 1, current: 1, ready: 1 },
+      requests: 0,
+      failures: 0,
+      server: { ttft_p95_ms: 3 },
+    };
+    expect(message(() => readJsonl(file('s.jsonl', `${JSON.stringify(s)}\n`), sampleSchema))).toMatch(
+      /^<dir>\/s\.jsonl:1: server: Unrecognized key: "ttft_p95_ms"/,
+    );
   });
 
   it('a record (records.jsonl, a baseline) with a field of an older format names its new name', () => {
     const r = { cell_id: 'c', ttft_ms_p95: 5, rps: 3 };
-    expect(message(() => readJsonl(file('r.jsonl', `${JSON.stringify({ cell_id: 'c', ttft_ms_p95: 5 })}\n${JSON.stringify(r)}\n`), benchmarkRecordSchema))).toMatch(
-      /^<dir>\/r\.jsonl:2: rps: unknown metric "rps"/,
-    );
+    expect(
+      message(() => readJsonl(file('r.jsonl', `${JSON.stringify({ cell_id: 'c', ttft_ms_p95: 5 })}\n${JSON.stringify(r)}\n`), benchmarkRecordSchema)),
+    ).toMatch(/^<dir>\/r\.jsonl:2: rps: unknown metric "rps"/);
   });
 
   it('a baseline with a metric of an older name exits 2 naming file:line:col', () => {
-    const text = '{\n  "name": "n", "createdAt": "x", "runId": "r", "matrixHash": "h", "tools": {},\n  "records": [\n    { "cell_id": "c", "ttft_p95_ms": 5 }\n  ]\n}\n';
+    const text =
+      '{\n  "name": "n", "createdAt": "x", "runId": "r", "matrixHash": "h", "tools": {},\n  "records": [\n    { "cell_id": "c", "ttft_p95_ms": 5 }\n  ]\n}\n';
     expect(message(() => readInputFile(file('b.json', text), baselineSchema, { fix: 'save a new baseline' }))).toBe(
       '<dir>/b.json:4:38: records[0].ttft_p95_ms: unknown metric "ttft_p95_ms"; did you mean "ttft_ms_p95"? (names are <quantity>_<unit>_<statistic>, e.g. ttft_ms_p95; every one is in src/vocabulary/metrics.ts): a record of an older scalebench? write the report again (scalebench report) or save a new baseline',
     );

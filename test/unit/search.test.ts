@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { summarizePoints } from '../../src/analysis/cell-summary.js';
-import { type RawPoint } from '../../src/results/points.js';
+import type { RawPoint } from '../../src/results/points.js';
 import { projectCatalog } from '../../src/catalog/catalog.js';
 import { parseMatrix } from '../../src/matrix/load.js';
 import type { ResolvedMatrix } from '../../src/matrix/types.js';
@@ -58,7 +58,9 @@ describe('early stop of a clearly failing level', () => {
   });
 
   it('stops when a p95 is past 1.5 × its objective', () => {
-    expect(clearlyFailing({ ttft: [], tpot: many(31), e2e: [], requests: 40, errors: 0 }, slo)).toBe('tpot p95 31 ms after 40 requests, over 1.5 × the objective 20 ms');
+    expect(clearlyFailing({ ttft: [], tpot: many(31), e2e: [], requests: 40, errors: 0 }, slo)).toBe(
+      'tpot p95 31 ms after 40 requests, over 1.5 × the objective 20 ms',
+    );
     expect(clearlyFailing({ ttft: [], tpot: many(29), e2e: [], requests: 40, errors: 0 }, slo)).toBeUndefined();
   });
 
@@ -80,7 +82,7 @@ repeats: 3
 `;
   const parse = (text: string): ResolvedMatrix => parseMatrix(text, 'cap.yaml', projectCatalog());
 
-  it('probe one deployment at its starting replicas, fixed, under a constant load of the matrix\'s length', () => {
+  it("probe one deployment at its starting replicas, fixed, under a constant load of the matrix's length", () => {
     const m = parse(matrixText());
     const { matrix, deployment } = searchMatrix(m, 'a');
     expect(deployment.replicas).toEqual({ start: 2, min: 2, max: 2 });
@@ -106,7 +108,18 @@ repeats: 3
   describe('a probe passes only when its cell met the SLO', () => {
     const slo = { ttft_ms_p95: 200 };
     const m = { ...parse(matrixText()), slo };
-    const point = (i: number, ttft: number, ok = true): RawPoint => ({ t: 1000 + i, phase: 'main', ok, status: ok ? 200 : 503, ttft_ms: ok ? ttft : null, tpot_ms: ok ? 10 : null, e2e_ms: ttft + 100, itl_ms: [], prompt_tokens: 32, output_tokens: 16 });
+    const point = (i: number, ttft: number, ok = true): RawPoint => ({
+      t: 1000 + i,
+      phase: 'main',
+      ok,
+      status: ok ? 200 : 503,
+      ttft_ms: ok ? ttft : null,
+      tpot_ms: ok ? 10 : null,
+      e2e_ms: ttft + 100,
+      itl_ms: [],
+      prompt_tokens: 32,
+      output_tokens: 16,
+    });
     const result = (points: RawPoint[], over: Partial<CellResult> = {}): CellResult => ({
       id: 'c',
       status: 'done',

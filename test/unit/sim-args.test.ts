@@ -23,11 +23,33 @@ describe('simulator arguments', () => {
 
   it('explicit latencies: constant TTFT, no load factor', () => {
     expect(simArgs(projectCatalog(), deployment({ ttftMs: 80, itlMs: 20, startupMs: 2000 }), workload, 9000, 3)).toEqual([
-      '--port', '9000', '--model', 'meta-llama/Llama-3.1-8B-Instruct', '--served-model-name', 'meta-llama/Llama-3.1-8B-Instruct',
-      '--force-dummy-tokenizer', '--mode', 'random', '--seed', '3', '--max-num-seqs', '32', '--max-model-len', '4096',
-      '--time-to-first-token', '80000us', '--time-to-first-token-std-dev', '0us',
-      '--inter-token-latency', '20000us', '--inter-token-latency-std-dev', '0us', '--time-factor-under-load', '1',
-      '--startup-duration', '2000000us',
+      '--port',
+      '9000',
+      '--model',
+      'meta-llama/Llama-3.1-8B-Instruct',
+      '--served-model-name',
+      'meta-llama/Llama-3.1-8B-Instruct',
+      '--force-dummy-tokenizer',
+      '--mode',
+      'random',
+      '--seed',
+      '3',
+      '--max-num-seqs',
+      '32',
+      '--max-model-len',
+      '4096',
+      '--time-to-first-token',
+      '80000us',
+      '--time-to-first-token-std-dev',
+      '0us',
+      '--inter-token-latency',
+      '20000us',
+      '--inter-token-latency-std-dev',
+      '0us',
+      '--time-factor-under-load',
+      '1',
+      '--startup-duration',
+      '2000000us',
     ]);
   });
 
@@ -44,6 +66,8 @@ describe('simulator arguments', () => {
 
   it('an unknown model without explicit latencies names the fix', () => {
     const d = { ...deployment(), model: 'acme/unknown' };
-    expect(() => simArgs(projectCatalog(), d, workload, 1, 1)).toThrow(/add them to data\/models.json and data\/gpus.json, or give simulator.ttft and simulator.itl/);
+    expect(() => simArgs(projectCatalog(), d, workload, 1, 1)).toThrow(
+      /add them to data\/models.json and data\/gpus.json, or give simulator.ttft and simulator.itl/,
+    );
   });
 });

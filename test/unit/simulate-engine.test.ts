@@ -9,7 +9,10 @@ import { projectCatalog } from '../../src/catalog/catalog.js';
 import type { SimTiming } from '../../src/simulate/timing.js';
 
 /** A matrix of one deployment, from YAML lines for the parts a test varies. */
-function matrix(o: { seqs: number; replicas: string; autoscaler?: string; load: string; slo?: string; scrape?: string; itl?: string }): { m: ResolvedMatrix; cells: Cell[] } {
+function matrix(o: { seqs: number; replicas: string; autoscaler?: string; load: string; slo?: string; scrape?: string; itl?: string }): {
+  m: ResolvedMatrix;
+  cells: Cell[];
+} {
   const m = parseMatrix(
     `name: t
 target: { kind: local, scrape_interval: ${o.scrape ?? '1s'} }
@@ -28,12 +31,16 @@ load: ${o.load}
 sample_interval: 1s
 `,
     't.yaml',
-  projectCatalog(),
+    projectCatalog(),
   );
   return { m, cells: expandCells(m) };
 }
 
-function run(m: ResolvedMatrix, cell: Cell, timing: Partial<SimTiming> = {}): { out: SimCellOutcome; points: SimPoint[]; events: Array<Record<string, unknown>> } {
+function run(
+  m: ResolvedMatrix,
+  cell: Cell,
+  timing: Partial<SimTiming> = {},
+): { out: SimCellOutcome; points: SimPoint[]; events: Array<Record<string, unknown>> } {
   const points: SimPoint[] = [];
   const events: Array<Record<string, unknown>> = [];
   const out = simulateCell({
@@ -192,7 +199,15 @@ describe('simulateCell: the client as k6 runs it', () => {
     const late = points.filter((p) => p.t - p.tSched > 1);
     expect(late.length).toBeGreaterThan(points.length / 2);
     // Never more than 4 requests in flight.
-    const edges = points.flatMap((p) => [[p.t, 1], [p.t + p.e2eMs, -1]] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    const edges = points
+      .flatMap(
+        (p) =>
+          [
+            [p.t, 1],
+            [p.t + p.e2eMs, -1],
+          ] as const,
+      )
+      .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     let n = 0;
     let most = 0;
     for (const [, d] of edges) most = Math.max(most, (n += d));

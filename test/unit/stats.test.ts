@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { distribution, quantileSorted } from '../../src/analysis/stats.js';
 import { summarizePoints } from '../../src/analysis/cell-summary.js';
-import { type RawPoint } from '../../src/results/points.js';
+import type { RawPoint } from '../../src/results/points.js';
 
 describe('quantiles (linear interpolation, type 7)', () => {
   it.each([
@@ -24,7 +24,17 @@ describe('quantiles (linear interpolation, type 7)', () => {
 });
 
 const point = (over: Partial<RawPoint>): RawPoint => ({
-  t: 0, phase: 'main', ok: true, status: 200, ttft_ms: 100, tpot_ms: 10, e2e_ms: 1000, itl_ms: [10, 10], prompt_tokens: 5, output_tokens: 3, ...over,
+  t: 0,
+  phase: 'main',
+  ok: true,
+  status: 200,
+  ttft_ms: 100,
+  tpot_ms: 10,
+  e2e_ms: 1000,
+  itl_ms: [10, 10],
+  prompt_tokens: 5,
+  output_tokens: 3,
+  ...over,
 });
 
 describe('cell summary from raw points', () => {

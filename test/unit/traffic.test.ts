@@ -39,7 +39,7 @@ describe('arrival processes: 10,000 arrivals each, seeded', () => {
     [{ process: 'gamma', cv: 0.5 } as const, 0.5],
     [{ process: 'gamma', cv: 2 } as const, 2],
     [{ process: 'gamma', cv: 4 } as const, 4],
-  ])('%j: the gaps\' coefficient of variation within 10 % of %f, the mean rate within 5 %', (p, cv) => {
+  ])("%j: the gaps' coefficient of variation within 10 % of %f, the mean rate within 5 %", (p, cv) => {
     const times = take(p, 20, 10_000);
     expect(Math.abs(gapCv(times) - cv) / cv).toBeLessThan(0.1);
     const rate = (times.length - 1) / ((times[times.length - 1]! - times[0]!) / 1000);
@@ -89,7 +89,8 @@ describe('request lengths', () => {
 describe('traces', () => {
   it('Azure LLM inference layout: times from the first row (sub-ms kept), context and generated tokens', () => {
     const rows = ['TIMESTAMP,ContextTokens,GeneratedTokens'];
-    for (let i = 0; i < 300; i++) rows.push(`2023-11-16 18:${String(15 + Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}.5000000,${100 + i},${10 + (i % 7)}`);
+    for (let i = 0; i < 300; i++)
+      rows.push(`2023-11-16 18:${String(15 + Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}.5000000,${100 + i},${10 + (i % 7)}`);
     const t = [...readTrace(file('azure.csv', `${rows.join('\n')}\n`))];
     expect(t).toHaveLength(300);
     expect(t[0]).toMatchObject({ tMs: 0, prompt: 100, output: 10 });
@@ -105,12 +106,21 @@ describe('traces', () => {
   });
 
   it('JSON lines, with sessions', () => {
-    const t = [...readTrace(file('t.jsonl', '{"t_ms":100,"prompt_tokens":5,"output_tokens":6,"session":"a"}\n{"t_ms":150.5,"prompt_tokens":7,"output_tokens":8}\n'))];
-    expect(t).toEqual([{ tMs: 0, prompt: 5, output: 6, session: 'a', line: 1 }, { tMs: 50.5, prompt: 7, output: 8, line: 2 }]);
+    const t = [
+      ...readTrace(file('t.jsonl', '{"t_ms":100,"prompt_tokens":5,"output_tokens":6,"session":"a"}\n{"t_ms":150.5,"prompt_tokens":7,"output_tokens":8}\n')),
+    ];
+    expect(t).toEqual([
+      { tMs: 0, prompt: 5, output: 6, session: 'a', line: 1 },
+      { tMs: 50.5, prompt: 7, output: 8, line: 2 },
+    ]);
   });
 
   it.each([
-    ['unsorted', 'TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.1,1,1\n2023-11-16 18:15:45.0,1,1\n', /unsorted\.csv:3: out of order: a request at -1100 ms after one at 0 ms/],
+    [
+      'unsorted',
+      'TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.1,1,1\n2023-11-16 18:15:45.0,1,1\n',
+      /unsorted\.csv:3: out of order: a request at -1100 ms after one at 0 ms/,
+    ],
     ['bad-time', 'TIMESTAMP,ContextTokens,GeneratedTokens\nyesterday,1,1\n', /bad-time\.csv:2: TIMESTAMP: expected a date and time/],
     ['bad-tokens', 'Timestamp,Model,Request tokens,Response tokens\n1.5,m,ten,5\n', /bad-tokens\.csv:2: prompt tokens: expected a whole number/],
     ['not-json', '{"t_ms":1,"prompt_tokens":1,"output_tokens":1}\n{oops\n', /not-json\.csv:2: not JSON/],
@@ -120,7 +130,7 @@ describe('traces', () => {
   });
 });
 
-describe('a cell\'s schedule', () => {
+describe("a cell's schedule", () => {
   const matrix = (load: string): string => `name: s
 workload: { profile: tiny, seed: 5 }
 deployments:
@@ -129,8 +139,15 @@ load: ${load}
 `;
 
   it('a trace: times scaled by speedup × level from `from`, lengths fitted to the context, written in order', () => {
-    const trace = file('sched.jsonl', Array.from({ length: 100 }, (_, i) => JSON.stringify({ t_ms: i * 100, prompt_tokens: 10 + i, output_tokens: 5 })).join('\n'));
-    const m = parseMatrix(matrix(`{ shape: trace, trace: ${trace}, from: 2s, speedup: 2, levels: [1, 2], duration: 2s }`), join(dir, 'm.yaml'), projectCatalog());
+    const trace = file(
+      'sched.jsonl',
+      Array.from({ length: 100 }, (_, i) => JSON.stringify({ t_ms: i * 100, prompt_tokens: 10 + i, output_tokens: 5 })).join('\n'),
+    );
+    const m = parseMatrix(
+      matrix(`{ shape: trace, trace: ${trace}, from: 2s, speedup: 2, levels: [1, 2], duration: 2s }`),
+      join(dir, 'm.yaml'),
+      projectCatalog(),
+    );
     const [one, two] = expandCells(m);
     expect(isScheduled(one!.load)).toBe(true);
     const out = join(dir, 'schedule-1.jsonl');
@@ -141,12 +158,19 @@ load: ${load}
     expect(first).toEqual({ t: 0, p: 30, o: 5 });
     // Level 2 plays twice as fast: 80 requests in the same 2 s (the trace's rest is only 80 long).
     expect(writeSchedule(two!, m.workload, join(dir, 'schedule-2.jsonl')).requests).toBe(80);
-    const lens = readFileSync(join(dir, 'schedule-2.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { p: number; o: number });
+    const lens = readFileSync(join(dir, 'schedule-2.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { p: number; o: number });
     expect(Math.max(...lens.map((e) => e.p + e.o))).toBeLessThanOrEqual(64);
   });
 
   it('an arrival process: seeded, the same schedule twice, the main phase counted apart from the warm-up', () => {
-    const m = parseMatrix(matrix('{ shape: arrival-rate, rates: [10], duration: 20s, warmup: 2s, arrival: { process: gamma, cv: 2 } }'), 'm.yaml', projectCatalog());
+    const m = parseMatrix(
+      matrix('{ shape: arrival-rate, rates: [10], duration: 20s, warmup: 2s, arrival: { process: gamma, cv: 2 } }'),
+      'm.yaml',
+      projectCatalog(),
+    );
     const cell = expandCells(m)[0]!;
     const a = writeSchedule(cell, m.workload, join(dir, 'a.jsonl'));
     const b = writeSchedule(cell, m.workload, join(dir, 'b.jsonl'));

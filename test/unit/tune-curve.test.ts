@@ -86,7 +86,9 @@ describe('CurveBuilder: each request filed under the load per replica in force w
     const samples = [sample(1000, 2, 0), sample(2000, 2, 1), sample(3000, 2, 1)];
     const points = [ok(500, 999), ok(1500, 999), ok(2500, 10)];
     // The not-ready second adds no replica-seconds either: only 2000→3000.
-    expect(curveOf({ samples, from: 0, to: 4000, points })).toEqual([{ load: 2, requests: 1, errors: 0, ttft_ms_p95: 10, tpot_ms_p95: 10, e2e_ms_p95: 100, rps: 1 }]);
+    expect(curveOf({ samples, from: 0, to: 4000, points })).toEqual([
+      { load: 2, requests: 1, errors: 0, ttft_ms_p95: 10, tpot_ms_p95: 10, e2e_ms_p95: 100, rps: 1 },
+    ]);
   });
 
   it('drops a level its samples reached but no request started in', () => {
@@ -103,7 +105,9 @@ describe('CurveBuilder: each request filed under the load per replica in force w
     const samples = [sample(0, 1, 1), sample(1000, 1, 1)];
     const points = [ok(100, 10, 20, 100), { t: 200, ok: true, ttft_ms: null, tpot_ms: null, e2e_ms: 300 }];
     // E2E [100, 300]: 100 + 0.95 × 200 = 290.
-    expect(curveOf({ samples, from: 0, to: 2000, points })).toMatchObject([{ load: 1, requests: 2, errors: 0, ttft_ms_p95: 10, tpot_ms_p95: 20, e2e_ms_p95: 290 }]);
+    expect(curveOf({ samples, from: 0, to: 2000, points })).toMatchObject([
+      { load: 1, requests: 2, errors: 0, ttft_ms_p95: 10, tpot_ms_p95: 20, e2e_ms_p95: 290 },
+    ]);
   });
 
   it('takes gauges per replica (KV-cache usage as it is), and not from samples with a Prometheus gap', () => {
@@ -116,7 +120,19 @@ describe('CurveBuilder: each request filed under the load per replica in force w
     const [p] = curveOf({ samples, from: 0, to: 4000, points: [ok(2500, 10)] });
     // The gap sample still files the request (the load comes from the target, not Prometheus),
     // but opens no interval: 0→1000 and 1000→3000 at 2 replicas = 6 replica-seconds.
-    expect(p).toEqual({ load: 2, requests: 1, errors: 0, ttft_ms_p95: 10, tpot_ms_p95: 10, e2e_ms_p95: 100, rps: 0.167, inFlight: 3, running: 1.5, waiting: 0.5, kvCacheUsage: 0.3 });
+    expect(p).toEqual({
+      load: 2,
+      requests: 1,
+      errors: 0,
+      ttft_ms_p95: 10,
+      tpot_ms_p95: 10,
+      e2e_ms_p95: 100,
+      rps: 0.167,
+      inFlight: 3,
+      running: 1.5,
+      waiting: 0.5,
+      kvCacheUsage: 0.3,
+    });
   });
 
   it('gives an empty curve for a cell without samples', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PointAccumulator, summarizePoints } from '../../src/analysis/cell-summary.js';
-import { type RawPoint } from '../../src/results/points.js';
+import type { RawPoint } from '../../src/results/points.js';
 import { judgeValidity, type ValidityInput } from '../../src/analysis/validity.js';
 import type { ResolvedLoad } from '../../src/matrix/types.js';
 
@@ -9,7 +9,18 @@ const constant: ResolvedLoad = { ...base, shape: 'constant' };
 const rate: ResolvedLoad = { ...base, shape: 'arrival-rate', maxVus: 50 };
 
 const point = (t: number, e2e: number, o: Partial<RawPoint> = {}): RawPoint => ({
-  t, phase: 'main', ok: true, status: 200, error: null, ttft_ms: 50, tpot_ms: 10, e2e_ms: e2e, itl_ms: [], prompt_tokens: 10, output_tokens: 5, ...o,
+  t,
+  phase: 'main',
+  ok: true,
+  status: 200,
+  error: null,
+  ttft_ms: 50,
+  tpot_ms: 10,
+  e2e_ms: e2e,
+  itl_ms: [],
+  prompt_tokens: 10,
+  output_tokens: 5,
+  ...o,
 });
 
 /** n users each running back-to-back requests of `e2e` ms over 10 s, starting at 0. */
@@ -115,7 +126,11 @@ describe('the validity verdict', () => {
   it('a saturated machine warns, naming the load generator’s and the router’s CPU', () => {
     const v = judgeValidity({
       ...input(closedLoop(8, 250)),
-      harnessCpu: { cores: 2, processes: { k6: { meanPct: 80, maxPct: 95 }, router: { meanPct: 45, maxPct: 60 } }, machineBusyPct: { meanPct: 97, maxPct: 100 } },
+      harnessCpu: {
+        cores: 2,
+        processes: { k6: { meanPct: 80, maxPct: 95 }, router: { meanPct: 45, maxPct: 60 } },
+        machineBusyPct: { meanPct: 97, maxPct: 100 },
+      },
     });
     expect(v.verdict).toBe('warn');
     expect(v.reasons[0]).toMatch(/2 CPUs were 97 % busy during the load \(k6 80 %, router 45 % of one core\)/);
@@ -123,7 +138,11 @@ describe('the validity verdict', () => {
 
   it('errors are counted by source in the client summary', () => {
     const s = summarizePoints(
-      [point(0, 1, { ok: false, error_source: 'no_replica', error: 'r' }), point(1, 1, { ok: false, error_source: 'no_replica', error: 'r' }), point(2, 1, { ok: false, error: 'old' })],
+      [
+        point(0, 1, { ok: false, error_source: 'no_replica', error: 'r' }),
+        point(1, 1, { ok: false, error_source: 'no_replica', error: 'r' }),
+        point(2, 1, { ok: false, error: 'old' }),
+      ],
       {},
       1000,
     );

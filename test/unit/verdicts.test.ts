@@ -13,9 +13,20 @@ function normal(r: () => number): () => number {
 /** A setup's repeats: true attainment and replica-seconds, with run-to-run noise (sd 2 pp and 4 s). */
 function setup(name: string, attainment: number, replicaSeconds: number, repeats: number, noise: () => number, level = 16): VerdictRow[] {
   return Array.from({ length: repeats }, (_, i) => ({
-    cell_id: `d.${name}.step${level}.r${i + 1}`, status: 'done', validity: 'valid', deployment: 'd', shape: 'step', level, autoscaler: name, repeat: i + 1,
-    slo_attainment: attainment + 0.02 * noise(), replica_seconds: replicaSeconds + 4 * noise(), goodput_rps: 10 * attainment + 0.2 * noise(),
-    ttft_ms_p95: 200 + 10 * noise(), tpot_ms_p95: 20 + noise(), cost_usd: replicaSeconds / 4500,
+    cell_id: `d.${name}.step${level}.r${i + 1}`,
+    status: 'done',
+    validity: 'valid',
+    deployment: 'd',
+    shape: 'step',
+    level,
+    autoscaler: name,
+    repeat: i + 1,
+    slo_attainment: attainment + 0.02 * noise(),
+    replica_seconds: replicaSeconds + 4 * noise(),
+    goodput_rps: 10 * attainment + 0.2 * noise(),
+    ttft_ms_p95: 200 + 10 * noise(),
+    tpot_ms_p95: 20 + noise(),
+    cost_usd: replicaSeconds / 4500,
   }));
 }
 
@@ -31,7 +42,10 @@ describe('Welch interval of a difference of means', () => {
   });
 
   it.each([
-    [{ metric: { field: 'slo_attainment', label: 'SLO attainment', better: 'higher', unit: 'share' }, delta: -0.1234, lo: -0.15, hi: -0.09 }, '−12.3 pp [−15 pp, −9 pp]'],
+    [
+      { metric: { field: 'slo_attainment', label: 'SLO attainment', better: 'higher', unit: 'share' }, delta: -0.1234, lo: -0.15, hi: -0.09 },
+      '−12.3 pp [−15 pp, −9 pp]',
+    ],
     [{ metric: { field: 'replica_seconds', label: 'replica-seconds', better: 'lower', unit: 's' }, delta: 12.5, lo: -1.25, hi: 26 }, '+12.5 s [−1.3 s, 26 s]'],
     [{ metric: { field: 'replica_seconds', label: 'replica-seconds', better: 'lower', unit: 's' }, delta: 3 }, '+3 s'],
   ] as const)('formats %j as %s', (d, text) => {
@@ -41,7 +55,12 @@ describe('Welch interval of a difference of means', () => {
 
 describe('the Pareto front of attainment × replica-seconds', () => {
   it('keeps setups nothing beats on both, cheapest first; ties on both stay', () => {
-    const s = (name: string, attainment: number, replicaSeconds: number): { name: string; rows: never[]; attainment: number; replicaSeconds: number } => ({ name, rows: [], attainment, replicaSeconds });
+    const s = (name: string, attainment: number, replicaSeconds: number): { name: string; rows: never[]; attainment: number; replicaSeconds: number } => ({
+      name,
+      rows: [],
+      attainment,
+      replicaSeconds,
+    });
     expect(paretoSetups([s('fixed', 0.5, 30), s('cpu', 0.5, 40), s('keda', 0.9, 50), s('custom', 0.8, 60)])).toEqual(['fixed', 'keda']);
     expect(paretoSetups([s('a', 0.9, 50), s('b', 0.9, 50)])).toEqual(['a', 'b']);
   });
@@ -69,19 +88,30 @@ describe('verdicts on a synthetic run with known differences', () => {
     const text = verdictSentences(v!).join('\n');
     expect(text).toContain('Pareto front (SLO attainment × replica-seconds): fixed, keda');
     expect(text).toMatch(/^keda over fixed: SLO attainment \+3\d(\.\d)? pp \[.*\] for replica-seconds \+\d+(\.\d)? s \[.*\]\.$/m);
-    expect(text).toMatch(/^hpa loses to keda: SLO attainment −1\d\.\d pp \[−\d+(\.\d)? pp, −\d+(\.\d)? pp\], replica-seconds \+\d+(\.\d)? s \[.*\] \(significant at 95 %\)\.$/m);
+    expect(text).toMatch(
+      /^hpa loses to keda: SLO attainment −1\d\.\d pp \[−\d+(\.\d)? pp, −\d+(\.\d)? pp\], replica-seconds \+\d+(\.\d)? s \[.*\] \(significant at 95 %\)\.$/m,
+    );
   });
 
   it('compares every pair on every metric it has, b − a', () => {
     expect(v!.pairs.map((p) => `${p.a}/${p.b}`)).toEqual(['fixed/hpa', 'fixed/keda', 'hpa/keda']);
-    expect(v!.pairs[0]!.differences.map((d) => d.metric.field)).toEqual(['slo_attainment', 'replica_seconds', 'goodput_rps', 'ttft_ms_p95', 'tpot_ms_p95', 'cost_usd']);
+    expect(v!.pairs[0]!.differences.map((d) => d.metric.field)).toEqual([
+      'slo_attainment',
+      'replica_seconds',
+      'goodput_rps',
+      'ttft_ms_p95',
+      'tpot_ms_p95',
+      'cost_usd',
+    ]);
   });
 
   it('says "no significant difference" when the setups are the same', () => {
     const same = normal(rng(7));
     const [w] = levelVerdicts([...setup('a', 0.9, 100, 5, same), ...setup('b', 0.9, 100, 5, same)]);
     expect(w!.noSignificantDifference).toBe(true);
-    expect(verdictSentences(w!)[0]).toBe("No significant difference: every pair's 95 % intervals of SLO attainment and replica-seconds contain 0 (5 repeats each).");
+    expect(verdictSentences(w!)[0]).toBe(
+      "No significant difference: every pair's 95 % intervals of SLO attainment and replica-seconds contain 0 (5 repeats each).",
+    );
     // Whichever is nominally behind is reported, but as not significant.
     expect(w!.dominated.every((d) => d.confidence === 'not-significant')).toBe(true);
   });

@@ -1,4 +1,14 @@
-import { ApiException, AppsV1Api, AuthorizationV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
+import {
+  ApiException,
+  AppsV1Api,
+  AuthorizationV1Api,
+  CoreV1Api,
+  KubeConfig,
+  KubernetesObjectApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
 import type { K8sObject } from '../../manifests/types.js';
 import { UserError } from '../../util/errors.js';
 
@@ -38,11 +48,20 @@ export class ClusterClient {
       if (o.kubeconfig) kc.loadFromFile(o.kubeconfig);
       else kc.loadFromDefault();
     } catch (err) {
-      throw new UserError(`kubernetes target: cannot read the kubeconfig ${o.kubeconfig ?? '(default)'}: ${(err as Error).message}; set KUBECONFIG or target.context`);
+      throw new UserError(
+        `kubernetes target: cannot read the kubeconfig ${o.kubeconfig ?? '(default)'}: ${(err as Error).message}; set KUBECONFIG or target.context`,
+      );
     }
     if (o.context) {
       if (!kc.getContexts().some((c) => c.name === o.context)) {
-        throw new UserError(`kubernetes target: target.context "${o.context}" is not in the kubeconfig (it has: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'})`);
+        throw new UserError(
+          `kubernetes target: target.context "${o.context}" is not in the kubeconfig (it has: ${
+            kc
+              .getContexts()
+              .map((c) => c.name)
+              .join(', ') || 'none'
+          })`,
+        );
       }
       kc.setCurrentContext(o.context);
     }
@@ -55,14 +74,18 @@ export class ClusterClient {
     if (err instanceof ApiException) {
       const body = typeof err.body === 'string' ? safeJson(err.body) : err.body;
       const message = (body as { message?: string } | undefined)?.message ?? String(err.body).slice(0, 300);
-      if (err.code === 401) return new UserError(`kubernetes target: ${what}: the API server at ${this.server} refused the credentials (401): refresh the kubeconfig's token`);
-      if (err.code === 403) return new UserError(`kubernetes target: ${what}: forbidden (403): ${message}; grant it with a Role/ClusterRole bound to this user`);
+      if (err.code === 401)
+        return new UserError(`kubernetes target: ${what}: the API server at ${this.server} refused the credentials (401): refresh the kubeconfig's token`);
+      if (err.code === 403)
+        return new UserError(`kubernetes target: ${what}: forbidden (403): ${message}; grant it with a Role/ClusterRole bound to this user`);
       return new UserError(`kubernetes target: ${what}: HTTP ${err.code}: ${message}`);
     }
     const e = err as Error & { cause?: { code?: string }; code?: string };
     const code = e.cause?.code ?? e.code;
     if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || /fetch failed|ECONNREFUSED/.test(e.message)) {
-      return new UserError(`kubernetes target: the API server at ${this.server} is unreachable (${code ?? e.message}): check target.context and that the cluster is up (kubectl cluster-info)`);
+      return new UserError(
+        `kubernetes target: the API server at ${this.server} is unreachable (${code ?? e.message}): check target.context and that the cluster is up (kubectl cluster-info)`,
+      );
     }
     const m = /Unrecognized API version and kind: (\S+) (\S+)/.exec(e.message);
     if (m) return missingKind(m[1]!, m[2]!, this.server);
@@ -92,7 +115,9 @@ export class ClusterClient {
     if (missing.length) {
       const groups = [...new Set(missing.map((m) => /\(([^/)]+)\//.exec(m)?.[1] ?? ''))];
       const install = groups.map((g) => crdOwners[g]).filter(Boolean);
-      throw new UserError(`kubernetes target: the API server at ${this.server} does not serve ${missing.join(', ')}: install ${install.join('; ') || 'their CRDs'}`);
+      throw new UserError(
+        `kubernetes target: the API server at ${this.server} does not serve ${missing.join(', ')}: install ${install.join('; ') || 'their CRDs'}`,
+      );
     }
   }
 
@@ -103,7 +128,11 @@ export class ClusterClient {
       for (const verb of n.verbs) {
         const review = await this.call('checking access (SelfSubjectAccessReview)', () =>
           this.authz.createSelfSubjectAccessReview({
-            body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { namespace, verb, group: n.group, resource: n.resource } } },
+            body: {
+              apiVersion: 'authorization.k8s.io/v1',
+              kind: 'SelfSubjectAccessReview',
+              spec: { resourceAttributes: { namespace, verb, group: n.group, resource: n.resource } },
+            },
           }),
         );
         if (!review.status?.allowed) {
@@ -113,13 +142,22 @@ export class ClusterClient {
       }
     }
     if (denied.length) {
-      throw new UserError(`kubernetes target: this user may not ${denied.join(', ')} in namespace "${namespace}": grant them with a Role and RoleBinding (or ask the cluster's admin)`);
+      throw new UserError(
+        `kubernetes target: this user may not ${denied.join(', ')} in namespace "${namespace}": grant them with a Role and RoleBinding (or ask the cluster's admin)`,
+      );
     }
   }
 
   async ensureNamespace(name: string): Promise<void> {
     await this.call(`creating namespace ${name}`, () =>
-      this.objects.patch({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'scalebench' } } }, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply),
+      this.objects.patch(
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'scalebench' } } },
+        undefined,
+        undefined,
+        FIELD_MANAGER,
+        true,
+        PatchStrategy.ServerSideApply,
+      ),
     );
   }
 
@@ -134,7 +172,14 @@ export class ClusterClient {
   async annotate(o: Pick<K8sObject, 'apiVersion' | 'kind' | 'metadata'>, annotations: Record<string, string>): Promise<void> {
     const { name, namespace } = o.metadata;
     await this.call(`annotating ${o.kind} ${namespace ?? ''}/${name}`, () =>
-      this.objects.patch({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name, ...(namespace ? { namespace } : {}), annotations } } as KubernetesObject, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch),
+      this.objects.patch(
+        { apiVersion: o.apiVersion, kind: o.kind, metadata: { name, ...(namespace ? { namespace } : {}), annotations } } as KubernetesObject,
+        undefined,
+        undefined,
+        FIELD_MANAGER,
+        undefined,
+        PatchStrategy.MergePatch,
+      ),
     );
   }
 
@@ -148,7 +193,9 @@ export class ClusterClient {
   }
 
   async list(apiVersion: string, kind: string, namespace: string | undefined, labelSelector?: string): Promise<K8sObject[]> {
-    const res = await this.call(`listing ${kind}`, () => this.objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector));
+    const res = await this.call(`listing ${kind}`, () =>
+      this.objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector),
+    );
     // Items of a list carry no apiVersion/kind: put them back.
     return (res.items as K8sObject[]).map((o) => ({ ...o, apiVersion, kind }));
   }
@@ -175,7 +222,10 @@ export class ClusterClient {
 
   async setScale(namespace: string, deployment: string, replicas: number): Promise<void> {
     await this.call(`scaling Deployment ${deployment}`, () =>
-      this.apps.patchNamespacedDeploymentScale({ name: deployment, namespace, body: { spec: { replicas } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)),
+      this.apps.patchNamespacedDeploymentScale(
+        { name: deployment, namespace, body: { spec: { replicas } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      ),
     );
   }
 

@@ -30,11 +30,19 @@ type PodStatus = {
   phase?: string;
   reason?: string;
   message?: string;
-  containerStatuses?: Array<{ imageID?: string; state?: { terminated?: { reason?: string; exitCode?: number; signal?: number; message?: string }; waiting?: { reason?: string; message?: string } } }>;
+  containerStatuses?: Array<{
+    imageID?: string;
+    state?: { terminated?: { reason?: string; exitCode?: number; signal?: number; message?: string }; waiting?: { reason?: string; message?: string } };
+  }>;
 };
 
 const statusOf = (p: K8sObject): PodStatus => (p.status ?? {}) as PodStatus;
-const indexOf = (p: K8sObject): number => Number(p.metadata.labels?.['batch.kubernetes.io/job-completion-index'] ?? (p.metadata.annotations as Record<string, string> | undefined)?.['batch.kubernetes.io/job-completion-index'] ?? -1);
+const indexOf = (p: K8sObject): number =>
+  Number(
+    p.metadata.labels?.['batch.kubernetes.io/job-completion-index'] ??
+      (p.metadata.annotations as Record<string, string> | undefined)?.['batch.kubernetes.io/job-completion-index'] ??
+      -1,
+  );
 const terminal = (phase: string | undefined): boolean => phase === 'Succeeded' || phase === 'Failed';
 
 /** Why a pod failed, in one line: an eviction's reason and message, or its container's termination. */
@@ -51,7 +59,14 @@ export function podFailure(s: PodStatus): string {
  * to the node's kubelet), as text chunks to onText; resolves when the stream
  * ends, fails, or the signal aborts.
  */
-async function followLog(client: ClusterClient, namespace: string, pod: string, container: string, onText: (text: string) => void, signal: AbortSignal): Promise<void> {
+async function followLog(
+  client: ClusterClient,
+  namespace: string,
+  pod: string,
+  container: string,
+  onText: (text: string) => void,
+  signal: AbortSignal,
+): Promise<void> {
   const server = client.kc.getCurrentCluster()?.server;
   if (!server) return;
   const url = new URL(`${server}/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log`);
@@ -147,7 +162,15 @@ export async function runK6Job(o: RunK6Options, j: JobRunnerOptions): Promise<K6
   const name = k8sName('load', j.labels['scalebench.dev/cell'] ?? o.cell.id);
   const options = k6Options(o.cell);
   const workload = scenarioWorkload(o.cell, o.workload, o.endpoint, o.model, { points: '-', meta: '-', summary: '' });
-  const { configMap, job } = loadJobObjects({ name, namespace: j.namespace, labels: j.labels, load: j.load, k6Options: options, workload, maxWallMs: k6WallMs(o.cell.load).max });
+  const { configMap, job } = loadJobObjects({
+    name,
+    namespace: j.namespace,
+    labels: j.labels,
+    load: j.load,
+    k6Options: options,
+    workload,
+    maxWallMs: k6WallMs(o.cell.load).max,
+  });
   writeFileSync(files.options, (configMap.data as Record<string, string>)['k6-options.json']!);
   writeFileSync(files.workload, (configMap.data as Record<string, string>)['k6-workload.json']!);
   writeFileSync(files.points, '');
@@ -177,12 +200,22 @@ export async function runK6Job(o: RunK6Options, j: JobRunnerOptions): Promise<K6
       else cur.obj = p;
     }
     const ended = list.find((p) => terminal(statusOf(p).phase));
-    if (ended) return fail(`runner pod ${ended.metadata.name} ended before the start barrier: ${statusOf(ended).phase} (${podFailure(statusOf(ended))}); see ${files.log}`);
+    if (ended)
+      return fail(
+        `runner pod ${ended.metadata.name} ended before the start barrier: ${statusOf(ended).phase} (${podFailure(statusOf(ended))}); see ${files.log}`,
+      );
     if (pods.size === n && [...pods.values()].every((p) => statusOf(p.obj).phase === 'Running')) break;
     if (Date.now() > runningBy) {
-      const why = list.map((p) => `${p.metadata.name}: ${statusOf(p).phase ?? 'no phase'}${statusOf(p).containerStatuses?.[0]?.state?.waiting ? ` (${statusOf(p).containerStatuses![0]!.state!.waiting!.reason ?? ''})` : ''}`).join(', ');
+      const why = list
+        .map(
+          (p) =>
+            `${p.metadata.name}: ${statusOf(p).phase ?? 'no phase'}${statusOf(p).containerStatuses?.[0]?.state?.waiting ? ` (${statusOf(p).containerStatuses![0]!.state!.waiting!.reason ?? ''})` : ''}`,
+        )
+        .join(', ');
       await j.client.delete(job);
-      return fail(`runner pods: ${pods.size} of ${n} exist, not all Running after ${Math.round((j.runningTimeoutMs ?? 300_000) / 1000)} s (${why || 'none created: check the Job\'s events'})`);
+      return fail(
+        `runner pods: ${pods.size} of ${n} exist, not all Running after ${Math.round((j.runningTimeoutMs ?? 300_000) / 1000)} s (${why || "none created: check the Job's events"})`,
+      );
     }
     await sleep(pollMs, o.signal).catch(() => undefined);
   }
@@ -249,9 +282,20 @@ export async function runK6Job(o: RunK6Options, j: JobRunnerOptions): Promise<K6
 
   // 4. Merge in time order; the scenario's start is the earliest pod's.
   const all = [...pods.values()].sort((a, b) => a.lines.index - b.lines.index);
-  writeAtomic(files.points, mergePoints(all.map((p) => p.lines)).map((l) => `${l}\n`).join(''));
+  writeAtomic(
+    files.points,
+    mergePoints(all.map((p) => p.lines))
+      .map((l) => `${l}\n`)
+      .join(''),
+  );
   const starts = all.filter((p) => p.lines.start).map((p) => ({ scenario_start_ms: p.lines.start!.ms, pod: p.lines.index, clk: p.lines.start!.clk }));
-  writeFileSync(files.meta, starts.sort((a, b) => a.scenario_start_ms - b.scenario_start_ms).map((m) => `${JSON.stringify(m)}\n`).join(''));
+  writeFileSync(
+    files.meta,
+    starts
+      .sort((a, b) => a.scenario_start_ms - b.scenario_start_ms)
+      .map((m) => `${JSON.stringify(m)}\n`)
+      .join(''),
+  );
   const runnerPods: RunnerPods = {
     job: name,
     parallelism: n,

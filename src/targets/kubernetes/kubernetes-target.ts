@@ -93,8 +93,15 @@ export class KubernetesTarget implements Target {
 
   private async runJob(k6: RunK6Options, load: ResolvedLoadRunner): Promise<K6Result> {
     if (!this.cellId) throw new Error('kubernetes target: no cell deployed');
-    if (!this.checkedKinds.has('batch/v1/Job')) await this.preflight([{ apiVersion: 'batch/v1', kind: 'Job' }, { apiVersion: 'v1', kind: 'ConfigMap' }]);
-    await this.o.client.checkAccess(this.o.namespace, [{ group: '', resource: 'pods/log', verbs: ['get'] }, { group: '', resource: 'pods', verbs: ['patch'] }]);
+    if (!this.checkedKinds.has('batch/v1/Job'))
+      await this.preflight([
+        { apiVersion: 'batch/v1', kind: 'Job' },
+        { apiVersion: 'v1', kind: 'ConfigMap' },
+      ]);
+    await this.o.client.checkAccess(this.o.namespace, [
+      { group: '', resource: 'pods/log', verbs: ['get'] },
+      { group: '', resource: 'pods', verbs: ['patch'] },
+    ]);
     const labels = { ...MANAGED_BY, [labelKeys.run]: labelValue(this.o.runId), [labelKeys.cell]: labelValue(this.cellId) };
     return runK6Job(k6, { client: this.o.client, namespace: this.o.namespace, labels, load, ...this.o.jobRunner });
   }
@@ -119,7 +126,9 @@ export class KubernetesTarget implements Target {
 
   /** The label selector of everything this run made (`managed-by=scalebench,scalebench.dev/run=<id>`). */
   runSelector(): string {
-    return `${Object.entries(MANAGED_BY).map(([k, v]) => `${k}=${v}`).join(',')},${labelKeys.run}=${labelValue(this.o.runId)}`;
+    return `${Object.entries(MANAGED_BY)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',')},${labelKeys.run}=${labelValue(this.o.runId)}`;
   }
 
   selector(): string {
@@ -190,7 +199,11 @@ export class KubernetesTarget implements Target {
     const objects = files.map(([, o]) => o);
     const manifestsDir = join(opts.dir, 'manifests');
     mkdirSync(manifestsDir, { recursive: true });
-    writeManifests(manifestsDir, files.map(([path, o]) => ({ path, objects: [o] })), `cell ${cell.id}`);
+    writeManifests(
+      manifestsDir,
+      files.map(([path, o]) => ({ path, objects: [o] })),
+      `cell ${cell.id}`,
+    );
 
     const unchecked = objects.filter((o) => !this.checkedKinds.has(`${o.apiVersion}/${o.kind}`));
     if (unchecked.length) await this.preflight(dedupeKinds(unchecked));
@@ -205,7 +218,8 @@ export class KubernetesTarget implements Target {
     const hpa = hpaName(spec, cell.autoscaler);
     this.cellId = cell.id;
     // An HPA of an earlier cell may have moved spec.replicas: back to the start (the Deployment may not exist yet under KServe).
-    if ((await this.o.client.readScale(this.o.namespace, scaled)) !== undefined) await this.o.client.setScale(this.o.namespace, scaled, spec.deployment.replicas.start);
+    if ((await this.o.client.readScale(this.o.namespace, scaled)) !== undefined)
+      await this.o.client.setScale(this.o.namespace, scaled, spec.deployment.replicas.start);
     this.observer.watch({ spec, scaled, ...(hpa ? { hpa } : {}) }, opts.onEvent);
   }
 

@@ -152,11 +152,15 @@ export class ClusterObserver {
     const cur = this.need();
     const { client, namespace } = this.o;
     const c = this.counted;
-    const parts = [`Deployment ${namespace}/${cur.scaled}: ${c.ready} of ${c.desired} replicas ready (${c.current} exist) after ${Math.round(timeoutMs / 1000)} s`];
+    const parts = [
+      `Deployment ${namespace}/${cur.scaled}: ${c.ready} of ${c.desired} replicas ready (${c.current} exist) after ${Math.round(timeoutMs / 1000)} s`,
+    ];
     if (cur.spec.options.serving !== 'deployment') {
       const conds = conditionsOf(await client.read('serving.kserve.io/v1beta1', 'InferenceService', namespace, workloadName(cur.spec)));
       const bad = failing(conds);
-      parts.push(`InferenceService ${workloadName(cur.spec)}: ${bad.length ? bad.join(', ') : conds.length ? 'Ready' : 'no status yet (is the KServe controller running?)'}`);
+      parts.push(
+        `InferenceService ${workloadName(cur.spec)}: ${bad.length ? bad.join(', ') : conds.length ? 'Ready' : 'no status yet (is the KServe controller running?)'}`,
+      );
     }
     for (const p of (await this.podsOf(cur)).slice(0, 5)) {
       const bad = failing(p.conditions);
@@ -206,7 +210,9 @@ export class ClusterObserver {
    */
   private async report(cur: Watched, desired: number, hs: HpaStatus | undefined): Promise<void> {
     if (this.lastDesired !== undefined && desired !== this.lastDesired) {
-      const rescale = cur.hpa ? (await this.o.client.eventsFor(this.o.namespace, cur.hpa).catch(() => [])).filter((e) => e.startsWith('SuccessfulRescale')).pop() : undefined;
+      const rescale = cur.hpa
+        ? (await this.o.client.eventsFor(this.o.namespace, cur.hpa).catch(() => [])).filter((e) => e.startsWith('SuccessfulRescale')).pop()
+        : undefined;
       this.onEvent?.({ kind: 'scale', from: this.lastDesired, to: desired, reason: `HPA ${cur.hpa ?? ''}${rescale ? `: ${rescale}` : ''}` });
     }
     this.lastDesired = desired;

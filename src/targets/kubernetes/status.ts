@@ -24,7 +24,10 @@ const condition = z.object({
 });
 export type Condition = z.infer<typeof condition>;
 
-const conditions = z.array(condition).optional().transform((c) => c ?? []);
+const conditions = z
+  .array(condition)
+  .optional()
+  .transform((c) => c ?? []);
 const count = z.number().int().nonnegative().optional();
 
 const deploymentSchema = z.object({
@@ -46,7 +49,10 @@ const hpaStatusSchema = z.object({
   desiredReplicas: count,
   currentReplicas: count,
   conditions,
-  currentMetrics: z.array(metricStatus).nullish().transform((m) => m ?? []),
+  currentMetrics: z
+    .array(metricStatus)
+    .nullish()
+    .transform((m) => m ?? []),
 });
 export type HpaStatus = z.infer<typeof hpaStatusSchema>;
 
@@ -109,7 +115,20 @@ export function failing(cs: readonly Condition[]): string[] {
   return cs.filter((x) => x.status !== 'True').map((x) => `${x.type}=${x.status}${x.reason ? ` (${x.reason}${x.message ? `: ${x.message}` : ''})` : ''}`);
 }
 
-const suffixes: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+const suffixes: Record<string, number> = {
+  n: 1e-9,
+  u: 1e-6,
+  m: 1e-3,
+  '': 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+};
 
 /** A Kubernetes quantity ("1500m", "2", "1Ki") as a number; null when absent or unreadable. */
 export function parseQuantity(q: string | undefined): number | null {

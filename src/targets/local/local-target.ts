@@ -195,10 +195,7 @@ export class LocalTarget implements Target {
       }
       if (Date.now() > deadline) {
         const c = this.counts();
-        throw new UserError(
-          `local target: ${c.ready} of ${this.desired} replicas ready after ${Math.round(timeoutMs / 1000)}s (see ${this.cell?.logDir})`,
-          3,
-        );
+        throw new UserError(`local target: ${c.ready} of ${this.desired} replicas ready after ${Math.round(timeoutMs / 1000)}s (see ${this.cell?.logDir})`, 3);
       }
       await sleep(50, signal);
     }
@@ -206,9 +203,11 @@ export class LocalTarget implements Target {
 
   /** Brings the number of live replicas to `desired`; serialised so calls never interleave. */
   private reconcile(): Promise<void> {
-    this.reconciling = this.reconciling.then(() => this.reconcileOnce()).catch((err: unknown) => {
-      this.cell?.onEvent({ kind: 'scale', from: this.desired, to: this.desired, reason: `reconcile failed: ${(err as Error).message}` });
-    });
+    this.reconciling = this.reconciling
+      .then(() => this.reconcileOnce())
+      .catch((err: unknown) => {
+        this.cell?.onEvent({ kind: 'scale', from: this.desired, to: this.desired, reason: `reconcile failed: ${(err as Error).message}` });
+      });
     return this.reconciling;
   }
 

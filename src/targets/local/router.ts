@@ -116,7 +116,12 @@ export class RouterProcess {
  * discovery and the router, logs in logDir (Prometheus is stopped again if
  * the router cannot start).
  */
-export async function startPrometheusAndRouter(o: { prometheusBinary: string; routerBinary: string; scrapeIntervalMs: number; logDir: string }): Promise<{ prom: LocalPrometheus; router: RouterProcess }> {
+export async function startPrometheusAndRouter(o: {
+  prometheusBinary: string;
+  routerBinary: string;
+  scrapeIntervalMs: number;
+  logDir: string;
+}): Promise<{ prom: LocalPrometheus; router: RouterProcess }> {
   mkdirSync(o.logDir, { recursive: true });
   const prom = await LocalPrometheus.start(o.prometheusBinary, o.scrapeIntervalMs, join(o.logDir, 'prometheus.log'));
   try {

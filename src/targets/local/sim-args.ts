@@ -50,14 +50,21 @@ export function simArgs(catalog: Catalog, d: ResolvedDeployment, w: ResolvedWork
   const lat = replicaLatency(catalog, d, w);
   const sim = d.simulator;
   const args = [
-    '--port', String(port),
-    '--model', d.model,
-    '--served-model-name', d.model,
+    '--port',
+    String(port),
+    '--model',
+    d.model,
+    '--served-model-name',
+    d.model,
     '--force-dummy-tokenizer',
-    '--mode', 'random',
-    '--seed', String(seed),
-    '--max-num-seqs', String(d.vllm.maxNumSeqs),
-    '--max-model-len', String(d.vllm.maxModelLen),
+    '--mode',
+    'random',
+    '--seed',
+    String(seed),
+    '--max-num-seqs',
+    String(d.vllm.maxNumSeqs),
+    '--max-model-len',
+    String(d.vllm.maxModelLen),
   ];
   if (lat.ttft.kind === 'constant') {
     args.push('--time-to-first-token', goDuration(lat.ttft.ms), '--time-to-first-token-std-dev', goDuration(sim.ttftStdevMs));
@@ -66,9 +73,12 @@ export function simArgs(catalog: Catalog, d: ResolvedDeployment, w: ResolvedWork
     args.push('--prefill-overhead', goDuration(lat.ttft.overheadMs), '--prefill-time-per-token', goDuration(lat.ttft.perTokenMs));
   }
   args.push(
-    '--inter-token-latency', goDuration(lat.itlMs),
-    '--inter-token-latency-std-dev', goDuration(sim.itlStdevMs),
-    '--time-factor-under-load', String(lat.timeFactorUnderLoad),
+    '--inter-token-latency',
+    goDuration(lat.itlMs),
+    '--inter-token-latency-std-dev',
+    goDuration(sim.itlStdevMs),
+    '--time-factor-under-load',
+    String(lat.timeFactorUnderLoad),
   );
   if (sim.startupMs > 0) args.push('--startup-duration', goDuration(sim.startupMs));
   if (sim.failureRate > 0) args.push('--failure-injection-rate', String(sim.failureRate));

@@ -64,7 +64,9 @@ export async function waitApiServiceAvailable(client: ClusterClient, name: strin
     const gone = procs.find((p) => p.done);
     if (gone) throw new Error(`${gone.name} exited (see ${gone.name}.log)`);
     const a = await client.read('apiregistration.k8s.io/v1', 'APIService', undefined, name);
-    const c = ((a?.status as { conditions?: Array<{ type: string; status: string; message?: string }> } | undefined)?.conditions ?? []).find((x) => x.type === 'Available');
+    const c = ((a?.status as { conditions?: Array<{ type: string; status: string; message?: string }> } | undefined)?.conditions ?? []).find(
+      (x) => x.type === 'Available',
+    );
     if (c?.status === 'True') return;
     last = c?.message ?? 'no status';
     await sleep(500);

@@ -177,7 +177,13 @@ export class ControlPlane {
         if (o.podLogs) {
           const crd = join(kwokCrdDir(cache), 'kwok.x-k8s.io_logs.yaml');
           if (!existsSync(crd)) throw new Error(`control plane: ${crd} is missing: run scripts/setup-cluster`);
-          const res = await fetchInsecure(`${url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions`, 'POST', token, JSON.stringify(parse(readFileSync(crd, 'utf8'))), 'application/json');
+          const res = await fetchInsecure(
+            `${url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions`,
+            'POST',
+            token,
+            JSON.stringify(parse(readFileSync(crd, 'utf8'))),
+            'application/json',
+          );
           if (res.status !== 201) throw new Error(`control plane: creating kwok's Logs CRD: HTTP ${res.status} ${JSON.stringify(res.body)}`);
           await waitCrdEstablished(url, token, 'logs.kwok.x-k8s.io');
         }
@@ -233,7 +239,11 @@ export class ControlPlane {
     const res = await this.api('POST', '/api/v1/nodes', {
       apiVersion: 'v1',
       kind: 'Node',
-      metadata: { name, annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' }, labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', type: 'kwok', ...o.labels } },
+      metadata: {
+        name,
+        annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
+        labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', type: 'kwok', ...o.labels },
+      },
       spec: {},
       status: { allocatable, capacity: allocatable },
     });
@@ -262,7 +272,11 @@ function frontProxyCerts(dir: string): { ca: string; cert: string; key: string }
       execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     } catch (err) {
       const e = err as Error & { code?: string; stderr?: Buffer };
-      throw new Error(e.code === 'ENOENT' ? 'control plane: openssl is missing (apt-get install openssl): it signs the aggregation certificates' : `control plane: openssl ${args[0]} failed: ${e.stderr?.toString() ?? e.message}`);
+      throw new Error(
+        e.code === 'ENOENT'
+          ? 'control plane: openssl is missing (apt-get install openssl): it signs the aggregation certificates'
+          : `control plane: openssl ${args[0]} failed: ${e.stderr?.toString() ?? e.message}`,
+      );
     }
   };
   openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', caKey, '-out', ca, '-days', '2', '-subj', '/CN=scalebench-front-proxy-ca']);
@@ -283,22 +297,32 @@ export function kubeconfigFor(server: string, token: string): Record<string, unk
   };
 }
 
-async function fetchInsecure(url: string, method: string, token: string, body: string | undefined, contentType: string): Promise<{ status: number; body: unknown }> {
+async function fetchInsecure(
+  url: string,
+  method: string,
+  token: string,
+  body: string | undefined,
+  contentType: string,
+): Promise<{ status: number; body: unknown }> {
   const { request } = await import('node:https');
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, rejectUnauthorized: false, headers: { authorization: `Bearer ${token}`, 'content-type': contentType, accept: 'application/json' } }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => {
-        let parsed: unknown = text;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          /* plain text (readyz) */
-        }
-        resolve({ status: res.statusCode ?? 0, body: parsed });
-      });
-    });
+    const req = request(
+      url,
+      { method, rejectUnauthorized: false, headers: { authorization: `Bearer ${token}`, 'content-type': contentType, accept: 'application/json' } },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => {
+          let parsed: unknown = text;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            /* plain text (readyz) */
+          }
+          resolve({ status: res.statusCode ?? 0, body: parsed });
+        });
+      },
+    );
     req.on('error', reject);
     req.setTimeout(10_000, () => req.destroy(new Error(`${method} ${url}: no answer in 10 s`)));
     req.end(body);
@@ -328,7 +352,7 @@ async function waitCrdEstablished(url: string, token: string, name: string): Pro
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     const res = await fetchInsecure(`${url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`, 'GET', token, undefined, 'application/json');
-    const conds = ((res.body as { status?: { conditions?: Array<{ type: string; status: string }> } })?.status?.conditions ?? []);
+    const conds = (res.body as { status?: { conditions?: Array<{ type: string; status: string }> } })?.status?.conditions ?? [];
     if (conds.some((c) => c.type === 'Established' && c.status === 'True')) return;
     await sleep(200);
   }

@@ -14,8 +14,14 @@ interface Crd {
  * answers a list: then objects of its kinds can be created.
  */
 export async function installCrds(cp: ControlPlane, dir: string, timeoutMs = 30_000): Promise<string[]> {
-  const files = readdirSync(dir).filter((x) => x.endsWith('.yaml')).sort();
-  return installCrdObjects(cp, files.map((f) => parse(readFileSync(join(dir, f), 'utf8')) as unknown), timeoutMs);
+  const files = readdirSync(dir)
+    .filter((x) => x.endsWith('.yaml'))
+    .sort();
+  return installCrdObjects(
+    cp,
+    files.map((f) => parse(readFileSync(join(dir, f), 'utf8')) as unknown),
+    timeoutMs,
+  );
 }
 
 /** installCrds for CRDs already read. */
@@ -29,12 +35,24 @@ export async function installCrdObjects(cp: ControlPlane, crds: readonly unknown
   }
   for (const name of names) {
     const established = (body: unknown): boolean =>
-      ((body as { status?: { conditions?: Array<{ type: string; status: string }> } }).status?.conditions ?? []).some((c) => c.type === 'Established' && c.status === 'True');
-    const got = await until(`CRD ${name} Established`, () => cp.api('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`), (r) => r.status === 200 && established(r.body), timeoutMs);
+      ((body as { status?: { conditions?: Array<{ type: string; status: string }> } }).status?.conditions ?? []).some(
+        (c) => c.type === 'Established' && c.status === 'True',
+      );
+    const got = await until(
+      `CRD ${name} Established`,
+      () => cp.api('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`),
+      (r) => r.status === 200 && established(r.body),
+      timeoutMs,
+    );
     const crd = got.body as Crd;
     for (const v of crd.spec.versions.filter((x) => x.served)) {
       const path = `/apis/${crd.spec.group}/${v.name}/${crd.spec.names.plural}`;
-      await until(`${path} served`, () => cp.api('GET', path), (r) => r.status === 200, timeoutMs);
+      await until(
+        `${path} served`,
+        () => cp.api('GET', path),
+        (r) => r.status === 200,
+        timeoutMs,
+      );
     }
   }
   return names;

@@ -100,7 +100,13 @@ export class KedaOperator {
           logFile: join(o.dir, 'keda-adapter.log'),
         }),
       );
-      await registerLoopbackApiService(o.client, { group: 'external.metrics.k8s.io', version: 'v1beta1', namespace: 'keda', service: 'keda-metrics-apiserver', port: adapterPort });
+      await registerLoopbackApiService(o.client, {
+        group: 'external.metrics.k8s.io',
+        version: 'v1beta1',
+        namespace: 'keda',
+        service: 'keda-metrics-apiserver',
+        port: adapterPort,
+      });
       return new KedaOperator(adapterPort, procs);
     } catch (err) {
       for (const p of procs.reverse()) await p.stop(2000);
@@ -146,10 +152,30 @@ function kedaCerts(dir: string): void {
       execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     } catch (err) {
       const e = err as Error & { code?: string; stderr?: Buffer };
-      throw new Error(e.code === 'ENOENT' ? 'keda: openssl is missing (apt-get install openssl): it signs the KEDA certificates' : `keda: openssl ${args[0]} failed: ${e.stderr?.toString() ?? e.message}`);
+      throw new Error(
+        e.code === 'ENOENT'
+          ? 'keda: openssl is missing (apt-get install openssl): it signs the KEDA certificates'
+          : `keda: openssl ${args[0]} failed: ${e.stderr?.toString() ?? e.message}`,
+      );
     }
   };
   openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.crt'), '-days', '2', '-subj', '/CN=scalebench-keda-ca']);
   openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('tls.key'), '-out', f('tls.csr'), '-subj', '/CN=keda-operator']);
-  openssl(['x509', '-req', '-in', f('tls.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('tls.crt'), '-days', '2', '-extfile', f('ext.cnf')]);
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    f('tls.csr'),
+    '-CA',
+    f('ca.crt'),
+    '-CAkey',
+    f('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    f('tls.crt'),
+    '-days',
+    '2',
+    '-extfile',
+    f('ext.cnf'),
+  ]);
 }

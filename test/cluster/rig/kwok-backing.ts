@@ -108,7 +108,15 @@ export class KwokBacking {
   private async back(pod: string): Promise<void> {
     const port = await freePort();
     const r = await Replica.start(
-      { name: pod, command: this.o.simBinary, args: simArgs(projectCatalog(), this.o.deployment, this.o.workload, port, ++this.seq), port, readyPath: '/health/ready', logDir: this.o.logDir, simulator: true },
+      {
+        name: pod,
+        command: this.o.simBinary,
+        args: simArgs(projectCatalog(), this.o.deployment, this.o.workload, port, ++this.seq),
+        port,
+        readyPath: '/health/ready',
+        logDir: this.o.logDir,
+        simulator: true,
+      },
       () => this.publish(),
     );
     r.onPhase = () => this.publish();
@@ -118,7 +126,8 @@ export class KwokBacking {
   private publish(): void {
     if (this.stopped) return;
     const live = [...this.replicas.values()].filter((r) => r.phase !== 'gone');
-    if (!this.prometheusStopped) this.prometheus.setTargets([...live.map((r) => ({ address: r.address, labels: { namespace: this.o.namespace, pod: r.name } })), ...this.extra]);
+    if (!this.prometheusStopped)
+      this.prometheus.setTargets([...live.map((r) => ({ address: r.address, labels: { namespace: this.o.namespace, pod: r.name } })), ...this.extra]);
     void this.router.setRoutes(live.filter((r) => r.routable).map((r) => ({ name: r.name, addr: r.address, drain: r.spec.simulator }))).catch(() => undefined);
   }
 

@@ -31,7 +31,13 @@ interface Backed {
   exited: Promise<void>;
 }
 
-type Container = { name: string; command?: string[]; args?: string[]; env?: Array<{ name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }>; volumeMounts?: Array<{ name: string; mountPath: string }> };
+type Container = {
+  name: string;
+  command?: string[];
+  args?: string[];
+  env?: Array<{ name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }>;
+  volumeMounts?: Array<{ name: string; mountPath: string }>;
+};
 type Volume = { name: string; configMap?: { name: string }; downwardAPI?: { items: Array<{ path: string; fieldRef: { fieldPath: string } }> } };
 
 /**
@@ -186,7 +192,17 @@ export class KwokRunnerBacking {
       status: {
         phase: exitCode === 0 ? 'Succeeded' : 'Failed',
         conditions: [{ type: 'Ready', status: 'False', lastTransitionTime: now, reason: 'PodCompleted' }],
-        containerStatuses: [{ name: 'k6', image: 'k6', imageID: '', ready: false, restartCount: 0, started: false, state: { terminated: { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt: now, finishedAt: now } } }],
+        containerStatuses: [
+          {
+            name: 'k6',
+            image: 'k6',
+            imageID: '',
+            ready: false,
+            restartCount: 0,
+            started: false,
+            state: { terminated: { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt: now, finishedAt: now } },
+          },
+        ],
       },
     };
     await this.o.api('PATCH', `/api/v1/namespaces/${this.o.namespace}/pods/${pod}/status`, body, 'application/merge-patch+json');
@@ -208,7 +224,7 @@ function fieldOf(p: K8sObject, path: string): string {
   if (path === 'metadata.name') return p.metadata.name;
   if (path === 'metadata.namespace') return p.metadata.namespace ?? '';
   const m = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(path);
-  if (m) return ((p.metadata as unknown as Record<string, Record<string, string> | undefined>)[m[1]!] ?? {})[m[2]!] ?? '';
+  if (m) return (p.metadata as unknown as Record<string, Record<string, string> | undefined>)[m[1]!]?.[m[2]!] ?? '';
   throw new Error(`kwok runner backing: fieldRef ${path} is not emulated`);
 }
 

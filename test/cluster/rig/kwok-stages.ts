@@ -28,29 +28,34 @@ export function kwokStages(o: { podReadyDelayMs?: number; kubeletPort?: number }
       next,
     },
   });
-  const nodeReady = stage('node-ready', 'Node', [{ key: '.status.conditions.[] | select( .type == "Ready" ) | .status', operator: 'NotIn', values: ['True'] }], {
-    statusTemplate: [
-      '{{ $now := Now }}',
-      'conditions:',
-      '- type: Ready',
-      '  status: "True"',
-      '  reason: KubeletReady',
-      '  message: kwok keeps this node ready',
-      '  lastHeartbeatTime: {{ $now | Quote }}',
-      '  lastTransitionTime: {{ $now | Quote }}',
-      'addresses:',
-      '- type: InternalIP',
-      '  address: {{ NodeIP | Quote }}',
-      'allocatable:',
-      '{{ YAML .status.allocatable 1 }}',
-      'capacity:',
-      '{{ YAML .status.capacity 1 }}',
-      // The API server reaches a node's kubelet (pod logs) at this port of its address (pkg/kubelet/client GetConnectionInfo): kwok's server.
-      ...(o.kubeletPort ? ['daemonEndpoints:', '  kubeletEndpoint:', `    Port: ${o.kubeletPort}`] : []),
-      'phase: Running',
-      '',
-    ].join('\n'),
-  });
+  const nodeReady = stage(
+    'node-ready',
+    'Node',
+    [{ key: '.status.conditions.[] | select( .type == "Ready" ) | .status', operator: 'NotIn', values: ['True'] }],
+    {
+      statusTemplate: [
+        '{{ $now := Now }}',
+        'conditions:',
+        '- type: Ready',
+        '  status: "True"',
+        '  reason: KubeletReady',
+        '  message: kwok keeps this node ready',
+        '  lastHeartbeatTime: {{ $now | Quote }}',
+        '  lastTransitionTime: {{ $now | Quote }}',
+        'addresses:',
+        '- type: InternalIP',
+        '  address: {{ NodeIP | Quote }}',
+        'allocatable:',
+        '{{ YAML .status.allocatable 1 }}',
+        'capacity:',
+        '{{ YAML .status.capacity 1 }}',
+        // The API server reaches a node's kubelet (pod logs) at this port of its address (pkg/kubelet/client GetConnectionInfo): kwok's server.
+        ...(o.kubeletPort ? ['daemonEndpoints:', '  kubeletEndpoint:', `    Port: ${o.kubeletPort}`] : []),
+        'phase: Running',
+        '',
+      ].join('\n'),
+    },
+  );
   const podReady = stage(
     'pod-ready',
     'Pod',

@@ -64,7 +64,13 @@ export class MetricsAdapter {
       logFile: join(o.dir, 'prometheus-adapter.log'),
     });
     try {
-      await registerLoopbackApiService(o.client, { group: 'custom.metrics.k8s.io', version: 'v1beta1', namespace: 'monitoring', service: 'prometheus-adapter', port });
+      await registerLoopbackApiService(o.client, {
+        group: 'custom.metrics.k8s.io',
+        version: 'v1beta1',
+        namespace: 'monitoring',
+        service: 'prometheus-adapter',
+        port,
+      });
     } catch (err) {
       await proc.stop(2000);
       throw err;

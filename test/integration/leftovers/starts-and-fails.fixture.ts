@@ -51,7 +51,8 @@ beforeAll(async () => {
   target = await LocalTarget.open({
     simBinary: findTool('sim'),
     prometheusBinary: findTool('prometheus'),
-    routerBinary: findTool('router'),    catalog: projectCatalog(),
+    routerBinary: findTool('router'),
+    catalog: projectCatalog(),
     scrapeIntervalMs: 500,
     logDir: join(dir, 'logs'),
   });
@@ -62,21 +63,25 @@ beforeAll(async () => {
   writeFileSync(join(out, 'started.json'), JSON.stringify({ tmp: tmpdir(), dirs: [dir, own] }));
 }, 120_000);
 
-it(`has started a simulator through the local target, then ${mode}`, async () => {
-  switch (mode) {
-    case 'fail':
-      expect(target.counts().ready).toBe(2);
-      break;
-    case 'hook':
-      break;
-    case 'crash':
-      process.kill(process.pid, 'SIGKILL');
-      break;
-    case 'timeout':
-    case 'interrupt':
-      await new Promise(() => {});
-      break;
-    default:
-      throw new Error(`LEFTOVERS_MODE=${mode}?`);
-  }
-}, mode === 'timeout' ? 1000 : 120_000);
+it(
+  `has started a simulator through the local target, then ${mode}`,
+  async () => {
+    switch (mode) {
+      case 'fail':
+        expect(target.counts().ready).toBe(2);
+        break;
+      case 'hook':
+        break;
+      case 'crash':
+        process.kill(process.pid, 'SIGKILL');
+        break;
+      case 'timeout':
+      case 'interrupt':
+        await new Promise(() => {});
+        break;
+      default:
+        throw new Error(`LEFTOVERS_MODE=${mode}?`);
+    }
+  },
+  mode === 'timeout' ? 1000 : 120_000,
+);

@@ -59,13 +59,7 @@ export function withBehaviorDefaults(b: ResolvedBehavior, downscaleStabilization
  * result, starting from the current count. A record counts when strictly
  * after now - window (time.After). `desired` takes part as a fresh record.
  */
-export function stabilizeWithBehavior(
-  history: readonly TimedRecommendation[],
-  desired: number,
-  current: number,
-  now: number,
-  b: FullBehavior,
-): number {
+export function stabilizeWithBehavior(history: readonly TimedRecommendation[], desired: number, current: number, now: number, b: FullBehavior): number {
   let up = desired;
   let down = desired;
   for (const rec of history) {

@@ -74,10 +74,15 @@ export class AutoscalerDecisions {
       const read = kedaReadTrigger(this.kedaSpec!, this.kedaState!, reading.outcome);
       this.kedaState = read.state;
       this.seen[a.query] = 'error' in read.read ? null : read.read.value;
-      const step = kedaHpaSync(this.kedaSpec!, this.kedaState, { now, currentReplicas: counts.desired, statusReplicas: counts.current, read: read.read }, {
-        ...opts,
-        downscaleStabilizationWindowMs: this.downscaleWindowMs,
-      });
+      const step = kedaHpaSync(
+        this.kedaSpec!,
+        this.kedaState,
+        { now, currentReplicas: counts.desired, statusReplicas: counts.current, read: read.read },
+        {
+          ...opts,
+          downscaleStabilizationWindowMs: this.downscaleWindowMs,
+        },
+      );
       this.kedaState = step.state;
       decision = step.decision;
     } else {
@@ -86,13 +91,23 @@ export class AutoscalerDecisions {
       if (a.kind === 'hpa-cpu') {
         if (reading.kind !== 'hpa-cpu') throw new Error(`autoscaler ${a.name}: an hpa-cpu sync reads CPU usage, got ${reading.kind}`);
         proposal = resourceUtilizationReplicas(
-          { currentReplicas: counts.desired, targetUtilization: a.targetUtilization, pods, usage: reading.usage, requestMillis: this.deployment.cpuRequestMillis, now },
+          {
+            currentReplicas: counts.desired,
+            targetUtilization: a.targetUtilization,
+            pods,
+            usage: reading.usage,
+            requestMillis: this.deployment.cpuRequestMillis,
+            now,
+          },
           opts,
         );
       } else {
         if (reading.kind !== 'hpa-custom') throw new Error(`autoscaler ${a.name}: an hpa-custom sync reads per-pod samples, got ${reading.kind}`);
         const s = reading.samples;
-        proposal = 'error' in s ? { error: `unable to get metric ${name}: ${String(s.error)}` } : podsAverageValueReplicas({ currentReplicas: counts.desired, target: a.target, pods, samples: s, now }, opts);
+        proposal =
+          'error' in s
+            ? { error: `unable to get metric ${name}: ${String(s.error)}` }
+            : podsAverageValueReplicas({ currentReplicas: counts.desired, target: a.target, pods, samples: s, now }, opts);
       }
       this.seen[name] = 'error' in proposal ? null : proposal.value;
       const step = hpaReconcile({ ...hpaSpecFor(a, this.deployment), downscaleStabilizationWindowMs: this.downscaleWindowMs }, this.hpaState, {

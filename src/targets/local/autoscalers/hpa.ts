@@ -8,14 +8,7 @@
  */
 import { defaults } from '../../../matrix/defaults.js';
 import type { ResolvedAutoscaler, ResolvedBehavior, ResolvedDeployment } from '../../../matrix/types.js';
-import {
-  applyRateLimits,
-  longestPeriodMs,
-  stabilizeWithBehavior,
-  withBehaviorDefaults,
-  type ScaleEvent,
-  type TimedRecommendation,
-} from './behavior.js';
+import { applyRateLimits, longestPeriodMs, stabilizeWithBehavior, withBehaviorDefaults, type ScaleEvent, type TimedRecommendation } from './behavior.js';
 import { isProposalError, type Proposal } from './replica-calculator.js';
 
 export const hpaDefaults = {
@@ -178,8 +171,7 @@ export function hpaReconcile(spec: HpaSpec, state: HpaState, input: HpaSyncInput
   next.recommendations = next.recommendations.filter((r) => r.time >= keepAfter);
   next.recommendations.push({ time: now, replicas: d });
   decision.stabilized = stabilized;
-  const stabilizedBy: LimitReason | undefined =
-    stabilized === d ? undefined : d >= cur ? 'scaleUpStabilization' : 'scaleDownStabilization';
+  const stabilizedBy: LimitReason | undefined = stabilized === d ? undefined : d >= cur ? 'scaleUpStabilization' : 'scaleDownStabilization';
   const limited = applyRateLimits(stabilized, cur, { min, max }, next.scaleUpEvents, next.scaleDownEvents, b, now);
   return done(limited.replicas, limited.limitedBy ?? stabilizedBy);
 }

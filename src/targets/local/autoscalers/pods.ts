@@ -63,13 +63,7 @@ export interface PodGroups {
  * groupPods. The readiness test applies to CPU only (`cpu: true`); for Pods and
  * custom metrics a Running pod with a sample counts whether Ready or not.
  */
-export function groupPods(
-  pods: readonly PodInfo[],
-  samples: PodSamples,
-  now: number,
-  cpu: boolean,
-  opts: ReadinessOptions = {},
-): PodGroups {
+export function groupPods(pods: readonly PodInfo[], samples: PodSamples, now: number, cpu: boolean, opts: ReadinessOptions = {}): PodGroups {
   const initPeriod = opts.cpuInitializationPeriodMs ?? readinessDefaults.cpuInitializationPeriodMs;
   const readinessDelay = opts.initialReadinessDelayMs ?? readinessDefaults.initialReadinessDelayMs;
   const groups: PodGroups = { counted: [], unready: [], missing: [], ignored: [] };
