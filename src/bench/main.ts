@@ -30,7 +30,7 @@
  *
  * `node dist/bench/main.js simulate` runs the seventh alone, `simulate-calibration` the eighth;
  * `node dist/bench/main.js analysis` runs the third alone (it needs no tools);
- * `node dist/bench/main.js load-path` the sixth alone;
+ * `node dist/bench/main.js load-path` the sixth alone; `node dist/bench/main.js router` the first and second;
  * `node dist/bench/main.js capacity` the fourth alone; `node dist/bench/main.js gate` the fifth.
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -266,6 +266,10 @@ async function main(): Promise<void> {
       ['ceiling: k6 / wrk', `${round(k6Rps / wrkRps, 3)}  (target ≥ 0.30)`],
     ];
     await stopAll();
+    if (process.argv.includes('router')) {
+      printRows(rows);
+      return;
+    }
     const loadPathRows = await benchLoadPath(scratch, loadPathTools());
     const capacityRows = await benchCapacitySearch(join(scratch, 'capacity'));
     printRows([
