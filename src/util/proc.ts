@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, appendFileSync, closeSync, constants, existsSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { delimiter, isAbsolute, join } from 'node:path';
+import { appendFileSync, closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { delimiter } from 'node:path';
 import { z } from 'zod';
 
 /** How a supervised process is started. */
@@ -115,49 +115,16 @@ class SupervisedProc implements Proc {
 }
 
 /**
- * How a child gets a process group of its own (so that a terminal's Ctrl-C
- * reaches the runner alone, which stops the load in order, and a group kill
- * takes a wrapper's children along) while staying in this session. Node's
- * `detached` calls setsid(2): a new session, which on Linux with
- * CONFIG_SCHED_AUTOGROUP (on in most distributions and here) is also a
- * scheduling group of its own, and the scheduler then shares the CPU between
- * groups before threads. Measured: the router in a session of its own used
- * 0.11–0.16 ms of CPU per streamed request against 0.037 ms in the runner's
- * (`node dist/bench/main.js load-path`, wrk at 64 streams; see
- * docs/architecture.md). setpgid(2) alone keeps the session: perl (Debian's
- * essential perl-base) calls it and execs the program, whose pid stays.
- * SCALEBENCH_SETSID=1 starts them in sessions of their own as before, to compare.
- */
-const PGRP_EXEC = 'setpgrp(0, 0); exec { $ARGV[0] } @ARGV or do { print STDERR "cannot start $ARGV[0]: $!\n"; exit 127 }';
-const perl = process.platform === 'linux' && process.env.SCALEBENCH_SETSID !== '1' ? findOnPath('perl') : undefined;
-
-function findOnPath(command: string, cwd?: string): string | undefined {
-  const dirs = command.includes('/') ? [isAbsolute(command) ? '' : (cwd ?? '')] : (process.env.PATH ?? '').split(delimiter).filter(Boolean);
-  for (const d of dirs) {
-    const p = d ? join(d, command) : command;
-    try {
-      accessSync(p, constants.X_OK);
-      if (statSync(p).isFile()) return p;
-    } catch {
-      /* not here */
-    }
-  }
-  return undefined;
-}
-
-/**
- * Starts a process in a new process group of this session. Throws if the
- * program cannot be started (missing, not executable) with a message naming it.
+ * Starts a process in a new process group. Throws if the program cannot be
+ * started (ENOENT and the like) with a message naming it.
  */
 export async function startProc(spec: ProcSpec): Promise<Proc> {
-  if (perl && !findOnPath(spec.command, spec.cwd)) throw new Error(`${spec.name}: cannot start ${spec.command}: no such executable file`);
   const fd = spec.logFile ? openSync(spec.logFile, 'a') : undefined;
   const out = fd ?? 'ignore';
   let child: ChildProcess;
   try {
-    const [command, args] = perl ? [perl, ['-e', PGRP_EXEC, spec.command, ...spec.args]] : [spec.command, [...spec.args]];
-    child = spawn(command, args, {
-      detached: !perl,
+    child = spawn(spec.command, [...spec.args], {
+      detached: true,
       stdio: ['ignore', out, out],
       env: spec.env ?? process.env,
       cwd: spec.cwd,
