@@ -23,7 +23,7 @@ export const helpersTpl = `{{/* The GPU type: from the nodes' labels when lookup
 {{- if and $types (not (has $.Values.gpu.type $types)) -}}{{ first $types }}{{- else -}}{{ $.Values.gpu.type }}{{- end -}}
 {{- end -}}
 
-{{/* The recipe: .Values.recipe, or auto-selection (src/recommend/select.ts's chain over the table). */}}
+{{/* The recipe: .Values.recipe, or auto-selection (src/sizing/select.ts's chain over the table). */}}
 {{- define "scalebench.recipe" -}}
 {{- $v := .Values -}}
 {{- if not $v.auto_select -}}

@@ -4,7 +4,7 @@ import { labelKeys, MANAGED_BY } from './names.js';
 import type { K8sObject } from './types.js';
 
 /**
- * The pre-deploy checks of src/recommend/checks.ts and autoscaler-checks.ts
+ * The pre-deploy checks of src/sizing/checks.ts and autoscaler-checks.ts
  * as ValidatingAdmissionPolicies (admissionregistration.k8s.io/v1, GA in
  * Kubernetes 1.30) with their bindings, so a cluster enforces them on every
  * object scalebench labels. CEL cannot read the catalogs: the model and GPU
@@ -36,7 +36,7 @@ function flagVars(name: string, flag: string, convert: 'int' | 'double', fallbac
   ];
 }
 
-/** GB with one decimal, as src/recommend/memory.ts gb() writes it (CEL's double-to-string rounds differently). */
+/** GB with one decimal, as src/sizing/memory.ts gb() writes it (CEL's double-to-string rounds differently). */
 const gb = (bytes: string): string => `string(int((${bytes} + 5e7) / 1e8) / 10) + '.' + string(int((${bytes} + 5e7) / 1e8) % 10)`;
 
 /** Variables every vLLM workload policy shares, given how to reach its arguments and GPU limits. */
@@ -59,7 +59,7 @@ function vllmVariables(args: string, limits: string): Variable[] {
     { name: 'gpus', expression: `${ann(factKeys.gpuResource)} in variables.limits ? int(string(variables.limits[${ann(factKeys.gpuResource)}])) : 0` },
     { name: 'wbytes', expression: "variables.args.exists(x, x == '--quantization=fp8') ? 1 : 2" },
     { name: 'kvbytes', expression: "variables.args.exists(x, x.startsWith('--kv-cache-dtype=fp8')) ? 1 : 2" },
-    // src/recommend/memory.ts memoryPlan, per device: weights / (tp × pp); KV per token = 2 × ⌈layers/pp⌉ × ⌈kv_heads/tp⌉ × head_dim × bytes.
+    // src/sizing/memory.ts memoryPlan, per device: weights / (tp × pp); KV per token = 2 × ⌈layers/pp⌉ × ⌈kv_heads/tp⌉ × head_dim × bytes.
     { name: 'weights', expression: `double(${annInt(factKeys.params)}) * double(variables.wbytes) / double(variables.tp * variables.pp)` },
     {
       name: 'kvPerToken',

@@ -1,8 +1,8 @@
 import type { Catalog } from '../catalog/catalog.js';
 import type { ResolvedAutoscaler, ResolvedDeployment } from '../matrix/types.js';
-import { gpuRequest } from '../recommend/accelerators.js';
+import { gpuRequest } from '../sizing/accelerators.js';
 import { checkAutoscaler } from '../recommend/autoscaler-checks.js';
-import { checkDeployment, type CheckIssue } from '../recommend/checks.js';
+import { checkDeployment, type CheckIssue } from '../sizing/checks.js';
 import { UserError } from '../util/errors.js';
 import { adapterRulesConfigMap } from './adapter-rules.js';
 import { admissionPolicies } from './admission-policies.js';

@@ -1,4 +1,4 @@
-import { RUNTIME_OVERHEAD_GB } from '../recommend/memory.js';
+import { RUNTIME_OVERHEAD_GB } from '../sizing/memory.js';
 import { PREFIX } from './names.js';
 import type { ServingSpec } from './types.js';
 
@@ -22,7 +22,7 @@ export const factKeys = {
   attentionHeads: `${PREFIX}/model-attention-heads`,
   kvHeads: `${PREFIX}/model-kv-heads`,
   headDim: `${PREFIX}/model-head-dim`,
-  /** Per-device runtime allowance (src/recommend/memory.ts RUNTIME_OVERHEAD_GB), bytes. */
+  /** Per-device runtime allowance (src/sizing/memory.ts RUNTIME_OVERHEAD_GB), bytes. */
   overheadBytes: `${PREFIX}/runtime-overhead-bytes`,
 } as const;
 

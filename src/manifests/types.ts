@@ -1,6 +1,6 @@
 import type { ResolvedAutoscaler, ResolvedDeployment, ResolvedSlo } from '../matrix/types.js';
 import type { ModelArch } from '../catalog/gpus.js';
-import type { GpuRequest } from '../recommend/accelerators.js';
+import type { GpuRequest } from '../sizing/accelerators.js';
 
 /** A Kubernetes object as the generators build it: plain data, written to YAML by yaml.ts. */
 export interface K8sObject {

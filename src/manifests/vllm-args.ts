@@ -1,6 +1,6 @@
-import { flagValue, parallelLayout } from '../recommend/memory.js';
+import { flagValue, parallelLayout } from '../sizing/memory.js';
 import type { ResolvedDeployment } from '../matrix/types.js';
-import { vllmMemoryUtilization } from '../recommend/sharing.js';
+import { vllmMemoryUtilization } from '../sizing/sharing.js';
 
 /**
  * vLLM's arguments for a deployment, as `vllm serve` takes them: the model

@@ -1,6 +1,6 @@
 import type { Catalog } from '../catalog/catalog.js';
-import { recipeProblem } from '../recommend/recipe-hook.js';
-import { sharingProblem } from '../recommend/sharing-check.js';
+import { recipeProblem } from '../sizing/recipe-hook.js';
+import { sharingProblem } from '../sizing/sharing-check.js';
 import { didYouMean } from '../util/did-you-mean.js';
 import { describeValue, formatPath, oneOf, type DocPath, type MatrixIssue } from './issues.js';
 import type { MatrixInput } from './schema.js';

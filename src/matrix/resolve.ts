@@ -2,7 +2,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import type { ArrivalProcess } from '../load/arrivals.js';
 import { profiles, type TokenDistribution } from '../load/profiles.js';
 import type { Catalog } from '../catalog/catalog.js';
-import { recipeFor } from '../recommend/recipe-hook.js';
+import { recipeFor } from '../sizing/recipe-hook.js';
 import { contentHash } from '../util/canonical.js';
 import { parseDuration } from '../util/duration.js';
 import { objectives } from '../vocabulary/metrics.js';
@@ -75,7 +75,7 @@ export function replicaBounds(r: DeploymentInput['replicas']): ResolvedDeploymen
 function deployment(catalog: Catalog, d: DeploymentInput, scale: Scale): ResolvedDeployment {
   const dd = defaults.deployment;
   const sim = d.simulator ?? {};
-  // Recipe hook (src/recommend/recipe-hook.ts): what the deployment leaves out, its recipe fills in; `auto` picks the recipe and its GPU count.
+  // Recipe hook (src/sizing/recipe-hook.ts): what the deployment leaves out, its recipe fills in; `auto` picks the recipe and its GPU count.
   const r = recipeFor(catalog, d);
   const rv = r?.fill.vllm;
   return defined({

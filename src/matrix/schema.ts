@@ -72,7 +72,7 @@ const simulator = z
     description: 'Local target only: overrides for the simulated replicas. By default their latencies come from the roofline model of the GPU and model.',
   });
 
-/** How a replica shares its GPU (src/recommend/sharing.ts); absent: whole GPUs. */
+/** How a replica shares its GPU (src/sizing/sharing.ts); absent: whole GPUs. */
 const gpuSharing = z
   .discriminatedUnion('mode', [
     z.strictObject({

@@ -1,5 +1,5 @@
 import type { ResolvedAutoscaler, ResolvedBehavior, ResolvedDeployment } from '../matrix/types.js';
-import { error, type CheckIssue } from './checks.js';
+import { error, type CheckIssue } from '../sizing/checks.js';
 
 /**
  * Pre-deploy checks of an autoscaler against the deployment it scales:

@@ -2,14 +2,14 @@ import type { Catalog } from '../catalog/catalog.js';
 import { precisions, type Gpu, type ModelArch, type Precision } from '../catalog/gpus.js';
 import { precisionArgs, type Recipe } from '../catalog/recipes.js';
 import type { GpuSharing, ResolvedDeployment, ResolvedWorkload } from '../matrix/types.js';
-import { deviceGpu, gpuRequest } from './accelerators.js';
-import { replicaLatency } from '../targets/local/sim-args.js';
+import { deviceGpu, gpuRequest } from '../sizing/accelerators.js';
+import { replicaLatency } from '../sizing/replica-latency.js';
 import type { LatencyParams } from './capacity-model.js';
-import { memoryPlan } from './memory.js';
+import { memoryPlan } from '../sizing/memory.js';
 import { configKey, curvePointOf, type Profile } from './profiles.js';
 import { sharingModes } from './sharing-modes.js';
 import type { Candidate } from './recommender.js';
-import { simLatency } from './roofline.js';
+import { simLatency } from '../sizing/roofline.js';
 
 /**
  * The candidate configurations: every recipe of data/recipes/ at its

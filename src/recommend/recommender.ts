@@ -2,7 +2,7 @@ import { capacityOf, type CurvePoint } from '../analysis/capacity.js';
 import { round } from '../analysis/stats.js';
 import type { GpuSharing, ResolvedSlo } from '../matrix/types.js';
 import { capacityAtSlo, type LatencyParams } from './capacity-model.js';
-import { sharingLabel } from './sharing.js';
+import { sharingLabel } from '../sizing/sharing.js';
 import { deriveTargets, valuesAtCapacity, type Targets } from './targets.js';
 import { objectives } from '../vocabulary/metrics.js';
 

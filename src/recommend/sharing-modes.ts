@@ -1,6 +1,6 @@
 import type { Catalog } from '../catalog/catalog.js';
 import type { GpuSharing } from '../matrix/types.js';
-import { MIG_COMPUTE_SLICES } from './sharing.js';
+import { MIG_COMPUTE_SLICES } from '../sizing/sharing.js';
 
 /** Time-slicing factors the recommender tries. */
 const TIME_SLICES = [2, 4] as const;

@@ -1,7 +1,7 @@
 import type { Catalog } from '../catalog/catalog.js';
 import type { ResolvedDeployment } from '../matrix/types.js';
-import { gpuRequest } from './accelerators.js';
-import { sharingLabel } from './sharing.js';
+import { gpuRequest } from '../sizing/accelerators.js';
+import { sharingLabel } from '../sizing/sharing.js';
 
 /**
  * A cell's cost per slice, for its record (src/report/records.ts): the GPU

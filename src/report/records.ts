@@ -1,7 +1,7 @@
 import type { CellAnalysis } from '../analysis/cell-analysis.js';
 import { ttftExcludesQueue } from '../analysis/server.js';
 import type { Cell, ResolvedAutoscaler, ResolvedDeployment, ResolvedMatrix } from '../matrix/types.js';
-import { sharingLabel } from '../recommend/sharing.js';
+import { sharingLabel } from '../sizing/sharing.js';
 import { cellFigures, type FigureContext } from './figures.js';
 import { errorSourcesText } from './summary-csv.js';
 import type { BenchmarkRecord } from '../results/records.js';

@@ -1,7 +1,7 @@
 import type { ResolvedDeployment, ResolvedMatrix } from '../matrix/types.js';
 import { loadFactor } from '../recommend/capacity-model.js';
 import { curvePointOf, type Profile } from '../recommend/profiles.js';
-import { replicaLatency } from '../targets/local/sim-args.js';
+import { replicaLatency } from '../sizing/replica-latency.js';
 import { profileConfig } from '../tune/observe.js';
 import type { Catalog } from '../catalog/catalog.js';
 

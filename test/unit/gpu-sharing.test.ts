@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { profiles } from '../../src/load/profiles.js';
 import { parseMatrix } from '../../src/matrix/load.js';
 import type { GpuSharing, ResolvedDeployment, ResolvedWorkload } from '../../src/matrix/types.js';
-import { deviceGpu, gpuRequest } from '../../src/recommend/accelerators.js';
+import { deviceGpu, gpuRequest } from '../../src/sizing/accelerators.js';
 import { buildCandidates } from '../../src/recommend/candidates.js';
-import { checkDeployment } from '../../src/recommend/checks.js';
+import { checkDeployment } from '../../src/sizing/checks.js';
 import { recommend, type UseCase } from '../../src/recommend/recommender.js';
-import { vllmMemoryUtilization } from '../../src/recommend/sharing.js';
+import { vllmMemoryUtilization } from '../../src/sizing/sharing.js';
 import { sharingModes } from '../../src/recommend/sharing-modes.js';
 import { gpuSharePerReplica, sliceCostFields } from '../../src/recommend/slice-cost.js';
-import { replicaLatency } from '../../src/targets/local/sim-args.js';
+import { replicaLatency } from '../../src/sizing/replica-latency.js';
 import { projectCatalog } from '../../src/catalog/catalog.js';
 
 const dep = (gpu: ResolvedDeployment['gpu'], vllm: Partial<ResolvedDeployment['vllm']> = {}): ResolvedDeployment => ({
@@ -27,7 +27,7 @@ const errors = (d: ResolvedDeployment): string[] =>
     .filter((i) => i.severity === 'error')
     .map((i) => `${i.field}: ${i.message}`);
 
-describe('a slice of a GPU (src/recommend/sharing.ts)', () => {
+describe('a slice of a GPU (src/sizing/sharing.ts)', () => {
   it.each<[string, GpuSharing | undefined, { compute: number; bandwidth: number; cost: number; memoryGb: number; visibleMemoryGb: number }]>([
     ['A100-80', undefined, { compute: 1, bandwidth: 1, cost: 1, memoryGb: 80, visibleMemoryGb: 80 }],
     ['A100-80', { mode: 'mig', profile: '1g.10gb' }, { compute: 1 / 7, bandwidth: 0.125, cost: 1 / 7, memoryGb: 10, visibleMemoryGb: 10 }],

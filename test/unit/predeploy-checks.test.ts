@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { checkAutoscaler, isAggregated } from '../../src/recommend/autoscaler-checks.js';
 import { projectCatalog } from '../../src/catalog/catalog.js';
-import { checkDeployment } from '../../src/recommend/checks.js';
-import { flagValue, memoryPlan, parallelLayout } from '../../src/recommend/memory.js';
+import { checkDeployment } from '../../src/sizing/checks.js';
+import { flagValue, memoryPlan, parallelLayout } from '../../src/sizing/memory.js';
 import { autoscalers, dep } from './predeploy-helpers.js';
 
 const errors = (issues: ReturnType<typeof checkDeployment>): string[] => issues.filter((i) => i.severity === 'error').map((i) => `${i.field}: ${i.message}`);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { projectCatalog } from '../../src/catalog/catalog.js';
-import { checkDeployment } from '../../src/recommend/checks.js';
-import { estimatePerformance } from '../../src/recommend/estimate.js';
+import { checkDeployment } from '../../src/sizing/checks.js';
+import { estimatePerformance } from '../../src/sizing/estimate.js';
 import { recipeFill, type Recipe } from '../../src/catalog/recipes.js';
-import { selectRecipe } from '../../src/recommend/select.js';
+import { selectRecipe } from '../../src/sizing/select.js';
 import { dep } from './predeploy-helpers.js';
 import { D, L, loadYaml, problems, scratchDir } from './matrix-helpers.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { projectCatalog } from '../../src/catalog/catalog.js';
-import { kvBytesPerToken, simLatency, stepSeconds, weightBytes } from '../../src/recommend/roofline.js';
+import { kvBytesPerToken, simLatency, stepSeconds, weightBytes } from '../../src/sizing/roofline.js';
 
 const llama8b = projectCatalog().models['meta-llama/Llama-3.1-8B-Instruct']!;
 const h100 = projectCatalog().gpus.H100!;
