@@ -2,9 +2,9 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { median, round } from '../analysis/stats.js';
 import { processCpuSeconds } from '../metrics/cpu.js';
+import { startBenchSim } from './bench-sim.js';
 import { RouterProcess } from '../targets/local/router.js';
 import { startProc, type Proc } from '../util/proc.js';
-import { freePort, sleep } from '../util/ports.js';
 import { projectRoot } from '../util/tools.js';
 
 /**
@@ -72,39 +72,7 @@ export interface LoadPathTools {
 
 export async function benchLoadPath(dir: string, t: LoadPathTools): Promise<Array<[string, string]>> {
   const k6Env = { ...process.env, K6_NO_USAGE_REPORT: 'true', K6_AUTO_EXTENSION_RESOLUTION: 'false' };
-  const simPort = await freePort();
-  const sim = await startProc({
-    name: 'bench replica',
-    command: t.sim,
-    args: [
-      '--port',
-      String(simPort),
-      '--model',
-      'bench',
-      '--served-model-name',
-      'bench',
-      '--force-dummy-tokenizer',
-      '--mode',
-      'random',
-      '--seed',
-      '1',
-      '--max-num-seqs',
-      '1024',
-      '--time-to-first-token',
-      '0',
-      '--inter-token-latency',
-      '0',
-    ],
-    logFile: join(dir, 'load-path-sim.log'),
-  });
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${simPort}/health`)).ok) break;
-    } catch {
-      /* starting */
-    }
-    await sleep(100);
-  }
+  const { proc: sim, port: simPort } = await startBenchSim(t.sim, dir, { maxNumSeqs: 1024, ttft: '0', itl: '0', log: 'load-path-sim.log' });
   const router = await RouterProcess.start(t.router, join(dir, 'load-path-router.log'));
   await router.setRoutes([{ name: 'bench', addr: `127.0.0.1:${simPort}`, drain: true }]);
   const direct = `http://127.0.0.1:${simPort}/v1/chat/completions`;

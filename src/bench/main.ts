@@ -42,11 +42,11 @@ import { readJsonl } from '../results/files.js';
 import { benchAnalysis } from './analysis.js';
 import { RouterProcess } from '../targets/local/router.js';
 import { startProc, stopAll } from '../util/proc.js';
-import { freePort, sleep } from '../util/ports.js';
 import { findTool, projectRoot } from '../util/tools.js';
 import { gateRates, gateRatesTable } from './gate-rates.js';
 import { benchCapacitySearch } from './capacity-search.js';
 import { benchLoadPath, type LoadPathTools } from './load-path.js';
+import { startBenchSim } from './bench-sim.js';
 import { benchSimulate } from './simulate.js';
 import { benchSimulateCalibration } from './simulate-calibration.js';
 
@@ -63,39 +63,7 @@ const CEILING_ROUNDS = 3;
 const k6Env = { ...process.env, K6_NO_USAGE_REPORT: 'true', K6_AUTO_EXTENSION_RESOLUTION: 'false' };
 
 async function startSim(sim: string, dir: string): Promise<number> {
-  const port = await freePort();
-  await startProc({
-    name: 'bench replica',
-    command: sim,
-    args: [
-      '--port',
-      String(port),
-      '--model',
-      'bench',
-      '--force-dummy-tokenizer',
-      '--mode',
-      'random',
-      '--seed',
-      '1',
-      '--max-num-seqs',
-      '256',
-      '--time-to-first-token',
-      '20ms',
-      '--inter-token-latency',
-      '20ms',
-    ],
-    logFile: join(dir, 'sim.log'),
-  });
-  for (let i = 0; i < 100; i++) {
-    try {
-      const r = await fetch(`http://127.0.0.1:${port}/health`);
-      if (r.ok) return port;
-    } catch {
-      /* starting */
-    }
-    await sleep(100);
-  }
-  throw new Error('bench: the simulator did not start');
+  return (await startBenchSim(sim, dir, { maxNumSeqs: 256, ttft: '20ms', itl: '20ms', log: 'sim.log' })).port;
 }
 
 /** Runs a command to its end without blocking the event loop (the router lives in this process). */
