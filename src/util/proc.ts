@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
-import { delimiter } from 'node:path';
+import { accessSync, appendFileSync, closeSync, constants, existsSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { delimiter, isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 
 /** How a supervised process is started. */
@@ -13,6 +13,14 @@ export interface ProcSpec {
   logFile?: string;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /**
+   * `runner` (the default): a process group of its own inside this process's
+   * session (setpgid), which on Linux also keeps it in this process's scheduler
+   * autogroup. `own`: a session of its own (setsid), a scheduling group of its
+   * own — for processes that stand for another machine (the cluster tier's
+   * control plane). See startProc.
+   */
+  session?: 'own' | 'runner';
 }
 
 export interface ProcExit {
@@ -115,16 +123,50 @@ class SupervisedProc implements Proc {
 }
 
 /**
- * Starts a process in a new process group. Throws if the program cannot be
- * started (ENOENT and the like) with a message naming it.
+ * How a child gets a process group of its own without a session of its own.
+ * Node's `detached` calls setsid(2): a new session, which on Linux with
+ * CONFIG_SCHED_AUTOGROUP (on in most distributions and on the machines
+ * measured) is also a scheduling group of its own; the scheduler then shares
+ * the CPU between groups before threads. setpgid(2) alone keeps the session
+ * and the autogroup: perl (Debian's essential perl-base) calls it and execs the
+ * program, whose pid stays. See docs/architecture.md, "Process groups and the
+ * scheduler", for what each placement measured.
+ */
+const PGRP_EXEC = 'setpgrp(0, 0); exec { $ARGV[0] } @ARGV or do { print STDERR "cannot start $ARGV[0]: $!\n"; exit 127 }';
+const perl = process.platform === 'linux' ? findOnPath('perl') : undefined;
+
+/** The executable a command names (searched on PATH when it has no slash), or undefined. */
+function findOnPath(command: string, cwd?: string): string | undefined {
+  const dirs = command.includes('/') ? [isAbsolute(command) ? '' : (cwd ?? '')] : (process.env.PATH ?? '').split(delimiter).filter(Boolean);
+  for (const d of dirs) {
+    const p = d ? join(d, command) : command;
+    try {
+      accessSync(p, constants.X_OK);
+      if (statSync(p).isFile()) return p;
+    } catch {
+      /* not here */
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Starts a process in a new process group: in this session (when perl is
+ * there; else, and with `session: 'own'`, in a session of its own). Either way
+ * a terminal's Ctrl-C reaches the runner alone, which stops the load in order,
+ * and a group kill takes a wrapper's children along. Throws if the program cannot be started (missing, not executable) with
+ * a message naming it.
  */
 export async function startProc(spec: ProcSpec): Promise<Proc> {
+  const pgrp = spec.session !== 'own' && perl !== undefined && process.env.SCALEBENCH_SETSID !== '1';
+  if (pgrp && !findOnPath(spec.command, spec.cwd)) throw new Error(`${spec.name}: cannot start ${spec.command}: no such executable file`);
   const fd = spec.logFile ? openSync(spec.logFile, 'a') : undefined;
   const out = fd ?? 'ignore';
   let child: ChildProcess;
   try {
-    child = spawn(spec.command, [...spec.args], {
-      detached: true,
+    const [command, args] = pgrp ? [perl, ['-e', PGRP_EXEC, spec.command, ...spec.args]] : [spec.command, [...spec.args]];
+    child = spawn(command, args, {
+      detached: !pgrp,
       stdio: ['ignore', out, out],
       env: spec.env ?? process.env,
       cwd: spec.cwd,

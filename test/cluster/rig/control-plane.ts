@@ -87,6 +87,7 @@ export class ControlPlane {
       const etcdUrl = `http://127.0.0.1:${etcdPort}`;
       procs.push(
         await startProc({
+          session: 'own',
           name: 'etcd',
           command: join(cache, 'etcd'),
           args: [
@@ -114,6 +115,7 @@ export class ControlPlane {
       const aggregation = o.aggregation ? frontProxyCerts(dir) : undefined;
       procs.push(
         await startProc({
+          session: 'own',
           name: 'kube-apiserver',
           command: join(cache, 'kube-apiserver'),
           args: [
@@ -150,6 +152,7 @@ export class ControlPlane {
       writeFileSync(kubeconfig, stringify(kubeconfigFor(url, token)));
       procs.push(
         await startProc({
+          session: 'own',
           name: 'kube-controller-manager',
           command: join(cache, 'kube-controller-manager'),
           args: [
@@ -167,6 +170,7 @@ export class ControlPlane {
       if (o.pods) {
         procs.push(
           await startProc({
+            session: 'own',
             name: 'kube-scheduler',
             command: join(cache, 'kube-scheduler'),
             args: [`--kubeconfig=${kubeconfig}`, '--leader-elect=false', '--bind-address=127.0.0.1', `--secure-port=${await freePort()}`],
@@ -191,6 +195,7 @@ export class ControlPlane {
         writeFileSync(stages, kwokStages({ podReadyDelayMs: o.podReadyDelayMs ?? 0, ...(o.podLogs ? { kubeletPort } : {}) }));
         procs.push(
           await startProc({
+            session: 'own',
             name: 'kwok',
             command: join(cache, 'kwok'),
             args: [

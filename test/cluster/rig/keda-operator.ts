@@ -59,6 +59,7 @@ export class KedaOperator {
     try {
       procs.push(
         await startProc({
+          session: 'own',
           name: 'keda-operator',
           command: join(cache, 'keda-operator'),
           args: [
@@ -76,6 +77,7 @@ export class KedaOperator {
       );
       procs.push(
         await startProc({
+          session: 'own',
           name: 'keda-adapter',
           command: join(cache, 'keda-adapter'),
           args: [

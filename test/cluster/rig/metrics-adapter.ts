@@ -41,6 +41,7 @@ export class MetricsAdapter {
     writeFileSync(config, o.rulesYaml);
     const port = await freePort();
     const proc = await startProc({
+      session: 'own',
       name: 'prometheus-adapter',
       command: join(clusterCache(), 'adapter'),
       args: [
