@@ -95,8 +95,18 @@ let turn = 0;
 let sessions = 0;
 // This VU's id, read once: every read of k6/execution's vu makes a new object.
 let vu = 0;
+// The VU's request sender (the extension's), made in its first iteration.
+let sender = null;
+// A single-turn request with drawn token counts, no schedule and no budget: the
+// sender draws the counts and sends it in Go, with the same generator and seed
+// as draw() here, so that an iteration costs little JavaScript.
+const simple = !schedule && !conv && !cfg.maxRequests;
 
 export default function () {
+  if (simple && sender !== null) {
+    sender.next(cfg.ratePerS ? scenarioStart + (exec.scenario.iterationInTest * 1000) / cfg.ratePerS : 0);
+    return;
+  }
   if (random === null) {
     if (conv && conv.systemPromptTokens > 0) {
       random = rng(cfg.seed * 31 + 1);
@@ -125,7 +135,7 @@ export default function () {
     outputLen = Math.max(1, due.output);
     tSched = due.t_sched;
     session = due.session || '';
-  } else {
+  } else if (!simple) {
     promptLen = draw(cfg.prompt);
     outputLen = draw(cfg.output);
   }
@@ -159,24 +169,30 @@ export default function () {
     if (meta) meta.write(runner ? { scenario_start_ms: scenarioStart, vu, pod, clk: llm.clockOffsetMs() } : { scenario_start_ms: scenarioStart, vu });
   }
   if (cfg.ratePerS) tSched = scenarioStart + (iteration * 1000) / cfg.ratePerS;
-  const r = llm.chat(cfg.url, body, {
-    timeoutMs: cfg.timeoutMs,
-    build: body === '' ? { model: cfg.model, promptTokens: promptLen, maxTokens: outputLen, seed: cfg.seed * 7919 + vu } : null,
-    collect: conv !== null,
-    turn: conv ? turn + 1 : 0,
-    points,
-    warmupMs,
-    schedMs: tSched,
-    waitUntil: schedule ? tSched : 0,
-    vu,
-    targetPrompt: promptLen,
-    targetOutput: outputLen,
-    session,
-    clock: runner !== null,
-    pod,
-  });
+  if (sender === null) {
+    // The VU's fixed settings, handed over once; each request then passes scalars.
+    sender = llm.sender(
+      cfg.url,
+      {
+        timeoutMs: cfg.timeoutMs,
+        build: conv ? null : { model: cfg.model, seed: cfg.seed * 7919 + vu },
+        collect: conv !== null,
+        points,
+        warmupMs,
+        vu,
+        clock: runner !== null,
+        pod,
+      },
+      simple ? { prompt: cfg.prompt, output: cfg.output, seed: cfg.seed * 7919 + vu } : null,
+    );
+  }
+  if (simple) {
+    sender.next(tSched || 0);
+    return;
+  }
+  const content = sender.send(promptLen, outputLen, tSched || 0, schedule !== null, session, conv ? turn + 1 : 0, body);
   if (conv) {
-    history.push({ role: 'user', content: userText }, { role: 'assistant', content: r.content || '' });
+    history.push({ role: 'user', content: userText }, { role: 'assistant', content });
     turn = (turn + 1) % conv.turns;
     if (turn !== 0 && conv.thinkTimeMs > 0) sleep(conv.thinkTimeMs / 1000);
   }

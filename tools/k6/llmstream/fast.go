@@ -16,84 +16,165 @@ type tokenKind struct {
 	finish             string
 }
 
-var (
-	keyContent   = []byte(`"content":`)
-	keyReasoning = []byte(`"reasoning_content":`)
-	keyReasonAlt = []byte(`"reasoning":`)
-	keyText      = []byte(`"text":`)
-	keyFinish    = []byte(`"finish_reason":`)
-	// Chunks these appear in are read by encoding/json (rare: one a request, or errors).
-	slowKeys = [][]byte{[]byte(`"tool_calls"`), []byte(`"index":1`)}
-	// These too, unless null (llm-d-inference-sim writes "usage":null in every chunk).
-	slowUnlessNull = [][2][]byte{{[]byte(`"usage"`), []byte(`"usage":null`)}, {[]byte(`"error"`), []byte(`"error":null`)}}
-)
-
-// stringValue reports, for the first `key` in payload, whether its value is a
-// non-empty string; ok is false when the value is neither a string nor null
-// (the caller then reads the chunk with encoding/json). A key inside a string
-// value cannot match: there its quotes are escaped.
-func stringValue(payload, key []byte) (present, nonEmpty, ok bool) {
-	i := bytes.Index(payload, key)
-	if i < 0 {
-		return false, false, true
-	}
-	v := payload[i+len(key):]
-	switch {
-	case bytes.HasPrefix(v, []byte(`null`)):
-		return true, false, true
-	case bytes.HasPrefix(v, []byte(`""`)):
-		return true, false, true
-	case len(v) > 1 && v[0] == '"':
-		return true, true, true
-	}
-	return true, false, false
+// scanned is what scanChunk read of a chunk: its tokens and, in the last
+// chunk of a stream asked with include_usage, the usage (-1: not given).
+type scanned struct {
+	tokenKind
+	usage                      bool
+	prompt, completion, cached int
 }
 
-// fastChunk reads a one-choice streaming chunk with no usage, error or tool
-// calls; ok is false for anything else.
-func fastChunk(payload []byte) (k tokenKind, ok bool) {
-	if len(payload) == 0 || payload[0] != '{' {
-		return k, false
+// scanChunk reads a streaming chunk in one pass over its bytes, without
+// encoding/json: the keys that matter (a choice's delta content, reasoning,
+// text and finish_reason; usage and its token counts; error; index), each
+// string read whole so that a key inside a string value never matches. ok is
+// false for what it does not read, which the caller then gives to
+// encoding/json: an error, tool calls, more than one choice, a value of an
+// unexpected type, a number that is not a plain integer, anything malformed.
+func scanChunk(p []byte) (s scanned, ok bool) {
+	s.prompt, s.completion, s.cached = -1, -1, -1
+	if len(p) == 0 || p[0] != '{' {
+		return s, false
 	}
-	for _, s := range slowKeys {
-		if bytes.Contains(payload, s) {
-			return k, false
+	choices := 0
+	for i := 0; i < len(p); {
+		q := bytes.IndexByte(p[i:], '"')
+		if q < 0 {
+			break
 		}
-	}
-	for _, s := range slowUnlessNull {
-		if n := bytes.Count(payload, s[0]); n > 0 && n != bytes.Count(payload, s[1]) {
-			return k, false
+		i += q
+		end, escaped := stringEnd(p, i+1)
+		if end < 0 {
+			return s, false
 		}
-	}
-	var present, nonEmpty bool
-	if _, nonEmpty, ok = stringValue(payload, keyContent); !ok {
-		return k, false
-	}
-	k.content = nonEmpty
-	if _, nonEmpty, ok = stringValue(payload, keyText); !ok {
-		return k, false
-	}
-	k.content = k.content || nonEmpty
-	for _, key := range [][]byte{keyReasoning, keyReasonAlt} {
-		if _, nonEmpty, ok = stringValue(payload, key); !ok {
-			return k, false
+		key := p[i+1 : end]
+		j := skipSpace(p, end+1)
+		if j >= len(p) || p[j] != ':' || escaped {
+			i = end + 1 // a string value (or a key with escapes: none of those read here)
+			continue
 		}
-		k.reasoning = k.reasoning || nonEmpty
-	}
-	if present, _, ok = stringValue(payload, keyFinish); !ok {
-		return k, false
-	}
-	if present {
-		i := bytes.Index(payload, keyFinish) + len(keyFinish)
-		if payload[i] == '"' {
-			end := bytes.IndexByte(payload[i+1:], '"')
-			if end < 0 || bytes.IndexByte(payload[i+1:i+1+end], '\\') >= 0 {
-				return k, false
+		j = skipSpace(p, j+1)
+		if j >= len(p) {
+			return s, false
+		}
+		v := p[j]
+		str, null := v == '"', bytes.HasPrefix(p[j:], []byte("null"))
+		nonEmpty := str && j+1 < len(p) && p[j+1] != '"'
+		switch string(key) {
+		case "content", "text", "reasoning_content", "reasoning":
+			if !str && !null {
+				return s, false
 			}
-			k.finish = string(payload[i+1 : i+1+end])
+			if string(key) == "text" {
+				choices++
+			}
+			if string(key) == "reasoning_content" || string(key) == "reasoning" {
+				s.reasoning = s.reasoning || nonEmpty
+			} else {
+				s.content = s.content || nonEmpty
+			}
+		case "delta":
+			choices++
+		case "finish_reason":
+			if str {
+				e, esc := stringEnd(p, j+1)
+				if e < 0 || esc {
+					return s, false
+				}
+				s.finish = string(p[j+1 : e])
+			} else if !null {
+				return s, false
+			}
+		case "tool_calls", "error":
+			if !null {
+				return s, false
+			}
+		case "usage":
+			if v == '{' {
+				s.usage, s.prompt, s.completion = true, 0, 0
+			} else if !null {
+				return s, false
+			}
+		case "prompt_tokens_details":
+			if v == '{' {
+				s.cached = 0
+			} else if !null {
+				return s, false
+			}
+		case "prompt_tokens", "completion_tokens", "cached_tokens", "index":
+			n, e := plainInt(p, j)
+			if e < 0 {
+				if null && string(key) != "index" {
+					break
+				}
+				return s, false
+			}
+			switch string(key) {
+			case "prompt_tokens":
+				s.prompt = n
+			case "completion_tokens":
+				s.completion = n
+			case "cached_tokens":
+				s.cached = n
+			case "index":
+				if n != 0 {
+					return s, false
+				}
+			}
 		}
+		i = j
 	}
-	return k, true
+	if choices > 1 {
+		return s, false
+	}
+	return s, true
+}
+
+// stringEnd is the index of the quote that closes the string whose first
+// byte is at i, and whether it holds an escape; -1 when it does not close.
+func stringEnd(p []byte, i int) (int, bool) {
+	escaped := false
+	for {
+		q := bytes.IndexByte(p[i:], '"')
+		if q < 0 {
+			return -1, escaped
+		}
+		k := i + q
+		if bytes.IndexByte(p[i:k], '\\') < 0 {
+			return k, escaped
+		}
+		escaped = true
+		// Count the backslashes before the quote: an odd number escapes it.
+		n := 0
+		for b := k - 1; b >= i && p[b] == '\\'; b-- {
+			n++
+		}
+		if n%2 == 0 {
+			return k, escaped
+		}
+		i = k + 1
+	}
+}
+
+func skipSpace(p []byte, i int) int {
+	for i < len(p) && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// plainInt reads a non-negative integer of at most nine digits at i, followed
+// by a delimiter; e is -1 for anything else.
+func plainInt(p []byte, i int) (n, e int) {
+	k := i
+	for k < len(p) && p[k] >= '0' && p[k] <= '9' && k-i < 10 {
+		n = n*10 + int(p[k]-'0')
+		k++
+	}
+	if k == i || k-i > 9 || k >= len(p) || (p[k] != ',' && p[k] != '}' && p[k] != ']' && p[k] != ' ') {
+		return 0, -1
+	}
+	return n, k
 }
 
 // BuildOptions describe a request body built here instead of in JavaScript:

@@ -4,36 +4,37 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 )
 
-// slowChunk is what encoding/json reads of a chunk: the reference fastChunk must agree with.
-func slowChunk(t *testing.T, payload string) tokenKind {
+// slowChunk is what encoding/json reads of a chunk (onLine's own slow path):
+// the reference scanChunk must agree with.
+func slowChunk(t *testing.T, payload string) scanned {
 	t.Helper()
-	var c chunk
-	if err := json.Unmarshal([]byte(payload), &c); err != nil {
-		t.Fatalf("not JSON: %s", payload)
+	r := newResult()
+	var last time.Time
+	now := time.Now()
+	r.collect = true // the slow path
+	if _, f := r.onLine([]byte("data: "+payload), now, now, &last); f != nil {
+		t.Fatalf("encoding/json refused %s: %s", payload, f.message)
 	}
-	var k tokenKind
-	for _, ch := range c.Choices {
-		if ch.Text != "" || (ch.Delta != nil && ch.Delta.Content != "") {
-			k.content = true
-		}
-		if ch.Delta != nil && ch.Delta.ReasoningContent+ch.Delta.Reasoning != "" {
-			k.reasoning = true
-		}
-		if ch.FinishReason != nil {
-			k.finish = *ch.FinishReason
-		}
+	return scanned{
+		tokenKind: tokenKind{content: r.contentChunks > 0, reasoning: r.tokenChunks > r.contentChunks, finish: r.finishReason},
+		usage:     r.promptTokens >= 0, prompt: r.promptTokens, completion: r.completionTokens, cached: r.cachedTokens,
 	}
-	return k
 }
 
-func TestFastChunkAgreesWithEncodingJSON(t *testing.T) {
+func TestScanChunkAgreesWithEncodingJSON(t *testing.T) {
 	cases := []string{
 		// llm-d-inference-sim v0.10.2's chunks, as it writes them
 		`{"id":"chatcmpl-f21a08d2","model":"m","object":"chat.completion.chunk","created":1796020023,"usage":null,"choices":[{"index":0,"finish_reason":null,"delta":{"role":"assistant"}}]}`,
 		`{"id":"chatcmpl-f21a08d2","model":"m","object":"chat.completion.chunk","created":1796020023,"usage":null,"choices":[{"index":0,"finish_reason":null,"delta":{"content":"Today "}}]}`,
 		`{"id":"chatcmpl-1","created":1,"model":"m","object":"chat.completion.chunk","usage":null,"choices":[{"index":0,"delta":{},"finish_reason":"length"}]}`,
+		`{"id":"chatcmpl-1","created":1,"model":"m","object":"chat.completion.chunk","usage":{"prompt_tokens":21,"completion_tokens":4,"total_tokens":25,"prompt_tokens_details":{"cached_tokens":0}},"choices":[]}`,
+		// vLLM's usage chunk
+		`{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":512,"total_tokens":768,"completion_tokens":256,"prompt_tokens_details":{"cached_tokens":496}}}`,
+		`{"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4}}`,
+		`{"choices":[],"usage": {"prompt_tokens": 3 , "completion_tokens":4,"prompt_tokens_details":null}}`,
 		// reasoning models
 		`{"choices":[{"index":0,"delta":{"reasoning_content":"Let me"},"finish_reason":null}]}`,
 		`{"choices":[{"index":0,"delta":{"reasoning":"think"},"finish_reason":null}]}`,
@@ -41,42 +42,58 @@ func TestFastChunkAgreesWithEncodingJSON(t *testing.T) {
 		// completions
 		`{"choices":[{"index":0,"text":"hi","finish_reason":null}]}`,
 		`{"choices":[{"index":0,"text":"","finish_reason":"stop"}]}`,
-		// text that looks like a key, escaped inside a string
-		`{"choices":[{"index":0,"delta":{"content":"say \"content\":\"\" and \"usage\""},"finish_reason":null}]}`,
-		`{"choices":[{"index":0,"delta":{"content":"\u00e9\n"},"finish_reason":null}]}`,
+		// text that looks like a key, escaped inside a string; escapes; spaces
+		`{"choices":[{"index":0,"delta":{"content":"say \"content\":\"\" and \"usage\":{\"prompt_tokens\":9}"},"finish_reason":null}]}`,
+		`{"choices":[{"index":0,"delta":{"content":"\u00e9\n\\"},"finish_reason":null}]}`,
+		`{"choices":[{"index":0,"delta":{"content": "spaced"}}]}`,
+		`{"choices":[{"index":0,"delta":{"content":"\\"},"finish_reason":"stop"}]}`,
 	}
 	for _, p := range cases {
 		want := slowChunk(t, p)
-		got, ok := fastChunk([]byte(p))
+		got, ok := scanChunk([]byte(p))
 		if !ok {
-			continue // left to encoding/json: fine
+			t.Errorf("left to encoding/json: %s", p)
+			continue
 		}
 		if got != want {
-			t.Errorf("%s\nfast %+v, encoding/json %+v", p, got, want)
-		}
-	}
-	// The simulator's own chunks must take the fast path.
-	for _, p := range cases[:3] {
-		if _, ok := fastChunk([]byte(p)); !ok {
-			t.Errorf("not on the fast path: %s", p)
+			t.Errorf("%s\nscan %+v, encoding/json %+v", p, got, want)
 		}
 	}
 }
 
-func TestFastChunkLeavesTheRestToEncodingJSON(t *testing.T) {
+func TestScanChunkLeavesTheRestToEncodingJSON(t *testing.T) {
 	for _, p := range []string{
-		`{"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4}}`,
-		`{"choices":[],"usage": {"prompt_tokens":3}}`,
 		`{"usage":null,"error":{"message":"x"}}`,
 		`{"error":{"message":"boom"}}`,
-		`{"choices":[{"index":0,"delta":{"content": "spaced"}}]}`,
 		`{"choices":[{"index":0,"delta":{"content":"a"}},{"index":1,"delta":{"content":"b"}}]}`,
+		`{"choices":[{"delta":{"content":"a"}},{"delta":{"content":"b"}}]}`,
 		`{"choices":[{"index":0,"delta":{"tool_calls":[{"id":"x"}]}}]}`,
+		`{"choices":[{"index":0,"delta":{"content":5}}]}`,
+		`{"choices":[],"usage":{"prompt_tokens":3.5,"completion_tokens":4}}`,
+		`{"choices":[],"usage":{"prompt_tokens":-3,"completion_tokens":4}}`,
+		`{"choices":[{"index":0,"delta":{"content":"unterminated}}]}`,
+		`{"choices":[{"index":0,"logprobs":{"content":[{"token":"a"}]},"delta":{"content":"a"}}]}`,
 		`[1,2]`,
+		``,
 	} {
-		if _, ok := fastChunk([]byte(p)); ok {
-			t.Errorf("fast path taken for %s", p)
+		if _, ok := scanChunk([]byte(p)); ok {
+			t.Errorf("scanned, not left to encoding/json: %s", p)
 		}
+	}
+}
+
+// A chunk's scan costs no allocation (the finish reason's string aside).
+func TestScanChunkDoesNotAllocate(t *testing.T) {
+	p := []byte(`{"id":"chatcmpl-f21a08d2","model":"m","object":"chat.completion.chunk","created":1796020023,"usage":null,"choices":[{"index":0,"finish_reason":null,"delta":{"content":"Today "}}]}`)
+	if n := testing.AllocsPerRun(100, func() { _, _ = scanChunk(p) }); n != 0 {
+		t.Fatalf("%v allocations per chunk", n)
+	}
+}
+
+func BenchmarkScanChunk(b *testing.B) {
+	p := []byte(`{"id":"chatcmpl-f21a08d2","model":"m","object":"chat.completion.chunk","created":1796020023,"usage":null,"choices":[{"index":0,"finish_reason":null,"delta":{"content":"Today "}}]}`)
+	for b.Loop() {
+		_, _ = scanChunk(p)
 	}
 }
 

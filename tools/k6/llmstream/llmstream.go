@@ -68,6 +68,7 @@ type ModuleInstance struct {
 	client *http.Client
 	reader *bufio.Reader // reused from request to request
 	body   []byte        // a built request body, reused
+	line   []byte        // a point line, reused
 	rnd    *rand.Rand    // the VU's generator for built bodies
 }
 
@@ -100,6 +101,7 @@ func newClient() *http.Client {
 func (m *ModuleInstance) Exports() modules.Exports {
 	return modules.Exports{Named: map[string]any{
 		"chat":            m.chat,
+		"sender":          m.sender,
 		"connect":         m.connect,
 		"scenarioStartMs": m.scenarioStartMs,
 		"open":            m.open,
@@ -189,17 +191,92 @@ func (m *ModuleInstance) chat(url, body string, opts *ChatOptions) map[string]an
 	if m.vu.State() == nil {
 		panic(m.vu.Runtime().NewGoError(fmt.Errorf("llmstream.chat can only be called in a VU, not in the init context")))
 	}
-	timeout := defaultTimeout
-	headers := map[string]string{}
-	if opts != nil {
-		if opts.TimeoutMs > 0 {
-			timeout = time.Duration(opts.TimeoutMs * float64(time.Millisecond))
-		}
-		for k, v := range opts.Headers {
-			headers[k] = v
-		}
+	if opts == nil {
+		opts = &ChatOptions{}
 	}
-	if opts != nil && opts.WaitUntil > 0 {
+	return m.do(url, body, opts).export()
+}
+
+// Sender is chat with a VU's fixed settings taken once (JavaScript:
+// `const s = llm.sender(url, opts)` in the VU's first iteration, then
+// `s.send(...)` for each request): the scenario's hot path, where a request
+// passes scalars instead of an options object read by reflection and gets no
+// result object back (measured: that conversion was a sixth of the
+// extension's CPU per request).
+type Sender struct {
+	m    *ModuleInstance
+	url  string
+	opts ChatOptions
+	// draw, when set, is what Next draws each request's token counts from.
+	draw *DrawOptions
+	rnd  *mulberry32
+}
+
+// sender binds url and opts (as chat's; build, when set, gives the model and
+// seed of bodies built here) to this VU; with draw, Next draws the token
+// counts too.
+func (m *ModuleInstance) sender(url string, opts *ChatOptions, draw *DrawOptions) *Sender {
+	if m.vu.State() == nil {
+		panic(m.vu.Runtime().NewGoError(fmt.Errorf("llmstream.sender can only be called in a VU, not in the init context")))
+	}
+	s := &Sender{m: m, url: url}
+	if opts != nil {
+		s.opts = *opts
+	}
+	if s.opts.Build != nil {
+		b := *s.opts.Build
+		s.opts.Build = &b
+	}
+	if draw != nil {
+		d := *draw
+		s.draw, s.rnd = &d, newMulberry32(d.Seed)
+	}
+	return s
+}
+
+// Next sends one single-turn request whose prompt and output token counts it
+// draws (prompt first, as the scenario does), due at schedMs (0: none; not
+// waited for: an arrival-rate executor starts it on time).
+func (s *Sender) Next(schedMs float64) {
+	if s.draw == nil {
+		panic(s.m.vu.Runtime().NewGoError(fmt.Errorf("llmstream: next() needs a sender made with distributions to draw from")))
+	}
+	p := s.draw.Prompt.draw(s.rnd)
+	o := s.draw.Output.draw(s.rnd)
+	s.Send(p, o, schedMs, false, "", 0, "")
+}
+
+// Send runs one request like chat and writes its point: promptTokens and
+// outputTokens are the request's targets (and the built body's sizes when
+// body is empty), schedMs when it was due (0: none; with wait, it is not sent
+// before), session and turn a conversation's. It returns the reply's text
+// when the sender collects it, else "".
+func (s *Sender) Send(promptTokens, outputTokens int64, schedMs float64, wait bool, session string, turn int64, body string) string {
+	o := &s.opts
+	o.TargetPrompt, o.TargetOutput = promptTokens, outputTokens
+	o.SchedMs, o.WaitUntil = schedMs, 0
+	if wait {
+		o.WaitUntil = schedMs
+	}
+	o.Session, o.Turn = session, turn
+	if o.Build != nil {
+		o.Build.PromptTokens, o.Build.MaxTokens = int(promptTokens), int(outputTokens)
+	}
+	res := s.m.do(s.url, body, o)
+	if o.Collect {
+		return res.content.String()
+	}
+	return ""
+}
+
+// do runs one request to completion (waiting for its due time first) and
+// writes its point when opts name a points file.
+func (m *ModuleInstance) do(url, body string, opts *ChatOptions) *result {
+	timeout := defaultTimeout
+	if opts.TimeoutMs > 0 {
+		timeout = time.Duration(opts.TimeoutMs * float64(time.Millisecond))
+	}
+	if opts.WaitUntil > 0 {
 		due := time.UnixMicro(int64(opts.WaitUntil * 1000))
 		if wait := time.Until(due); wait > 0 {
 			t := time.NewTimer(wait)
@@ -207,28 +284,29 @@ func (m *ModuleInstance) chat(url, body string, opts *ChatOptions) map[string]an
 			case <-t.C:
 			case <-m.vu.Context().Done():
 				t.Stop()
-				return map[string]any{"ok": false, "error": "aborted: the load ended before the request was due"}
+				return newResult().fail(failure{sourceAborted, "aborted: the load ended before the request was due"})
 			}
 		}
 	}
 	var payload io.Reader = strings.NewReader(body)
-	if opts != nil && opts.Build != nil && body == "" {
+	if opts.Build != nil && body == "" {
 		m.body = m.buildBody(m.body[:0], opts.Build)
 		payload = bytes.NewReader(m.body)
 	}
 	ctx, cancel := context.WithTimeoutCause(m.vu.Context(), timeout, errTimeout)
 	defer cancel()
-	res := m.stream(ctx, url, payload, headers, opts != nil && opts.Collect)
-	if opts != nil && opts.Points != nil {
+	res := m.stream(ctx, url, payload, opts.Headers, opts.Collect)
+	if opts.Points != nil {
 		phase := "main"
 		if ss := lib.GetScenarioState(m.vu.Context()); ss != nil && res.tStartMs-float64(ss.StartTime.UnixMicro())/1e3 < opts.WarmupMs {
 			phase = "warmup"
 		}
-		if err := opts.Points.writeLine(res.appendPoint(nil, phase, &opts.PointOptions)); err != nil {
+		m.line = res.appendPoint(m.line[:0], phase, &opts.PointOptions)
+		if err := opts.Points.writeLine(m.line); err != nil {
 			panic(m.vu.Runtime().NewGoError(fmt.Errorf("llmstream: writing the point: %w", err)))
 		}
 	}
-	return res.export()
+	return res
 }
 
 func (m *ModuleInstance) stream(ctx context.Context, url string, body io.Reader, headers map[string]string, collect bool) *result {
@@ -419,7 +497,13 @@ func (r *result) onLine(line []byte, now, start time.Time, last *time.Time) (boo
 	}
 	r.chunks++
 	if !r.collect {
-		if k, ok := fastChunk(payload); ok {
+		if k, ok := scanChunk(payload); ok {
+			if k.usage {
+				r.promptTokens, r.completionTokens = k.prompt, k.completion
+				if k.cached >= 0 {
+					r.cachedTokens = k.cached
+				}
+			}
 			if k.finish != "" {
 				r.finishReason = k.finish
 			}
