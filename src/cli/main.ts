@@ -13,6 +13,7 @@ import { registerReport } from './report.js';
 import { registerRun } from './run.js';
 import { registerSearch } from './search.js';
 import { registerSimulate } from './simulate.js';
+import { registerTestRun } from './testrun.js';
 import { registerTune } from './tune.js';
 import { registerValidate } from './validate.js';
 
@@ -37,6 +38,7 @@ for (const register of [
   registerSearch,
   registerSimulate,
   registerImage,
+  registerTestRun,
 ])
   register(program);
 

@@ -1,10 +1,11 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectCatalog } from '../../src/catalog/catalog.js';
 import { expandCells } from '../../src/matrix/expand.js';
 import { parseMatrix } from '../../src/matrix/load.js';
+import type { K8sObject } from '../../src/manifests/types.js';
 import type { RunnerPods } from '../../src/results/pod-points.js';
 import { ClusterClient } from '../../src/targets/kubernetes/cluster-client.js';
 import { findTool, projectRoot } from '../../src/util/tools.js';
@@ -85,6 +86,8 @@ describe.skipIf(skipReason !== '')('the load as an Indexed Job of runner pods (k
   let local: CellOut;
   let jobRun: { tools: Record<string, string> };
   let jobSummary = '';
+  const target = (load: string) => `{ kind: kubernetes, namespace: ${NS}, url: "${sims.url}", prometheus_url: "${sims.prometheusUrl}"${load} }`;
+  const jobLoad = `, load: { runner: job, parallelism: 3, image: "registry.example/scalebench-k6@sha256:${'0'.repeat(64)}", resources: { requests: { cpu: 500m } } }`;
 
   beforeAll(async () => {
     ensureBuilt();
@@ -112,8 +115,6 @@ describe.skipIf(skipReason !== '')('the load as an Indexed Job of runner pods (k
     });
     runners = KwokRunnerBacking.start({ client, api: (...a) => cp.api(...a), namespace: NS, k6: findTool('k6'), dir: join(dir, 'runners') });
     await new Promise((r) => setTimeout(r, 2000)); // CRDs served
-    const target = (load: string) => `{ kind: kubernetes, namespace: ${NS}, url: "${sims.url}", prometheus_url: "${sims.prometheusUrl}"${load} }`;
-    const jobLoad = `, load: { runner: job, parallelism: 3, image: "registry.example/scalebench-k6@sha256:${'0'.repeat(64)}", resources: { requests: { cpu: 500m } } }`;
 
     writeMatrix(dir, 'job.yaml', matrix(target(jobLoad)));
     const j = await runCli(['run', 'job.yaml', '--out', 'job-out', '--kubeconfig', cp.kubeconfig], { cwd: dir });
@@ -212,5 +213,134 @@ describe.skipIf(skipReason !== '')('the load as an Indexed Job of runner pods (k
     expect(perPod[1]).toBeLessThan(0.6 * perPod[0]!);
     expect(perPod[0]).toBeGreaterThan(0.9 * mainCount(job, 0));
     expect(killed.result.client.requests).toBe(perPod.reduce((a, b) => a + b, 0));
+  });
+  describe('a k6-operator TestRun from `generate --k6-operator`, its pods read back by `scalebench testrun read`', () => {
+    let read: { code: number | null; stdout: string; stderr: string };
+    let out: { pods: RunnerPods; points: CellOut['points'] };
+    const name = 'load-job-load-6';
+
+    beforeAll(async () => {
+      const client = ClusterClient.load({ kubeconfig: cp.kubeconfig });
+      writeMatrix(dir, 'op.yaml', matrix(target(jobLoad)));
+      const g = await runCli(['generate', 'op.yaml', '--k6-operator'], { cwd: dir });
+      expect(g.code, g.stderr).toBe(0);
+      const docs = parseAllDocuments(g.stdout).map((d) => d.toJS() as K8sObject);
+      const testRun = docs.find((d) => d.kind === 'TestRun' && d.metadata.name === name)!;
+      const configMap = docs.find((d) => d.kind === 'ConfigMap' && d.metadata.name === name)!;
+      await client.apply(configMap);
+      // The model the TestRun loads: the runs above tore theirs down with their cells.
+      const serving = parseAllDocuments((await runCli(['generate', 'op.yaml'], { cwd: dir })).stdout)
+        .map((d) => d.toJS() as K8sObject)
+        .filter((d) => d.kind === 'Deployment' || d.kind === 'Service');
+      expect(serving.map((d) => d.kind)).toEqual(['Deployment', 'Service']);
+      for (const o of serving) await client.apply(o);
+      for (let i = 0; i < 300; i++) {
+        const d = await client.read('apps/v1', 'Deployment', NS, serving[0]!.metadata.name);
+        if ((d?.status as { readyReplicas?: number } | undefined)?.readyReplicas === 2) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      // No k6-operator here (its module is not on the Go proxy this machine reaches): its controller's part, as v1.6.0
+      // does it (pkg/resources/jobs/runner.go NewRunnerJob), is played below — one Job <name>-<i> per runner, i from 1,
+      // labelled app=k6, k6_cr=<name>, runner=true plus the TestRun's runner labels, running
+      // `k6 run --quiet <segment flags> <args> /test/<file> --address=0.0.0.0:6565 --paused --tag instance_id=<i>
+      // --tag testrun_name=<name>` with the script's ConfigMap at /test (pkg/types/script.go); then its starter's: a
+      // PATCH of each runner's /v1/status to paused=false once all run (pkg/resources/jobs/starter.go, containers/curl.go).
+      const spec = testRun.spec as {
+        parallelism: number;
+        args: string[];
+        script: { configMap: { name: string; file: string } };
+        runner: { image: string; metadata: { labels: Record<string, string> }; env: Array<{ name: string; value: string }> };
+      };
+      const sequence = ['0', ...Array.from({ length: spec.parallelism - 1 }, (_, i) => `${i + 1}/${spec.parallelism}`), '1'];
+      const part = (i: number): string => (i === 0 ? '0' : i === spec.parallelism ? '1' : `${i}/${spec.parallelism}`);
+      const reader = spawnCli(['testrun', 'read', name, '-n', NS, '--kubeconfig', cp.kubeconfig, '--out', 'testrun-out', '--timeout', '3m'], { cwd: dir });
+      for (let i = 1; i <= spec.parallelism; i++) {
+        const labels = { ...spec.runner.metadata.labels, app: 'k6', k6_cr: name, runner: 'true' };
+        await client.apply({
+          apiVersion: 'batch/v1',
+          kind: 'Job',
+          metadata: { name: `${name}-${i}`, namespace: NS, labels },
+          spec: {
+            backoffLimit: 0,
+            template: {
+              metadata: { labels },
+              spec: {
+                restartPolicy: 'Never',
+                containers: [
+                  {
+                    name: 'k6',
+                    image: spec.runner.image,
+                    command: [
+                      ...['k6', 'run', '--quiet', `--execution-segment=${part(i - 1)}:${part(i)}`, `--execution-segment-sequence=${sequence.join(',')}`],
+                      ...spec.args,
+                      ...[
+                        `/test/${spec.script.configMap.file}`,
+                        '--address=0.0.0.0:6565',
+                        '--paused',
+                        '--tag',
+                        `instance_id=${i}`,
+                        '--tag',
+                        `testrun_name=${name}`,
+                      ],
+                    ],
+                    env: spec.runner.env,
+                    volumeMounts: [{ name: 'k6-test-volume', mountPath: '/test' }],
+                  },
+                ],
+                volumes: [{ name: 'k6-test-volume', configMap: { name: spec.script.configMap.name } }],
+              },
+            },
+          },
+        });
+      }
+      // The starter: once every runner's REST API answers, resume them all.
+      const mine = (): string[] => runners.pods().filter((p) => p.startsWith(`${name}-`));
+      const status = async (address: string, init?: RequestInit): Promise<boolean> =>
+        fetch(`http://${address}/v1/status`, { ...init, signal: AbortSignal.timeout(2000) }).then(
+          (r) => r.ok,
+          () => false,
+        );
+      for (let i = 0; i < 600; i++) {
+        const up = await Promise.all(mine().map((p) => status(runners.address(p) ?? '')));
+        if (up.length === spec.parallelism && up.every(Boolean)) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const body = JSON.stringify({ data: { type: 'status', id: 'default', attributes: { paused: false } } });
+      for (const p of mine()) expect(await status(runners.address(p)!, { method: 'PATCH', body, headers: { 'content-type': 'application/json' } })).toBe(true);
+      read = await reader.done;
+      const points = readFileSync(join(dir, 'testrun-out', 'points.jsonl'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as CellOut['points'][number]);
+      out = { pods: JSON.parse(readFileSync(join(dir, 'testrun-out', 'runner-pods.json'), 'utf8')) as RunnerPods, points };
+      for (let i = 1; i <= spec.parallelism; i++)
+        await client.delete({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: `${name}-${i}`, namespace: NS } });
+      for (const o of serving) await client.delete(o);
+    }, 300_000);
+
+    it("follows each runner pod's log through the API server and merges their points: the sum of the pods', in time order, the load of a local runner", () => {
+      expect(read.stderr).not.toMatch(/unexpected error/);
+      expect(read.code, read.stderr).toBe(0);
+      expect(out.pods.parallelism).toBe(3);
+      expect(out.pods.pods.map((p) => [p.index, p.phase, p.ended])).toEqual([
+        [0, 'Succeeded', true],
+        [1, 'Succeeded', true],
+        [2, 'Succeeded', true],
+      ]);
+      const main = out.points.filter((p) => p.phase === 'main').length;
+      expect(out.pods.pods.reduce((a, p) => a + p.mainRequests, 0)).toBe(main);
+      expect(out.pods.pods.reduce((a, p) => a + p.requests, 0)).toBe(out.points.length);
+      expect(out.points.every((p, i) => i === 0 || p.t >= out.points[i - 1]!.t)).toBe(true);
+      // Each runner ran its own segment: two of the six users each, their ids unique across the pods.
+      expect(new Set(out.points.map((p) => p.vu)).size).toBe(USERS);
+      const ratio = main / mainCount(local);
+      process.stdout.write(
+        `k6-operator TestRun (3 runners, ${USERS} users, 30 s) read back: pod requests ${out.pods.pods.map((p) => p.mainRequests).join(' + ')} = ${main}; ` +
+          `local runner ${mainCount(local)} (${((ratio - 1) * 100).toFixed(2)} %); starts ${out.pods.skew.startSpreadMs} ms apart\n`,
+      );
+      expect(Math.abs(ratio - 1)).toBeLessThanOrEqual(0.02);
+      expect(read.stdout).toContain(`TestRun ${NS}/${name}: ${out.points.length} points from 3 runner pods`);
+      expect(read.stdout).toMatch(new RegExp(`main phase: ${main} requests, 0 failed`));
+    });
   });
 });

@@ -36,14 +36,14 @@ type PodStatus = {
   }>;
 };
 
-const statusOf = (p: K8sObject): PodStatus => (p.status ?? {}) as PodStatus;
+export const statusOf = (p: K8sObject): PodStatus => (p.status ?? {}) as PodStatus;
 const indexOf = (p: K8sObject): number =>
   Number(
     p.metadata.labels?.['batch.kubernetes.io/job-completion-index'] ??
       (p.metadata.annotations as Record<string, string> | undefined)?.['batch.kubernetes.io/job-completion-index'] ??
       -1,
   );
-const terminal = (phase: string | undefined): boolean => phase === 'Succeeded' || phase === 'Failed';
+export const terminal = (phase: string | undefined): boolean => phase === 'Succeeded' || phase === 'Failed';
 
 /** Why a pod failed, in one line: an eviction's reason and message, or its container's termination. */
 export function podFailure(s: PodStatus): string {
@@ -93,7 +93,7 @@ async function followLog(
 }
 
 /** Follows one pod's log through the API server, line by line; reconnects if the stream ends before the pod has. */
-class PodLog {
+export class PodLog {
   ended = false;
   private abort?: AbortController;
   private partial = '';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { runnerImage } from '../../../src/load/runner-image.js';
 import type { K8sObject } from '../../../src/manifests/types.js';
 import type { ClusterClient } from '../../../src/targets/kubernetes/cluster-client.js';
-import { sleep } from '../../../src/util/ports.js';
+import { freePort, sleep } from '../../../src/util/ports.js';
 import { journalProcess } from '../../../src/util/proc.js';
 import { projectRoot } from '../../../src/util/tools.js';
 
@@ -25,6 +25,8 @@ export interface KwokRunnerBackingOptions {
 interface Backed {
   pod: string;
   dir: string;
+  /** The k6 REST API's address, when the command gives one (its own loopback port: a pod has its own network). */
+  address?: string;
   child: ChildProcess;
   barrier: string;
   lastStartAt: string;
@@ -76,6 +78,11 @@ export class KwokRunnerBacking {
   /** Runner pods with a process, by name. */
   pods(): string[] {
     return [...this.backed.keys()].sort();
+  }
+
+  /** A pod's k6 REST API (`--address` in its command, moved to a loopback port of its own), e.g. for k6-operator's starter. */
+  address(pod: string): string | undefined {
+    return this.backed.get(pod)?.address;
   }
 
   /** Kills a pod's process (SIGKILL), as an OOM kill would. */
@@ -139,6 +146,18 @@ export class KwokRunnerBacking {
       else if (e.valueFrom?.fieldRef) env[e.name] = fieldOf(p, e.valueFrom.fieldRef.fieldPath);
     }
     const command = [...(c.command ?? []), ...(c.args ?? [])].map(map);
+    // A bare program name is looked up on the image's PATH (/usr/bin), then mapped.
+    if (command[0] && !command[0].includes('/')) command[0] = map(`/usr/bin/${command[0]}`);
+    // Each pod has its own network: k6's REST API (k6-operator gives --address=0.0.0.0:6565) gets a loopback port of its own.
+    let address: string | undefined;
+    for (let i = 1; i < command.length; i++) {
+      const a = command[i]!;
+      if (a.startsWith('--address=') || (a === '--address' && i + 1 < command.length)) {
+        address = `127.0.0.1:${await freePort()}`;
+        if (a === '--address') command[++i] = address;
+        else command[i] = `--address=${address}`;
+      }
+    }
     const log = join(dir, 'container.log');
     writeFileSync(log, '');
     const child = spawn(command[0]!, command.slice(1), { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -158,7 +177,7 @@ export class KwokRunnerBacking {
         void this.report(p.metadata.name, code, signal).finally(resolve);
       });
     });
-    const b: Backed = { pod: p.metadata.name, dir, child, barrier, lastStartAt: '', exited };
+    const b: Backed = { pod: p.metadata.name, dir, child, barrier, lastStartAt: '', exited, ...(address ? { address } : {}) };
     this.backed.set(p.metadata.name, b);
     this.refreshDownward(b, p);
     await this.o.client.apply({
