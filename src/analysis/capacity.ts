@@ -9,23 +9,28 @@ import { objectives, type Objective } from '../vocabulary/metrics.js';
  * no queue growth, as the interval [last pass, first fail above it]. Pure.
  */
 
-/** One load level of the curve: everything measured while each replica carried `load`. */
+/**
+ * One load level of the curve: everything measured while each replica
+ * carried `load`, under the metric table's names (`curveFigures`), as the
+ * profile file spells them too.
+ */
 export interface CurvePoint {
   /** Users (or requests/s for arrival-rate) per ready replica. */
   load: number;
   requests: number;
-  errors: number;
+  failures: number;
   ttft_ms_p95?: number;
   tpot_ms_p95?: number;
   e2e_ms_p95?: number;
-  /** Completed requests per second per replica. */
-  rps?: number;
+  /** Successful requests per second per replica. */
+  successful_rps_per_replica?: number;
   /** Mean requests in flight per replica at the router (running + waiting, no scrape lag). */
-  inFlight?: number;
-  /** Mean per replica over the samples at this load (Prometheus gauges: they lag a scrape behind). */
-  running?: number;
-  waiting?: number;
-  kvCacheUsage?: number;
+  in_flight_per_replica_mean?: number;
+  /** Means per replica over the samples at this load (Prometheus gauges: they lag a scrape behind). */
+  running_per_replica_mean?: number;
+  waiting_per_replica_mean?: number;
+  /** Mean KV cache usage (a share, averaged over the replicas). */
+  kv_cache_usage_mean?: number;
   /** The arrival rate reached fell short (< 90 % of offered) or the queue grew: not keeping up whatever the p95s say. */
   saturated?: boolean;
 }
@@ -47,7 +52,7 @@ export function judgePoint(p: CurvePoint, slo: ResolvedSlo, minRequests = MIN_RE
     if (v === undefined) misses.push(`${name} p95 not measured`);
     else if (v > target) misses.push(`${name} p95 ${round(v, 1)} ms > ${target} ms`);
   }
-  if (p.errors / p.requests >= 0.05) misses.push(`errors ${round((100 * p.errors) / p.requests, 1)} %`);
+  if (p.failures / p.requests >= 0.05) misses.push(`errors ${round((100 * p.failures) / p.requests, 1)} %`);
   if (p.saturated) misses.push('not keeping up (arrivals short or queue growing)');
   return misses.length ? { kind: 'fail', misses } : { kind: 'pass' };
 }

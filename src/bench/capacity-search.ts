@@ -35,7 +35,7 @@ function cellMinutes(runDir: string): number {
 function gridCurve(runDir: string): CurvePoint[] {
   const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
   return readJsonl(join(runDir, 'records.jsonl'), benchmarkRecordSchema).map((r) => {
-    const p: CurvePoint = { load: Number(r.level) / Number(r.replicas_min), requests: Number(r.requests), errors: Number(r.failures) };
+    const p: CurvePoint = { load: Number(r.level) / Number(r.replicas_min), requests: Number(r.requests), failures: Number(r.failures) };
     const [t, o, e] = [num(r.ttft_ms_p95), num(r.tpot_ms_p95), num(r.e2e_ms_p95)];
     if (t !== undefined) p.ttft_ms_p95 = t;
     if (o !== undefined) p.tpot_ms_p95 = o;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { describeCapacity, judgePoint } from '../analysis/capacity.js';
 import { expandCells } from '../matrix/expand.js';
-import { curvePointOf, writeProfiles } from '../recommend/profiles.js';
+import { writeProfiles } from '../recommend/profiles.js';
 import { analyzeRun } from '../report/analyze-run.js';
 import { RunDir } from '../results/run-dir.js';
 import { nextMatrix } from '../tune/next-matrix.js';
@@ -32,8 +32,18 @@ export function tuneText(r: TuneResult, slo: Parameters<typeof judgePoint>[1], u
   const lines = [`${r.config.deployment} (${r.config.key})`];
   const header = ['load/replica', 'requests', 'ttft p95', 'tpot p95', 'e2e p95', 'rps/replica', 'running', 'waiting', 'verdict'];
   const rows = r.profile.curve.map((p) => {
-    const v = judgePoint(curvePointOf(p), slo);
-    return [String(p.load), String(p.requests), f(p.ttft_ms_p95), f(p.tpot_ms_p95), f(p.e2e_ms_p95), f(p.rps, 2), f(p.running, 2), f(p.waiting, 2), v.kind];
+    const v = judgePoint(p, slo);
+    return [
+      String(p.load),
+      String(p.requests),
+      f(p.ttft_ms_p95),
+      f(p.tpot_ms_p95),
+      f(p.e2e_ms_p95),
+      f(p.successful_rps_per_replica, 2),
+      f(p.running_per_replica_mean, 2),
+      f(p.waiting_per_replica_mean, 2),
+      v.kind,
+    ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i]!.length)));
   for (const x of [header, ...rows]) lines.push(`  ${x.map((c, i) => c.padStart(widths[i]!)).join('  ')}`);

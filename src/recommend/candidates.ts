@@ -6,7 +6,7 @@ import { deviceGpu, gpuRequest } from '../sizing/accelerators.js';
 import { replicaLatency } from '../sizing/replica-latency.js';
 import type { LatencyParams } from './capacity-model.js';
 import { memoryPlan } from '../sizing/memory.js';
-import { configKey, curvePointOf, type Profile } from './profiles.js';
+import { configKey, type Profile } from './profiles.js';
 import { sharingModes } from './sharing-modes.js';
 import type { Candidate } from './recommender.js';
 import { simLatency } from '../sizing/roofline.js';
@@ -115,7 +115,7 @@ export function buildCandidates(i: CandidateInput): { candidates: Candidate[]; n
       usdPerGpuHour: gpu.usd_per_hour,
       basis: {
         kind: 'measured',
-        curve: p.curve.map(curvePointOf),
+        curve: p.curve,
         runId: p.run_id,
         engine: c.engine,
         ...(p.scale_up_lag_s !== undefined ? { scaleUpLagS: p.scale_up_lag_s } : {}),

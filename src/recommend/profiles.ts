@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { CurvePoint } from '../analysis/capacity.js';
 import { stableJson, writeAtomic } from '../results/files.js';
-import { readInputFile } from '../util/input-file.js';
+import { UserError } from '../util/errors.js';
+import { checkInput, parseInput, readInputText } from '../util/input-file.js';
+import type { CurveFigure } from '../vocabulary/metrics.js';
 
 /**
  * Profiles: the measured capacity of one deployment config, written by
@@ -13,23 +15,33 @@ import { readInputFile } from '../util/input-file.js';
  * another SLO. One JSON file per config in a profile directory.
  */
 
+/**
+ * The profile format: 2 spells a curve point's figures as the metric table
+ * does (`failures`, `successful_rps_per_replica`, `running_per_replica_mean`,
+ * …); a profile without `format` is 1 (`errors`, `rps`, `running`, …) and is
+ * refused, naming the file: `tune` writes it again from its run.
+ */
+export const PROFILE_FORMAT = 2;
+
 const num = z.number();
-const curvePoint = z.strictObject({
-  load: num,
-  requests: z.number().int().nonnegative(),
-  errors: z.number().int().nonnegative(),
+const count = z.number().int().nonnegative();
+/** A curve point (CurvePoint): the table's curve figures, its load per replica and whether it was saturated. */
+const figures = {
+  requests: count,
+  failures: count,
   ttft_ms_p95: num.optional(),
   tpot_ms_p95: num.optional(),
   e2e_ms_p95: num.optional(),
-  rps: num.optional(),
-  in_flight: num.optional(),
-  running: num.optional(),
-  waiting: num.optional(),
-  kv_cache_usage: num.optional(),
-  saturated: z.boolean().optional(),
-});
+  successful_rps_per_replica: num.optional(),
+  in_flight_per_replica_mean: num.optional(),
+  running_per_replica_mean: num.optional(),
+  waiting_per_replica_mean: num.optional(),
+  kv_cache_usage_mean: num.optional(),
+} satisfies Record<CurveFigure, z.ZodType>;
+const curvePoint = z.strictObject({ load: num, ...figures, saturated: z.boolean().optional() }) satisfies z.ZodType<CurvePoint>;
 
 export const profileSchema = z.strictObject({
+  format: z.literal(PROFILE_FORMAT),
   source: z.literal('harness'),
   confidence: z.literal('measured'),
   run_id: z.string(),
@@ -56,36 +68,6 @@ export const profileSchema = z.strictObject({
   scale_up_lag_s: num.optional(),
 });
 export type Profile = z.infer<typeof profileSchema>;
-type PointRow = z.infer<typeof curvePoint>;
-
-/** Optional numeric fields of a curve point and their names in the profile file. */
-const optionalFields = [
-  ['ttft_ms_p95', 'ttft_ms_p95'],
-  ['tpot_ms_p95', 'tpot_ms_p95'],
-  ['e2e_ms_p95', 'e2e_ms_p95'],
-  ['rps', 'rps'],
-  ['inFlight', 'in_flight'],
-  ['running', 'running'],
-  ['waiting', 'waiting'],
-  ['kvCacheUsage', 'kv_cache_usage'],
-] as const;
-
-/** A curve point as the profile file spells it. */
-export function pointRow(p: CurvePoint): PointRow {
-  const row: PointRow = { load: p.load, requests: p.requests, errors: p.errors };
-  for (const [from, to] of optionalFields) if (p[from] !== undefined) row[to] = p[from];
-  if (p.saturated) row.saturated = true;
-  return row;
-}
-
-/** A profile's curve point as the analysis uses it. */
-export function curvePointOf(r: PointRow): CurvePoint {
-  const p: CurvePoint = { load: r.load, requests: r.requests, errors: r.errors };
-  for (const [to, from] of optionalFields) if (r[from] !== undefined) p[to] = r[from];
-  if (r.saturated) p.saturated = true;
-  return p;
-}
-
 /** What identifies a deployment config across runs: model, GPUs, precision, max_num_seqs, workload, engine. */
 export function configKey(c: Omit<Profile['config'], 'key' | 'deployment' | 'max_model_len' | 'prompt_tokens' | 'output_tokens'>): string {
   return `${c.model}|${c.gpus_per_replica}x${c.hardware}|${c.precision}|seqs${c.max_num_seqs}|${c.workload}|${c.engine}`;
@@ -118,6 +100,23 @@ export function readProfiles(dir: string): Profile[] {
     .map((f) => {
       const path = join(dir, f);
       const fix = 'remove it or write it again with `scalebench tune`';
-      return readInputFile(path, profileSchema, { fix, hint: fix }).data;
+      const input = parseInput(readInputText(path, fix), path);
+      const format = formatOf(input.data);
+      if (format !== undefined && format !== PROFILE_FORMAT) {
+        throw new UserError(
+          `${path}: a profile of format ${format}; this scalebench reads format ${PROFILE_FORMAT} (curve points under the metric table's names): re-run \`scalebench tune <run-id>\` on its run (${runIdOf(input.data)}) to write it again, or remove it`,
+        );
+      }
+      return checkInput(input, profileSchema, fix);
     });
 }
+
+/** A profile file's `format` (1 when it has none, as before formats existed); undefined when it is no object, or its format no number (the schema says what is wrong). */
+function formatOf(data: unknown): number | undefined {
+  const r = z.looseObject({ format: z.number().optional() }).safeParse(data);
+  return r.success ? (r.data.format ?? 1) : undefined;
+}
+const runIdOf = (data: unknown): string => {
+  const r = z.looseObject({ run_id: z.string() }).safeParse(data);
+  return r.success ? `run_id ${r.data.run_id}` : 'its run_id';
+};

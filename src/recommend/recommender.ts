@@ -164,16 +164,17 @@ export function evaluate(c: Candidate, u: UseCase): Evaluation {
     case 'interval':
     case 'above-highest': {
       const at = cap.at;
-      if (!at.rps) return { ok: false, candidate: c, confidence: 'measured', miss: Infinity, why: 'the profile has no throughput at capacity' };
+      const rps = at.successful_rps_per_replica;
+      if (!rps) return { ok: false, candidate: c, confidence: 'measured', miss: Infinity, why: 'the profile has no throughput at capacity' };
       const targets = deriveTargets({ ...valuesAtCapacity(at, c.maxNumSeqs), ...(lag !== undefined ? { scaleUpLagS: lag } : {}), growthPerMin: u.rampPerMin });
       return {
         ok: true,
         candidate: c,
         confidence: 'measured',
         usersPerReplica: at.load,
-        rpsPerReplica: at.rps,
+        rpsPerReplica: rps,
         atLeast: cap.kind === 'above-highest',
-        sizing: sizing(u, at.rps, c.gpuCount, c.usdPerGpuHour),
+        sizing: sizing(u, rps, c.gpuCount, c.usdPerGpuHour),
         targets,
       };
     }

@@ -1,3 +1,4 @@
+import type { CurvePoint } from '../analysis/capacity.js';
 import { round } from '../analysis/stats.js';
 
 /**
@@ -66,9 +67,10 @@ export function deriveTargets(i: TargetInput): Targets {
  * scrape behind a step, only when the router's count is missing.
  */
 export function valuesAtCapacity(
-  p: { load: number; inFlight?: number; running?: number; waiting?: number },
+  p: Pick<CurvePoint, 'load' | 'in_flight_per_replica_mean' | 'running_per_replica_mean' | 'waiting_per_replica_mean'>,
   maxNumSeqs: number,
 ): { running: number; waiting: number } {
-  const inFlight = p.inFlight ?? (p.running !== undefined ? p.running + (p.waiting ?? 0) : p.load);
+  const inFlight =
+    p.in_flight_per_replica_mean ?? (p.running_per_replica_mean !== undefined ? p.running_per_replica_mean + (p.waiting_per_replica_mean ?? 0) : p.load);
   return { running: Math.min(inFlight, maxNumSeqs), waiting: Math.max(0, inFlight - maxNumSeqs) };
 }

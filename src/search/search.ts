@@ -97,7 +97,7 @@ export function probePassed(r: CellResult, m: ResolvedMatrix): boolean {
   const point = {
     load: 0,
     requests: c.requests,
-    errors: c.errors,
+    failures: c.errors,
     ...(c.ttftMs.p95 !== undefined ? { ttft_ms_p95: c.ttftMs.p95 } : {}),
     ...(c.tpotMs.p95 !== undefined ? { tpot_ms_p95: c.tpotMs.p95 } : {}),
     ...(c.e2eMs.p95 !== undefined ? { e2e_ms_p95: c.e2eMs.p95 } : {}),

@@ -4,7 +4,7 @@ import { offeredAt } from '../load/k6-options.js';
 import type { Cell, ResolvedMatrix } from '../matrix/types.js';
 import { deploymentParams } from '../recommend/candidates.js';
 import { capacityAtSlo, type CapacityEstimate } from '../recommend/capacity-model.js';
-import { curvePointOf, type Profile } from '../recommend/profiles.js';
+import type { Profile } from '../recommend/profiles.js';
 import { profileConfig } from '../tune/observe.js';
 import { openArrivals } from './load.js';
 import type { Catalog } from '../catalog/catalog.js';
@@ -89,7 +89,7 @@ function capacityFor(
   const key = profileConfig(cell.deployment, m).key;
   const profile = profiles.find((p) => p.config.key === key && p.arrival === (open ? 'rate' : 'users'));
   if (profile) {
-    const c = capacityOf(profile.curve.map(curvePointOf), m.slo);
+    const c = capacityOf(profile.curve, m.slo);
     if (c.kind === 'interval') return { capacity: c.estimate, source: 'profile' };
   }
   let est: CapacityEstimate;

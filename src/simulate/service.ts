@@ -1,6 +1,6 @@
 import type { ResolvedDeployment, ResolvedMatrix } from '../matrix/types.js';
 import { loadFactor } from '../recommend/capacity-model.js';
-import { curvePointOf, type Profile } from '../recommend/profiles.js';
+import type { Profile } from '../recommend/profiles.js';
 import { replicaLatency } from '../sizing/replica-latency.js';
 import { profileConfig } from '../tune/observe.js';
 import type { Catalog } from '../catalog/catalog.js';
@@ -64,9 +64,8 @@ export function interpolate(xs: readonly number[], ys: readonly number[], x: num
  */
 export function profileService(profile: Profile, d: ResolvedDeployment): ServiceModel | undefined {
   const pts = profile.curve
-    .map(curvePointOf)
     .flatMap((p) => {
-      const x = p.running ?? p.inFlight ?? (profile.arrival === 'users' ? p.load : undefined);
+      const x = p.running_per_replica_mean ?? p.in_flight_per_replica_mean ?? (profile.arrival === 'users' ? p.load : undefined);
       if (x === undefined || p.saturated || x > d.vllm.maxNumSeqs || p.ttft_ms_p95 === undefined || p.tpot_ms_p95 === undefined) return [];
       return [{ x: Math.max(1, x), ttft: p.ttft_ms_p95, tpot: p.tpot_ms_p95 }];
     })

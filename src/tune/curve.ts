@@ -1,6 +1,7 @@
 import type { CurvePoint } from '../analysis/capacity.js';
 import { quantilesInPlace, round } from '../analysis/stats.js';
 import type { Sample } from '../results/samples.js';
+import type { CurveFigure } from '../vocabulary/metrics.js';
 
 /**
  * The latency-vs-load curve of one deployment config, built from the raw
@@ -91,7 +92,7 @@ export class CurveBuilder {
     };
   }
 
-  /** The curve, by load; rps counts the successful requests per replica-second spent at that load. */
+  /** The curve, by load; successful_rps_per_replica counts the successful requests per replica-second spent at that load. */
   curve(): CurvePoint[] {
     const p95 = (v: number[]): number | undefined => (v.length ? round(quantilesInPlace(v, [0.95])[0]!, 2) : undefined);
     const mean = (v: number[]): number | undefined => (v.length ? round(v.reduce((s, x) => s + x, 0) / v.length, 3) : undefined);
@@ -99,21 +100,18 @@ export class CurveBuilder {
       .sort(([a], [b]) => a - b)
       .filter(([, b]) => b.requests > 0)
       .map(([load, b]) => {
-        const p: CurvePoint = { load, requests: b.requests, errors: b.errors };
-        const set = (
-          k: 'ttft_ms_p95' | 'tpot_ms_p95' | 'e2e_ms_p95' | 'rps' | 'inFlight' | 'running' | 'waiting' | 'kvCacheUsage',
-          v: number | undefined,
-        ): void => {
+        const p: CurvePoint = { load, requests: b.requests, failures: b.errors };
+        const set = (k: Exclude<CurveFigure, 'requests' | 'failures'>, v: number | undefined): void => {
           if (v !== undefined) p[k] = v;
         };
         set('ttft_ms_p95', p95(b.ttft));
         set('tpot_ms_p95', p95(b.tpot));
         set('e2e_ms_p95', p95(b.e2e));
-        set('rps', b.replicaSeconds > 0 ? round((b.requests - b.errors) / b.replicaSeconds, 3) : undefined);
-        set('inFlight', mean(b.inFlight));
-        set('running', mean(b.running));
-        set('waiting', mean(b.waiting));
-        set('kvCacheUsage', mean(b.kv));
+        set('successful_rps_per_replica', b.replicaSeconds > 0 ? round((b.requests - b.errors) / b.replicaSeconds, 3) : undefined);
+        set('in_flight_per_replica_mean', mean(b.inFlight));
+        set('running_per_replica_mean', mean(b.running));
+        set('waiting_per_replica_mean', mean(b.waiting));
+        set('kv_cache_usage_mean', mean(b.kv));
         return p;
       });
   }

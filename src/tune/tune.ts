@@ -3,8 +3,7 @@ import { median, round } from '../analysis/stats.js';
 import type { ResolvedSlo } from '../matrix/types.js';
 import { errorStats, type ErrorStats } from '../recommend/accuracy.js';
 import { capacityAtSlo, predictAt, type LatencyParams } from '../recommend/capacity-model.js';
-import type { Profile } from '../recommend/profiles.js';
-import { pointRow } from '../recommend/profiles.js';
+import { PROFILE_FORMAT, type Profile } from '../recommend/profiles.js';
 import { deriveTargets, valuesAtCapacity, type Targets } from '../recommend/targets.js';
 import { MIN_REQUESTS, judgePoint } from '../analysis/capacity.js';
 
@@ -71,6 +70,7 @@ export function tuneConfig(i: TuneInput): TuneResult {
       );
   }
   const profile: Profile = {
+    format: PROFILE_FORMAT,
     source: 'harness',
     confidence: 'measured',
     run_id: i.runId,
@@ -78,7 +78,7 @@ export function tuneConfig(i: TuneInput): TuneResult {
     config: i.config,
     arrival: i.arrival,
     slo: sloRow(i.slo),
-    curve: i.curve.map(pointRow),
+    curve: i.curve,
     ...(lag !== undefined ? { scale_up_lag_s: round(lag, 3) } : {}),
   };
   const accuracy: ErrorStats[] = [];
@@ -95,7 +95,9 @@ export function tuneConfig(i: TuneInput): TuneResult {
       const e = errorStats(name, pairs);
       if (e) accuracy.push(e);
     }
-    const rps = judged.flatMap((p) => (p.rps === undefined ? [] : [{ predicted: predictAt(i.params!, p.load).rps, measured: p.rps }]));
+    const rps = judged.flatMap((p) =>
+      p.successful_rps_per_replica === undefined ? [] : [{ predicted: predictAt(i.params!, p.load).rps, measured: p.successful_rps_per_replica }],
+    );
     const e = errorStats('rps_per_replica', rps);
     if (e) accuracy.push(e);
     const est = capacityAtSlo(i.params, i.slo);

@@ -18,7 +18,11 @@ import { didYouMean } from '../util/did-you-mean.js';
  * Scope: `cell` figures have one value per cell (records, summary.csv);
  * `sample` figures one per sample (samples.jsonl, timeseries.csv). A figure
  * may be both (`server_ttft_ms_p95`: over the main phase for a cell, over the
- * sampler's window for a sample).
+ * sampler's window for a sample). `curve` figures have one value per point
+ * of a tune curve (profiles' `curve`: one load per replica); a cell figure a
+ * curve point carries too (`requests`, `failures`, `ttft_ms_p95`, …,
+ * `kv_cache_usage_mean`) keeps its name there, taken over that point's
+ * requests and samples, and `curveFigures` lists them all.
  */
 
 export const units = ['ms', 's', 'hours', 'share', 'pct', 'count', 'tokens', 'rps', 'tokens_per_s', 'usd', 'usd_per_hour', 'usd_per_million_tokens'] as const;
@@ -27,7 +31,7 @@ export type Unit = (typeof units)[number];
 export type Direction = 'lower' | 'higher' | 'none';
 /** Who measures it: the client (k6's points), the server (Prometheus), the replicas (the target's counts, CPU, cost), the harness itself. */
 export type Source = 'client' | 'server' | 'replicas' | 'harness';
-export type Scope = 'cell' | 'sample';
+export type Scope = 'cell' | 'sample' | 'curve';
 
 export interface MetricSpec {
   unit: Unit;
@@ -64,6 +68,7 @@ type Row = Omit<MetricSpec, 'scopes'> & { scopes?: readonly Scope[] };
 const cell = ['cell'] as const;
 const sample = ['sample'] as const;
 const both = ['cell', 'sample'] as const;
+const curve = ['curve'] as const;
 
 const client = (unit: Unit, better: Direction, label: string): Row => ({ unit, better, source: 'client', label });
 const server = <E extends Partial<Row> = object>(unit: Unit, better: Direction, label: string, extra?: E): Row & E =>
@@ -173,6 +178,11 @@ const rows = {
   scale_down_lag_s: replicas('s', 'lower', 'scale-down lag'),
   oscillations: replicas('count', 'lower', 'oscillations'),
   over_provisioning: replicas('share', 'lower', 'over-provisioning'),
+  // a tune curve's point: per ready replica at that load (src/tune/curve.ts)
+  successful_rps_per_replica: { ...client('rps', 'higher', 'successful requests/s per replica'), scopes: curve },
+  in_flight_per_replica_mean: { ...client('count', 'none', 'in flight per replica mean'), scopes: curve },
+  running_per_replica_mean: { ...server('count', 'none', 'running per replica mean'), scopes: curve },
+  waiting_per_replica_mean: { ...server('count', 'none', 'waiting per replica mean'), scopes: curve },
   // the harness's own CPU while the load ran
   k6_cpu_pct: harness('pct', 'k6 CPU'),
   router_cpu_pct: harness('pct', 'router CPU'),
@@ -197,6 +207,21 @@ export type SampleMetric = { [N in MetricName]: 'sample' extends ScopeOf<N> ? N 
 
 export const cellMetrics = metricNames.filter((n) => metrics[n].scopes.includes('cell')) as readonly CellMetric[];
 export const sampleMetrics = metricNames.filter((n) => metrics[n].scopes.includes('sample')) as readonly SampleMetric[];
+
+/** The figures of a tune curve's point (profiles' `curve`), besides its `load` per replica and `saturated` flag. */
+export const curveFigures = [
+  'requests',
+  'failures',
+  'ttft_ms_p95',
+  'tpot_ms_p95',
+  'e2e_ms_p95',
+  'successful_rps_per_replica',
+  'in_flight_per_replica_mean',
+  'running_per_replica_mean',
+  'waiting_per_replica_mean',
+  'kv_cache_usage_mean',
+] as const satisfies readonly MetricName[];
+export type CurveFigure = (typeof curveFigures)[number];
 
 /** Sample figures read from Prometheus: the keys of a sample's `server` (samples.jsonl), one query each. */
 export type PromSampleMetric = { [N in SampleMetric]: (typeof rows)[N] extends { promql: object } ? N : never }[SampleMetric];
@@ -247,8 +272,9 @@ export const objectiveQuantity = { ttft_ms_p95: 'ttft', tpot_ms_p95: 'tpot', e2e
  */
 export function metricNameProblem(name: string, scope: Scope = 'cell'): string | undefined {
   if (isMetricName(name) && metrics[name].scopes.includes(scope)) return undefined;
-  const known = scope === 'cell' ? cellMetrics : sampleMetrics;
-  if (isMetricName(name)) return `"${name}" is a per-${metrics[name].scopes[0]} figure, not a per-${scope} one`;
+  const known: readonly MetricName[] = scope === 'cell' ? cellMetrics : scope === 'sample' ? sampleMetrics : curveFigures;
+  const per = (s: Scope | undefined): string => (s === 'curve' ? 'per-curve-point' : `per-${s}`);
+  if (isMetricName(name)) return `"${name}" is a ${per(metrics[name].scopes[0])} figure, not a ${per(scope)} one`;
   // The same words in another order (the old `ttft_ms_p95`), else a small edit away.
   const words = (n: string): string => n.split('_').sort().join('_');
   const reordered = known.find((k) => words(k) === words(name));

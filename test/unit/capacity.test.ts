@@ -42,7 +42,15 @@ describe('capacity model', () => {
   });
 });
 
-const pt = (load: number, tpot: number, requests = 50): CurvePoint => ({ load, requests, errors: 0, tpot_ms_p95: tpot, rps: load, running: load, waiting: 0 });
+const pt = (load: number, tpot: number, requests = 50): CurvePoint => ({
+  load,
+  requests,
+  failures: 0,
+  tpot_ms_p95: tpot,
+  successful_rps_per_replica: load,
+  running_per_replica_mean: load,
+  waiting_per_replica_mean: 0,
+});
 const slo = { tpot_ms_p95: 25 };
 
 describe('capacity at SLO from a measured curve', () => {
@@ -67,7 +75,7 @@ describe('capacity at SLO from a measured curve', () => {
   });
 
   it('fails a level on errors or saturation whatever its p95', () => {
-    expect(judgePoint({ ...pt(2, 10), errors: 3 }, slo)).toEqual({ kind: 'fail', misses: ['errors 6 %'] });
+    expect(judgePoint({ ...pt(2, 10), failures: 3 }, slo)).toEqual({ kind: 'fail', misses: ['errors 6 %'] });
     expect(judgePoint({ ...pt(2, 10), saturated: true }, slo).kind).toBe('fail');
     expect(crossing(pt(2, 10), { ...pt(4, 10), saturated: true }, slo)).toBe(2);
   });
@@ -93,8 +101,8 @@ describe('autoscaler targets from the values at capacity', () => {
   });
 
   it('splits the requests in flight at capacity at max_num_seqs', () => {
-    expect(valuesAtCapacity({ load: 30, inFlight: 29.5, running: 12 }, 64)).toEqual({ running: 29.5, waiting: 0 });
-    expect(valuesAtCapacity({ load: 30, inFlight: 30 }, 8)).toEqual({ running: 8, waiting: 22 });
+    expect(valuesAtCapacity({ load: 30, in_flight_per_replica_mean: 29.5, running_per_replica_mean: 12 }, 64)).toEqual({ running: 29.5, waiting: 0 });
+    expect(valuesAtCapacity({ load: 30, in_flight_per_replica_mean: 30 }, 8)).toEqual({ running: 8, waiting: 22 });
     expect(valuesAtCapacity({ load: 30 }, 64)).toEqual({ running: 30, waiting: 0 });
   });
 

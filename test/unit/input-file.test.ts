@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { readGateFile } from '../../src/gate/gate-file.js';
 import { parseMatrix } from '../../src/matrix/load.js';
-import { readProfiles } from '../../src/recommend/profiles.js';
+import { PROFILE_FORMAT, readProfiles, writeProfiles, type Profile } from '../../src/recommend/profiles.js';
 import { readRecipes } from '../../src/catalog/catalog.js';
 import { parseRecommendation } from '../../src/recommend/recommendation-file.js';
 import { INPUT_LIMITS, parseInput, readInputFile } from '../../src/util/input-file.js';
@@ -25,6 +25,44 @@ const thrown = (fn: () => unknown): string => {
     return (err as Error).message;
   }
   throw new Error('expected an error');
+};
+
+/** A profile as `tune` writes it. */
+const profile: Profile = {
+  format: PROFILE_FORMAT,
+  source: 'harness',
+  confidence: 'measured',
+  run_id: 'first',
+  created_at: '2026-11-30T12:00:00.000Z',
+  config: {
+    key: 'm|1xL4|bf16|seqs8|chat|vllm',
+    deployment: 'tiny',
+    model: 'm',
+    hardware: 'L4',
+    gpus_per_replica: 1,
+    precision: 'bf16',
+    max_num_seqs: 8,
+    max_model_len: 4096,
+    engine: 'vllm',
+    workload: 'chat',
+    prompt_tokens: 256,
+    output_tokens: 128,
+  },
+  arrival: 'users',
+  slo: { ttft_ms_p95: 300 },
+  curve: [
+    {
+      load: 2,
+      requests: 50,
+      failures: 1,
+      ttft_ms_p95: 120,
+      successful_rps_per_replica: 6,
+      in_flight_per_replica_mean: 2,
+      running_per_replica_mean: 2,
+      waiting_per_replica_mean: 0,
+      kv_cache_usage_mean: 0.1,
+    },
+  ],
 };
 
 /** `a: &a [x × 9]`, then eight more levels each of nine aliases of the one before: 9^9 values expanded. */
@@ -89,9 +127,29 @@ describe('the one input loader', () => {
   it('a profile: its problems at file:line:col, with what to do', () => {
     const d = join(dir, 'profiles');
     mkdirSync(d, { recursive: true });
-    writeFileSync(join(d, 'p.json'), '{\n  "model": 5\n}\n');
+    writeFileSync(join(d, 'p.json'), '{\n  "format": 2,\n  "model": 5\n}\n');
     const m = thrown(() => readProfiles(d));
     expect(m).toMatch(/profiles\/p\.json:\d+:\d+: .*remove it or write it again with `scalebench tune`/);
+  });
+
+  it('a profile of the old format (no `format`, curve points as errors/rps/running): one line naming it and `scalebench tune`', () => {
+    const d = join(dir, 'profiles-old');
+    mkdirSync(d, { recursive: true });
+    const old = { ...profile, curve: [{ load: 2, requests: 50, errors: 0, rps: 6, running: 2, waiting: 0, in_flight: 2, kv_cache_usage: 0.1 }] };
+    delete (old as { format?: number }).format;
+    writeFileSync(join(d, 'old.json'), JSON.stringify(old, null, 2));
+    const m = thrown(() => readProfiles(d));
+    expect(m).toBe(
+      `${join(d, 'old.json')}: a profile of format 1; this scalebench reads format 2 (curve points under the metric table's names): re-run \`scalebench tune <run-id>\` on its run (run_id first) to write it again, or remove it`,
+    );
+  });
+
+  it("a profile: written and read back the same, its curve points under the metric table's names; an old name in a format-2 file is refused", () => {
+    const d = join(dir, 'profiles-new');
+    writeProfiles(d, [profile]);
+    expect(readProfiles(d)).toEqual([profile]);
+    writeFileSync(join(d, 'bad.json'), JSON.stringify({ ...profile, curve: [{ load: 2, requests: 50, failures: 0, rps: 6 }] }, null, 2));
+    expect(thrown(() => readProfiles(d))).toMatch(/bad\.json:\d+:\d+: curve\[0\]: Unrecognized key: "rps"/);
   });
 
   it('a recommendation: its own fields at file:line:col', () => {

@@ -71,9 +71,9 @@ describe('recommend', () => {
         engine: 'llm-d-inference-sim',
         scaleUpLagS: 30,
         curve: [
-          { load: 2, requests: 50, errors: 0, tpot_ms_p95: 12, rps: 6, running: 2, waiting: 0 },
-          { load: 3, requests: 50, errors: 0, tpot_ms_p95: 20, rps: 8, running: 3, waiting: 0 },
-          { load: 4, requests: 50, errors: 0, tpot_ms_p95: 30, rps: 9, running: 4, waiting: 0 },
+          { load: 2, requests: 50, failures: 0, tpot_ms_p95: 12, successful_rps_per_replica: 6, running_per_replica_mean: 2, waiting_per_replica_mean: 0 },
+          { load: 3, requests: 50, failures: 0, tpot_ms_p95: 20, successful_rps_per_replica: 8, running_per_replica_mean: 3, waiting_per_replica_mean: 0 },
+          { load: 4, requests: 50, failures: 0, tpot_ms_p95: 30, successful_rps_per_replica: 9, running_per_replica_mean: 4, waiting_per_replica_mean: 0 },
         ],
       },
     };

@@ -45,7 +45,7 @@ describe('CurveBuilder: each request filed under the load per replica in force w
     const points = [ok(100, 30, 12, 300), ok(600, 10, 11, 100), ok(1100, 50, 15, 500), ok(1500, 20, 13, 200), ok(1900, 40, 14, 400), failed(1950)];
     expect(curveOf({ samples, from: 0, to: 3000, points })).toEqual([
       // Replica-seconds: 0→1000 and 1000→2000 at one ready replica; the last sample opens no interval.
-      { load: 2, requests: 6, errors: 1, ttft_ms_p95: 48, tpot_ms_p95: 14.8, e2e_ms_p95: 480, rps: 2.5 },
+      { load: 2, requests: 6, failures: 1, ttft_ms_p95: 48, tpot_ms_p95: 14.8, e2e_ms_p95: 480, successful_rps_per_replica: 2.5 },
     ]);
   });
 
@@ -55,10 +55,10 @@ describe('CurveBuilder: each request filed under the load per replica in force w
     const points = [ok(500, 90), ok(999, 110), ok(1000, 40), ok(2500, 60), ok(3500, 20)];
     expect(curveOf({ samples, from: 0, to: 4000, points })).toEqual([
       // The last sample opens no interval, so the level it starts has no replica-seconds and no rps.
-      { load: 1, requests: 1, errors: 0, ttft_ms_p95: 20, tpot_ms_p95: 10, e2e_ms_p95: 100 },
+      { load: 1, requests: 1, failures: 0, ttft_ms_p95: 20, tpot_ms_p95: 10, e2e_ms_p95: 100 },
       // A point exactly at a sample's time is filed under that sample: 1000 goes with 2 replicas.
-      { load: 2, requests: 2, errors: 0, ttft_ms_p95: 59, tpot_ms_p95: 10, e2e_ms_p95: 100, rps: 0.5 },
-      { load: 4, requests: 2, errors: 0, ttft_ms_p95: 109, tpot_ms_p95: 10, e2e_ms_p95: 100, rps: 2 },
+      { load: 2, requests: 2, failures: 0, ttft_ms_p95: 59, tpot_ms_p95: 10, e2e_ms_p95: 100, successful_rps_per_replica: 0.5 },
+      { load: 4, requests: 2, failures: 0, ttft_ms_p95: 109, tpot_ms_p95: 10, e2e_ms_p95: 100, successful_rps_per_replica: 2 },
     ]);
   });
 
@@ -66,7 +66,7 @@ describe('CurveBuilder: each request filed under the load per replica in force w
     const high = { samples: [sample(0, 8, 2), sample(1000, 8, 2)], from: 0, to: 2000, points: [ok(100, 30), ok(200, 50)] };
     const low = { samples: [sample(0, 2, 1), sample(1000, 2, 1)], from: 0, to: 2000, points: [ok(100, 5)] };
     const mid = { samples: [sample(0, 4, 1), sample(1000, 4, 1)], from: 0, to: 2000, points: [ok(300, 10), failed(400)] };
-    expect(curveOf(high, low, mid).map((p) => [p.load, p.requests, p.errors, p.ttft_ms_p95, p.rps])).toEqual([
+    expect(curveOf(high, low, mid).map((p) => [p.load, p.requests, p.failures, p.ttft_ms_p95, p.successful_rps_per_replica])).toEqual([
       [2, 1, 0, 5, 1],
       // 2 replica-seconds from the high cell and 1 from the mid one; 3 good requests of 4.
       [4, 4, 1, 48, 1],
@@ -87,7 +87,7 @@ describe('CurveBuilder: each request filed under the load per replica in force w
     const points = [ok(500, 999), ok(1500, 999), ok(2500, 10)];
     // The not-ready second adds no replica-seconds either: only 2000→3000.
     expect(curveOf({ samples, from: 0, to: 4000, points })).toEqual([
-      { load: 2, requests: 1, errors: 0, ttft_ms_p95: 10, tpot_ms_p95: 10, e2e_ms_p95: 100, rps: 1 },
+      { load: 2, requests: 1, failures: 0, ttft_ms_p95: 10, tpot_ms_p95: 10, e2e_ms_p95: 100, successful_rps_per_replica: 1 },
     ]);
   });
 
@@ -98,7 +98,9 @@ describe('CurveBuilder: each request filed under the load per replica in force w
 
   it('gives no latencies, and rps 0, at a level where every request failed', () => {
     const samples = [sample(0, 3, 1), sample(1000, 3, 1)];
-    expect(curveOf({ samples, from: 0, to: 2000, points: [failed(100), failed(200)] })).toEqual([{ load: 3, requests: 2, errors: 2, rps: 0 }]);
+    expect(curveOf({ samples, from: 0, to: 2000, points: [failed(100), failed(200)] })).toEqual([
+      { load: 3, requests: 2, failures: 2, successful_rps_per_replica: 0 },
+    ]);
   });
 
   it('keeps a request without a first token out of TTFT and TPOT but in E2E', () => {
@@ -106,7 +108,7 @@ describe('CurveBuilder: each request filed under the load per replica in force w
     const points = [ok(100, 10, 20, 100), { t: 200, ok: true, ttft_ms: null, tpot_ms: null, e2e_ms: 300 }];
     // E2E [100, 300]: 100 + 0.95 × 200 = 290.
     expect(curveOf({ samples, from: 0, to: 2000, points })).toMatchObject([
-      { load: 1, requests: 2, errors: 0, ttft_ms_p95: 10, tpot_ms_p95: 20, e2e_ms_p95: 290 },
+      { load: 1, requests: 2, failures: 0, ttft_ms_p95: 10, tpot_ms_p95: 20, e2e_ms_p95: 290 },
     ]);
   });
 
@@ -123,15 +125,15 @@ describe('CurveBuilder: each request filed under the load per replica in force w
     expect(p).toEqual({
       load: 2,
       requests: 1,
-      errors: 0,
+      failures: 0,
       ttft_ms_p95: 10,
       tpot_ms_p95: 10,
       e2e_ms_p95: 100,
-      rps: 0.167,
-      inFlight: 3,
-      running: 1.5,
-      waiting: 0.5,
-      kvCacheUsage: 0.3,
+      successful_rps_per_replica: 0.167,
+      in_flight_per_replica_mean: 3,
+      running_per_replica_mean: 1.5,
+      waiting_per_replica_mean: 0.5,
+      kv_cache_usage_mean: 0.3,
     });
   });
 
