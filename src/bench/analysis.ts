@@ -8,6 +8,7 @@ import { closeSync, createWriteStream, fsyncSync, mkdirSync, openSync, rmSync, w
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { promisify } from 'node:util';
+import { z } from 'zod';
 import { expandCells } from '../matrix/expand.js';
 import { parseMatrix } from '../matrix/load.js';
 import type { CellResult, ClientSummary } from '../results/cell-result.js';
@@ -15,6 +16,7 @@ import type { RunEvent } from '../results/events.js';
 import { writeJsonAtomic } from '../results/files.js';
 import { cellEntries, RunDir, type RunRecord, RECORD_FORMAT } from '../results/run-dir.js';
 import { projectRoot } from '../util/tools.js';
+import { parseOutput } from './outputs.js';
 import { projectCatalog } from '../catalog/catalog.js';
 
 export const BENCH_POINTS = 1_000_000;
@@ -32,17 +34,18 @@ sample_interval: 1s
 `;
 
 /** What the child prints: the analysis of the generated run. */
-export interface AnalysisBench {
-  points: number;
-  fileMb: number;
-  analysisS: number;
-  reportS: number;
-  pointsPerS: number;
+const analysisBenchSchema = z.strictObject({
+  points: z.number(),
+  fileMb: z.number(),
+  analysisS: z.number(),
+  reportS: z.number(),
+  pointsPerS: z.number(),
   /** resourceUsage().maxRSS of the child, MiB. */
-  peakRssMb: number;
+  peakRssMb: z.number(),
   /** memoryUsage().heapUsed right after the analysis, MiB. */
-  heapMb: number;
-}
+  heapMb: z.number(),
+});
+export type AnalysisBench = z.infer<typeof analysisBenchSchema>;
 
 /** Writes the run: run.json, and one cell with `points` requests over 10 minutes, samples every second, scale events. */
 export async function generateRun(root: string, points = BENCH_POINTS): Promise<string> {
@@ -157,7 +160,7 @@ export async function benchAnalysis(scratch: string): Promise<Array<[string, str
   let r: AnalysisBench;
   try {
     const { stdout } = await promisify(execFile)(process.execPath, [child, root], { maxBuffer: 1 << 20 });
-    r = JSON.parse(stdout) as AnalysisBench;
+    r = parseOutput(stdout, 'dist/bench/analysis-child.js (stdout)', analysisBenchSchema);
   } finally {
     rmSync(join(scratch, 'analysis'), { recursive: true, force: true }); // 300 MB of points
   }

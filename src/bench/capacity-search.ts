@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { z } from 'zod';
 import { capacityOf, describeCapacity, type CurvePoint } from '../analysis/capacity.js';
 import { round } from '../analysis/stats.js';
 import { loadMatrix } from '../matrix/load.js';
@@ -12,6 +13,7 @@ import { readRunRecord } from '../results/run-dir.js';
 import { projectRoot } from '../util/tools.js';
 import { projectCatalog } from '../catalog/catalog.js';
 import { benchmarkRecordSchema } from '../results/records.js';
+import { parseOutput } from './outputs.js';
 
 /**
  * Bench section: `scalebench search` against the fine grid it replaces, on
@@ -44,6 +46,13 @@ function gridCurve(runDir: string): CurvePoint[] {
   });
 }
 
+/** What the bench reads of `scalebench search --json`. */
+const searchOutputSchema = z.looseObject({
+  result: z.looseObject({ kind: z.string(), lo: z.number().optional(), hi: z.number().optional() }),
+  probes: z.array(z.unknown()),
+  cell_minutes: z.number(),
+});
+
 export async function benchCapacitySearch(scratch: string): Promise<Array<[string, string]>> {
   const env = { ...process.env, CI: 'true' };
   process.stderr.write('bench: capacity, fine grid (21 levels of matrices/examples/capacity-grid.yaml)\n');
@@ -53,7 +62,7 @@ export async function benchCapacitySearch(scratch: string): Promise<Array<[strin
     env,
     maxBuffer: 1 << 24,
   });
-  const search = JSON.parse(stdout) as { result: { kind: string; lo?: number; hi?: number }; probes: unknown[]; cell_minutes: number };
+  const search = parseOutput(stdout, '`scalebench search --json` (stdout)', searchOutputSchema);
 
   const catalog = projectCatalog();
   const matrix = loadMatrix(GRID, catalog);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { median, round } from '../analysis/stats.js';
 import { processCpuSeconds } from '../metrics/cpu.js';
 import { startBenchSim } from './bench-sim.js';
+import { k6SummaryRate } from './outputs.js';
 import { RouterProcess } from '../targets/local/router.js';
 import { startProc, type Proc } from '../util/proc.js';
 import { projectRoot } from '../util/tools.js';
@@ -133,8 +134,7 @@ sample_interval: 1s
     },
     'k6 core http.post, direct': async (r) => {
       const { cpu } = await runToEnd(t.k6, ['run', '--quiet', '--no-color', coreScript], k6Env, dir, `k6-core-${r}`);
-      const s = JSON.parse(readFileSync(join(dir, 'core.json'), 'utf8')) as { metrics: { http_reqs: { values: { rate: number } } } };
-      return { rps: s.metrics.http_reqs.values.rate, pids: { k6: cpu } };
+      return { rps: k6SummaryRate(join(dir, 'core.json')), pids: { k6: cpu } };
     },
     'k6 + llmstream + scenario, direct': async (r) => {
       writeFileSync(join(dir, 'ext-points.jsonl'), '');

@@ -42,11 +42,13 @@ import { readJsonl } from '../results/files.js';
 import { benchAnalysis } from './analysis.js';
 import { RouterProcess } from '../targets/local/router.js';
 import { startProc, stopAll } from '../util/proc.js';
+import { UserError } from '../util/errors.js';
 import { findTool, projectRoot } from '../util/tools.js';
 import { gateRates, gateRatesTable } from './gate-rates.js';
 import { benchCapacitySearch } from './capacity-search.js';
 import { benchLoadPath, type LoadPathTools } from './load-path.js';
 import { startBenchSim } from './bench-sim.js';
+import { k6SummaryRate } from './outputs.js';
 import { benchSimulate } from './simulate.js';
 import { benchSimulateCalibration } from './simulate-calibration.js';
 
@@ -117,8 +119,7 @@ async function k6Ceiling(k6: string, dir: string, url: string, seconds: number, 
     `import http from 'k6/http';\nexport const options = { vus: ${vus}, duration: '${seconds}s', discardResponseBodies: true };\nexport default function () { http.get('${url}'); }\nexport function handleSummary(d) { return { '${join(dir, 'ceiling.json')}': JSON.stringify(d) }; }\n`,
   );
   await run(k6, ['run', '--quiet', '--no-color', script], k6Env, dir, `k6-ceiling-${round}`);
-  const summary = JSON.parse(readFileSync(join(dir, 'ceiling.json'), 'utf8')) as { metrics: { http_reqs: { values: { rate: number } } } };
-  return summary.metrics.http_reqs.values.rate;
+  return k6SummaryRate(join(dir, 'ceiling.json'));
 }
 
 async function wrkCeiling(wrk: string, dir: string, url: string, seconds: number, connections: number, round: number): Promise<number> {
@@ -254,4 +255,11 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+try {
+  await main();
+} catch (err) {
+  // A program's output the bench could not read (outputs.ts), a missing tool: one line; anything else keeps its stack.
+  if (!(err instanceof UserError)) throw err;
+  process.stderr.write(`${err.message}\n`);
+  process.exitCode = err.exitCode;
+}

@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { round } from '../analysis/stats.js';
 import { arrivals, drawLength, rng } from '../load/arrivals.js';
 import { projectRoot } from '../util/tools.js';
+import { parseOutput } from './outputs.js';
 
 /**
  * The simulation's speed: a 24-hour trace at 20 requests/s on average (a
@@ -12,13 +14,25 @@ import { projectRoot } from '../util/tools.js';
  * streamed and the client figures aggregated on the fly.
  */
 
-export interface SimulateBench {
-  wallS: number;
-  oracleS: number;
-  peakRssMb: number;
-  cells: Array<{ autoscaler: string; requests: number; events: number; wallS: number; attainment?: number; replicaSeconds: number; maxReplicas: number }>;
-  oracleReplicaSeconds?: number;
-}
+/** What the child prints (simulate-child.ts). */
+const simulateBenchSchema = z.strictObject({
+  wallS: z.number(),
+  oracleS: z.number(),
+  peakRssMb: z.number(),
+  cells: z.array(
+    z.strictObject({
+      autoscaler: z.string(),
+      requests: z.number(),
+      events: z.number(),
+      wallS: z.number(),
+      attainment: z.number().optional(),
+      replicaSeconds: z.number(),
+      maxReplicas: z.number(),
+    }),
+  ),
+  oracleReplicaSeconds: z.number().optional(),
+});
+export type SimulateBench = z.infer<typeof simulateBenchSchema>;
 
 const DAY_MS = 86_400_000;
 export const BENCH_RATE = 20;
@@ -80,7 +94,7 @@ export function benchSimulate(scratch: string): Array<[string, string]> {
     `bench: simulating a 24-hour trace (${requests} requests, ${round(statSync(trace).size / 2 ** 20, 1)} MiB) through 3 autoscaler setups\n`,
   );
   const out = execFileSync(process.execPath, [join(projectRoot, 'dist/bench/simulate-child.js'), matrixFile], { encoding: 'utf8', maxBuffer: 1 << 24 });
-  const r = JSON.parse(out) as SimulateBench;
+  const r = parseOutput(out, 'dist/bench/simulate-child.js (stdout)', simulateBenchSchema);
   const rows: Array<[string, string]> = [
     ['simulate: trace', `24 h, ${requests} requests (mean ${BENCH_RATE}/s, diurnal ±60 %), written in ${round(genS, 1)} s`],
     ['simulate: wall time, 3 setups', `${round(r.wallS, 1)} s  (target: < 60 s)`],

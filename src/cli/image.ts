@@ -3,9 +3,8 @@ import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { buildRunnerImage, goArch } from '../image/runner-image.js';
 import { UserError } from '../util/errors.js';
+import { ownPackage } from '../util/package-json.js';
 import { findTool, projectRoot } from '../util/tools.js';
-
-const { version } = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string };
 
 /** Whether a file starts with the ELF magic (a Linux binary). */
 function isElf(path: string): boolean {
@@ -30,7 +29,7 @@ export function registerImage(program: Command): void {
     .command('build')
     .description('write the runner image (k6 with the extension and the scenario, non-root) as an OCI archive, without a container engine')
     .option('--out <file>', 'the archive to write', 'k6-llmstream.tar')
-    .option('--tag <name:tag>', 'the name docker load gives it', `scalebench-k6:${version}`)
+    .option('--tag <name:tag>', 'the name docker load gives it', `scalebench-k6:${ownPackage().version}`)
     .action((flags: { out: string; tag: string }) => {
       const k6 = findTool('k6');
       if (!isElf(k6))

@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ExitCode, UserError } from '../util/errors.js';
-import { projectRoot } from '../util/tools.js';
+import { ownPackage } from '../util/package-json.js';
 import { registerCompare } from './compare.js';
 import { registerGenerate } from './generate.js';
 import { registerImage } from './image.js';
@@ -17,33 +15,34 @@ import { registerTestRun } from './testrun.js';
 import { registerTune } from './tune.js';
 import { registerValidate } from './validate.js';
 
-const { version } = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string };
-
-const program = new Command('scalebench')
-  .description('Load tests and autoscaling benchmarks for LLM inference (vLLM, KServe)')
-  .version(version, '-V, --version')
-  .showHelpAfterError('(run `scalebench --help` for usage)')
-  .exitOverride();
-
-for (const register of [
-  registerPlan,
-  registerRun,
-  registerReport,
-  registerCompare,
-  registerGate,
-  registerGenerate,
-  registerValidate,
-  registerRecommend,
-  registerTune,
-  registerSearch,
-  registerSimulate,
-  registerImage,
-  registerTestRun,
-])
-  register(program);
+/** The command line (inside the handler below: reading package.json's version may fail with a UserError). */
+function buildProgram(): Command {
+  const program = new Command('scalebench')
+    .description('Load tests and autoscaling benchmarks for LLM inference (vLLM, KServe)')
+    .version(ownPackage().version, '-V, --version')
+    .showHelpAfterError('(run `scalebench --help` for usage)')
+    .exitOverride();
+  for (const register of [
+    registerPlan,
+    registerRun,
+    registerReport,
+    registerCompare,
+    registerGate,
+    registerGenerate,
+    registerValidate,
+    registerRecommend,
+    registerTune,
+    registerSearch,
+    registerSimulate,
+    registerImage,
+    registerTestRun,
+  ])
+    register(program);
+  return program;
+}
 
 try {
-  await program.parseAsync(process.argv);
+  await buildProgram().parseAsync(process.argv);
 } catch (err) {
   process.exitCode = handleError(err);
 }

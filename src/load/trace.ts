@@ -1,5 +1,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { UserError } from '../util/errors.js';
+import { isPlainObject } from '../util/is-object.js';
 
 /**
  * Request traces, read a line at a time (a day of requests is never held
@@ -92,16 +93,24 @@ export function* readTrace(path: string, format?: TraceFormat): Generator<TraceR
     let output: number;
     let session: string | undefined;
     if (layout === 'jsonl') {
-      let o: Record<string, unknown>;
+      let parsed: unknown;
       try {
-        o = JSON.parse(text) as Record<string, unknown>;
+        parsed = JSON.parse(text);
       } catch (err) {
         return fail(line, `not JSON (${(err as Error).message})`);
       }
+      // A guard, not a zod schema, per line of a trace that may hold millions: the fields' types are checked below.
+      if (!isPlainObject(parsed))
+        return fail(line, `expected an object such as {"t_ms": 0, "prompt_tokens": 512, "output_tokens": 128}, got ${JSON.stringify(parsed)}`);
+      const o = parsed;
       abs = count(o.t_ms);
       prompt = count(o.prompt_tokens);
       output = count(o.output_tokens);
-      if (o.session !== undefined && o.session !== null) session = String(o.session);
+      if (o.session !== undefined && o.session !== null) {
+        if (typeof o.session !== 'string' && typeof o.session !== 'number')
+          fail(line, `session: expected a string or number, got ${JSON.stringify(o.session)}`);
+        session = String(o.session);
+      }
       if (!Number.isFinite(abs)) fail(line, `t_ms: expected a number of milliseconds, got ${JSON.stringify(o.t_ms)}`);
     } else {
       if (cols.length === 0) {

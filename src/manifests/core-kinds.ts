@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ErrorObject } from 'ajv';
-import { projectRoot } from '../util/tools.js';
+import { pinnedVersion } from '../util/package-json.js';
 
 /**
  * Typed models for built-in kinds (kubernetes-models, generated from the
@@ -23,12 +21,10 @@ export interface KindModel {
   source: string;
 }
 
-/** The pinned versions, from package.json, for reports. */
-const pinned = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies;
-
+/** The model packages; their pinned versions (package.json) are read when a report names them. */
 const PACKAGES = {
-  core: { name: 'kubernetes-models', version: pinned['kubernetes-models'] ?? '?' },
-  prometheusOperator: { name: '@kubernetes-models/prometheus-operator', version: pinned['@kubernetes-models/prometheus-operator'] ?? '?' },
+  core: { name: 'kubernetes-models', version: () => pinnedVersion('kubernetes-models') },
+  prometheusOperator: { name: '@kubernetes-models/prometheus-operator', version: () => pinnedVersion('@kubernetes-models/prometheus-operator') },
 };
 
 const cache = new Map<string, KindModel | null>();
@@ -39,7 +35,7 @@ export function isBuiltInGroup(group: string): boolean {
 }
 
 /** The module a kind's model would be in, or undefined when no package has it. */
-function modulePath(apiVersion: string, kind: string): { path: string; pkg: { name: string; version: string } } | undefined {
+function modulePath(apiVersion: string, kind: string): { path: string; pkg: { name: string; version: () => string } } | undefined {
   if (!/^[A-Z][A-Za-z0-9]*$/.test(kind) || !/^([a-z0-9.-]+\/)?v[0-9a-z]+$/.test(apiVersion)) return undefined;
   const group = apiVersion.includes('/') ? apiVersion.split('/')[0]! : '';
   if (group === 'monitoring.coreos.com') return { path: `${PACKAGES.prometheusOperator.name}/${apiVersion}/${kind}`, pkg: PACKAGES.prometheusOperator };
@@ -57,7 +53,7 @@ export async function kindModel(apiVersion: string, kind: string): Promise<KindM
     try {
       const mod = (await import(where.path)) as Record<string, unknown>;
       const create = mod[kind];
-      if (typeof create === 'function') found = { create: create as ModelClass, source: `${where.pkg.name} ${where.pkg.version}` };
+      if (typeof create === 'function') found = { create: create as ModelClass, source: `${where.pkg.name} ${where.pkg.version()}` };
     } catch {
       found = null; // not in the package: the kind does not exist at this version
     }

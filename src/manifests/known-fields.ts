@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { MissingToolError } from '../util/errors.js';
-import { projectRoot } from '../util/tools.js';
+import { pinnedVersion } from '../util/package-json.js';
 import type { PathIssue } from './object-meta.js';
 
 /**
@@ -20,10 +18,9 @@ interface Attribute {
 type Models = Record<string, { getAttributeTypeMap?: () => Attribute[] } | undefined>;
 
 const PACKAGE = '@kubernetes/client-node';
-const version = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies[PACKAGE] ?? '?';
 
-/** What checked the field names, for reports. */
-export const knownFieldsSource = `${PACKAGE} ${version} (field names)`;
+/** What checked the field names, for reports (its pinned version, from package.json). */
+export const knownFieldsSource = (): string => `${PACKAGE} ${pinnedVersion(PACKAGE)} (field names)`;
 
 let models: Promise<Models> | undefined;
 // Only the generated models: the client itself (HTTP, auth) is not needed here.

@@ -107,7 +107,7 @@ export async function validateObject(value: unknown, schemas: CrdSchemas): Promi
     issues.push(...fromAjvErrors(modelErrors(model, obj), obj));
     const unknown = await unknownFields(av, k, obj); // built-in kinds only
     if (unknown) {
-      checkedWith.push(knownFieldsSource);
+      checkedWith.push(knownFieldsSource());
       issues.push(...unknown);
     }
   }

@@ -2,6 +2,7 @@ import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } fr
 import { dirname } from 'node:path';
 import type { z } from 'zod';
 import { UserError } from '../util/errors.js';
+import { isPlainObject } from '../util/is-object.js';
 
 /**
  * Writes a file so that a reader sees the old or the new content, never half:
@@ -20,8 +21,8 @@ export function stableJson(value: unknown, indent = 2): string {
 }
 
 function sortKeys(_key: string, value: unknown): unknown {
-  if (value && typeof value === 'object' && !Array.isArray(value)) {
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  if (isPlainObject(value)) {
+    return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
   return value;
 }

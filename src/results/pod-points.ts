@@ -1,4 +1,5 @@
 import type { RunnerSkew } from '../load/runner-pods.js';
+import { isPlainObject } from '../util/is-object.js';
 
 export type { RunnerPod, RunnerPods, RunnerSkew } from '../load/runner-pods.js';
 /**
@@ -34,13 +35,20 @@ export function addPodLine(p: PodLines, line: string): 'point' | 'meta' | 'end' 
     if (line.trim() !== '') p.other++;
     return 'other';
   }
-  let o: Record<string, unknown>;
+  let parsed: unknown;
   try {
-    o = JSON.parse(line) as Record<string, unknown>;
+    parsed = JSON.parse(line);
   } catch {
     p.other++;
     return 'other';
   }
+  // A guard and per-field checks, not a zod schema, per log line; a point line's own fields are checked where
+  // points.jsonl is decoded (point-lines.ts), naming file:line.
+  if (!isPlainObject(parsed)) {
+    p.other++;
+    return 'other';
+  }
+  const o = parsed;
   const t = num(o.t);
   if (t !== null && typeof o.phase === 'string') {
     p.points.push({ line, t, clk: num(o.clk), main: o.phase === 'main', ok: o.ok === true });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isPlainObject } from './is-object.js';
 
 /**
  * JSON with object keys sorted at every depth and undefined members dropped,
@@ -11,10 +12,10 @@ export function canonicalJson(value: unknown): string {
 
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : sortKeys(v)));
-  if (value !== null && typeof value === 'object') {
+  if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(value).sort()) {
-      const v: unknown = (value as Record<string, unknown>)[key];
+      const v = value[key];
       if (v !== undefined) out[key] = sortKeys(v);
     }
     return out;

@@ -124,6 +124,14 @@ describe('traces', () => {
     ['bad-time', 'TIMESTAMP,ContextTokens,GeneratedTokens\nyesterday,1,1\n', /bad-time\.csv:2: TIMESTAMP: expected a date and time/],
     ['bad-tokens', 'Timestamp,Model,Request tokens,Response tokens\n1.5,m,ten,5\n', /bad-tokens\.csv:2: prompt tokens: expected a whole number/],
     ['not-json', '{"t_ms":1,"prompt_tokens":1,"output_tokens":1}\n{oops\n', /not-json\.csv:2: not JSON/],
+    // JSON, but no object: read through a cast, `null.t_ms` threw a TypeError (a stack, exit 3).
+    ['null-line', '{"t_ms":1,"prompt_tokens":1,"output_tokens":1}\nnull\n', /\/null-line\.csv:2: expected an object such as \{"t_ms": 0, .*got null$/],
+    ['list-line', '{"t_ms":1,"prompt_tokens":1,"output_tokens":1}\n[1,2]\n', /\/list-line\.csv:2: expected an object .*got \[1,2\]$/],
+    [
+      'session-object',
+      '{"t_ms":1,"prompt_tokens":1,"output_tokens":1,"session":{"id":1}}\n',
+      /\/session-object\.csv:1: session: expected a string or number, got \{"id":1\}$/,
+    ],
     ['unknown', 'a,b,c\n1,2,3\n', /unknown\.csv:1: not a trace layout scalebench reads/],
   ])('a broken trace (%s) names its line', (name, text, message) => {
     expect(thrown(() => [...readTrace(file(`${name}.csv`, text))])).toMatch(message);
