@@ -57,10 +57,13 @@ export function runnerWorkload(w: ScenarioWorkload, parallelism: number): Scenar
  * index", batch/v1 since 1.33). The pods wait at a start barrier: the
  * start-at annotation, which a downward API volume shows them as a file.
  */
-export function loadJobObjects(i: LoadJobInput): { configMap: K8sObject; job: K8sObject } {
+/** The ConfigMap the runner pods mount: the k6 options and the workload, as files. */
+export type LoadConfigMap = K8sObject & { data: { 'k6-options.json': string; 'k6-workload.json': string } };
+
+export function loadJobObjects(i: LoadJobInput): { configMap: LoadConfigMap; job: K8sObject } {
   const labels = { ...i.labels, [ROLE_LABEL]: 'load' };
   const n = i.load.parallelism;
-  const configMap: K8sObject = {
+  const configMap: LoadConfigMap = {
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: { name: i.name, namespace: i.namespace, labels },

@@ -8,8 +8,11 @@ import {
   hpaMetricValues,
   hpaStatus,
   parseQuantity,
+  k8sObject,
   podState,
+  runnerPodStatus,
 } from '../../src/targets/kubernetes/status.js';
+import { UserError } from '../../src/util/errors.js';
 
 const obj = (kind: string, rest: Record<string, unknown>): K8sObject => ({ apiVersion: 'v1', kind, metadata: { name: 'x', namespace: 'bench' }, ...rest });
 
@@ -93,5 +96,31 @@ describe("what the kubernetes target reads of the API server's objects", () => {
     expect(fromClient.conditions[0]!.lastTransitionTime).toBe('2026-01-01T00:00:05.000Z');
     expect(conditionsOf(obj('InferenceService', {}))).toEqual([]);
     expect(conditionsOf(undefined)).toEqual([]);
+  });
+
+  it("reads a runner pod's status through its schema: a field of the wrong type names the pod and the field", () => {
+    const failed = obj('Pod', {
+      status: { phase: 'Failed', containerStatuses: [{ imageID: 'sha256:1', state: { terminated: { reason: 'Error', exitCode: 2 } } }] },
+    });
+    expect(runnerPodStatus(failed)).toEqual({
+      phase: 'Failed',
+      containerStatuses: [{ imageID: 'sha256:1', state: { terminated: { reason: 'Error', exitCode: 2 } } }],
+    });
+    expect(runnerPodStatus(obj('Pod', {}))).toEqual({});
+    expect(() => runnerPodStatus(obj('Pod', { status: { phase: 'Running', containerStatuses: [{ state: { terminated: { exitCode: '2' } } }] } }))).toThrow(
+      /^Pod bench\/x status: containerStatuses\.0\.state\.terminated\.exitCode: .*expected number/,
+    );
+  });
+
+  it('takes an object from the API server only with apiVersion, kind and metadata.name: else one line naming the call', () => {
+    expect(k8sObject({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', uid: 'u' }, status: {} }, 'listing Pod')).toEqual({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', uid: 'u' },
+      status: {},
+    });
+    const bad = (): unknown => k8sObject({ apiVersion: 'v1', kind: 'Pod', metadata: { labels: { a: 1 } } }, 'listing Pod');
+    expect(bad).toThrow(UserError);
+    expect(bad).toThrow(/^kubernetes target: listing Pod: the API server returned an object without metadata\.name \(.*expected string/);
   });
 });

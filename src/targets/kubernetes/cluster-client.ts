@@ -7,10 +7,11 @@ import {
   KubernetesObjectApi,
   PatchStrategy,
   setHeaderOptions,
-  type KubernetesObject,
 } from '@kubernetes/client-node';
+import { z } from 'zod';
 import type { K8sObject } from '../../manifests/types.js';
 import { UserError } from '../../util/errors.js';
+import { k8sObject } from './status.js';
 
 /** The field manager of every apply (server-side apply records who owns each field). */
 export const FIELD_MANAGER = 'scalebench';
@@ -72,8 +73,9 @@ export class ClusterClient {
   explain(err: unknown, what: string): Error {
     if (err instanceof UserError) return err;
     if (err instanceof ApiException) {
-      const body = typeof err.body === 'string' ? safeJson(err.body) : err.body;
-      const message = (body as { message?: string } | undefined)?.message ?? String(err.body).slice(0, 300);
+      // A Status object's message (metav1.Status), else the body as text.
+      const body = statusMessage.safeParse(typeof err.body === 'string' ? safeJson(err.body) : err.body);
+      const message = body.success ? body.data.message : String(err.body).slice(0, 300);
       if (err.code === 401)
         return new UserError(`kubernetes target: ${what}: the API server at ${this.server} refused the credentials (401): refresh the kubeconfig's token`);
       if (err.code === 403)
@@ -163,9 +165,9 @@ export class ClusterClient {
 
   /** Server-side apply (field manager `scalebench`, conflicts forced: the harness owns what it applies). */
   async apply(o: K8sObject): Promise<K8sObject> {
-    return (await this.call(`applying ${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`, () =>
-      this.objects.patch(o as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply),
-    )) as K8sObject;
+    const what = `applying ${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+    const applied = await this.call(what, () => this.objects.patch(o, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply));
+    return k8sObject(applied, what);
   }
 
   /** Sets annotations on one object (a JSON merge patch of metadata.annotations). */
@@ -173,7 +175,7 @@ export class ClusterClient {
     const { name, namespace } = o.metadata;
     await this.call(`annotating ${o.kind} ${namespace ?? ''}/${name}`, () =>
       this.objects.patch(
-        { apiVersion: o.apiVersion, kind: o.kind, metadata: { name, ...(namespace ? { namespace } : {}), annotations } } as KubernetesObject,
+        { apiVersion: o.apiVersion, kind: o.kind, metadata: { name, ...(namespace ? { namespace } : {}), annotations } },
         undefined,
         undefined,
         FIELD_MANAGER,
@@ -185,7 +187,8 @@ export class ClusterClient {
 
   async read(apiVersion: string, kind: string, namespace: string | undefined, name: string): Promise<K8sObject | undefined> {
     try {
-      return (await this.objects.read({ apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } })) as K8sObject;
+      const o = await this.objects.read({ apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } });
+      return k8sObject(o, `reading ${kind} ${name}`);
     } catch (err) {
       if (err instanceof ApiException && err.code === 404) return undefined;
       throw this.explain(err, `reading ${kind} ${name}`);
@@ -197,13 +200,13 @@ export class ClusterClient {
       this.objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector),
     );
     // Items of a list carry no apiVersion/kind: put them back.
-    return (res.items as K8sObject[]).map((o) => ({ ...o, apiVersion, kind }));
+    return res.items.map((o) => k8sObject({ ...o, apiVersion, kind }, `listing ${kind}`));
   }
 
   /** Deletes one object (foreground: its pods go with it); gone already is fine. */
   async delete(o: Pick<K8sObject, 'apiVersion' | 'kind' | 'metadata'>): Promise<void> {
     try {
-      await this.objects.delete(o as KubernetesObject, undefined, undefined, undefined, undefined, 'Background');
+      await this.objects.delete(o, undefined, undefined, undefined, undefined, 'Background');
     } catch (err) {
       if (err instanceof ApiException && err.code === 404) return;
       throw this.explain(err, `deleting ${o.kind} ${o.metadata.name}`);
@@ -242,6 +245,8 @@ function missingKind(apiVersion: string, kind: string, server: string): UserErro
   const owner = crdOwners[groupOf(apiVersion)];
   return new UserError(`kubernetes target: the API server at ${server} does not serve ${kind} (${apiVersion}): install ${owner ?? 'its CRD'}`);
 }
+
+const statusMessage = z.looseObject({ message: z.string() });
 
 function safeJson(s: string): unknown {
   try {

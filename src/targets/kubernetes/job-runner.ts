@@ -11,6 +11,7 @@ import type { ResolvedLoadRunner } from '../../matrix/types.js';
 import { writeAtomic } from '../../results/files.js';
 import { sleep } from '../../util/ports.js';
 import type { ClusterClient } from './cluster-client.js';
+import { runnerPodStatus, type RunnerPodStatus } from './status.js';
 
 export interface JobRunnerOptions {
   client: ClusterClient;
@@ -26,23 +27,11 @@ export interface JobRunnerOptions {
   pollMs?: number;
 }
 
-type PodStatus = {
-  phase?: string;
-  reason?: string;
-  message?: string;
-  containerStatuses?: Array<{
-    imageID?: string;
-    state?: { terminated?: { reason?: string; exitCode?: number; signal?: number; message?: string }; waiting?: { reason?: string; message?: string } };
-  }>;
-};
+type PodStatus = RunnerPodStatus;
 
-export const statusOf = (p: K8sObject): PodStatus => (p.status ?? {}) as PodStatus;
+export const statusOf = (p: K8sObject): PodStatus => runnerPodStatus(p);
 const indexOf = (p: K8sObject): number =>
-  Number(
-    p.metadata.labels?.['batch.kubernetes.io/job-completion-index'] ??
-      (p.metadata.annotations as Record<string, string> | undefined)?.['batch.kubernetes.io/job-completion-index'] ??
-      -1,
-  );
+  Number(p.metadata.labels?.['batch.kubernetes.io/job-completion-index'] ?? p.metadata.annotations?.['batch.kubernetes.io/job-completion-index'] ?? -1);
 export const terminal = (phase: string | undefined): boolean => phase === 'Succeeded' || phase === 'Failed';
 
 /** Why a pod failed, in one line: an eviction's reason and message, or its container's termination. */
@@ -171,8 +160,8 @@ export async function runK6Job(o: RunK6Options, j: JobRunnerOptions): Promise<K6
     workload,
     maxWallMs: k6WallMs(o.cell.load).max,
   });
-  writeFileSync(files.options, (configMap.data as Record<string, string>)['k6-options.json']!);
-  writeFileSync(files.workload, (configMap.data as Record<string, string>)['k6-workload.json']!);
+  writeFileSync(files.options, configMap.data['k6-options.json']);
+  writeFileSync(files.workload, configMap.data['k6-workload.json']);
   writeFileSync(files.points, '');
   writeFileSync(files.log, '');
   const log = (m: string): void => appendFileSync(files.log, `${new Date().toISOString()} ${m}\n`);

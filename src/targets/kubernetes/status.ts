@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { K8sObject } from '../../manifests/types.js';
+import { UserError } from '../../util/errors.js';
 
 /**
  * What the kubernetes target reads of the objects the API server returns,
@@ -63,6 +64,55 @@ const podSchema = z.object({
 
 const withConditions = z.object({ status: z.object({ conditions }).optional() });
 
+/** A runner pod's status as the load Job's runner reads it (phase, eviction reason, its container's state and image). */
+const runnerPodStatusSchema = z.object({
+  phase: z.string().optional(),
+  reason: z.string().optional(),
+  message: z.string().optional(),
+  containerStatuses: z
+    .array(
+      z.object({
+        imageID: z.string().optional(),
+        state: z
+          .object({
+            terminated: z
+              .object({ reason: z.string().optional(), exitCode: z.number().optional(), signal: z.number().optional(), message: z.string().optional() })
+              .optional(),
+            waiting: z.object({ reason: z.string().optional(), message: z.string().optional() }).optional(),
+          })
+          .optional(),
+      }),
+    )
+    .optional(),
+});
+export type RunnerPodStatus = z.infer<typeof runnerPodStatusSchema>;
+
+/**
+ * What every object the API server returns has: apiVersion, kind and
+ * metadata (name; namespace, labels and annotations when set). The rest is
+ * read by the schemas above where it is used.
+ */
+const k8sObjectSchema = z.looseObject({
+  apiVersion: z.string(),
+  kind: z.string(),
+  metadata: z.looseObject({
+    name: z.string(),
+    namespace: z.string().optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+    annotations: z.record(z.string(), z.string()).optional(),
+  }),
+}) satisfies z.ZodType<K8sObject>;
+
+/** An object the API server returned, through its schema; `what` names the call in the one-line error. */
+export function k8sObject(o: unknown, what: string): K8sObject {
+  const r = k8sObjectSchema.safeParse(o);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  throw new UserError(
+    `kubernetes target: ${what}: the API server returned an object without ${issue ? `${issue.path.join('.')} (${issue.message})` : 'its fields'}`,
+  );
+}
+
 function parsed<T extends z.ZodType>(schema: T, o: unknown, what: string): z.infer<T> {
   const r = schema.safeParse(o);
   if (r.success) return r.data;
@@ -99,6 +149,11 @@ export function podState(p: K8sObject): { name: string; phase?: string; conditio
     conditions: v.status?.conditions ?? [],
     createdMs: Date.parse(v.metadata.creationTimestamp ?? ''),
   };
+}
+
+/** A runner pod's status (none yet: empty). */
+export function runnerPodStatus(p: K8sObject): RunnerPodStatus {
+  return parsed(runnerPodStatusSchema, p.status ?? {}, `${nameOf(p)} status`);
 }
 
 /** status.conditions of any object (an InferenceService's), empty when absent. */
