@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
+import { z } from 'zod';
 import { UserError } from '../util/errors.js';
 
 /**
@@ -132,6 +133,28 @@ interface Entry {
   schema: Schema;
 }
 
+/** A List (`kubectl get crd -o yaml`): its items are read one by one. */
+const listSchema = z.looseObject({ kind: z.string().endsWith('List'), items: z.array(z.unknown()) });
+const isCrd = z.looseObject({ kind: z.literal('CustomResourceDefinition') });
+const crdName = z.looseObject({ metadata: z.looseObject({ name: z.string() }) });
+/** What is read of a CustomResourceDefinition (apiextensions.k8s.io/v1): its group, kind, and each version's schema. */
+const crdSchema = z.looseObject({
+  kind: z.literal('CustomResourceDefinition'),
+  metadata: z.looseObject({ name: z.string().optional() }).optional(),
+  spec: z.looseObject({
+    group: z.string().min(1),
+    names: z.looseObject({ kind: z.string().min(1) }),
+    versions: z
+      .array(
+        z.looseObject({
+          name: z.string().min(1),
+          schema: z.looseObject({ openAPIV3Schema: z.record(z.string(), z.unknown()).optional() }).optional(),
+        }),
+      )
+      .optional(),
+  }),
+});
+
 /** The CRD schemas scalebench validates custom resources against; compiled lazily, once per kind. */
 export class CrdSchemas {
   private readonly compiled = new Map<string, ValidateFunction>();
@@ -143,17 +166,21 @@ export class CrdSchemas {
   static fromObjects(objects: readonly unknown[], origin: string): CrdSchemas {
     const entries = new Map<string, Entry>();
     const add = (o: unknown): void => {
-      const crd = o as {
-        kind?: string;
-        items?: unknown[];
-        metadata?: { name?: string };
-        spec?: { group?: string; names?: { kind?: string }; versions?: Array<{ name: string; schema?: { openAPIV3Schema?: Schema } }> };
-      };
-      if (crd?.kind?.endsWith('List') && Array.isArray(crd.items)) {
-        for (const item of crd.items) add(item);
+      const list = listSchema.safeParse(o);
+      if (list.success) {
+        for (const item of list.data.items) add(item);
         return;
       }
-      if (crd?.kind !== 'CustomResourceDefinition' || !crd.spec?.group || !crd.spec.names?.kind) return;
+      if (!isCrd.safeParse(o).success) return; // not a CRD: ignored
+      const r = crdSchema.safeParse(o);
+      if (!r.success) {
+        const issue = r.error.issues[0];
+        const name = crdName.safeParse(o);
+        throw new UserError(
+          `${origin}: CustomResourceDefinition ${name.success ? name.data.metadata.name : '(no name)'}: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'unreadable'}: give the CRD as the API server serves it (kubectl get crd <name> -o yaml)`,
+        );
+      }
+      const crd = r.data;
       for (const v of crd.spec.versions ?? []) {
         const schema = v.schema?.openAPIV3Schema;
         if (!schema) continue;

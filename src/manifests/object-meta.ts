@@ -5,6 +5,8 @@
  * keys and values. kubernetes-models and CRD schemas type metadata only.
  */
 
+import { isPlainObject } from '../util/is-object.js';
+
 /** One problem at a path into the object. */
 export interface PathIssue {
   path: (string | number)[];
@@ -61,8 +63,8 @@ function stringMap(meta: Record<string, unknown>, field: 'labels' | 'annotations
 export function objectMetaIssues(obj: Record<string, unknown>, kind: string): PathIssue[] {
   const issues: PathIssue[] = [];
   const meta = obj.metadata;
-  if (!meta || typeof meta !== 'object' || Array.isArray(meta)) return [{ path: ['metadata'], message: 'missing required field "metadata"' }];
-  const m = meta as Record<string, unknown>;
+  if (!isPlainObject(meta)) return [{ path: ['metadata'], message: 'missing required field "metadata"' }];
+  const m = meta;
   const name = m.name;
   if (typeof name !== 'string' || name === '') {
     if (typeof m.generateName !== 'string') issues.push({ path: ['metadata'], message: 'missing required field "name"' });

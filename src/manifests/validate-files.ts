@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { isPlainObject } from '../util/is-object.js';
 import { join } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
 import { formatPath } from '../matrix/issues.js';
@@ -102,8 +103,8 @@ export async function validateText(text: string, file: string, schemas: CrdSchem
     if (doc.contents === null) continue; // a comment-only or empty document
     const value: unknown = doc.toJS({ maxAliasCount: 100 });
     const verdict = await validateObject(value, schemas);
-    const obj = (value ?? {}) as Record<string, unknown>;
-    const meta = (obj.metadata ?? {}) as Record<string, unknown>;
+    const obj = isPlainObject(value) ? value : {};
+    const meta = isPlainObject(obj.metadata) ? obj.metadata : {};
     const issues = verdict.issues.map((i) => {
       const pos = lc.linePos(offsetOf(doc, i.path));
       return { path: formatPath(i.path), line: pos.line, col: pos.col, message: i.message };

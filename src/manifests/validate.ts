@@ -1,4 +1,5 @@
 import type { ErrorObject } from 'ajv';
+import { isPlainObject } from '../util/is-object.js';
 import { describeValue, formatPath, valueAt } from '../matrix/issues.js';
 import { isBuiltInGroup, kindModel, modelErrors } from './core-kinds.js';
 import type { CrdSchemas } from './crd-schemas.js';
@@ -38,7 +39,7 @@ function segments(instancePath: string, data: unknown): (string | number)[] {
     const seg = raw.replaceAll('~1', '/').replaceAll('~0', '~');
     const key = Array.isArray(node) && /^\d+$/.test(seg) ? Number(seg) : seg;
     out.push(key);
-    node = node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[key] : undefined;
+    node = Array.isArray(node) && typeof key === 'number' ? node[key] : isPlainObject(node) ? node[key] : undefined;
   }
   return out;
 }
@@ -85,15 +86,15 @@ function hintFor(apiVersion: string, kind: string): string {
 
 /** Validates one parsed object. */
 export async function validateObject(value: unknown, schemas: CrdSchemas): Promise<ObjectVerdict> {
-  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+  if (!isPlainObject(value)) {
     return { status: 'invalid', checkedWith: [], issues: [{ path: [], message: `expected a Kubernetes object (a mapping), got ${describeValue(value)}` }] };
   }
-  const obj = value as Record<string, unknown>;
-  const { apiVersion, kind } = obj;
-  const missing = [typeof apiVersion === 'string' ? '' : 'apiVersion', typeof kind === 'string' ? '' : 'kind'].filter(Boolean);
-  if (missing.length) return { status: 'invalid', checkedWith: [], issues: missing.map((f) => ({ path: [], message: `missing required field "${f}"` })) };
-  const av = apiVersion as string;
-  const k = kind as string;
+  const obj = value;
+  const { apiVersion: av, kind: k } = obj;
+  if (typeof av !== 'string' || typeof k !== 'string') {
+    const missing = [typeof av === 'string' ? '' : 'apiVersion', typeof k === 'string' ? '' : 'kind'].filter(Boolean);
+    return { status: 'invalid', checkedWith: [], issues: missing.map((f) => ({ path: [], message: `missing required field "${f}"` })) };
+  }
   const issues = objectMetaIssues(obj, k);
   const checkedWith: string[] = [];
   const crd = schemas.lookup(av, k);

@@ -237,6 +237,18 @@ describe('a CRD given inline (what --crds reads), and a kind with no schema', ()
     expect(await errors(`apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n${spec}\n`, widgets)).toEqual(expected);
   });
 
+  it("a CRD whose fields are of the wrong type is one line naming the file, the CRD and the field (a List's items too); other kinds are ignored", () => {
+    const crd = {
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'gadgets.example.com' },
+      spec: { group: 'example.com', names: { kind: 'Gadget' }, versions: 3 },
+    };
+    expect(() => CrdSchemas.fromObjects([{ kind: 'CustomResourceDefinitionList', items: [crd] }], 'crds.yaml')).toThrow(
+      /^crds\.yaml: CustomResourceDefinition gadgets\.example\.com: spec\.versions: .*expected array.*: give the CRD as the API server serves it/,
+    );
+    expect(CrdSchemas.fromObjects([null, 5, { kind: 'ConfigMap' }, { kind: 'List', items: [] }], 'crds.yaml').kinds()).toEqual([]);
+  });
+
   it('a custom resource without its CRD is not checked, and says how to supply one', async () => {
     const [r] = await validateText('apiVersion: example.com/v1\nkind: Widget\nmetadata: { name: w }\nspec: { size: 0 }\n', 'f.yaml', CrdSchemas.none());
     expect([r?.status, r?.hint]).toEqual([
