@@ -4,6 +4,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import { UserError } from '../util/errors.js';
+import { isPlainObject } from '../util/is-object.js';
 
 /**
  * Custom resource schemas: the openAPIV3Schema of each served version of
@@ -42,20 +43,32 @@ export function toAjvSchema(s: Schema, branch = false, root = false): Schema {
   const out: Schema = {};
   for (const [k, v] of Object.entries(s)) {
     if (k === 'description' || k === 'example' || k === 'default') continue;
-    if (k === 'properties' && v && typeof v === 'object') {
-      out.properties = Object.fromEntries(Object.entries(v as Record<string, Schema>).map(([name, sub]) => [name, toAjvSchema(sub)]));
-    } else if ((k === 'items' || k === 'additionalProperties') && v && typeof v === 'object') {
-      out[k] = toAjvSchema(v as Schema, branch);
+    // A sub-schema that is no mapping is left as it is: ajv refuses it when it compiles.
+    if (k === 'properties' && isPlainObject(v)) {
+      out.properties = Object.fromEntries(Object.entries(v).map(([name, sub]) => [name, isPlainObject(sub) ? toAjvSchema(sub) : sub]));
+    } else if ((k === 'items' || k === 'additionalProperties') && isPlainObject(v)) {
+      out[k] = toAjvSchema(v, branch);
     } else if (COMBINATORS.includes(k)) {
-      out[k] = Array.isArray(v) ? v.map((sub: Schema) => toAjvSchema(sub, true)) : toAjvSchema(v as Schema, true);
+      const one = (sub: unknown): unknown => (isPlainObject(sub) ? toAjvSchema(sub, true) : sub);
+      out[k] = Array.isArray(v) ? v.map(one) : one(v);
     } else out[k] = v;
   }
   if (s['x-kubernetes-int-or-string'] === true && !s.anyOf) out.anyOf = [{ type: 'integer' }, { type: 'string' }];
   if (s['x-kubernetes-embedded-resource'] === true) {
-    out.properties = { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' }, ...(out.properties as Schema | undefined) };
+    out.properties = {
+      apiVersion: { type: 'string' },
+      kind: { type: 'string' },
+      metadata: { type: 'object' },
+      ...(isPlainObject(out.properties) ? out.properties : {}),
+    };
   }
   if (root)
-    out.properties = { ...(out.properties as Schema | undefined), apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' } };
+    out.properties = {
+      ...(isPlainObject(out.properties) ? out.properties : {}),
+      apiVersion: { type: 'string' },
+      kind: { type: 'string' },
+      metadata: { type: 'object' },
+    };
   // Structural schemas prune unknown fields; a strict client (kubectl's default) is told about them: here, an error.
   if (!branch && out.properties && out.additionalProperties === undefined && s['x-kubernetes-preserve-unknown-fields'] !== true)
     out.additionalProperties = false;
@@ -64,7 +77,8 @@ export function toAjvSchema(s: Schema, branch = false, root = false): Schema {
 
 function countCel(s: unknown): number {
   if (!s || typeof s !== 'object') return 0;
-  const own = Array.isArray((s as Schema)['x-kubernetes-validations']) ? ((s as Schema)['x-kubernetes-validations'] as unknown[]).length : 0;
+  const rules = isPlainObject(s) ? s['x-kubernetes-validations'] : undefined;
+  const own = Array.isArray(rules) ? rules.length : 0;
   return own + Object.values(s).reduce<number>((n, v) => n + countCel(v), 0);
 }
 
@@ -104,7 +118,7 @@ function newAjv(): Ajv {
     errors: false,
     // A list-map's entries are unique by their keys (apiextensions: x-kubernetes-list-type: map).
     validate: (keys: string[], data: unknown[]) =>
-      new Set(data.map((e) => JSON.stringify(keys.map((k) => (e as Record<string, unknown>)?.[k])))).size === data.length,
+      new Set(data.map((e) => JSON.stringify(keys.map((k) => (isPlainObject(e) ? e[k] : undefined))))).size === data.length,
   });
   ajv.addKeyword({
     keyword: 'x-kubernetes-list-type',
@@ -256,8 +270,9 @@ export class CrdSchemas {
       const pick = (props: unknown, keys: string[]): Schema | undefined =>
         props && typeof props === 'object' ? Object.fromEntries(Object.entries(props).filter(([k]) => keys.includes(k))) : undefined;
       const root = { ...structural, properties: pick(structural.properties, ['apiVersion', 'kind', 'metadata', ...Object.keys(obj)]) };
-      const specSchema = (root.properties as Record<string, Schema> | undefined)?.spec;
-      if (specSchema?.properties) (root.properties as Record<string, Schema>).spec = { ...specSchema, properties: pick(specSchema.properties, spec) };
+      const specSchema = root.properties?.spec;
+      if (root.properties && isPlainObject(specSchema) && specSchema.properties)
+        root.properties.spec = { ...specSchema, properties: pick(specSchema.properties, spec) };
       this.ajv ??= newAjv();
       validate = this.ajv.compile(root);
       this.compiled.set(shape, validate);
