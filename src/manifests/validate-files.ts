@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { isPlainObject } from '../util/is-object.js';
 import { join } from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import { isMap, isNode, isScalar, isSeq, LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { formatPath } from '../matrix/issues.js';
 import { UserError } from '../util/errors.js';
 import type { CrdSchemas } from './crd-schemas.js';
@@ -59,7 +59,7 @@ export function manifestFiles(paths: readonly string[]): string[] {
 /** Offset of the node at a path (or of its nearest existing parent). */
 function offsetOf(doc: Document, path: PathIssue['path']): number {
   let node: unknown = doc.contents;
-  let last = (node as Node | null)?.range?.[0] ?? 0;
+  let last = (isNode(node) ? node.range?.[0] : undefined) ?? 0;
   for (const key of path) {
     let next: unknown;
     if (isMap(node)) {
@@ -68,7 +68,7 @@ function offsetOf(doc: Document, path: PathIssue['path']): number {
     } else if (isSeq(node) && typeof key === 'number') next = node.items[key];
     if (next == null) break;
     node = next;
-    last = (node as Node).range?.[0] ?? last;
+    last = (isNode(node) ? node.range?.[0] : undefined) ?? last;
   }
   return last;
 }
@@ -82,7 +82,7 @@ export async function validateText(text: string, file: string, schemas: CrdSchem
   const results: ObjectResult[] = [];
   const list = Array.isArray(docs) ? docs : [];
   for (const [index, doc] of list.entries()) {
-    const start = lc.linePos((doc.contents as Node | null)?.range?.[0] ?? 0);
+    const start = lc.linePos(doc.contents?.range?.[0] ?? 0);
     if (doc.errors.length) {
       const e = doc.errors[0]!;
       const pos = lc.linePos(e.pos[0]);

@@ -1,4 +1,4 @@
-import { isAlias, isMap, isScalar, isSeq, type Document, type Node, type Pair } from 'yaml';
+import { isAlias, isMap, isNode, isScalar, isSeq, type Document, type Pair } from 'yaml';
 import type { Catalog } from '../catalog/catalog.js';
 import { UserError } from '../util/errors.js';
 import { parseInput, positionedLines, readInputText, type InputDoc } from '../util/input-file.js';
@@ -53,7 +53,7 @@ function positionOf(doc: Document, issue: MatrixIssue): number {
   let node: unknown = doc.contents;
   let pair: Pair | undefined;
   let found = 0;
-  const start = (n: unknown): number => (n as Node | null)?.range?.[0] ?? 0;
+  const start = (n: unknown): number => (isNode(n) ? n.range?.[0] : undefined) ?? 0;
   for (const key of issue.path) {
     if (isAlias(node)) node = node.resolve(doc);
     let next: unknown;

@@ -4,7 +4,7 @@ import { resolveMatrix } from '../matrix/resolve.js';
 import { matrixSchema } from '../matrix/schema.js';
 import type { ResolvedMatrix } from '../matrix/types.js';
 import { UserError } from '../util/errors.js';
-import { parseInput, positionedLines, type InputDoc } from '../util/input-file.js';
+import { docPath, parseInput, positionedLines, type InputDoc } from '../util/input-file.js';
 import type { Catalog } from '../catalog/catalog.js';
 
 /**
@@ -64,7 +64,7 @@ export function parseRecommendation(text: string, source: string, catalog: Catal
   if (!file.success) {
     throw new UserError(
       positionedLines(
-        file.error.issues.map((i) => ({ pos: input.offsetOf(i.path as DocPath), text: `${formatPath(i.path as DocPath) || '(top)'}: ${i.message}` })),
+        file.error.issues.map((i) => ({ pos: input.offsetOf(docPath(i.path)), text: `${formatPath(docPath(i.path)) || '(top)'}: ${i.message}` })),
         input.at,
       ),
     );

@@ -1,4 +1,4 @@
-import { isMap, isSeq, parseDocument, type YAMLMap } from 'yaml';
+import { isMap, isSeq, parseDocument } from 'yaml';
 import { round } from '../analysis/stats.js';
 import { expandCells } from '../matrix/expand.js';
 import { parseMatrix } from '../matrix/load.js';
@@ -97,9 +97,9 @@ export function matrixWith(text: string, source: string, deployment: string, lis
   const deps = doc.get('deployments');
   if (!isSeq(deps)) throw new UserError(`${source}: deployments: expected a list`);
   const min = Math.min(...list.map((c) => c.minReplicas));
-  const kept = deps.items.filter((d) => isMap(d) && (d as YAMLMap).get('name') === deployment);
-  if (kept.length === 0) throw new UserError(`${source}: no deployment "${deployment}"`);
-  const d = kept[0] as YAMLMap;
+  const kept = deps.items.filter(isMap).filter((d) => d.get('name') === deployment);
+  const d = kept[0];
+  if (!d) throw new UserError(`${source}: no deployment "${deployment}"`);
   const replicas = d.get('replicas');
   if (isMap(replicas)) {
     replicas.set('min', min);

@@ -1,4 +1,4 @@
-import { isMap, isSeq, parseDocument, type YAMLMap } from 'yaml';
+import { isMap, isSeq, parseDocument } from 'yaml';
 import type { Targets } from '../recommend/targets.js';
 import { UserError } from '../util/errors.js';
 
@@ -22,7 +22,7 @@ export function nextMatrix(text: string, source: string, targets: Targets, name?
     throw new UserError(`${source}: autoscalers: the run's matrix has none to tune; add hpa-custom or keda autoscalers and run it again`);
   for (const item of autoscalers.items) {
     if (!isMap(item)) continue;
-    const a = item as YAMLMap;
+    const a = item;
     const label = String(a.get('name'));
     switch (a.get('kind')) {
       case 'hpa-custom':

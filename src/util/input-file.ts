@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
-import { isAlias, isCollection, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { isAlias, isCollection, isNode, isPair, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { UserError } from './errors.js';
 
@@ -83,15 +83,15 @@ export function parseInput(text: string, source: string, o: { merge?: boolean } 
   } catch (err) {
     // The yaml library refuses exponential alias expansion with a ReferenceError.
     let first: Node | undefined;
-    visit(doc, { Alias: (_k, n) => ((first ??= n as Node), visit.BREAK) });
+    visit(doc, { Alias: (_k, n) => ((first ??= n), visit.BREAK) });
     throw new UserError(
       `${at(first?.range?.[0] ?? 0)}: its aliases expand too far (${(err as Error).message.replace(/\.$/, '')}): write the values out, or use fewer aliases of aliases`,
     );
   }
   const offsetOf = (path: DocPath): number => {
     for (let len = path.length; len >= 0; len--) {
-      const node = doc.getIn(path.slice(0, len), true) as Node | undefined;
-      if (node?.range) return node.range[0];
+      const node = doc.getIn(path.slice(0, len), true);
+      if (isNode(node) && node.range) return node.range[0];
     }
     return 0;
   };
@@ -102,16 +102,13 @@ export function parseInput(text: string, source: string, o: { merge?: boolean } 
 function tooDeep(doc: Document): Node | undefined {
   let found: Node | undefined;
   const walk = (node: unknown, depth: number): void => {
-    if (found || !node || isAlias(node)) return;
+    if (found || !isNode(node) || isAlias(node)) return;
     if (depth > INPUT_LIMITS.maxDepth) {
-      found = node as Node;
+      found = node;
       return;
     }
     if (isCollection(node)) {
-      for (const item of node.items as unknown[]) {
-        if (item && typeof item === 'object' && 'value' in item && 'key' in item) walk((item as { value: unknown }).value, depth + 1);
-        else walk(item, depth + 1);
-      }
+      for (const item of node.items) walk(isPair(item) ? item.value : item, depth + 1);
     }
   };
   walk(doc.contents, 1);
@@ -130,23 +127,26 @@ export const shownPath = (path: DocPath): string =>
     .join('')
     .replace(/^\./, '');
 
+/** A zod issue's path as a path into the document (zod allows symbol keys; data read from a file has none). */
+export const docPath = (path: readonly PropertyKey[]): Array<string | number> => path.map((k) => (typeof k === 'symbol' ? String(k) : k));
+
 /**
  * Checks an input's data against its schema: every problem, one line each,
  * `file:line:col: field.path: message`, in one UserError (exit code 2);
  * `hint` is added to each line (what to do about it).
  */
-export function checkInput<S extends z.ZodType>(input: InputDoc, schema: S, hint = ''): z.infer<S> {
+export function checkInput<S extends z.ZodType>(input: InputDoc, schema: S, hint = ''): z.output<S> {
   const parsed = schema.safeParse(input.data);
-  if (parsed.success) return parsed.data as z.infer<S>;
+  if (parsed.success) return parsed.data;
   const lines = parsed.error.issues.map((i) => {
-    const p = i.path as DocPath;
+    const p = docPath(i.path);
     return { pos: input.offsetOf(p), text: `${shownPath(p) ? `${shownPath(p)}: ` : ''}${i.message}${hint ? `: ${hint}` : ''}` };
   });
   throw new UserError(positionedLines(lines, input.at));
 }
 
 /** Reads, parses and checks an input file in one step. */
-export function readInputFile<S extends z.ZodType>(path: string, schema: S, o: { fix: string; hint?: string }): { data: z.infer<S>; input: InputDoc } {
+export function readInputFile<S extends z.ZodType>(path: string, schema: S, o: { fix: string; hint?: string }): { data: z.output<S>; input: InputDoc } {
   const input = parseInput(readInputText(path, o.fix), path);
   return { data: checkInput(input, schema, o.hint), input };
 }
