@@ -1,3 +1,5 @@
+// The serializer client-node runs on every response (not exported from its index).
+import { ObjectSerializer } from '@kubernetes/client-node/dist/serializer.js';
 import { describe, expect, it } from 'vitest';
 import type { K8sObject } from '../../src/manifests/types.js';
 import {
@@ -119,6 +121,14 @@ describe("what the kubernetes target reads of the API server's objects", () => {
       metadata: { name: 'p', uid: 'u' },
       status: {},
     });
+    // client-node hands back class instances (V1Pod) with Dates: taken as they are.
+    const pod: unknown = ObjectSerializer.deserialize(
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', labels: { a: 'b' }, creationTimestamp: '2026-01-01T00:00:00Z' }, status: { phase: 'Running' } },
+      'V1Pod',
+    );
+    const read = k8sObject(pod, 'listing Pod');
+    expect(read.metadata).toMatchObject({ name: 'p', labels: { a: 'b' } });
+    expect(podState(read)).toMatchObject({ name: 'p', phase: 'Running', createdMs: Date.UTC(2026, 0, 1) });
     const bad = (): unknown => k8sObject({ apiVersion: 'v1', kind: 'Pod', metadata: { labels: { a: 1 } } }, 'listing Pod');
     expect(bad).toThrow(UserError);
     expect(bad).toThrow(/^kubernetes target: listing Pod: the API server returned an object without metadata\.name \(.*expected string/);
