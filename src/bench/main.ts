@@ -33,7 +33,7 @@
  * `node dist/bench/main.js load-path` the sixth alone; `node dist/bench/main.js router` the first and second;
  * `node dist/bench/main.js capacity` the fourth alone; `node dist/bench/main.js gate` the fifth.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { distribution, median, round } from '../analysis/stats.js';
@@ -148,6 +148,7 @@ async function main(): Promise<void> {
     return;
   }
   const scratch = mkdtempSync(join(tmpdir(), 'scalebench-bench-'));
+  scratchDirs.push(scratch);
   if (process.argv.includes('capacity')) {
     printRows(await benchCapacitySearch(join(scratch, 'capacity')));
     return;
@@ -186,7 +187,7 @@ async function main(): Promise<void> {
   const sim = findTool('sim');
   const wrk = findTool('wrk');
   const dir = mkdtempSync(join(tmpdir(), 'scalebench-bench-'));
-  mkdirSync(dir, { recursive: true });
+  scratchDirs.push(dir);
   const simPort = await startSim(sim, dir);
   const router = await RouterProcess.start(findTool('router'), join(dir, 'router.log'));
   await router.setRoutes([{ name: 'bench', addr: `127.0.0.1:${simPort}`, drain: true }]);
@@ -255,9 +256,13 @@ async function main(): Promise<void> {
   }
 }
 
+/** The benches' scratch folders: removed when the bench ends well (unless --keep), kept with their logs when it fails. */
+const scratchDirs: string[] = [];
 try {
   await main();
+  for (const d of scratchDirs) if (!process.argv.includes('--keep')) rmSync(d, { recursive: true, force: true });
 } catch (err) {
+  if (scratchDirs.length) process.stderr.write(`bench: logs kept in ${scratchDirs.join(', ')}\n`);
   // A program's output the bench could not read (outputs.ts), a missing tool: one line; anything else keeps its stack.
   if (!(err instanceof UserError)) throw err;
   process.stderr.write(`${err.message}\n`);
