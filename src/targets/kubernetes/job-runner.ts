@@ -4,7 +4,7 @@ import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { k6Files, type K6Result, type RunK6Options } from '../../load/k6-process.js';
 import { loadJobObjects, START_AT_ANNOTATION } from '../../manifests/load-job.js';
 import { k6Options, k6WallMs, scenarioWorkload } from '../../load/k6-options.js';
-import { addPodLine, mergePoints, newPodLines, podClock, runnerSkew, type PodLines, type RunnerPods } from '../../results/pod-points.js';
+import { addPodLine, mergePoints, newPodLines, podClock, runnerSkew, type PodLines, type RunnerPod, type RunnerPods } from '../../results/pod-points.js';
 import { k8sName } from '../../manifests/names.js';
 import type { K8sObject } from '../../manifests/types.js';
 import type { ResolvedLoadRunner } from '../../matrix/types.js';
@@ -33,6 +33,27 @@ export const statusOf = (p: K8sObject): PodStatus => runnerPodStatus(p);
 const indexOf = (p: K8sObject): number =>
   Number(p.metadata.labels?.['batch.kubernetes.io/job-completion-index'] ?? p.metadata.annotations?.['batch.kubernetes.io/job-completion-index'] ?? -1);
 export const terminal = (phase: string | undefined): boolean => phase === 'Succeeded' || phase === 'Failed';
+
+/** A runner pod followed to its end, as runner-pods.json records it: start lag measured from `startRefMs`. */
+export function runnerPodRecord(p: { obj: K8sObject; lines: PodLines; gone?: boolean }, startRefMs: number): RunnerPod {
+  const s = statusOf(p.obj);
+  const start = p.lines.start?.ms;
+  const deleted = p.gone === true && !terminal(s.phase);
+  return {
+    index: p.lines.index,
+    name: p.obj.metadata.name,
+    requests: p.lines.points.length,
+    mainRequests: p.lines.points.filter((x) => x.main).length,
+    errors: p.lines.points.filter((x) => !x.ok).length,
+    phase: deleted ? 'Deleted' : (s.phase ?? 'unknown'),
+    ...(s.phase === 'Failed' ? { reason: podFailure(s) } : deleted ? { reason: 'deleted before it ended' } : {}),
+    ended: p.lines.end !== undefined,
+    ...(start !== undefined ? { scenarioStartMs: start, startLagMs: Math.round((start - startRefMs) * 1000) / 1000 } : {}),
+    clockStepMs: podClock(p.lines).stepMs,
+    ...(p.lines.end ? { droppedIterations: p.lines.end.droppedIterations } : {}),
+    ...(s.containerStatuses?.[0]?.imageID ? { imageID: s.containerStatuses[0].imageID } : {}),
+  };
+}
 
 /** Why a pod failed, in one line: an eviction's reason and message, or its container's termination. */
 export function podFailure(s: PodStatus): string {
@@ -291,24 +312,7 @@ export async function runK6Job(o: RunK6Options, j: JobRunnerOptions): Promise<K6
     image: j.load.image ?? '',
     startAtMs,
     skew: runnerSkew(all.map((p) => p.lines)),
-    pods: all.map((p) => {
-      const s = statusOf(p.obj);
-      const start = p.lines.start?.ms;
-      return {
-        index: p.lines.index,
-        name: p.obj.metadata.name,
-        requests: p.lines.points.length,
-        mainRequests: p.lines.points.filter((x) => x.main).length,
-        errors: p.lines.points.filter((x) => !x.ok).length,
-        phase: p.gone && !terminal(s.phase) ? 'Deleted' : (s.phase ?? 'unknown'),
-        ...(s.phase === 'Failed' ? { reason: podFailure(s) } : p.gone && !terminal(s.phase) ? { reason: 'deleted before it ended' } : {}),
-        ended: p.lines.end !== undefined,
-        ...(start !== undefined ? { scenarioStartMs: start, startLagMs: Math.round((start - startAtMs) * 1000) / 1000 } : {}),
-        clockStepMs: podClock(p.lines).stepMs,
-        ...(p.lines.end ? { droppedIterations: p.lines.end.droppedIterations } : {}),
-        ...(s.containerStatuses?.[0]?.imageID ? { imageID: s.containerStatuses[0].imageID } : {}),
-      };
-    }),
+    pods: all.map((p) => runnerPodRecord(p, startAtMs)),
   };
   writeAtomic(`${o.cellDir}/runner-pods.json`, `${JSON.stringify(runnerPods, null, 2)}\n`);
   const failed = runnerPods.pods.filter((p) => p.phase === 'Failed' || (!p.ended && p.phase !== 'Succeeded'));

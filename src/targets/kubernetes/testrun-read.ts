@@ -2,12 +2,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { K8sObject } from '../../manifests/types.js';
-import { addPodLine, mergePoints, newPodLines, podClock, runnerSkew, type PodLines, type RunnerPods } from '../../results/pod-points.js';
+import { addPodLine, mergePoints, newPodLines, runnerSkew, type PodLines, type RunnerPods } from '../../results/pod-points.js';
 import { writeAtomic } from '../../results/files.js';
 import { UserError } from '../../util/errors.js';
 import { sleep } from '../../util/ports.js';
 import type { ClusterClient } from './cluster-client.js';
-import { PodLog, podFailure, statusOf, terminal } from './job-runner.js';
+import { PodLog, runnerPodRecord, statusOf, terminal } from './job-runner.js';
 
 /**
  * Reading back the load of a k6-operator TestRun made by `generate
@@ -163,24 +163,7 @@ export async function readTestRun(o: ReadTestRunOptions): Promise<TestRunRead> {
     image: podImage.safeParse(all[0]?.obj.spec).data?.containers[0]?.image ?? '',
     startAtMs: first,
     skew: runnerSkew(all.map((p) => p.lines)),
-    pods: all.map((p) => {
-      const s = statusOf(p.obj);
-      const start = p.lines.start?.ms;
-      return {
-        index: p.lines.index,
-        name: p.obj.metadata.name,
-        requests: p.lines.points.length,
-        mainRequests: p.lines.points.filter((x) => x.main).length,
-        errors: p.lines.points.filter((x) => !x.ok).length,
-        phase: p.gone && !terminal(s.phase) ? 'Deleted' : (s.phase ?? 'unknown'),
-        ...(s.phase === 'Failed' ? { reason: podFailure(s) } : p.gone && !terminal(s.phase) ? { reason: 'deleted before it ended' } : {}),
-        ended: p.lines.end !== undefined,
-        ...(start !== undefined ? { scenarioStartMs: start, startLagMs: Math.round((start - first) * 1000) / 1000 } : {}),
-        clockStepMs: podClock(p.lines).stepMs,
-        ...(p.lines.end ? { droppedIterations: p.lines.end.droppedIterations } : {}),
-        ...(s.containerStatuses?.[0]?.imageID ? { imageID: s.containerStatuses[0].imageID } : {}),
-      };
-    }),
+    pods: all.map((p) => runnerPodRecord(p, first)),
   };
   writeAtomic(files.runnerPods, `${JSON.stringify(runnerPods, null, 2)}\n`);
   const missing = parallelism !== undefined && pods.size < parallelism ? `${parallelism - pods.size} of ${parallelism} runner pods never ran` : undefined;
