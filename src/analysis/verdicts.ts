@@ -66,7 +66,10 @@ export function compareSetups(a: readonly Readonly<Record<string, unknown>>[], b
 }
 
 function numbers(rows: readonly Readonly<Record<string, unknown>>[], field: string): number[] {
-  return rows.flatMap((r) => (typeof r[field] === 'number' && Number.isFinite(r[field]) ? [r[field] as number] : []));
+  return rows.flatMap((r) => {
+    const v = r[field];
+    return typeof v === 'number' && Number.isFinite(v) ? [v] : [];
+  });
 }
 
 /** One setup at one level: its repeats and their means. */

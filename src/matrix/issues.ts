@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { didYouMean } from '../util/did-you-mean.js';
+import { isPlainObject } from '../util/is-object.js';
 
 /** A path into the matrix document: keys and list indexes. */
 export type DocPath = (string | number)[];
@@ -24,8 +25,9 @@ export function formatPath(path: DocPath): string {
 export function valueAt(data: unknown, path: DocPath): unknown {
   let v = data;
   for (const key of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<string | number, unknown>)[key];
+    if (Array.isArray(v) && typeof key === 'number') v = v[key];
+    else if (isPlainObject(v)) v = v[key];
+    else return undefined;
   }
   return v;
 }
@@ -149,7 +151,8 @@ export function fromZodIssues(root: Schema, data: unknown, issues: readonly z.co
     switch (issue.code) {
       case 'unrecognized_keys': {
         const allowed = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
-        const present = Object.keys((valueAt(data, path) ?? {}) as object);
+        const here = valueAt(data, path);
+        const present = isPlainObject(here) ? Object.keys(here) : [];
         const free = allowed.filter((k) => !present.includes(k));
         for (const key of issue.keys) {
           out.push({ path: [...path, key], atKey: true, message: `unknown field "${key}"${didYouMean(key, free)}` });

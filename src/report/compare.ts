@@ -52,7 +52,10 @@ const byKey = (records: readonly BenchmarkRecord[]): Map<string, Group<Benchmark
   );
 
 const valuesOf = (g: Group<BenchmarkRecord>, field: string): number[] =>
-  g.rows.flatMap((r) => (typeof r[field] === 'number' && Number.isFinite(r[field]) ? [r[field] as number] : []));
+  g.rows.flatMap((r) => {
+    const v = r[field];
+    return typeof v === 'number' && Number.isFinite(v) ? [v] : [];
+  });
 
 const invalidIds = (records: readonly BenchmarkRecord[]): string[] =>
   records
