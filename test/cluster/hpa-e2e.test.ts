@@ -11,7 +11,7 @@ import { clusterCache, ControlPlane, controlPlaneBinaries, missingBinaries, podB
 import { replicaTimeline, timelineAgreement } from './rig/fidelity.js';
 import { KwokBacking } from './rig/kwok-backing.js';
 import { MetricsAdapter } from './rig/metrics-adapter.js';
-import { findTool, projectRoot } from '../../src/util/tools.js';
+import { projectRoot } from '../../src/util/tools.js';
 import { ensureBuilt, onlyRun, runCli, scratch, writeMatrix } from '../integration/helpers.js';
 import { installCrds } from './rig/crds.js';
 import { projectCatalog } from '../../src/catalog/catalog.js';
@@ -96,20 +96,8 @@ describe.skipIf(skip)('a real HPA on real metrics, end to end, and the emulation
     await cp.fakeNode('kwok-l4-0', { labels: { 'nvidia.com/gpu.product': 'NVIDIA-L4' } });
     await client.ensureNamespace(NS);
 
-    const m = parseMatrix(matrix('{ kind: local }'), 'fidelity.yaml', projectCatalog());
-    const cell = expandCells(m)[0]!;
-    backing = await KwokBacking.start({
-      client,
-      namespace: NS,
-      podPrefix: 'sim-',
-      deployment: cell.deployment,
-      workload: m.workload,
-      simBinary: findTool('sim'),
-      prometheusBinary: findTool('prometheus'),
-      routerBinary: findTool('router'),
-      scrapeIntervalMs: 500,
-      logDir: join(dir, 'backing'),
-    });
+    const cell = expandCells(parseMatrix(matrix('{ kind: local }'), 'fidelity.yaml', projectCatalog()))[0]!;
+    backing = await KwokBacking.forMatrix({ client, namespace: NS, matrix: matrix('{ kind: local }'), logDir: join(dir, 'backing') });
     // The adapter runs the rules scalebench generates for this autoscaler.
     const spec = servingSpec(projectCatalog(), cell.deployment, cell.autoscaler, { ...manifestDefaults.options, namespace: NS });
     const rules = adapterRulesConfigMap(spec, cell.autoscaler as Extract<typeof cell.autoscaler, { kind: 'hpa-custom' }>);

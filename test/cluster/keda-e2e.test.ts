@@ -14,7 +14,7 @@ import { replicaTimeline, timelineAgreement } from './rig/fidelity.js';
 import { kedaBinaries, kedaCrdDir, kedaCrds, KedaOperator } from './rig/keda-operator.js';
 import { kedaReplay } from './rig/keda-replay.js';
 import { KwokBacking } from './rig/kwok-backing.js';
-import { findTool, projectRoot } from '../../src/util/tools.js';
+import { projectRoot } from '../../src/util/tools.js';
 import { ensureBuilt, onlyRun, scratch, spawnCli, writeMatrix } from '../integration/helpers.js';
 import { installCrdObjects } from './rig/crds.js';
 import { atLoadSecond, cellFiles, changes, HeldRequests, journalPids, type CellFiles } from './keda-helpers.js';
@@ -87,17 +87,10 @@ describe.skipIf(why !== undefined)('a real KEDA (v2.21.0) on real metrics, end t
   let held: HeldRequests | undefined;
 
   const startBacking = async (name: string): Promise<KwokBacking> => {
-    const m = parseMatrix(matrix('{ kind: local }', { name: 'x', load: '{ shape: constant, users: [1], duration: 1s }' }), 'm.yaml', projectCatalog());
-    return KwokBacking.start({
+    return KwokBacking.forMatrix({
       client,
       namespace: NS,
-      podPrefix: 'sim-',
-      deployment: expandCells(m)[0]!.deployment,
-      workload: m.workload,
-      simBinary: findTool('sim'),
-      prometheusBinary: findTool('prometheus'),
-      routerBinary: findTool('router'),
-      scrapeIntervalMs: 500,
+      matrix: matrix('{ kind: local }', { name: 'x', load: '{ shape: constant, users: [1], duration: 1s }' }),
       logDir: join(dir, `backing-${name}`),
     });
   };

@@ -1,16 +1,14 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parse, parseAllDocuments } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectCatalog } from '../../src/catalog/catalog.js';
-import { expandCells } from '../../src/matrix/expand.js';
-import { parseMatrix } from '../../src/matrix/load.js';
 import type { K8sObject } from '../../src/manifests/types.js';
 import type { RunnerPods } from '../../src/results/pod-points.js';
 import { ClusterClient } from '../../src/targets/kubernetes/cluster-client.js';
 import { findTool, projectRoot } from '../../src/util/tools.js';
 import { ensureBuilt, onlyRun, runCli, scratch, spawnCli, writeMatrix } from '../integration/helpers.js';
 import { clusterCache, ControlPlane, controlPlaneBinaries, kwokCrdDir, missingBinaries, podBinaries } from './rig/control-plane.js';
+import { installCrds } from './rig/crds.js';
 import { KwokBacking } from './rig/kwok-backing.js';
 import { KwokRunnerBacking } from './rig/kwok-runner-backing.js';
 
@@ -94,27 +92,11 @@ describe.skipIf(skipReason !== '')('the load as an Indexed Job of runner pods (k
     // Pods turn Running and Ready 3 s after they are scheduled, as after a short model load.
     cp = await ControlPlane.start({ logDir: join(dir, 'logs'), pods: true, podLogs: true, podReadyDelayMs: 3000 });
     const client = ClusterClient.load({ kubeconfig: cp.kubeconfig });
-    for (const f of readdirSync(crdDir).filter((f) => f.endsWith('.yaml'))) {
-      await cp.api('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', parse(readFileSync(join(crdDir, f), 'utf8')));
-    }
+    await installCrds(cp, crdDir);
     await cp.fakeNode('kwok-l4-0', { labels: { 'nvidia.com/gpu.product': 'NVIDIA-L4' } });
     await client.ensureNamespace(NS);
-    const m = parseMatrix(matrix('{ kind: local }'), 'load-job.yaml', projectCatalog());
-    const cell = expandCells(m)[0]!;
-    sims = await KwokBacking.start({
-      client,
-      namespace: NS,
-      podPrefix: 'sim-',
-      deployment: cell.deployment,
-      workload: m.workload,
-      simBinary: findTool('sim'),
-      prometheusBinary: findTool('prometheus'),
-      routerBinary: findTool('router'),
-      scrapeIntervalMs: 500,
-      logDir: join(dir, 'sims'),
-    });
+    sims = await KwokBacking.forMatrix({ client, namespace: NS, matrix: matrix('{ kind: local }'), logDir: join(dir, 'sims') });
     runners = KwokRunnerBacking.start({ client, api: (...a) => cp.api(...a), namespace: NS, k6: findTool('k6'), dir: join(dir, 'runners') });
-    await new Promise((r) => setTimeout(r, 2000)); // CRDs served
 
     writeMatrix(dir, 'job.yaml', matrix(target(jobLoad)));
     const j = await runCli(['run', 'job.yaml', '--out', 'job-out', '--kubeconfig', cp.kubeconfig], { cwd: dir });

@@ -6,6 +6,9 @@ import { type RouterProcess, startPrometheusAndRouter } from '../../../src/targe
 import { simArgs } from '../../../src/targets/local/sim-args.js';
 import type { ClusterClient } from '../../../src/targets/kubernetes/cluster-client.js';
 import { projectCatalog } from '../../../src/catalog/catalog.js';
+import { expandCells } from '../../../src/matrix/expand.js';
+import { parseMatrix } from '../../../src/matrix/load.js';
+import { findTool } from '../../../src/util/tools.js';
 
 export interface KwokBackingOptions {
   client: ClusterClient;
@@ -46,6 +49,28 @@ export class KwokBacking {
     readonly prometheus: LocalPrometheus,
     readonly router: RouterProcess,
   ) {}
+
+  /**
+   * The backing of a matrix's first cell's deployment (its pods named
+   * `<deployment>-…`), with this machine's simulator, Prometheus (scraping
+   * every 500 ms) and router: what the cluster tests start.
+   */
+  static async forMatrix(o: { client: ClusterClient; namespace: string; matrix: string; logDir: string }): Promise<KwokBacking> {
+    const m = parseMatrix(o.matrix, 'backing.yaml', projectCatalog());
+    const deployment = expandCells(m)[0]!.deployment;
+    return KwokBacking.start({
+      client: o.client,
+      namespace: o.namespace,
+      podPrefix: `${deployment.name}-`,
+      deployment,
+      workload: m.workload,
+      simBinary: findTool('sim'),
+      prometheusBinary: findTool('prometheus'),
+      routerBinary: findTool('router'),
+      scrapeIntervalMs: 500,
+      logDir: o.logDir,
+    });
+  }
 
   static async start(o: KwokBackingOptions): Promise<KwokBacking> {
     const { prom, router } = await startPrometheusAndRouter(o);
